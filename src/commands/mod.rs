@@ -1,0 +1,3 @@
+//! One module per subcommand: the I/O edge between the CLI and the library's core.
+
+pub(crate) mod validate;

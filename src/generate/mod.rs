@@ -1,0 +1,5 @@
+//! The synthetic lead generator.
+
+mod params;
+
+pub use params::{GenerateParams, Mix};

@@ -1,0 +1,79 @@
+//! Parameters of the synthetic generator (`[dataset.generate]` and `bench generate` flags).
+
+use serde::{Deserialize, Serialize};
+
+/// Target share of each gold label; shares are normalised, so they need not sum to 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mix {
+    pub high: f64,
+    pub medium: f64,
+    pub low: f64,
+}
+
+impl Default for Mix {
+    fn default() -> Self {
+        Mix {
+            high: 0.3,
+            medium: 0.4,
+            low: 0.3,
+        }
+    }
+}
+
+/// Everything that determines a generated dataset: equal parameters give identical bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GenerateParams {
+    /// Number of leads.
+    pub n: u64,
+    pub seed: u64,
+    /// Share of leads whose gold label is flipped to an adjacent class (0 to 0.5).
+    pub label_noise: f64,
+    pub mix: Mix,
+    /// Share of leads in the test split; the learned baseline trains on the rest.
+    pub test_fraction: f64,
+}
+
+impl Default for GenerateParams {
+    fn default() -> Self {
+        GenerateParams {
+            n: 500,
+            seed: 42,
+            label_noise: 0.0,
+            mix: Mix::default(),
+            test_fraction: 0.4,
+        }
+    }
+}
+
+impl GenerateParams {
+    /// Checks ranges; the error names the offending key.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.n == 0 {
+            return Err("n: expected at least 1 lead".into());
+        }
+        if !(0.0..=0.5).contains(&self.label_noise) {
+            return Err(format!(
+                "label_noise: expected a share from 0 to 0.5, found {}",
+                self.label_noise
+            ));
+        }
+        if !(0.0..1.0).contains(&self.test_fraction) {
+            return Err(format!(
+                "test_fraction: expected a share from 0 up to (not including) 1, found {}",
+                self.test_fraction
+            ));
+        }
+        let Mix { high, medium, low } = self.mix;
+        for (name, v) in [("high", high), ("medium", medium), ("low", low)] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(format!("mix.{name}: expected a share of at least 0, found {v}"));
+            }
+        }
+        if high + medium + low <= 0.0 {
+            return Err("mix: expected at least one label with a positive share".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,298 @@
+//! Reading leads from CSV or JSONL, row by row, with errors that name file, row and column.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use super::columns::{CARD_COLUMNS, ID_COLUMN, is_known_column, lead_from_cells};
+use super::model::Lead;
+use super::{Format, LeadError};
+
+/// One row read from a lead file.
+#[derive(Debug, Clone)]
+pub struct LeadRow {
+    pub lead: Lead,
+    /// Values of the columns the schema does not know, aligned with
+    /// [`LeadReader::extra_columns`]; kept so `bench score` can pass them through.
+    pub extra: Vec<String>,
+}
+
+enum Inner {
+    Csv {
+        reader: csv::Reader<BufReader<File>>,
+        headers: Vec<String>,
+        index: HashMap<String, usize>,
+        record: csv::ByteRecord,
+    },
+    Jsonl {
+        lines: std::io::Lines<BufReader<File>>,
+        line_no: u64,
+    },
+}
+
+/// Streams leads from a CSV or JSONL file (format from the extension: `.jsonl`/`.ndjson`
+/// is JSONL, anything else CSV). Lead ids must be unique; rows without one get `row-N`.
+pub struct LeadReader {
+    path: PathBuf,
+    inner: Inner,
+    extra_columns: Vec<String>,
+    row: u64,
+    seen: HashMap<String, u64>,
+    done: bool,
+}
+
+impl LeadReader {
+    pub fn open(path: &Path) -> Result<LeadReader, LeadError> {
+        let file = File::open(path).map_err(|source| LeadError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let buf = BufReader::with_capacity(1 << 16, file);
+        let (inner, extra_columns) = match Format::from_path(path) {
+            Format::Csv => open_csv(path, buf)?,
+            Format::Jsonl => (
+                Inner::Jsonl {
+                    lines: buf.lines(),
+                    line_no: 0,
+                },
+                Vec::new(),
+            ),
+        };
+        Ok(LeadReader {
+            path: path.to_path_buf(),
+            inner,
+            extra_columns,
+            row: 0,
+            seen: HashMap::new(),
+            done: false,
+        })
+    }
+
+    /// Columns outside the lead schema, in input order. For JSONL these are the unknown
+    /// keys of the first object.
+    pub fn extra_columns(&self) -> &[String] {
+        &self.extra_columns
+    }
+
+    fn next_row(&mut self) -> Result<Option<LeadRow>, LeadError> {
+        let row = self.row + 1;
+        let path = &self.path;
+        let fallback = || format!("row-{row}");
+        let (lead, extra, line) = match &mut self.inner {
+            Inner::Csv {
+                reader,
+                headers,
+                index,
+                record,
+            } => {
+                let more = reader.read_byte_record(record).map_err(|e| csv_error(path, row, e))?;
+                if !more {
+                    return Ok(None);
+                }
+                let line = record.position().map_or(row + 1, |p| p.line());
+                let mut cells: Vec<&str> = Vec::with_capacity(record.len());
+                for (i, bytes) in record.iter().enumerate() {
+                    let cell = std::str::from_utf8(bytes).map_err(|_| LeadError::Cell {
+                        path: path.clone(),
+                        row,
+                        line,
+                        column: headers[i].clone(),
+                        value: String::from_utf8_lossy(bytes).into_owned(),
+                        expected: "valid UTF-8 text".to_string(),
+                    })?;
+                    cells.push(cell);
+                }
+                let get = |c: &str| index.get(c).map(|&i| cells[i]);
+                let lead = lead_from_cells(get, fallback)
+                    .map_err(|e| LeadError::from_cell(path, row, line, e))?;
+                let extra = self
+                    .extra_columns
+                    .iter()
+                    .map(|c| index.get(c).map_or("", |&i| cells[i]).to_string())
+                    .collect();
+                (lead, extra, line)
+            }
+            Inner::Jsonl { lines, line_no } => {
+                let (obj, line) = loop {
+                    let Some(text) = lines.next() else {
+                        return Ok(None);
+                    };
+                    *line_no += 1;
+                    let line = *line_no;
+                    let text = text.map_err(|e| LeadError::Parse {
+                        path: path.clone(),
+                        line,
+                        message: format!("cannot read the line: {e}"),
+                    })?;
+                    if text.trim().is_empty() {
+                        continue;
+                    }
+                    let value: serde_json::Value =
+                        serde_json::from_str(&text).map_err(|e| LeadError::Parse {
+                            path: path.clone(),
+                            line,
+                            message: format!("expected one JSON object per line: {e}"),
+                        })?;
+                    let serde_json::Value::Object(obj) = value else {
+                        return Err(LeadError::Parse {
+                            path: path.clone(),
+                            line,
+                            message: "expected a JSON object".to_string(),
+                        });
+                    };
+                    break (obj, line);
+                };
+                if row == 1 {
+                    self.extra_columns = obj
+                        .keys()
+                        .filter(|k| !is_known_column(k))
+                        .cloned()
+                        .collect();
+                    let missing: Vec<&str> = CARD_COLUMNS
+                        .iter()
+                        .copied()
+                        .filter(|c| !obj.contains_key(*c))
+                        .collect();
+                    if !missing.is_empty() {
+                        return Err(LeadError::MissingColumns {
+                            path: path.clone(),
+                            missing: missing.join(", "),
+                        });
+                    }
+                }
+                let cells: HashMap<&str, String> = obj
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), json_cell(v)))
+                    .collect();
+                let get = |c: &str| cells.get(c).map(String::as_str);
+                let lead = lead_from_cells(get, fallback)
+                    .map_err(|e| LeadError::from_cell(path, row, line, e))?;
+                let extra = self
+                    .extra_columns
+                    .iter()
+                    .map(|c| cells.get(c.as_str()).cloned().unwrap_or_default())
+                    .collect();
+                (lead, extra, line)
+            }
+        };
+        if let Some(first) = self.seen.insert(lead.lead_id.clone(), row) {
+            return Err(LeadError::Cell {
+                path: self.path.clone(),
+                row,
+                line,
+                column: ID_COLUMN.to_string(),
+                value: lead.lead_id,
+                expected: format!("a unique lead id (row {first} has the same one)"),
+            });
+        }
+        self.row = row;
+        Ok(Some(LeadRow { lead, extra }))
+    }
+}
+
+impl Iterator for LeadReader {
+    type Item = Result<LeadRow, LeadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.next_row().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
+    }
+}
+
+fn json_cell(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => String::new(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn open_csv(path: &Path, buf: BufReader<File>) -> Result<(Inner, Vec<String>), LeadError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(buf);
+    let raw = reader.byte_headers().map_err(|e| csv_error(path, 0, e))?.clone();
+    let mut headers = Vec::with_capacity(raw.len());
+    for (i, h) in raw.iter().enumerate() {
+        let h = std::str::from_utf8(h).map_err(|_| LeadError::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!("header column {} is not valid UTF-8", i + 1),
+        })?;
+        // A UTF-8 byte-order mark from spreadsheet exports is not part of the name.
+        headers.push(h.trim_start_matches('\u{feff}').trim().to_string());
+    }
+    if headers.iter().all(String::is_empty) {
+        return Err(LeadError::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            message: format!(
+                "the file is empty; expected a header row with the columns {}",
+                CARD_COLUMNS.join(", ")
+            ),
+        });
+    }
+    let mut index = HashMap::new();
+    for (i, h) in headers.iter().enumerate() {
+        if index.insert(h.clone(), i).is_some() {
+            return Err(LeadError::Parse {
+                path: path.to_path_buf(),
+                line: 1,
+                message: format!("column `{h}` appears twice in the header"),
+            });
+        }
+    }
+    let missing: Vec<&str> = CARD_COLUMNS
+        .iter()
+        .copied()
+        .filter(|c| !index.contains_key(*c))
+        .collect();
+    if !missing.is_empty() {
+        return Err(LeadError::MissingColumns {
+            path: path.to_path_buf(),
+            missing: missing.join(", "),
+        });
+    }
+    let extra = headers
+        .iter()
+        .filter(|h| !is_known_column(h))
+        .cloned()
+        .collect();
+    Ok((
+        Inner::Csv {
+            reader,
+            headers,
+            index,
+            record: csv::ByteRecord::new(),
+        },
+        extra,
+    ))
+}
+
+fn csv_error(path: &Path, row: u64, e: csv::Error) -> LeadError {
+    let line = e.position().map_or(row + 1, |p| p.line());
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("the row has {len} fields, but the header has {expected_len}"),
+        csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
+        _ => e.to_string(),
+    };
+    LeadError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// Reads every lead of a file into memory.
+pub fn read_leads(path: &Path) -> Result<Vec<Lead>, LeadError> {
+    LeadReader::open(path)?
+        .map(|r| r.map(|row| row.lead))
+        .collect()
+}

@@ -1,0 +1,181 @@
+//! Writing leads as CSV or JSONL, with optional gold, metadata and trailing columns.
+
+use std::io::{self, Write};
+
+use serde::ser::{SerializeMap, Serializer};
+
+use super::Format;
+use super::columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS};
+use super::model::Lead;
+
+/// A value of a trailing column (scores, pass-through columns).
+#[derive(Debug, Clone, Copy)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// Which columns a [`LeadWriter`] writes, after `lead_id` and the card's eight.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    pub gold: bool,
+    pub meta: bool,
+    /// Further columns, one [`Cell`] per name on each row.
+    pub tail: Vec<String>,
+}
+
+impl Columns {
+    pub fn names(&self) -> Vec<&str> {
+        let mut names = vec![ID_COLUMN];
+        names.extend(CARD_COLUMNS);
+        if self.gold {
+            names.extend(GOLD_COLUMNS);
+        }
+        if self.meta {
+            names.extend(META_COLUMNS);
+        }
+        names.extend(self.tail.iter().map(String::as_str));
+        names
+    }
+}
+
+/// Writes leads one by one in a fixed column order.
+pub struct LeadWriter<W: Write> {
+    columns: Columns,
+    out: Output<W>,
+    num: String,
+}
+
+enum Output<W: Write> {
+    Csv(csv::Writer<W>),
+    Jsonl(W),
+}
+
+impl<W: Write> LeadWriter<W> {
+    /// Starts the output; for CSV the header row is written at once.
+    pub fn new(out: W, format: Format, columns: Columns) -> io::Result<LeadWriter<W>> {
+        let out = match format {
+            Format::Csv => {
+                let mut w = csv::WriterBuilder::new()
+                    .buffer_capacity(1 << 16)
+                    .from_writer(out);
+                w.write_record(columns.names()).map_err(io::Error::other)?;
+                Output::Csv(w)
+            }
+            Format::Jsonl => Output::Jsonl(out),
+        };
+        Ok(LeadWriter {
+            columns,
+            out,
+            num: String::with_capacity(16),
+        })
+    }
+
+    /// Writes one lead; `tail` holds one cell per [`Columns::tail`] name.
+    pub fn write(&mut self, lead: &Lead, tail: &[Cell<'_>]) -> io::Result<()> {
+        debug_assert_eq!(tail.len(), self.columns.tail.len());
+        match &mut self.out {
+            Output::Csv(w) => {
+                write_csv_row(w, &mut self.num, &self.columns, lead, tail).map_err(io::Error::other)
+            }
+            Output::Jsonl(w) => {
+                let mut ser = serde_json::Serializer::new(&mut *w);
+                write_json_row(&mut ser, &self.columns, lead, tail).map_err(io::Error::other)?;
+                w.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> io::Result<W> {
+        match self.out {
+            Output::Csv(w) => w.into_inner().map_err(|e| e.into_error()),
+            Output::Jsonl(mut w) => {
+                w.flush()?;
+                Ok(w)
+            }
+        }
+    }
+}
+
+fn opt_str<T>(v: Option<T>, f: impl Fn(T) -> &'static str) -> &'static str {
+    v.map_or("", f)
+}
+
+fn write_csv_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    num: &mut String,
+    columns: &Columns,
+    lead: &Lead,
+    tail: &[Cell<'_>],
+) -> csv::Result<()> {
+    use std::fmt::Write as _;
+    let mut int_field = |w: &mut csv::Writer<W>, v: Option<i64>| -> csv::Result<()> {
+        num.clear();
+        if let Some(v) = v {
+            let _ = write!(num, "{v}");
+        }
+        w.write_field(num.as_bytes())
+    };
+    w.write_field(&lead.lead_id)?;
+    w.write_field(&lead.company_name)?;
+    int_field(w, lead.company_size.map(i64::from))?;
+    w.write_field(&lead.domain)?;
+    w.write_field(&lead.industry)?;
+    w.write_field(&lead.job_title)?;
+    w.write_field(opt_str(lead.seniority, |s| s.as_str()))?;
+    w.write_field(&lead.inbound_message)?;
+    w.write_field(lead.source.as_str())?;
+    if columns.gold {
+        w.write_field(opt_str(lead.gold.map(|g| g.label), |l| l.as_str()))?;
+        int_field(w, lead.gold.and_then(|g| g.score).map(i64::from))?;
+    }
+    if columns.meta {
+        w.write_field(lead.meta.archetype.as_deref().unwrap_or(""))?;
+        w.write_field(opt_str(lead.meta.difficulty, |d| d.as_str()))?;
+        w.write_field(opt_str(lead.meta.label_noise, |b| if b { "true" } else { "false" }))?;
+        w.write_field(opt_str(lead.meta.split, |s| s.as_str()))?;
+    }
+    for cell in tail {
+        match *cell {
+            Cell::Text(t) => w.write_field(t)?,
+            Cell::Int(i) => int_field(w, Some(i))?,
+        }
+    }
+    w.write_record(None::<&[u8]>)
+}
+
+fn write_json_row<S: Serializer>(
+    ser: S,
+    columns: &Columns,
+    lead: &Lead,
+    tail: &[Cell<'_>],
+) -> Result<S::Ok, S::Error> {
+    let mut m = ser.serialize_map(None)?;
+    m.serialize_entry(ID_COLUMN, &lead.lead_id)?;
+    m.serialize_entry("company_name", &lead.company_name)?;
+    m.serialize_entry("company_size", &lead.company_size)?;
+    m.serialize_entry("domain", &lead.domain)?;
+    m.serialize_entry("industry", &lead.industry)?;
+    m.serialize_entry("job_title", &lead.job_title)?;
+    m.serialize_entry("seniority", &lead.seniority)?;
+    m.serialize_entry("inbound_message", &lead.inbound_message)?;
+    m.serialize_entry("source", &lead.source)?;
+    if columns.gold {
+        m.serialize_entry("gold_label", &lead.gold.map(|g| g.label))?;
+        m.serialize_entry("gold_score", &lead.gold.and_then(|g| g.score))?;
+    }
+    if columns.meta {
+        m.serialize_entry("archetype", &lead.meta.archetype)?;
+        m.serialize_entry("difficulty", &lead.meta.difficulty)?;
+        m.serialize_entry("label_noise", &lead.meta.label_noise)?;
+        m.serialize_entry("split", &lead.meta.split)?;
+    }
+    for (name, cell) in columns.tail.iter().zip(tail) {
+        match *cell {
+            Cell::Text(t) => m.serialize_entry(name, t)?,
+            Cell::Int(i) => m.serialize_entry(name, &i)?,
+        }
+    }
+    m.end()
+}
