@@ -1,0 +1,217 @@
+//! Lead files: round trips through CSV and JSONL, and the error each kind of broken file gets.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use lead_bench::lead::{
+    Columns, Difficulty, Format, Gold, Label, Lead, LeadError, LeadMeta, LeadReader, LeadWriter,
+    Seniority, Source, Split, read_leads,
+};
+
+const HEADER: &str =
+    "lead_id,company_name,company_size,domain,industry,job_title,seniority,inbound_message,source";
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    fs::write(&path, bytes).expect("write fixture");
+    path
+}
+
+fn error_of(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = write(dir, name, bytes);
+    match read_leads(&path) {
+        Ok(leads) => panic!("{name}: expected an error, read {} leads", leads.len()),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn sample_lead(id: &str) -> Lead {
+    Lead {
+        lead_id: id.to_string(),
+        company_name: "Acme, \"Widgets\" Inc".to_string(),
+        company_size: Some(1200),
+        domain: "acme.com".to_string(),
+        industry: "Manufacturing".to_string(),
+        job_title: "VP Engineering".to_string(),
+        seniority: Some(Seniority::Vp),
+        inbound_message: "We need SOC 2 docs,\npricing for 300 seats — ¿hablan español?".to_string(),
+        source: Source::Referral,
+        gold: Some(Gold {
+            label: Label::High,
+            score: Some(88),
+        }),
+        meta: LeadMeta {
+            archetype: Some("enterprise_buyer".to_string()),
+            difficulty: Some(Difficulty::Easy),
+            label_noise: Some(false),
+            split: Some(Split::Test),
+        },
+    }
+}
+
+fn unknown_fields_lead(id: &str) -> Lead {
+    Lead {
+        lead_id: id.to_string(),
+        company_name: String::new(),
+        company_size: None,
+        domain: String::new(),
+        industry: String::new(),
+        job_title: String::new(),
+        seniority: None,
+        inbound_message: "hi".to_string(),
+        source: Source::Unknown,
+        gold: None,
+        meta: LeadMeta::default(),
+    }
+}
+
+#[test]
+fn csv_and_jsonl_round_trip() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let leads = vec![sample_lead("a1"), unknown_fields_lead("a2")];
+    for (name, format) in [("leads.csv", Format::Csv), ("leads.jsonl", Format::Jsonl)] {
+        let columns = Columns {
+            gold: true,
+            meta: true,
+            tail: vec![],
+        };
+        let mut w = LeadWriter::new(Vec::new(), format, columns).expect("writer");
+        for lead in &leads {
+            w.write(lead, &[]).expect("write");
+        }
+        let bytes = w.finish().expect("finish");
+        let path = write(dir.path(), name, &bytes);
+        assert_eq!(read_leads(&path).expect("read back"), leads, "{name}");
+    }
+}
+
+#[test]
+fn aliases_size_forms_and_extra_columns_are_accepted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let csv = "\u{feff}company_name,company_size,domain,industry,job_title,seniority,inbound_message,source,crm_id\n\
+        A,\"1,200\",a.com,SaaS,Founder,founder,hello,paid social,x1\n\
+        B,51-200,b.com,SaaS,CEO,c-suite/founder,hi,,x2\n\
+        C,10000+,c.com,SaaS,,,\"multi\nline\",EMAIL,x3\n\
+        D,1k,d.com,SaaS,,cxo,hey,unknown,x4\n";
+    let path = write(dir.path(), "ok.csv", csv.as_bytes());
+    let mut reader = LeadReader::open(&path).expect("open");
+    let rows: Vec<_> = reader.by_ref().collect::<Result<_, _>>().expect("rows");
+    assert_eq!(reader.extra_columns(), ["crm_id"]);
+    let sizes: Vec<_> = rows.iter().map(|r| r.lead.company_size).collect();
+    assert_eq!(sizes, [Some(1200), Some(126), Some(10000), Some(1000)]);
+    let ids: Vec<_> = rows.iter().map(|r| r.lead.lead_id.as_str()).collect();
+    assert_eq!(ids, ["row-1", "row-2", "row-3", "row-4"]);
+    assert_eq!(rows[0].lead.seniority, Some(Seniority::CSuite));
+    assert_eq!(rows[0].lead.source, Source::PaidSocial);
+    assert_eq!(rows[1].lead.source, Source::Unknown);
+    assert_eq!(rows[2].lead.seniority, None);
+    assert_eq!(rows[2].lead.source, Source::Email);
+    assert_eq!(rows[2].lead.inbound_message, "multi\nline");
+    assert_eq!(rows[3].extra, ["x4"]);
+}
+
+#[test]
+fn broken_csv_files_get_errors_naming_file_row_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let good_row = "L1,Acme,200,acme.com,SaaS,CTO,c-suite,pricing please,referral";
+
+    let msg = error_of(
+        d,
+        "missing.csv",
+        b"lead_id,company_name,company_size,domain,industry,job_title,seniority,source\n",
+    );
+    assert!(msg.contains("missing.csv") && msg.contains("missing column(s) inbound_message"), "{msg}");
+
+    let msg = error_of(
+        d,
+        "seniority.csv",
+        format!("{HEADER}\n{good_row}\nL2,Beta,20,b.io,SaaS,Intern,intern,hi,blog\n").as_bytes(),
+    );
+    assert!(msg.starts_with(&format!("{}:3: row 2, column `seniority`", d.join("seniority.csv").display())), "{msg}");
+    assert!(msg.contains("expected one of entry, manager") && msg.contains("\"intern\""), "{msg}");
+
+    let msg = error_of(
+        d,
+        "size.csv",
+        format!("{HEADER}\nL1,Acme,lots,acme.com,SaaS,CTO,c-suite,hi,referral\n").as_bytes(),
+    );
+    assert!(msg.contains("size.csv:2: row 1, column `company_size`: expected an employee count"), "{msg}");
+
+    let msg = error_of(
+        d,
+        "source.csv",
+        format!("{HEADER}\nL1,Acme,10,acme.com,SaaS,CTO,c-suite,hi,tv\n").as_bytes(),
+    );
+    assert!(msg.contains("column `source`") && msg.contains("\"tv\""), "{msg}");
+
+    let mut bytes = format!("{HEADER}\n{good_row}\nL2,Beta,20,b.io,SaaS,CTO,vp,caf").into_bytes();
+    bytes.extend_from_slice(&[0xff, 0xfe]);
+    bytes.extend_from_slice(b",blog\n");
+    let msg = error_of(d, "utf8.csv", &bytes);
+    assert!(msg.contains("utf8.csv:3: row 2, column `inbound_message`: expected valid UTF-8"), "{msg}");
+
+    let msg = error_of(
+        d,
+        "fields.csv",
+        format!("{HEADER}\n{good_row}\n{good_row},extra\n").as_bytes(),
+    );
+    assert!(msg.contains("fields.csv:3: the row has 10 fields, but the header has 9"), "{msg}");
+
+    let msg = error_of(
+        d,
+        "gold.csv",
+        format!("{HEADER},gold_label\n{good_row},great\n").as_bytes(),
+    );
+    assert!(msg.contains("column `gold_label`: expected one of low, medium, high"), "{msg}");
+
+    let msg = error_of(
+        d,
+        "score.csv",
+        format!("{HEADER},gold_label,gold_score\n{good_row},high,140\n").as_bytes(),
+    );
+    assert!(msg.contains("column `gold_score`: expected an integer score from 0 to 100"), "{msg}");
+
+    let msg = error_of(d, "dup.csv", format!("{HEADER}\n{good_row}\n{good_row}\n").as_bytes());
+    assert!(msg.contains("dup.csv:3: row 2, column `lead_id`: expected a unique lead id (row 1 has the same one)"), "{msg}");
+
+    let msg = error_of(d, "empty.csv", b"");
+    assert!(msg.contains("empty.csv") && msg.contains("empty"), "{msg}");
+
+    let msg = error_of(
+        d,
+        "twice.csv",
+        format!("{HEADER},source\n").as_bytes(),
+    );
+    assert!(msg.contains("column `source` appears twice"), "{msg}");
+}
+
+#[test]
+fn broken_jsonl_files_get_errors_naming_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let good = r#"{"lead_id":"a","company_name":"A","company_size":10,"domain":"a.io","industry":"SaaS","job_title":"CEO","seniority":"c-suite","inbound_message":"hi","source":"blog"}"#;
+
+    let msg = error_of(d, "bad.jsonl", format!("{good}\n\n{{not json\n").as_bytes());
+    assert!(msg.contains("bad.jsonl:3: expected one JSON object per line"), "{msg}");
+
+    let msg = error_of(d, "array.jsonl", b"[1,2]\n");
+    assert!(msg.contains("array.jsonl:1: expected a JSON object"), "{msg}");
+
+    let msg = error_of(d, "missing.jsonl", br#"{"company_name":"A"}"#);
+    assert!(msg.contains("missing column(s) company_size"), "{msg}");
+
+    let msg = error_of(
+        d,
+        "sen.jsonl",
+        format!("{good}\n{}\n", good.replace("\"a\"", "\"b\"").replace("c-suite", "boss")).as_bytes(),
+    );
+    assert!(msg.contains("sen.jsonl:2: row 2, column `seniority`"), "{msg}");
+}
+
+#[test]
+fn missing_file_names_the_path() {
+    let err = read_leads(Path::new("no/such/leads.csv")).expect_err("missing file");
+    assert!(matches!(err, LeadError::Io { .. }));
+    assert!(err.to_string().contains("no/such/leads.csv: cannot open"), "{err}");
+}
