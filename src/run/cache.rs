@@ -73,8 +73,10 @@ impl Cache {
             })?;
         }
         let conn = Connection::open(path).map_err(err)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(err)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(err)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
@@ -200,7 +202,12 @@ mod tests {
         assert_eq!(c.len().expect("count"), 2);
         drop(c);
         assert_eq!(Cache::clear(&path).expect("clear"), 2);
-        assert!(Cache::open(&path).expect("opens").is_empty().expect("count"));
+        assert!(
+            Cache::open(&path)
+                .expect("opens")
+                .is_empty()
+                .expect("count")
+        );
     }
 
     #[test]

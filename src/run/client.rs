@@ -255,7 +255,10 @@ impl ModelClient {
             source = s.source();
         }
         let kind = if e.is_timeout() {
-            message = format!("no answer within {:.1} s ({message})", self.timeout.as_secs_f64());
+            message = format!(
+                "no answer within {:.1} s ({message})",
+                self.timeout.as_secs_f64()
+            );
             FailKind::Timeout
         } else {
             FailKind::Transient
@@ -388,11 +391,20 @@ mod tests {
     #[test]
     fn key_depends_on_repeat_and_url_only_through_content() {
         let m = model("json_schema");
-        assert_eq!(build_request(&m, &job(0)).key, build_request(&m, &job(0)).key);
-        assert_ne!(build_request(&m, &job(0)).key, build_request(&m, &job(1)).key);
+        assert_eq!(
+            build_request(&m, &job(0)).key,
+            build_request(&m, &job(0)).key
+        );
+        assert_ne!(
+            build_request(&m, &job(0)).key,
+            build_request(&m, &job(1)).key
+        );
         let mut other = m.clone();
         other.base_url = "http://other/v1".into();
-        assert_ne!(build_request(&m, &job(0)).key, build_request(&other, &job(0)).key);
+        assert_ne!(
+            build_request(&m, &job(0)).key,
+            build_request(&other, &job(0)).key
+        );
         let mut j = job(0);
         j.job_id = 99;
         assert_eq!(build_request(&m, &job(0)).key, build_request(&m, &j).key);
@@ -411,24 +423,40 @@ mod tests {
             r#"{"choices":[{"message":{"content":"hi"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4}}"#.into(),
         );
         match ok {
-            Ok(Attempt::Answer { content, finish_reason, prompt_tokens, completion_tokens, .. }) => {
+            Ok(Attempt::Answer {
+                content,
+                finish_reason,
+                prompt_tokens,
+                completion_tokens,
+                ..
+            }) => {
                 assert_eq!(content, "hi");
                 assert_eq!(finish_reason.as_deref(), Some("length"));
                 assert_eq!((prompt_tokens, completion_tokens), (Some(3), Some(4)));
             }
             other => panic!("expected an answer, got {other:?}"),
         }
-        let refusal = parse_completion(
-            r#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#.into(),
-        );
+        let refusal =
+            parse_completion(r#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#.into());
         assert!(matches!(refusal, Ok(Attempt::Answer { ref content, .. }) if content == "no"));
-        assert!(parse_completion("<html>".into()).expect_err("not JSON").contains("not JSON"));
-        assert!(parse_completion("{}".into()).expect_err("no choices").contains("choices[0]"));
+        assert!(
+            parse_completion("<html>".into())
+                .expect_err("not JSON")
+                .contains("not JSON")
+        );
+        assert!(
+            parse_completion("{}".into())
+                .expect_err("no choices")
+                .contains("choices[0]")
+        );
     }
 
     #[test]
     fn error_messages_read_well() {
-        assert_eq!(error_message(r#"{"error":{"message":"bad key"}}"#), "bad key");
+        assert_eq!(
+            error_message(r#"{"error":{"message":"bad key"}}"#),
+            "bad key"
+        );
         assert_eq!(error_message(r#"{"error":"nope"}"#), "nope");
         assert_eq!(error_message(""), "(empty body)");
         assert!(error_message(&"x".repeat(1000)).chars().count() <= SNIPPET + 1);

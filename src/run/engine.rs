@@ -60,7 +60,10 @@ pub enum CallResult {
     },
     /// The server refused the request or sent something unusable (after retries, if the
     /// error was one worth retrying).
-    ApiError { status: Option<u16>, message: String },
+    ApiError {
+        status: Option<u16>,
+        message: String,
+    },
     /// Every attempt ran past the model's timeout (or the last one did).
     Timeout { message: String },
     /// Never sent: the model was skipped (missing key, auth failure), the budget was
@@ -249,7 +252,11 @@ pub async fn run_jobs(
     };
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     if opts.ctrl_c {
-        tokio::spawn(watch_ctrl_c(opts.cancel.clone(), abort.clone(), tx.downgrade()));
+        tokio::spawn(watch_ctrl_c(
+            opts.cancel.clone(),
+            abort.clone(),
+            tx.downgrade(),
+        ));
     }
     let mut tasks = JoinSet::new();
     for (settings, queue) in models.iter().zip(queues) {
@@ -354,7 +361,9 @@ async fn watch_ctrl_c(
         _ = abort.cancelled() => return,
     }
     cancel.cancel();
-    say("Ctrl-C: no new requests are sent; waiting for those in flight (Ctrl-C again to abort them)");
+    say(
+        "Ctrl-C: no new requests are sent; waiting for those in flight (Ctrl-C again to abort them)",
+    );
     tokio::select! {
         r = tokio::signal::ctrl_c() => if r.is_err() { return },
         _ = abort.cancelled() => return,
@@ -412,7 +421,8 @@ async fn call(
     if let Some(cache) = &shared.cache {
         match cache.get(&req.key) {
             Ok(Some(a)) => {
-                outcome.cost_usd = request_cost(s.price.as_ref(), a.prompt_tokens, a.completion_tokens);
+                outcome.cost_usd =
+                    request_cost(s.price.as_ref(), a.prompt_tokens, a.completion_tokens);
                 outcome.result = CallResult::Answer {
                     content: a.content,
                     finish_reason: a.finish_reason,
@@ -426,7 +436,9 @@ async fn call(
             }
             Ok(None) => {}
             Err(e) => {
-                let _ = tx.send(Event::Warning(format!("{e}; the request is sent"))).await;
+                let _ = tx
+                    .send(Event::Warning(format!("{e}; the request is sent")))
+                    .await;
             }
         }
     }
@@ -451,7 +463,9 @@ async fn call(
     let mut cost = None;
     outcome.result = loop {
         if let Some(why) = ctx.dead.get() {
-            break CallResult::Skipped { reason: why.clone() };
+            break CallResult::Skipped {
+                reason: why.clone(),
+            };
         }
         let permit = tokio::select! {
             p = ctx.pacing.admit(est_tokens) => p,
@@ -494,10 +508,23 @@ async fn call(
                     if let Err(e) = cache.put(&req.key, &stored) {
                         let _ = tx.send(Event::Warning(e.to_string())).await;
                     }
-                    let CachedAnswer { content, finish_reason, raw, .. } = stored;
-                    break CallResult::Answer { content, finish_reason, raw };
+                    let CachedAnswer {
+                        content,
+                        finish_reason,
+                        raw,
+                        ..
+                    } = stored;
+                    break CallResult::Answer {
+                        content,
+                        finish_reason,
+                        raw,
+                    };
                 }
-                break CallResult::Answer { content, finish_reason, raw };
+                break CallResult::Answer {
+                    content,
+                    finish_reason,
+                    raw,
+                };
             }
             Attempt::Failed {
                 kind,
@@ -510,7 +537,9 @@ async fn call(
                         "model `{}` stopped: {message} from {} (check base_url, model and {})",
                         s.name,
                         s.base_url,
-                        s.api_key_env.as_deref().map_or("the key".to_string(), |v| format!("the key in {v}")),
+                        s.api_key_env
+                            .as_deref()
+                            .map_or("the key".to_string(), |v| format!("the key in {v}")),
                     );
                     if ctx.dead.set(why.clone()).is_ok() {
                         let _ = tx.send(Event::Warning(why)).await;

@@ -128,7 +128,10 @@ impl RawModelSettings {
         if self.name.trim().is_empty() || self.name.contains('/') {
             return Err(err(
                 "name",
-                format!("expected a non-empty name without '/', found {:?}", self.name),
+                format!(
+                    "expected a non-empty name without '/', found {:?}",
+                    self.name
+                ),
             ));
         }
         if self.model.trim().is_empty() {
@@ -138,11 +141,16 @@ impl RawModelSettings {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(err(
                 "base_url",
-                format!("expected an http:// or https:// URL, found {:?}", self.base_url),
+                format!(
+                    "expected an http:// or https:// URL, found {:?}",
+                    self.base_url
+                ),
             ));
         }
         let api_key_env = self.api_key_env.filter(|v| !v.trim().is_empty());
-        let nonzero = |key, v: u32| NonZeroU32::new(v).ok_or_else(|| err(key, "expected at least 1, found 0".into()));
+        let nonzero = |key, v: u32| {
+            NonZeroU32::new(v).ok_or_else(|| err(key, "expected at least 1, found 0".into()))
+        };
         let rpm = self.rpm.map(|v| nonzero("rpm", v)).transpose()?;
         let tpm = self.tpm.map(|v| nonzero("tpm", v)).transpose()?;
         let concurrency = nonzero("concurrency", self.concurrency)?;
@@ -222,7 +230,8 @@ mod tests {
         assert!(msg.contains("models[0].concurrency"), "{msg}");
         let msg = parse(&format!("{BASE}structured_output = \"xml\"\n")).expect_err("enum");
         assert!(msg.contains("xml"), "{msg}");
-        let msg = parse("name = \"m\"\nmodel = \"g\"\nbase_url = \"localhost\"\n").expect_err("url");
+        let msg =
+            parse("name = \"m\"\nmodel = \"g\"\nbase_url = \"localhost\"\n").expect_err("url");
         assert!(msg.contains("models[0].base_url"), "{msg}");
         let msg = parse(&format!("{BASE}timeout_s = -1\n")).expect_err("timeout");
         assert!(msg.contains("timeout_s"), "{msg}");

@@ -80,7 +80,10 @@ impl Pacing {
     /// Holds every request of this model back for `d` (a 429 slows the model, not one task).
     pub(crate) fn pause(&self, d: Duration) {
         let until = Instant::now() + d;
-        let mut slot = self.paused_until.lock().expect("pause lock is never poisoned");
+        let mut slot = self
+            .paused_until
+            .lock()
+            .expect("pause lock is never poisoned");
         if slot.is_none_or(|t| t < until) {
             *slot = Some(until);
         }
@@ -88,7 +91,10 @@ impl Pacing {
 
     async fn wait_pause(&self) {
         loop {
-            let until = *self.paused_until.lock().expect("pause lock is never poisoned");
+            let until = *self
+                .paused_until
+                .lock()
+                .expect("pause lock is never poisoned");
             match until {
                 Some(t) if t > Instant::now() => tokio::time::sleep_until(t).await,
                 _ => return,

@@ -49,7 +49,13 @@ impl RetryPolicy {
 /// the APIs we target and is ignored (the back-off applies).
 pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let number = |name: &str| -> Option<f64> {
-        let v = headers.get(name)?.to_str().ok()?.trim().parse::<f64>().ok()?;
+        let v = headers
+            .get(name)?
+            .to_str()
+            .ok()?
+            .trim()
+            .parse::<f64>()
+            .ok()?;
         (v.is_finite() && v >= 0.0).then_some(v)
     };
     if let Some(ms) = number("retry-after-ms") {
@@ -84,7 +90,10 @@ mod tests {
         let p = RetryPolicy::default();
         for _ in 0..50 {
             let d = p.delay(1, Some(Duration::from_secs(2)));
-            assert!(d >= Duration::from_secs(2) && d <= Duration::from_millis(2200), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(2) && d <= Duration::from_millis(2200),
+                "{d:?}"
+            );
         }
         assert!(p.delay(1, Some(Duration::from_secs(3600))) <= MAX_HINT.mul_f64(1.1));
     }
