@@ -60,7 +60,10 @@ async fn timed_run(models: &[ModelSettings], n: u64, cache: Option<std::path::Pa
     let start = Instant::now();
     let mut answers = 0u64;
     let summary = run_jobs(models, jobs, options(cache), |o| {
-        answers += u64::from(matches!(o.result, lead_bench::run::CallResult::Answer { .. }));
+        answers += u64::from(matches!(
+            o.result,
+            lead_bench::run::CallResult::Answer { .. }
+        ));
     })
     .await
     .expect("engine runs");
@@ -75,9 +78,18 @@ async fn throughput(n: u64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let cache = dir.path().join("cache.sqlite");
     println!("throughput, {n} jobs, instant server, concurrency 64:");
-    println!("  no cache:          {:>8.0} jobs/s", timed_run(&m, n, None).await);
-    println!("  cache (all miss):  {:>8.0} jobs/s", timed_run(&m, n, Some(cache.clone())).await);
-    println!("  cache (all hit):   {:>8.0} jobs/s", timed_run(&m, n, Some(cache)).await);
+    println!(
+        "  no cache:          {:>8.0} jobs/s",
+        timed_run(&m, n, None).await
+    );
+    println!(
+        "  cache (all miss):  {:>8.0} jobs/s",
+        timed_run(&m, n, Some(cache.clone())).await
+    );
+    println!(
+        "  cache (all hit):   {:>8.0} jobs/s",
+        timed_run(&m, n, Some(cache)).await
+    );
     println!("  requests served:   {}", server.requests());
 }
 
@@ -89,7 +101,10 @@ async fn ratelimit(n: u64) {
         true,
     )
     .await;
-    let m = [model(&server.url, &format!("concurrency = 16\nrpm = {rpm}\n"))];
+    let m = [model(
+        &server.url,
+        &format!("concurrency = 16\nrpm = {rpm}\n"),
+    )];
     let mut outcomes = 0u64;
     let summary = run_jobs(&m, jobs(n), options(None), |_| outcomes += 1)
         .await

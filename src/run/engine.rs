@@ -497,28 +497,17 @@ async fn call(
                 outcome.cost_usd = cost;
                 if let Some(cache) = &shared.cache {
                     let stored = CachedAnswer {
-                        content,
-                        finish_reason,
-                        raw,
+                        content: content.clone(),
+                        finish_reason: finish_reason.clone(),
+                        raw: raw.clone(),
                         prompt_tokens,
                         completion_tokens,
                         latency_ms: outcome.latency_ms,
                         attempts: outcome.attempts,
                     };
-                    if let Err(e) = cache.put(&req.key, &stored) {
+                    if let Err(e) = cache.put(&req.key, stored).await {
                         let _ = tx.send(Event::Warning(e.to_string())).await;
                     }
-                    let CachedAnswer {
-                        content,
-                        finish_reason,
-                        raw,
-                        ..
-                    } = stored;
-                    break CallResult::Answer {
-                        content,
-                        finish_reason,
-                        raw,
-                    };
                 }
                 break CallResult::Answer {
                     content,
