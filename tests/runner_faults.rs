@@ -477,3 +477,42 @@ async fn an_abandoned_run_resumes_without_resending_stored_answers() {
     assert_eq!(resumed.from_cache, stored);
     assert_eq!(server.requests() - sent_before, 60 - stored);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endless_429s_and_refused_connections_end_after_max_retries() {
+    let server = FakeServer::start(|_| {
+        Reply::error(429, "Rate limit reached").header("retry-after-ms", "20")
+    })
+    .await;
+    // A port that was free a moment ago and now has nobody listening.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+        l.local_addr().expect("address").port()
+    };
+    let limited = model("limited", &server.url, "max_retries = 3\n");
+    let refused = model(
+        "refused",
+        &format!("http://127.0.0.1:{closed}/v1"),
+        "max_retries = 2\n",
+    );
+    let jobs = vec![job(0, 0, "a"), job(1, 1, "b")];
+    let (summary, got) = run(&[limited, refused], jobs, opts(None)).await;
+    assert!(matches!(
+        got[&0].result,
+        CallResult::ApiError {
+            status: Some(429),
+            ..
+        }
+    ));
+    assert_eq!(got[&0].attempts, 4);
+    assert_eq!(server.requests(), 4, "max_retries = 3 means four requests");
+    match &got[&1].result {
+        CallResult::ApiError {
+            status: None,
+            message,
+        } => assert!(!message.is_empty()),
+        other => panic!("expected a connection error, got {other:?}"),
+    }
+    assert_eq!(got[&1].attempts, 3);
+    assert_eq!(summary.retries, 3 + 2);
+}
