@@ -1,5 +1,5 @@
 //! lead-bench: which way of scoring inbound B2B leads works best, how sure we are, and what
-//! it costs. `bench` (src/main.rs) is a thin shell over [`run`].
+//! it costs. `bench` (src/main.rs) is a thin shell over [`run()`].
 
 pub mod atomic;
 pub mod cli;
@@ -7,6 +7,7 @@ mod commands;
 pub mod config;
 pub mod generate;
 pub mod lead;
+pub mod run;
 pub mod score;
 
 pub use cli::Cli;

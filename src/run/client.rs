@@ -1,0 +1,464 @@
+//! One chat-completion request to an OpenAI-compatible endpoint: building the body (and its
+//! cache key) from a job, sending it once, and turning status, headers and body into an
+//! [`Attempt`].
+//!
+//! The wire types come from async-openai (`types::chat`: messages, `response_format`), so the
+//! body is the official shape. The transport is a plain reqwest client, one per model for
+//! connection reuse, and not async-openai's `Client`, because that client
+//! - drops the response headers of a failed call, so `Retry-After` / `retry-after-ms` could
+//!   not be honoured;
+//! - turns a 4xx whose body is not OpenAI's error JSON into a deserialisation error without
+//!   the status, so a 401 from a proxy could not fail its model fast;
+//! - deserialises into strict response types, which turns an answer from a server that omits
+//!   or bends a field (common among "compatible" servers) into an error;
+//! - cannot type llama.cpp's `{"type": "json_object", "schema": {...}}`.
+//!
+//! Sending each attempt by hand also means there is exactly one retry loop (ours, in the
+//! engine): nothing inside the HTTP stack retries on its own.
+
+use std::time::Duration;
+
+use async_openai::types::chat::{
+    ChatCompletionRequestMessage, ChatCompletionRequestSystemMessage,
+    ChatCompletionRequestSystemMessageContent, ChatCompletionRequestUserMessage,
+    ChatCompletionRequestUserMessageContent, ResponseFormat, ResponseFormatJsonSchema,
+};
+use bytes::Bytes;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::engine::LlmJob;
+use super::model::{ModelSettings, StructuredOutput};
+use super::retry;
+
+/// Longest piece of a server's body quoted in an error message.
+const SNIPPET: usize = 300;
+
+/// A job's request body, ready to send, and the key its answer is cached under.
+pub(crate) struct Request {
+    pub body: Bytes,
+    pub key: [u8; 32],
+    /// Prompt tokens guessed before sending (about four characters a token), for the
+    /// tokens/min limiter and the budget.
+    pub est_prompt_tokens: u32,
+    /// A bound the prompt's real token count will not pass in practice (two characters a
+    /// token), for the budget guard, which must not be exceeded.
+    pub max_prompt_tokens: u32,
+}
+
+/// Builds the request body of `job` for `model`. The cache key hashes the canonical JSON of
+/// the base URL, the whole body (model, messages, temperature, max_tokens, response_format)
+/// and the repeat number; never the key.
+pub(crate) fn build_request(model: &ModelSettings, job: &LlmJob) -> Request {
+    let mut messages = Vec::with_capacity(2);
+    if !job.system.is_empty() {
+        messages.push(ChatCompletionRequestMessage::System(
+            ChatCompletionRequestSystemMessage {
+                content: ChatCompletionRequestSystemMessageContent::Text(job.system.to_string()),
+                name: None,
+            },
+        ));
+    }
+    messages.push(ChatCompletionRequestMessage::User(
+        ChatCompletionRequestUserMessage {
+            content: ChatCompletionRequestUserMessageContent::Text(job.user.clone()),
+            name: None,
+        },
+    ));
+    let response_format = match (model.structured_output, job.schema.as_deref()) {
+        (StructuredOutput::None, _) => None,
+        (StructuredOutput::JsonSchema, Some(schema)) => Some(
+            serde_json::to_value(ResponseFormat::JsonSchema {
+                json_schema: ResponseFormatJsonSchema {
+                    description: None,
+                    name: "lead_score".into(),
+                    schema: schema.clone(),
+                    strict: Some(true),
+                },
+            })
+            .expect("a response format always serialises"),
+        ),
+        (StructuredOutput::JsonSchema | StructuredOutput::JsonObject, None) => Some(
+            serde_json::to_value(ResponseFormat::JsonObject)
+                .expect("a response format always serialises"),
+        ),
+        (StructuredOutput::JsonObject, Some(schema)) => {
+            Some(json!({"type": "json_object", "schema": schema}))
+        }
+    };
+    let mut body = json!({
+        "model": model.model,
+        "messages": messages,
+        "temperature": model.temperature,
+        "max_tokens": model.max_tokens,
+        "stream": false,
+    });
+    if let Some(rf) = response_format {
+        body["response_format"] = rf;
+    }
+    let mut canon = String::with_capacity(job.user.len() + job.system.len() + 256);
+    canonical_json(
+        &json!({"base_url": model.base_url, "request": body, "repeat": job.repeat}),
+        &mut canon,
+    );
+    let key: [u8; 32] = Sha256::digest(canon.as_bytes()).into();
+    let chars = job.system.chars().count() + job.user.chars().count();
+    Request {
+        body: Bytes::from(serde_json::to_vec(&body).expect("a JSON value always serialises")),
+        key,
+        est_prompt_tokens: u32::try_from(chars / 4 + 8).unwrap_or(u32::MAX),
+        max_prompt_tokens: u32::try_from(chars / 2 + 16).unwrap_or(u32::MAX),
+    }
+}
+
+/// JSON with object keys sorted at every level, so the same request always hashes the same
+/// whatever map order serde_json is built with.
+fn canonical_json(v: &Value, out: &mut String) {
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                canonical_json(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// What went wrong with one attempt, as far as retrying is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FailKind {
+    /// 429: retry, and slow the whole model down.
+    RateLimited,
+    /// 408, 409, 425, 5xx, connection or body errors: retry.
+    Transient,
+    /// The request did not finish within the model's timeout: retry.
+    Timeout,
+    /// 401, 403, 404: the key, the model name or the URL is wrong; no request of this model
+    /// can succeed, so the model stops.
+    ModelFatal,
+    /// Any other answer that is not a usable completion (400, a body that is not JSON, ...):
+    /// this job fails, the others go on.
+    JobFatal,
+}
+
+/// The result of sending one request once.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    Answer {
+        content: String,
+        finish_reason: Option<String>,
+        raw: String,
+        prompt_tokens: Option<u32>,
+        completion_tokens: Option<u32>,
+    },
+    Failed {
+        kind: FailKind,
+        status: Option<u16>,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// A model's HTTP client: one connection pool, the endpoint and the key.
+pub(crate) struct ModelClient {
+    http: reqwest::Client,
+    url: String,
+    key: Option<String>,
+    timeout: Duration,
+}
+
+impl ModelClient {
+    pub(crate) fn new(model: &ModelSettings, key: Option<String>) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(model.concurrency.get() as usize)
+            .tcp_nodelay(true)
+            .build()
+            .map_err(|e| format!("model `{}`: cannot build an HTTP client: {e}", model.name))?;
+        Ok(ModelClient {
+            http,
+            url: format!("{}/chat/completions", model.base_url),
+            key,
+            timeout: model.timeout,
+        })
+    }
+
+    /// Sends `body` once; never retries.
+    pub(crate) async fn send(&self, body: Bytes) -> Attempt {
+        let mut req = self
+            .http
+            .post(&self.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .timeout(self.timeout)
+            .body(body);
+        if let Some(key) = &self.key {
+            req = req.bearer_auth(key);
+        }
+        let response = match req.send().await {
+            Ok(r) => r,
+            Err(e) => return self.transport_failure(&e),
+        };
+        let status = response.status();
+        let hint = retry::retry_after(response.headers());
+        let bytes = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => return self.transport_failure(&e),
+        };
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        if !status.is_success() {
+            let kind = match status.as_u16() {
+                429 => FailKind::RateLimited,
+                401 | 403 | 404 => FailKind::ModelFatal,
+                408 | 409 | 425 => FailKind::Transient,
+                s if s >= 500 => FailKind::Transient,
+                _ => FailKind::JobFatal,
+            };
+            return Attempt::Failed {
+                kind,
+                status: Some(status.as_u16()),
+                message: self.redact(&format!("HTTP {status}: {}", error_message(&text))),
+                retry_after: hint,
+            };
+        }
+        parse_completion(text).unwrap_or_else(|message| Attempt::Failed {
+            kind: FailKind::JobFatal,
+            status: Some(status.as_u16()),
+            message: self.redact(&message),
+            retry_after: None,
+        })
+    }
+
+    fn transport_failure(&self, e: &reqwest::Error) -> Attempt {
+        let mut message = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        let kind = if e.is_timeout() {
+            message = format!(
+                "no answer within {:.1} s ({message})",
+                self.timeout.as_secs_f64()
+            );
+            FailKind::Timeout
+        } else {
+            FailKind::Transient
+        };
+        Attempt::Failed {
+            kind,
+            status: None,
+            message: self.redact(&message),
+            retry_after: None,
+        }
+    }
+
+    /// Servers sometimes quote the key back in error messages; it never leaves here.
+    fn redact(&self, message: &str) -> String {
+        match &self.key {
+            Some(key) if key.len() >= 4 => message.replace(key.as_str(), "[redacted]"),
+            _ => message.to_string(),
+        }
+    }
+}
+
+/// Reads `choices[0]` of a 2xx body leniently: only the fields the runner needs.
+fn parse_completion(text: String) -> Result<Attempt, String> {
+    let v: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("response body is not JSON ({e}): {}", snippet(&text)))?;
+    let choice = v
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or_else(|| format!("response has no choices[0]: {}", snippet(&text)))?;
+    let message = choice.get("message");
+    let field = |name: &str| message.and_then(|m| m.get(name)).and_then(Value::as_str);
+    // A refusal arrives in its own field with `content: null`; the answer parser sees its
+    // text and records it as refused.
+    let content = field("content")
+        .or_else(|| field("refusal"))
+        .ok_or_else(|| format!("choices[0].message has no text content: {}", snippet(&text)))?
+        .to_string();
+    let finish_reason = choice
+        .get("finish_reason")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let usage = |name: &str| {
+        v.get("usage")
+            .and_then(|u| u.get(name))
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+    };
+    Ok(Attempt::Answer {
+        content,
+        finish_reason,
+        prompt_tokens: usage("prompt_tokens"),
+        completion_tokens: usage("completion_tokens"),
+        raw: text,
+    })
+}
+
+/// OpenAI's `{"error": {"message": ...}}`, a bare `{"error": "..."}`, or the start of the body.
+fn error_message(text: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<Value>(text) {
+        let e = v.get("error");
+        if let Some(m) = e.and_then(|e| e.get("message")).and_then(Value::as_str) {
+            return m.to_string();
+        }
+        if let Some(m) = e.and_then(Value::as_str) {
+            return m.to_string();
+        }
+    }
+    if text.trim().is_empty() {
+        "(empty body)".into()
+    } else {
+        snippet(text)
+    }
+}
+
+fn snippet(text: &str) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(SNIPPET) {
+        Some((i, _)) => format!("{}…", &text[..i]),
+        None => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::run::model::RawModelSettings;
+
+    fn model(mode: &str) -> ModelSettings {
+        let raw: RawModelSettings = toml::from_str(&format!(
+            "name = \"m\"\nmodel = \"gpt\"\nbase_url = \"http://h/v1\"\nstructured_output = \"{mode}\"\n"
+        ))
+        .expect("model parses");
+        raw.validate(0).expect("valid")
+    }
+
+    fn job(repeat: u32) -> LlmJob {
+        LlmJob {
+            job_id: 1,
+            model: 0,
+            scorer: Arc::from("llm/m/p"),
+            system: Arc::from("sys"),
+            user: "lead".into(),
+            schema: Some(Arc::new(json!({"type": "object"}))),
+            repeat,
+        }
+    }
+
+    fn body(r: &Request) -> Value {
+        serde_json::from_slice(&r.body).expect("body is JSON")
+    }
+
+    #[test]
+    fn response_format_per_mode() {
+        let b = body(&build_request(&model("json_schema"), &job(0)));
+        assert_eq!(b["response_format"]["type"], "json_schema");
+        assert_eq!(b["response_format"]["json_schema"]["strict"], true);
+        assert_eq!(b["messages"][0]["role"], "system");
+        assert_eq!(b["messages"][1]["content"], "lead");
+        let b = body(&build_request(&model("json_object"), &job(0)));
+        assert_eq!(
+            b["response_format"],
+            json!({"type": "json_object", "schema": {"type": "object"}})
+        );
+        let b = body(&build_request(&model("none"), &job(0)));
+        assert!(b.get("response_format").is_none());
+    }
+
+    #[test]
+    fn key_depends_on_repeat_and_url_only_through_content() {
+        let m = model("json_schema");
+        assert_eq!(
+            build_request(&m, &job(0)).key,
+            build_request(&m, &job(0)).key
+        );
+        assert_ne!(
+            build_request(&m, &job(0)).key,
+            build_request(&m, &job(1)).key
+        );
+        let mut other = m.clone();
+        other.base_url = "http://other/v1".into();
+        assert_ne!(
+            build_request(&m, &job(0)).key,
+            build_request(&other, &job(0)).key
+        );
+        let mut j = job(0);
+        j.job_id = 99;
+        assert_eq!(build_request(&m, &job(0)).key, build_request(&m, &j).key);
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys() {
+        let mut a = String::new();
+        canonical_json(&json!({"b": 1, "a": [{"d": 2, "c": "x"}]}), &mut a);
+        assert_eq!(a, r#"{"a":[{"c":"x","d":2}],"b":1}"#);
+    }
+
+    #[test]
+    fn lenient_completion_parsing() {
+        let ok = parse_completion(
+            r#"{"choices":[{"message":{"content":"hi"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4}}"#.into(),
+        );
+        match ok {
+            Ok(Attempt::Answer {
+                content,
+                finish_reason,
+                prompt_tokens,
+                completion_tokens,
+                ..
+            }) => {
+                assert_eq!(content, "hi");
+                assert_eq!(finish_reason.as_deref(), Some("length"));
+                assert_eq!((prompt_tokens, completion_tokens), (Some(3), Some(4)));
+            }
+            other => panic!("expected an answer, got {other:?}"),
+        }
+        let refusal =
+            parse_completion(r#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#.into());
+        assert!(matches!(refusal, Ok(Attempt::Answer { ref content, .. }) if content == "no"));
+        assert!(
+            parse_completion("<html>".into())
+                .expect_err("not JSON")
+                .contains("not JSON")
+        );
+        assert!(
+            parse_completion("{}".into())
+                .expect_err("no choices")
+                .contains("choices[0]")
+        );
+    }
+
+    #[test]
+    fn error_messages_read_well() {
+        assert_eq!(
+            error_message(r#"{"error":{"message":"bad key"}}"#),
+            "bad key"
+        );
+        assert_eq!(error_message(r#"{"error":"nope"}"#), "nope");
+        assert_eq!(error_message(""), "(empty body)");
+        assert!(error_message(&"x".repeat(1000)).chars().count() <= SNIPPET + 1);
+    }
+}

@@ -1,0 +1,571 @@
+//! The LLM call engine: takes rendered jobs, calls every model concurrently within its limits,
+//! and hands back exactly one [`CallOutcome`] per job.
+//!
+//! Shape: per model, a queue of its jobs and `2 × concurrency` worker tasks (so that a worker
+//! sleeping in back-off does not hold a send slot; the in-flight cap is a semaphore in
+//! [`Pacing`]); every worker sends outcomes over one channel to the collector, which runs in
+//! the caller's task, owns the counters and the progress display and calls `on_outcome`.
+//! Answers are written to the cache by the worker the moment they arrive.
+//!
+//! Stopping: cancelling [`EngineOptions::cancel`] (the first Ctrl-C when `ctrl_c` is on)
+//! stops dispatch: requests in flight finish and are kept, jobs not yet sent end as
+//! [`CallResult::Skipped`]. A second Ctrl-C aborts requests in flight too. Either way every
+//! job still gets its outcome and the summary says `cancelled`.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::cache::{Cache, CacheError, CachedAnswer};
+use super::client::{Attempt, FailKind, ModelClient, build_request};
+use super::cost::{Budget, request_cost};
+use super::model::ModelSettings;
+use super::pacing::Pacing;
+use super::progress::Progress;
+use super::retry::RetryPolicy;
+
+/// One request to make: a rendered prompt for one lead, model and repeat.
+#[derive(Debug, Clone)]
+pub struct LlmJob {
+    /// The caller's index, to join the outcome back to its lead and scorer.
+    pub job_id: u64,
+    /// Index into the `models` given to [`run_jobs`].
+    pub model: usize,
+    /// Scorer id for the progress bars, e.g. `llm/<model>/<prompt>`.
+    pub scorer: Arc<str>,
+    /// System message (shared by all leads of a prompt); empty: none is sent.
+    pub system: Arc<str>,
+    pub user: String,
+    /// JSON schema of the answer, used by `structured_output = json_schema | json_object`.
+    pub schema: Option<Arc<Value>>,
+    /// Repeat number; part of the cache key so that repeats are separate requests.
+    pub repeat: u32,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallResult {
+    /// The server answered; the content is not parsed here.
+    Answer {
+        content: String,
+        finish_reason: Option<String>,
+        /// The raw response body.
+        raw: String,
+    },
+    /// The server refused the request or sent something unusable (after retries, if the
+    /// error was one worth retrying).
+    ApiError {
+        status: Option<u16>,
+        message: String,
+    },
+    /// Every attempt ran past the model's timeout (or the last one did).
+    Timeout { message: String },
+    /// Never sent: the model was skipped (missing key, auth failure), the budget was
+    /// reached, or the run was stopped.
+    Skipped { reason: String },
+}
+
+/// The outcome of one job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallOutcome {
+    pub job_id: u64,
+    pub result: CallResult,
+    /// Requests sent for this job in this run (0 for a cache hit or a skipped job).
+    pub attempts: u32,
+    /// Time of the last attempt, from sending to the last byte (the stored one for a hit).
+    pub latency_ms: u64,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    /// What the answer costs at the model's price (also for a cache hit, which was paid
+    /// in an earlier run; `cached` tells which).
+    pub cost_usd: Option<f64>,
+    pub cached: bool,
+}
+
+impl CallOutcome {
+    fn skipped(job_id: u64, reason: String) -> CallOutcome {
+        CallOutcome {
+            job_id,
+            result: CallResult::Skipped { reason },
+            attempts: 0,
+            latency_ms: 0,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost_usd: None,
+            cached: false,
+        }
+    }
+}
+
+/// Settings of one engine run that are not per model.
+#[derive(Debug, Clone, Default)]
+pub struct EngineOptions {
+    /// Answer cache file; `None` (`--no-cache`) sends every request.
+    pub cache: Option<PathBuf>,
+    /// Stop sending new priced requests before this many dollars would be spent.
+    pub budget_usd: Option<f64>,
+    /// Plain summary lines only, no bars or periodic lines.
+    pub quiet: bool,
+    /// Cancel to stop dispatch (keeps what is answered).
+    pub cancel: CancellationToken,
+    /// Listen for Ctrl-C: the first cancels `cancel`, the second aborts requests in flight.
+    pub ctrl_c: bool,
+    /// Back-off between attempts.
+    pub retry: RetryPolicy,
+}
+
+/// Totals of an engine run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EngineSummary {
+    pub jobs: u64,
+    pub answered: u64,
+    pub from_cache: u64,
+    pub api_errors: u64,
+    pub timeouts: u64,
+    pub skipped: u64,
+    /// HTTP requests sent in this run, retries included.
+    pub requests_sent: u64,
+    pub retries: u64,
+    /// Dollars spent in this run (cache hits excluded).
+    pub cost_usd: f64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+    /// Dispatch was stopped (Ctrl-C or the caller's token) before every job was sent.
+    pub cancelled: bool,
+    pub budget_exhausted: bool,
+    /// Warnings shown during the run (skipped models, failed models, budget, cache).
+    pub warnings: Vec<String>,
+}
+
+/// A setup error that stops the engine before any request.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("job {job_id} names model #{model}, but only {models} models are configured")]
+    UnknownModel {
+        job_id: u64,
+        model: usize,
+        models: usize,
+    },
+    #[error("{0}")]
+    Client(String),
+}
+
+enum Event {
+    Outcome(CallOutcome, Arc<str>),
+    Retry(Arc<str>),
+    Warning(String),
+    BudgetStop(String),
+}
+
+struct Shared {
+    cache: Option<Cache>,
+    budget: Budget,
+    cancel: CancellationToken,
+    abort: CancellationToken,
+    retry: RetryPolicy,
+}
+
+impl Shared {
+    fn stopping(&self) -> bool {
+        self.cancel.is_cancelled() || self.abort.is_cancelled()
+    }
+
+    async fn stopped(&self) {
+        tokio::select! {
+            _ = self.cancel.cancelled() => {}
+            _ = self.abort.cancelled() => {}
+        }
+    }
+}
+
+struct ModelCtx {
+    settings: ModelSettings,
+    client: ModelClient,
+    pacing: Pacing,
+    /// Set by the first 401/403/404: why this model stopped.
+    dead: OnceLock<String>,
+    queue: Mutex<VecDeque<LlmJob>>,
+}
+
+impl ModelCtx {
+    fn pop(&self) -> Option<LlmJob> {
+        self.queue
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+    }
+}
+
+/// Runs every job and calls `on_outcome` once per job, as outcomes arrive. Returns when every
+/// job has its outcome (or the future is dropped, which aborts what is in flight).
+pub async fn run_jobs(
+    models: &[ModelSettings],
+    jobs: Vec<LlmJob>,
+    opts: EngineOptions,
+    on_outcome: impl FnMut(CallOutcome),
+) -> Result<EngineSummary, RunError> {
+    let mut queues: Vec<VecDeque<LlmJob>> = models.iter().map(|_| VecDeque::new()).collect();
+    let mut scorers: Vec<(Arc<str>, u64)> = Vec::new();
+    let mut scorer_index: HashMap<Arc<str>, usize> = HashMap::new();
+    let total = jobs.len() as u64;
+    for job in jobs {
+        let Some(queue) = queues.get_mut(job.model) else {
+            return Err(RunError::UnknownModel {
+                job_id: job.job_id,
+                model: job.model,
+                models: models.len(),
+            });
+        };
+        let i = *scorer_index.entry(job.scorer.clone()).or_insert_with(|| {
+            scorers.push((job.scorer.clone(), 0));
+            scorers.len() - 1
+        });
+        scorers[i].1 += 1;
+        queue.push_back(job);
+    }
+    let cache = opts.cache.as_deref().map(Cache::open).transpose()?;
+    let abort = CancellationToken::new();
+    // Dropping this future aborts everything still running.
+    let _abort_on_drop = abort.clone().drop_guard();
+    let shared = Arc::new(Shared {
+        cache,
+        budget: Budget::new(opts.budget_usd),
+        cancel: opts.cancel.clone(),
+        abort: abort.clone(),
+        retry: opts.retry,
+    });
+    let mut collector = Collector {
+        progress: Progress::new(&scorers, opts.quiet),
+        summary: EngineSummary {
+            jobs: total,
+            ..EngineSummary::default()
+        },
+        on_outcome,
+    };
+    let (tx, mut rx) = mpsc::channel::<Event>(1024);
+    if opts.ctrl_c {
+        tokio::spawn(watch_ctrl_c(
+            opts.cancel.clone(),
+            abort.clone(),
+            tx.downgrade(),
+        ));
+    }
+    let mut tasks = JoinSet::new();
+    for (settings, queue) in models.iter().zip(queues) {
+        if queue.is_empty() {
+            continue;
+        }
+        let key = match &settings.api_key_env {
+            None => None,
+            Some(var) => match std::env::var(var) {
+                Ok(v) if !v.trim().is_empty() => Some(v),
+                _ => {
+                    let reason = format!(
+                        "model `{}` skipped: environment variable {var} is not set",
+                        settings.name
+                    );
+                    collector.handle(Event::Warning(format!("{reason} ({} jobs)", queue.len())));
+                    for job in queue {
+                        let outcome = CallOutcome::skipped(job.job_id, reason.clone());
+                        collector.handle(Event::Outcome(outcome, job.scorer));
+                    }
+                    continue;
+                }
+            },
+        };
+        let ctx = Arc::new(ModelCtx {
+            client: ModelClient::new(settings, key).map_err(RunError::Client)?,
+            pacing: Pacing::new(settings),
+            settings: settings.clone(),
+            dead: OnceLock::new(),
+            queue: Mutex::new(queue),
+        });
+        tasks.spawn(run_model(ctx, shared.clone(), tx.clone()));
+    }
+    drop(tx);
+    while let Some(event) = rx.recv().await {
+        collector.handle(event);
+    }
+    while tasks.join_next().await.is_some() {}
+    let mut summary = collector.summary;
+    summary.cancelled = shared.stopping();
+    summary.cost_usd = shared.budget.spent();
+    collector.progress.finish();
+    Ok(summary)
+}
+
+struct Collector<F> {
+    progress: Progress,
+    summary: EngineSummary,
+    on_outcome: F,
+}
+
+impl<F: FnMut(CallOutcome)> Collector<F> {
+    fn handle(&mut self, event: Event) {
+        let s = &mut self.summary;
+        match event {
+            Event::Outcome(o, scorer) => {
+                match &o.result {
+                    CallResult::Answer { .. } if o.cached => s.from_cache += 1,
+                    CallResult::Answer { .. } => s.answered += 1,
+                    CallResult::ApiError { .. } => s.api_errors += 1,
+                    CallResult::Timeout { .. } => s.timeouts += 1,
+                    CallResult::Skipped { .. } => s.skipped += 1,
+                }
+                if !o.cached {
+                    s.requests_sent += u64::from(o.attempts);
+                    s.prompt_tokens += u64::from(o.prompt_tokens.unwrap_or(0));
+                    s.completion_tokens += u64::from(o.completion_tokens.unwrap_or(0));
+                }
+                let failed = !matches!(o.result, CallResult::Answer { .. });
+                self.progress.job_done(&scorer, failed);
+                (self.on_outcome)(o);
+            }
+            Event::Retry(scorer) => {
+                s.retries += 1;
+                self.progress.retry(&scorer);
+            }
+            Event::Warning(message) => {
+                self.progress.warn(&message);
+                s.warnings.push(message);
+            }
+            Event::BudgetStop(message) => {
+                s.budget_exhausted = true;
+                self.progress.warn(&message);
+                s.warnings.push(message);
+            }
+        }
+    }
+}
+
+async fn watch_ctrl_c(
+    cancel: CancellationToken,
+    abort: CancellationToken,
+    tx: mpsc::WeakSender<Event>,
+) {
+    let say = |m: &str| {
+        if let Some(tx) = tx.upgrade() {
+            let _ = tx.try_send(Event::Warning(m.to_string()));
+        }
+    };
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => if r.is_err() { return },
+        _ = abort.cancelled() => return,
+    }
+    cancel.cancel();
+    say(
+        "Ctrl-C: no new requests are sent; waiting for those in flight (Ctrl-C again to abort them)",
+    );
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => if r.is_err() { return },
+        _ = abort.cancelled() => return,
+    }
+    abort.cancel();
+    say("Ctrl-C again: requests in flight abandoned");
+}
+
+/// Runs one model's workers, then ends every job left in its queue (the run was stopped).
+async fn run_model(ctx: Arc<ModelCtx>, shared: Arc<Shared>, tx: mpsc::Sender<Event>) {
+    let n = ctx.settings.concurrency.get() as usize * 2;
+    let mut workers = JoinSet::new();
+    for _ in 0..n {
+        workers.spawn(worker(ctx.clone(), shared.clone(), tx.clone()));
+    }
+    while workers.join_next().await.is_some() {}
+    while let Some(job) = ctx.pop() {
+        let reason = match ctx.dead.get() {
+            Some(why) => why.clone(),
+            None => "run stopped before this request was sent".to_string(),
+        };
+        let outcome = CallOutcome::skipped(job.job_id, reason);
+        if tx.send(Event::Outcome(outcome, job.scorer)).await.is_err() {
+            return;
+        }
+    }
+}
+
+async fn worker(ctx: Arc<ModelCtx>, shared: Arc<Shared>, tx: mpsc::Sender<Event>) {
+    while !shared.stopping() {
+        let Some(job) = ctx.pop() else { return };
+        let (job_id, scorer) = (job.job_id, job.scorer.clone());
+        // Each job runs in its own task so that a panic ends that job with an outcome
+        // instead of taking the worker, and the jobs it would have taken, down with it.
+        let task = tokio::spawn(call(ctx.clone(), shared.clone(), tx.clone(), job));
+        let outcome = task.await.unwrap_or_else(|e| {
+            CallOutcome::skipped(job_id, format!("internal error while calling: {e}"))
+        });
+        if tx.send(Event::Outcome(outcome, scorer)).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// One job: cache lookup, budget, then attempts until an answer, a final error or a stop.
+async fn call(
+    ctx: Arc<ModelCtx>,
+    shared: Arc<Shared>,
+    tx: mpsc::Sender<Event>,
+    job: LlmJob,
+) -> CallOutcome {
+    let s = &ctx.settings;
+    let req = build_request(s, &job);
+    let mut outcome = CallOutcome::skipped(job.job_id, String::new());
+    if let Some(cache) = &shared.cache {
+        match cache.get(&req.key) {
+            Ok(Some(a)) => {
+                outcome.cost_usd =
+                    request_cost(s.price.as_ref(), a.prompt_tokens, a.completion_tokens);
+                outcome.result = CallResult::Answer {
+                    content: a.content,
+                    finish_reason: a.finish_reason,
+                    raw: a.raw,
+                };
+                outcome.latency_ms = a.latency_ms;
+                outcome.prompt_tokens = a.prompt_tokens;
+                outcome.completion_tokens = a.completion_tokens;
+                outcome.cached = true;
+                return outcome;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                let _ = tx
+                    .send(Event::Warning(format!("{e}; the request is sent")))
+                    .await;
+            }
+        }
+    }
+    let skip = |mut o: CallOutcome, reason: String| {
+        o.result = CallResult::Skipped { reason };
+        o
+    };
+    if let Some(why) = ctx.dead.get() {
+        return skip(outcome, why.clone());
+    }
+    let worst = s
+        .price
+        .map(|p| p.cost(req.max_prompt_tokens, s.max_tokens))
+        .unwrap_or(0.0);
+    if let Err(over) = shared.budget.reserve(worst) {
+        if over.first {
+            let _ = tx.send(Event::BudgetStop(over.message.clone())).await;
+        }
+        return skip(outcome, over.message);
+    }
+    let est_tokens = req.est_prompt_tokens.saturating_add(s.max_tokens);
+    let mut cost = None;
+    outcome.result = loop {
+        if let Some(why) = ctx.dead.get() {
+            break CallResult::Skipped {
+                reason: why.clone(),
+            };
+        }
+        let permit = tokio::select! {
+            p = ctx.pacing.admit(est_tokens) => p,
+            _ = shared.stopped() => break CallResult::Skipped {
+                reason: "run stopped before this request was sent".into(),
+            },
+        };
+        outcome.attempts += 1;
+        let sent = Instant::now();
+        let attempt = tokio::select! {
+            a = ctx.client.send(req.body.clone()) => a,
+            _ = shared.abort.cancelled() => break CallResult::Skipped {
+                reason: "run aborted while this request was in flight".into(),
+            },
+        };
+        drop(permit);
+        outcome.latency_ms = u64::try_from(sent.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match attempt {
+            Attempt::Answer {
+                content,
+                finish_reason,
+                raw,
+                prompt_tokens,
+                completion_tokens,
+            } => {
+                outcome.prompt_tokens = prompt_tokens;
+                outcome.completion_tokens = completion_tokens;
+                cost = request_cost(s.price.as_ref(), prompt_tokens, completion_tokens);
+                outcome.cost_usd = cost;
+                if let Some(cache) = &shared.cache {
+                    let stored = CachedAnswer {
+                        content: content.clone(),
+                        finish_reason: finish_reason.clone(),
+                        raw: raw.clone(),
+                        prompt_tokens,
+                        completion_tokens,
+                        latency_ms: outcome.latency_ms,
+                        attempts: outcome.attempts,
+                    };
+                    if let Err(e) = cache.put(&req.key, stored).await {
+                        let _ = tx.send(Event::Warning(e.to_string())).await;
+                    }
+                }
+                break CallResult::Answer {
+                    content,
+                    finish_reason,
+                    raw,
+                };
+            }
+            Attempt::Failed {
+                kind,
+                status,
+                message,
+                retry_after,
+            } => match kind {
+                FailKind::ModelFatal => {
+                    let why = format!(
+                        "model `{}` stopped: {message} from {} (check base_url, model and {})",
+                        s.name,
+                        s.base_url,
+                        s.api_key_env
+                            .as_deref()
+                            .map_or("the key".to_string(), |v| format!("the key in {v}")),
+                    );
+                    if ctx.dead.set(why.clone()).is_ok() {
+                        let _ = tx.send(Event::Warning(why)).await;
+                    }
+                    break CallResult::ApiError { status, message };
+                }
+                FailKind::JobFatal => break CallResult::ApiError { status, message },
+                FailKind::RateLimited | FailKind::Transient | FailKind::Timeout => {
+                    if outcome.attempts > s.max_retries {
+                        break if kind == FailKind::Timeout {
+                            CallResult::Timeout { message }
+                        } else {
+                            CallResult::ApiError { status, message }
+                        };
+                    }
+                    let delay = shared.retry.delay(outcome.attempts, retry_after);
+                    if kind == FailKind::RateLimited {
+                        ctx.pacing.pause(delay);
+                    }
+                    let _ = tx.send(Event::Retry(job.scorer.clone())).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(delay) => {}
+                        _ = shared.stopped() => break CallResult::Skipped {
+                            reason: format!("run stopped while waiting to retry after: {message}"),
+                        },
+                    }
+                }
+            },
+        }
+    };
+    shared.budget.settle(worst, cost);
+    // The estimate is charged before sending; charge what `usage` shows it missed.
+    if let (Some(p), Some(c)) = (outcome.prompt_tokens, outcome.completion_tokens) {
+        let actual = p.saturating_add(c);
+        if actual > est_tokens {
+            ctx.pacing.take_tokens(actual - est_tokens).await;
+        }
+    }
+    outcome
+}

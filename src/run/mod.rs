@@ -1,0 +1,34 @@
+//! `bench run`'s LLM call engine: model settings, the HTTP client, pacing, retries, the
+//! answer cache, cost and progress. Async lives here and nowhere else.
+//!
+//! Choices where the design is silent:
+//! - `[[models]]` defaults: `structured_output = "json_schema"`, `concurrency = 4`,
+//!   `timeout_s = 60`, `max_retries = 6`, `temperature = 0`, `max_tokens = 300`, no `rpm` /
+//!   `tpm` / `price` (no limit, no cost). No `api_key_env` (or an empty one) sends no key.
+//! - Retried: 429, 408, 409, 425, 5xx, connection errors, timeouts. Not retried: other 4xx
+//!   (the job fails) and 401/403/404 (the whole model stops: its jobs not yet sent are
+//!   skipped with one warning). A 2xx body that is not a completion is an `ApiError`.
+//! - The cache stores answers only (also `finish_reason = length` ones: resending the same
+//!   request would truncate the same way); errors are tried again on the next run.
+//! - `cost_usd` of an outcome is what the answer costs at the model's price, also for a cache
+//!   hit; the budget and [`EngineSummary::cost_usd`] count only requests sent in this run.
+//! - The budget reserves a pessimistic cost (two characters a prompt token, the full
+//!   `max_tokens`) before each request and stops all priced requests at the first that
+//!   does not fit.
+//! - `latency_ms` is the last attempt's, so back-off waits do not count as model latency.
+
+mod cache;
+mod client;
+mod cost;
+mod engine;
+mod model;
+mod pacing;
+mod progress;
+mod retry;
+
+pub use cache::{Cache, CacheError};
+pub use engine::{
+    CallOutcome, CallResult, EngineOptions, EngineSummary, LlmJob, RunError, run_jobs,
+};
+pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
+pub use retry::RetryPolicy;

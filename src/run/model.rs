@@ -1,0 +1,245 @@
+//! One `[[models]]` entry of `config.toml`: the raw serde struct as typed (unknown keys are
+//! errors) and the validated [`ModelSettings`] the runner works with.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// How a model is asked to answer in JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StructuredOutput {
+    /// OpenAI structured outputs: `{"type": "json_schema", "json_schema": {.., "strict": true}}`.
+    JsonSchema,
+    /// JSON mode; the schema, when there is one, rides along the way llama.cpp's server
+    /// takes it: `{"type": "json_object", "schema": {...}}`. Servers that do not know the
+    /// `schema` key ignore it.
+    JsonObject,
+    /// No `response_format`: the answer parser reads the text.
+    None,
+}
+
+/// `price = { input_per_mtok, output_per_mtok }`, in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    pub input_per_mtok: f64,
+    pub output_per_mtok: f64,
+}
+
+impl Price {
+    /// Cost in US dollars of one request with these token counts.
+    pub fn cost(&self, prompt_tokens: u32, completion_tokens: u32) -> f64 {
+        (f64::from(prompt_tokens) * self.input_per_mtok
+            + f64::from(completion_tokens) * self.output_per_mtok)
+            / 1_000_000.0
+    }
+}
+
+/// A `[[models]]` table as typed. Defaults are those of the shipped config.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawModelSettings {
+    pub name: String,
+    pub model: String,
+    pub base_url: String,
+    /// Name of the environment variable holding the key; absent or empty: send no key
+    /// (local servers such as llama.cpp need none).
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    #[serde(default = "default_structured_output")]
+    pub structured_output: StructuredOutput,
+    #[serde(default)]
+    pub rpm: Option<u32>,
+    #[serde(default)]
+    pub tpm: Option<u32>,
+    #[serde(default = "default_concurrency")]
+    pub concurrency: u32,
+    #[serde(default = "default_timeout_s")]
+    pub timeout_s: f64,
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    #[serde(default)]
+    pub temperature: f64,
+    #[serde(default = "default_max_tokens")]
+    pub max_tokens: u32,
+    #[serde(default)]
+    pub price: Option<Price>,
+}
+
+fn default_structured_output() -> StructuredOutput {
+    StructuredOutput::JsonSchema
+}
+fn default_concurrency() -> u32 {
+    4
+}
+fn default_timeout_s() -> f64 {
+    60.0
+}
+fn default_max_retries() -> u32 {
+    6
+}
+fn default_max_tokens() -> u32 {
+    300
+}
+
+/// A `[[models]]` entry that does not hold what it should; the message names the key.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("models[{index}].{key}: {message}")]
+pub struct ModelError {
+    pub index: usize,
+    pub key: &'static str,
+    pub message: String,
+}
+
+/// A validated model: limits non-zero, URL without a trailing slash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelSettings {
+    /// Id used in scorer ids (`llm/<name>/<prompt>`) and reports.
+    pub name: String,
+    /// What is sent as `"model"`.
+    pub model: String,
+    /// Base of the OpenAI-compatible API, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    pub api_key_env: Option<String>,
+    pub structured_output: StructuredOutput,
+    pub rpm: Option<NonZeroU32>,
+    pub tpm: Option<NonZeroU32>,
+    /// Requests in flight at most.
+    pub concurrency: NonZeroU32,
+    /// Per request, from sending to the last byte of the answer.
+    pub timeout: Duration,
+    /// Attempts beyond the first; a job is sent at most `max_retries + 1` times.
+    pub max_retries: u32,
+    pub temperature: f64,
+    pub max_tokens: u32,
+    pub price: Option<Price>,
+}
+
+impl RawModelSettings {
+    /// Checks the entry at position `index` of `[[models]]`.
+    pub fn validate(self, index: usize) -> Result<ModelSettings, ModelError> {
+        let err = |key, message: String| ModelError {
+            index,
+            key,
+            message,
+        };
+        if self.name.trim().is_empty() || self.name.contains('/') {
+            return Err(err(
+                "name",
+                format!(
+                    "expected a non-empty name without '/', found {:?}",
+                    self.name
+                ),
+            ));
+        }
+        if self.model.trim().is_empty() {
+            return Err(err("model", "expected a model id, found nothing".into()));
+        }
+        let base_url = self.base_url.trim().trim_end_matches('/').to_string();
+        if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+            return Err(err(
+                "base_url",
+                format!(
+                    "expected an http:// or https:// URL, found {:?}",
+                    self.base_url
+                ),
+            ));
+        }
+        let api_key_env = self.api_key_env.filter(|v| !v.trim().is_empty());
+        let nonzero = |key, v: u32| {
+            NonZeroU32::new(v).ok_or_else(|| err(key, "expected at least 1, found 0".into()))
+        };
+        let rpm = self.rpm.map(|v| nonzero("rpm", v)).transpose()?;
+        let tpm = self.tpm.map(|v| nonzero("tpm", v)).transpose()?;
+        let concurrency = nonzero("concurrency", self.concurrency)?;
+        if !(self.timeout_s.is_finite() && self.timeout_s > 0.0 && self.timeout_s <= 86_400.0) {
+            return Err(err(
+                "timeout_s",
+                format!("expected seconds in (0, 86400], found {}", self.timeout_s),
+            ));
+        }
+        if !(0.0..=2.0).contains(&self.temperature) {
+            return Err(err(
+                "temperature",
+                format!("expected a value in [0, 2], found {}", self.temperature),
+            ));
+        }
+        let max_tokens = nonzero("max_tokens", self.max_tokens)?.get();
+        if let Some(p) = &self.price {
+            let ok = |v: f64| v.is_finite() && v >= 0.0;
+            if !(ok(p.input_per_mtok) && ok(p.output_per_mtok)) {
+                return Err(err(
+                    "price",
+                    "expected non-negative dollars per million tokens".into(),
+                ));
+            }
+        }
+        Ok(ModelSettings {
+            name: self.name,
+            model: self.model,
+            base_url,
+            api_key_env,
+            structured_output: self.structured_output,
+            rpm,
+            tpm,
+            concurrency,
+            timeout: Duration::from_secs_f64(self.timeout_s),
+            max_retries: self.max_retries,
+            temperature: self.temperature,
+            max_tokens,
+            price: self.price,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ModelSettings, String> {
+        let raw: RawModelSettings = toml::from_str(text).map_err(|e| e.to_string())?;
+        raw.validate(0).map_err(|e| e.to_string())
+    }
+
+    const BASE: &str = "name = \"m\"\nmodel = \"gpt\"\nbase_url = \"http://127.0.0.1:8080/v1/\"\n";
+
+    #[test]
+    fn defaults_and_full_entry() {
+        let m = parse(BASE).expect("minimal entry");
+        assert_eq!(m.base_url, "http://127.0.0.1:8080/v1");
+        assert_eq!(m.structured_output, StructuredOutput::JsonSchema);
+        assert_eq!(m.api_key_env, None);
+        assert_eq!(m.max_retries, 6);
+        let full = format!(
+            "{BASE}api_key_env = \"OPENAI_API_KEY\"\nstructured_output = \"json_object\"\nrpm = 500\ntpm = 200000\nconcurrency = 16\ntimeout_s = 60\nmax_retries = 6\ntemperature = 0.0\nmax_tokens = 300\nprice = {{ input_per_mtok = 0.15, output_per_mtok = 0.60 }}\n"
+        );
+        let m = parse(&full).expect("full entry");
+        assert_eq!(m.structured_output, StructuredOutput::JsonObject);
+        assert_eq!(m.rpm.map(NonZeroU32::get), Some(500));
+        let price = m.price.expect("price");
+        assert!((price.cost(1_000_000, 1_000_000) - 0.75).abs() < 1e-12);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let msg = parse(&format!("{BASE}rpn = 5\n")).expect_err("unknown key");
+        assert!(msg.contains("rpn"), "{msg}");
+        let msg = parse(&format!("{BASE}concurrency = 0\n")).expect_err("zero");
+        assert!(msg.contains("models[0].concurrency"), "{msg}");
+        let msg = parse(&format!("{BASE}structured_output = \"xml\"\n")).expect_err("enum");
+        assert!(msg.contains("xml"), "{msg}");
+        let msg =
+            parse("name = \"m\"\nmodel = \"g\"\nbase_url = \"localhost\"\n").expect_err("url");
+        assert!(msg.contains("models[0].base_url"), "{msg}");
+        let msg = parse(&format!("{BASE}timeout_s = -1\n")).expect_err("timeout");
+        assert!(msg.contains("timeout_s"), "{msg}");
+    }
+
+    #[test]
+    fn empty_key_variable_means_no_key() {
+        let m = parse(&format!("{BASE}api_key_env = \"\"\n")).expect("parses");
+        assert_eq!(m.api_key_env, None);
+    }
+}

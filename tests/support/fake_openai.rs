@@ -1,0 +1,285 @@
+//! An OpenAI-compatible `/v1/chat/completions` server on 127.0.0.1 (a free port) for tests
+//! and benchmarks. Each request is answered by a script that sees the user message, the
+//! model and how often the same request was seen before; requests are logged with their
+//! arrival time. Optionally it enforces a requests/min limit itself, answering 429 with
+//! `retry-after-ms` the way OpenAI does. It stops when dropped.
+
+#![allow(dead_code)] // each test binary uses a different part of it
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde_json::{Value, json};
+
+/// What the server does with one request.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Send {
+        status: u16,
+        body: String,
+        headers: Vec<(String, String)>,
+        delay: Duration,
+    },
+    /// Never answers (within an hour): for timeouts.
+    Hang,
+}
+
+impl Reply {
+    /// A 200 completion with `content`, `finish_reason = "stop"` and a usage block that
+    /// counts about four characters a token.
+    pub fn answer(content: &str) -> Reply {
+        Reply::answer_with(content, "stop")
+    }
+
+    pub fn answer_with(content: &str, finish_reason: &str) -> Reply {
+        let body = json!({
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 0,
+            "model": "fake",
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": finish_reason,
+            }],
+            "usage": {
+                "prompt_tokens": 20,
+                "completion_tokens": content.len() / 4 + 1,
+                "total_tokens": 20 + content.len() / 4 + 1,
+            },
+        });
+        Reply::raw(200, &body.to_string())
+    }
+
+    /// Any status with an OpenAI-style error body.
+    pub fn error(status: u16, message: &str) -> Reply {
+        Reply::raw(
+            status,
+            &json!({"error": {"message": message, "type": "fake_error"}}).to_string(),
+        )
+    }
+
+    /// Any status with any body.
+    pub fn raw(status: u16, body: &str) -> Reply {
+        Reply::Send {
+            status,
+            body: body.to_string(),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        if let Reply::Send { headers, .. } = &mut self {
+            headers.push((name.to_string(), value.to_string()));
+        }
+        self
+    }
+
+    pub fn delayed(mut self, by: Duration) -> Reply {
+        if let Reply::Send { delay, .. } = &mut self {
+            *delay = by;
+        }
+        self
+    }
+}
+
+/// What the script sees of a request.
+pub struct Seen<'a> {
+    /// Content of the last message (the user message).
+    pub user: &'a str,
+    pub model: &'a str,
+    /// 1 for the first time this exact body arrives, 2 for its first retry, ...
+    pub attempt: u32,
+    /// The bearer token, if any.
+    pub auth: Option<&'a str>,
+    /// Position of the request among all requests (0-based).
+    pub index: u64,
+}
+
+/// One logged request.
+#[derive(Debug, Clone)]
+pub struct Logged {
+    pub at: Instant,
+    pub user: String,
+    pub model: String,
+    pub attempt: u32,
+    pub auth: Option<String>,
+    pub status: u16,
+}
+
+type Script = dyn Fn(&Seen) -> Reply + Send + Sync;
+
+struct ServerState {
+    script: Box<Script>,
+    limiter: Option<DefaultDirectRateLimiter>,
+    keep_log: bool,
+    count: std::sync::atomic::AtomicU64,
+    seen: Mutex<HashMap<String, u32>>,
+    log: Mutex<Vec<Logged>>,
+}
+
+/// A running fake server.
+pub struct FakeServer {
+    /// Base URL to put in `base_url`, e.g. `http://127.0.0.1:41234/v1`.
+    pub url: String,
+    state: Arc<ServerState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl FakeServer {
+    /// Starts a server that logs every request and answers with `script`.
+    pub async fn start(script: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> FakeServer {
+        FakeServer::start_with(script, None, true).await
+    }
+
+    /// `limit = Some((rpm, burst))` makes the server answer 429 to requests over the limit;
+    /// `keep_log = false` keeps nothing per request (for long benchmark runs).
+    pub async fn start_with(
+        script: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+        limit: Option<(u32, u32)>,
+        keep_log: bool,
+    ) -> FakeServer {
+        let limiter = limit.map(|(rpm, burst)| {
+            let rpm = NonZeroU32::new(rpm).expect("rpm > 0");
+            let burst = NonZeroU32::new(burst).expect("burst > 0");
+            RateLimiter::direct(Quota::per_minute(rpm).allow_burst(burst))
+        });
+        let state = Arc::new(ServerState {
+            script: Box::new(script),
+            limiter,
+            keep_log,
+            count: std::sync::atomic::AtomicU64::new(0),
+            seen: Mutex::new(HashMap::new()),
+            log: Mutex::new(Vec::new()),
+        });
+        let app = Router::new()
+            .route("/v1/chat/completions", post(handle))
+            .with_state(state.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a free loopback port");
+        let addr = listener.local_addr().expect("bound address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeServer {
+            url: format!("http://{addr}/v1"),
+            state,
+            task,
+        }
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn log(&self) -> Vec<Logged> {
+        self.state.log.lock().expect("log lock").clone()
+    }
+
+    /// How many requests arrived.
+    pub fn requests(&self) -> u64 {
+        self.state.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for FakeServer {
+    fn drop(&mut self) {
+        // Not a graceful shutdown: a hanging handler would keep that waiting for an hour.
+        self.task.abort();
+    }
+}
+
+async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let at = Instant::now();
+    let index = st.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let user = request["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string();
+    let model = request["model"].as_str().unwrap_or("").to_string();
+    let auth = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let attempt = if st.keep_log {
+        let mut seen = st.seen.lock().expect("seen lock");
+        let n = seen
+            .entry(String::from_utf8_lossy(&body).into_owned())
+            .or_insert(0);
+        *n += 1;
+        *n
+    } else {
+        1
+    };
+    let limited = st.limiter.as_ref().and_then(|l| l.check().err());
+    let reply = match limited {
+        Some(not_until) => {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            Reply::error(429, "Rate limit reached for requests")
+                .header("retry-after-ms", &wait.as_millis().max(1).to_string())
+        }
+        None => (st.script)(&Seen {
+            user: &user,
+            model: &model,
+            attempt,
+            auth: auth.as_deref(),
+            index,
+        }),
+    };
+    let status = match &reply {
+        Reply::Send { status, .. } => *status,
+        Reply::Hang => 0,
+    };
+    if st.keep_log {
+        st.log.lock().expect("log lock").push(Logged {
+            at,
+            user,
+            model,
+            attempt,
+            auth,
+            status,
+        });
+    }
+    match reply {
+        Reply::Hang => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
+        Reply::Send {
+            status,
+            body,
+            headers,
+            delay,
+        } => {
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
+            let mut response = (
+                StatusCode::from_u16(status).expect("a valid status"),
+                [("content-type", "application/json")],
+                body,
+            )
+                .into_response();
+            for (k, v) in headers {
+                response.headers_mut().insert(
+                    axum::http::HeaderName::from_bytes(k.as_bytes()).expect("header name"),
+                    v.parse().expect("header value"),
+                );
+            }
+            response
+        }
+    }
+}
