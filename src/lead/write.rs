@@ -47,7 +47,8 @@ pub struct LeadWriter<W: Write> {
 }
 
 enum Output<W: Write> {
-    Csv(csv::Writer<W>),
+    // Boxed: the CSV writer carries its buffers inline and dwarfs the JSONL variant.
+    Csv(Box<csv::Writer<W>>),
     Jsonl(W),
 }
 
@@ -60,7 +61,7 @@ impl<W: Write> LeadWriter<W> {
                     .buffer_capacity(1 << 16)
                     .from_writer(out);
                 w.write_record(columns.names()).map_err(io::Error::other)?;
-                Output::Csv(w)
+                Output::Csv(Box::new(w))
             }
             Format::Jsonl => Output::Jsonl(out),
         };
