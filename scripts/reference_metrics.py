@@ -102,7 +102,7 @@ def scorer_case(name, gold, pred, score, gold_score=None, probs=None):
         e["accuracy"] = skm.accuracy_score(g, p)
         pr, rc, f1, sup = skm.precision_recall_fscore_support(g, p, labels=L, zero_division=0)
         e["precision"], e["recall"], e["f1"] = pr.tolist(), rc.tolist(), f1.tolist()
-        e["support"] = sup.tolist()
+        e["support"] = [int(x) for x in sup]  # scikit-learn may return floats here
         e["macro_f1"] = skm.f1_score(g, p, labels=L, average="macro", zero_division=0)
         e["confusion"] = skm.confusion_matrix(g, p, labels=L).tolist()
     else:
