@@ -307,6 +307,41 @@ mod tests {
         assert_eq!(top_decile(95), 10);
     }
 
+    /// The halving draw of the tied group at the cut has the distribution of plain index
+    /// resampling followed by a sort on (score desc, lead index asc).
+    #[test]
+    fn resampled_top_k_matches_index_resampling() {
+        use crate::metrics::bootstrap::CellSampler;
+        use rand::RngExt;
+        let gold: Vec<Label> = (0..40).map(|i| [Low, High, Medium, High, Low][i % 5]).collect();
+        let score: Vec<u8> = (0..40).map(|i| [90, 70, 70, 50][(i * 7) % 4]).collect();
+        let order = TopOrder::new(&gold, &score);
+        let cells: Vec<u32> = (0..40).map(|i| score[i] as u32 * 3 + gold[i].index() as u32).collect();
+        let sampler = CellSampler::new(cells, SCORES * 3);
+        let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
+        let (m, draws) = (15u64, 20_000);
+        let (mut tree, mut naive) = (Vec::new(), Vec::new());
+        let mut buf = vec![0u64; SCORES * 3];
+        for _ in 0..draws {
+            sampler.draw(&mut rng, &mut buf);
+            let mut c = ScoreLabelCounts::default();
+            for s in 0..SCORES {
+                c.0[s].copy_from_slice(&buf[s * 3..s * 3 + 3]);
+            }
+            tree.push(order.resampled_highs_in_top(&c, m, &mut rng) as f64);
+            let mut idx: Vec<usize> = (0..40).map(|_| rng.random_range(0..40usize)).collect();
+            idx.sort_by_key(|&i| (std::cmp::Reverse(score[i]), i));
+            naive.push(idx[..m as usize].iter().filter(|&&i| gold[i] == High).count() as f64);
+        }
+        let stats = |v: &[f64]| {
+            let mean = v.iter().sum::<f64>() / v.len() as f64;
+            (mean, v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64)
+        };
+        let ((mt, vt), (mn, vn)) = (stats(&tree), stats(&naive));
+        assert!((mt - mn).abs() < 0.06, "means {mt} vs {mn}");
+        assert!((vt / vn - 1.0).abs() < 0.06, "variances {vt} vs {vn}");
+    }
+
     #[test]
     fn resampling_the_original_counts_never_exceeds_the_bounds() {
         let gold = [Low, High, High, Low, High, Medium];

@@ -12,15 +12,13 @@
 
 use serde::Serialize;
 
-use super::bootstrap::{CellSampler, Estimate, replicate};
+use super::bootstrap::{CellSampler, Estimate, for_each_draw, replicate};
 use super::calibration::{
     Binning, ReliabilityBin, brier_3class_term, brier_high, log_loss_term, valid_probabilities,
 };
 use super::classification::{Confusion, ratio};
 use super::correlation::{SCORES, ScoreGrid, cell as grid_cell};
 use super::ranking::{Discounts, GainsRow, ScoreLabelCounts, TopOrder, gains_table, top_decile};
-use rand::RngExt;
-
 use crate::lead::Label;
 
 /// One scorer's predictions on n leads, index-aligned with the gold data.
@@ -236,13 +234,13 @@ pub fn summarize(
         grid_slots(&ScoreGrid::from_counts(grid), &mut s);
         if let Some(terms) = &p.probs {
             let (mut k, mut b, mut l) = (0u64, 0.0, 0.0);
-            for _ in 0..terms.len() {
-                if let Some((tb, tl)) = terms[rng.random_range(0..terms.len())] {
+            for_each_draw(rng, terms.len(), |i| {
+                if let Some((tb, tl)) = terms[i] {
                     k += 1;
                     b += tb;
                     l += tl;
                 }
-            }
+            });
             s[BRIER3] = (k > 0).then(|| b / k as f64);
             s[LOG_LOSS] = (k > 0).then(|| l / k as f64);
         }
