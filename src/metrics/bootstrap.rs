@@ -130,9 +130,9 @@ impl CellSampler {
             .map(|(c, k)| (c as u32, *k))
             .collect();
         occupied.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        // A binomial draw costs roughly as much as 40 (cache-friendly) index draws; choose
+        // A binomial draw costs roughly as much as 50 (cache-friendly) index draws; choose
         // the cheaper way.
-        let by_index = occupied.len() * 40 > cell_of.len();
+        let by_index = occupied.len() * 50 > cell_of.len();
         CellSampler {
             cell_of,
             occupied,
@@ -162,7 +162,12 @@ impl CellSampler {
             return;
         }
         if self.by_index {
-            for_each_draw(rng, n, |i| out[self.cell_of[i] as usize] += 1);
+            for_each_block(rng, n, |start, counts| {
+                let cells = &self.cell_of[start..start + counts.len()];
+                for (&c, &k) in cells.iter().zip(counts) {
+                    out[c as usize] += u64::from(k);
+                }
+            });
             return;
         }
         // Multinomial by conditional binomials: cell j gets Binomial(left, k_j / rest).
@@ -180,17 +185,19 @@ impl CellSampler {
     }
 }
 
-/// Units per block in [`for_each_draw`]: a block's data stays in the CPU cache.
+/// Units per block in [`for_each_block`]: a block's data stays in the CPU cache.
 const BLOCK: usize = 4096;
 
-/// Calls `visit(i)` for each of the n lead indices of one bootstrap resample of 0..n.
+/// Draws one bootstrap resample of the indices 0..n as copy counts per index, handing
+/// them to `visit(start, counts)` one block of consecutive indices at a time.
 ///
 /// Drawing n uniform indices straight away touches memory at random, which made cache
 /// misses the bottleneck at 100,000 leads. Instead the number of draws landing in each
-/// block of [`BLOCK`] consecutive indices is drawn first (multinomial, by conditional
-/// binomials), then that many uniform indices inside the block: the same distribution,
-/// visited block by block.
-pub(crate) fn for_each_draw<R: Rng>(rng: &mut R, n: usize, mut visit: impl FnMut(usize)) {
+/// block of [`BLOCK`] indices is drawn first (multinomial, by conditional binomials), then
+/// that many uniform indices inside the block are counted in a small buffer: the same
+/// distribution, and the caller reads its data sequentially.
+pub(crate) fn for_each_block<R: Rng>(rng: &mut R, n: usize, mut visit: impl FnMut(usize, &[u32])) {
+    let mut counts = vec![0u32; BLOCK.min(n)];
     let (mut left, mut rest) = (n as u64, n as u64);
     let mut start = 0;
     while start < n {
@@ -198,9 +205,12 @@ pub(crate) fn for_each_draw<R: Rng>(rng: &mut R, n: usize, mut visit: impl FnMut
         let k = binomial(rng, left, len as u64, rest);
         left -= k;
         rest -= len as u64;
+        let block = &mut counts[..len];
+        block.fill(0);
         for _ in 0..k {
-            visit(start + rng.random_range(0..len as u32) as usize);
+            block[rng.random_range(0..len as u32) as usize] += 1;
         }
+        visit(start, block);
         start += len;
     }
 }
@@ -270,16 +280,14 @@ mod tests {
     #[test]
     fn blocked_draws_are_uniform_over_all_indices() {
         let n = 3 * BLOCK + 17;
-        let mut hits = vec![0u64; 4];
+        let mut hits = [0u64; 4];
         let mut rng = ChaCha8Rng::seed_from_u64(5);
-        let mut total = 0;
         for _ in 0..50 {
-            for_each_draw(&mut rng, n, |i| {
-                hits[(i / BLOCK).min(3)] += 1;
-                total += 1;
+            for_each_block(&mut rng, n, |start, counts| {
+                hits[(start / BLOCK).min(3)] += counts.iter().map(|k| u64::from(*k)).sum::<u64>();
             });
         }
-        assert_eq!(total, 50 * n);
+        assert_eq!(hits.iter().sum::<u64>(), 50 * n as u64);
         // Expected 50·BLOCK per full block (sd ≈ 440), 50·17 in the last.
         for h in &hits[..3] {
             assert!((*h as f64 - 50.0 * BLOCK as f64).abs() < 2500.0, "{hits:?}");

@@ -12,7 +12,7 @@
 
 use serde::Serialize;
 
-use super::bootstrap::{CellSampler, Estimate, for_each_draw, replicate};
+use super::bootstrap::{CellSampler, Estimate, for_each_block, replicate};
 use super::calibration::{
     Binning, ReliabilityBin, brier_3class_term, brier_high, log_loss_term, valid_probabilities,
 };
@@ -198,12 +198,25 @@ struct Prepared {
     n: u64,
     class: CellSampler,
     grid: CellSampler,
-    /// Per lead: (3-class Brier term, log-loss term) where probabilities are given.
-    probs: Option<Vec<Option<(f64, f64)>>>,
+    probs: Option<ProbabilityTerms>,
     order: TopOrder,
     binning: Binning,
     discounts: Discounts,
     precision_k: u64,
+}
+
+/// Per lead, as flat columns for fast resampling: 1.0 where class probabilities are given
+/// (else 0.0, with both terms 0.0), the 3-class Brier term and the log-loss term.
+struct ProbabilityTerms {
+    present: Vec<f64>,
+    brier: Vec<f64>,
+    log_loss: Vec<f64>,
+}
+
+impl ProbabilityTerms {
+    fn count(&self) -> u64 {
+        self.present.iter().filter(|m| **m > 0.0).count() as u64
+    }
 }
 
 /// Cells of the (gold, prediction, score) table: unparsed leads by gold label (0..3),
@@ -233,16 +246,23 @@ pub fn summarize(
         grid.truncate(GRID_SINK);
         grid_slots(&ScoreGrid::from_counts(grid), &mut s);
         if let Some(terms) = &p.probs {
-            let (mut k, mut b, mut l) = (0u64, 0.0, 0.0);
-            for_each_draw(rng, terms.len(), |i| {
-                if let Some((tb, tl)) = terms[i] {
-                    k += 1;
-                    b += tb;
-                    l += tl;
+            // Branch-free dot products of copy counts with (present, Brier, log loss).
+            let (mut k, mut b, mut l) = (0.0, 0.0, 0.0);
+            for_each_block(rng, terms.present.len(), |start, counts| {
+                let end = start + counts.len();
+                let rows = terms.present[start..end]
+                    .iter()
+                    .zip(&terms.brier[start..end])
+                    .zip(&terms.log_loss[start..end]);
+                for (&c, ((&m, &tb), &tl)) in counts.iter().zip(rows) {
+                    let c = f64::from(c);
+                    k += c * m;
+                    b += c * tb;
+                    l += c * tl;
                 }
             });
-            s[BRIER3] = (k > 0).then(|| b / k as f64);
-            s[LOG_LOSS] = (k > 0).then(|| l / k as f64);
+            s[BRIER3] = (k > 0.0).then(|| b / k);
+            s[LOG_LOSS] = (k > 0.0).then(|| l / k);
         }
         s
     });
@@ -267,7 +287,7 @@ pub fn summarize(
         n: p.n,
         n_parsed,
         n_score_pairs: p.grid.original()[..GRID_SINK].iter().sum(),
-        n_with_probabilities: p.probs.as_ref().map_or(0, |t| t.iter().flatten().count()) as u64,
+        n_with_probabilities: p.probs.as_ref().map_or(0, ProbabilityTerms::count),
         resamples: opts.resamples,
         confidence: opts.confidence,
         coverage: est(COVERAGE),
@@ -329,16 +349,22 @@ fn prepare(input: &ScorerInput<'_>, opts: &MetricsOptions) -> Result<Prepared, M
         None => None,
         Some(ps) => {
             MetricsError::check_len("probabilities", n, ps.len())?;
-            let mut terms = Vec::with_capacity(n);
+            let mut terms = ProbabilityTerms {
+                present: vec![0.0; n],
+                brier: vec![0.0; n],
+                log_loss: vec![0.0; n],
+            };
             for (i, p) in ps.iter().enumerate() {
-                terms.push(match p {
-                    None => None,
+                match p {
+                    None => {}
                     Some(v) if valid_probabilities(v) => {
                         let g = input.gold[i];
-                        Some((brier_3class_term(g, v), log_loss_term(g, v)))
+                        terms.present[i] = 1.0;
+                        terms.brier[i] = brier_3class_term(g, v);
+                        terms.log_loss[i] = log_loss_term(g, v);
                     }
                     Some(v) => return Err(MetricsError::BadProbabilities { index: i, values: *v }),
-                });
+                }
             }
             Some(terms)
         }
@@ -428,10 +454,10 @@ fn point_slots(p: &Prepared, class: &[u64; CLASS_CELLS]) -> Slots {
     grid.truncate(GRID_SINK);
     grid_slots(&ScoreGrid::from_counts(grid), &mut s);
     if let Some(terms) = &p.probs {
-        let k = terms.iter().flatten().count() as u64;
-        let (b, l) = terms.iter().flatten().fold((0.0, 0.0), |a, t| (a.0 + t.0, a.1 + t.1));
-        s[BRIER3] = (k > 0).then(|| b / k as f64);
-        s[LOG_LOSS] = (k > 0).then(|| l / k as f64);
+        let k = terms.count();
+        let sum = |v: &[f64]| v.iter().sum::<f64>();
+        s[BRIER3] = (k > 0).then(|| sum(&terms.brier) / k as f64);
+        s[LOG_LOSS] = (k > 0).then(|| sum(&terms.log_loss) / k as f64);
     }
     s
 }
