@@ -29,7 +29,13 @@ fn data() -> (Vec<Label>, Vec<Option<u8>>, Vec<Scorer>) {
     let gold: Vec<Label> = gold_score.iter().map(|s| band(*s)).collect();
     let scorers = (0..5)
         .map(|k| {
-            let (noise, round, fail) = [(8, 1, 0.0), (12, 1, 0.0), (15, 10, 0.02), (20, 5, 0.05), (25, 25, 0.1)][k];
+            let (noise, round, fail) = [
+                (8, 1, 0.0),
+                (12, 1, 0.0),
+                (15, 10, 0.02),
+                (20, 5, 0.05),
+                (25, 25, 0.1),
+            ][k];
             let pred = gold_score
                 .iter()
                 .map(|g| {
@@ -44,7 +50,11 @@ fn data() -> (Vec<Label>, Vec<Option<u8>>, Vec<Scorer>) {
             let probs = (k == 1).then(|| {
                 gold.iter()
                     .map(|g| {
-                        let mut p = [rng.random::<f64>(), rng.random::<f64>(), rng.random::<f64>()];
+                        let mut p = [
+                            rng.random::<f64>(),
+                            rng.random::<f64>(),
+                            rng.random::<f64>(),
+                        ];
                         p[g.index()] += 1.0;
                         let sum: f64 = p.iter().sum();
                         Some(p.map(|x| x / sum))
@@ -66,25 +76,28 @@ fn bench(c: &mut Criterion) {
         .collect();
     let mut group = c.benchmark_group("metrics");
     group.sample_size(10);
-    group.bench_function("summarize 100k leads x 5 scorers, 1000 resamples, + 10 pairs", |b| {
-        b.iter(|| {
-            for s in &scorers {
-                let input = ScorerInput {
-                    gold: &gold,
-                    gold_score: &gold_score,
-                    pred: &s.pred,
-                    probabilities: s.probs.as_deref(),
-                };
-                std::hint::black_box(summarize(&input, &opts).expect("aligned inputs"));
-            }
-            for i in 0..labels.len() {
-                for j in i + 1..labels.len() {
-                    let p = compare_pair(&labels[i], &labels[j], &gold, &opts);
-                    std::hint::black_box(p.expect("aligned inputs"));
+    group.bench_function(
+        "summarize 100k leads x 5 scorers, 1000 resamples, + 10 pairs",
+        |b| {
+            b.iter(|| {
+                for s in &scorers {
+                    let input = ScorerInput {
+                        gold: &gold,
+                        gold_score: &gold_score,
+                        pred: &s.pred,
+                        probabilities: s.probs.as_deref(),
+                    };
+                    std::hint::black_box(summarize(&input, &opts).expect("aligned inputs"));
                 }
-            }
-        })
-    });
+                for i in 0..labels.len() {
+                    for j in i + 1..labels.len() {
+                        let p = compare_pair(&labels[i], &labels[j], &gold, &opts);
+                        std::hint::black_box(p.expect("aligned inputs"));
+                    }
+                }
+            })
+        },
+    );
     group.finish();
 }
 

@@ -6,8 +6,7 @@
 
 use lead_bench::lead::Label;
 use lead_bench::metrics::{
-    Estimate, MetricsOptions, ScorerInput, ScorerMetrics, compare_pair, holm, stability,
-    summarize,
+    Estimate, MetricsOptions, ScorerInput, ScorerMetrics, compare_pair, holm, stability, summarize,
 };
 use serde_json::Value;
 
@@ -23,7 +22,11 @@ fn label(v: &Value) -> Option<Label> {
 }
 
 fn labels(v: &Value) -> Vec<Option<Label>> {
-    v.as_array().expect("an array of labels").iter().map(label).collect()
+    v.as_array()
+        .expect("an array of labels")
+        .iter()
+        .map(label)
+        .collect()
 }
 
 fn scores(v: &Value) -> Vec<Option<u8>> {
@@ -103,7 +106,11 @@ fn scorer_metrics_match_the_references() {
         let m = run(&scorer_input(&case["input"]), &options(0, &fx));
         assert_eq!(Some(m.n), e["n"].as_u64(), "{name}: n");
         assert_eq!(Some(m.n_parsed), e["n_parsed"].as_u64(), "{name}: n_parsed");
-        assert_eq!(Some(m.top_decile_k), e["top_decile_k"].as_u64(), "{name}: k");
+        assert_eq!(
+            Some(m.top_decile_k),
+            e["top_decile_k"].as_u64(),
+            "{name}: k"
+        );
         let headline: [(&str, Estimate); 19] = [
             ("coverage", m.coverage),
             ("accuracy", m.accuracy),
@@ -127,11 +134,25 @@ fn scorer_metrics_match_the_references() {
         ];
         for (metric, est) in headline {
             check(name, metric, est.value, &e[metric]);
-            assert_eq!((est.ci_low, est.ci_high), (None, None), "{name}: no resamples");
+            assert_eq!(
+                (est.ci_low, est.ci_high),
+                (None, None),
+                "{name}: no resamples"
+            );
         }
         for (k, c) in m.per_class.iter().enumerate() {
-            check(name, "precision", c.precision.value.or(Some(0.0)), &e["precision"][k]);
-            check(name, "recall", c.recall.value.or(Some(0.0)), &e["recall"][k]);
+            check(
+                name,
+                "precision",
+                c.precision.value.or(Some(0.0)),
+                &e["precision"][k],
+            );
+            check(
+                name,
+                "recall",
+                c.recall.value.or(Some(0.0)),
+                &e["recall"][k],
+            );
             check(name, "f1", c.f1.value.or(Some(0.0)), &e["f1"][k]);
             assert_eq!(Some(c.support), e["support"][k].as_u64(), "{name}: support");
         }
@@ -141,14 +162,32 @@ fn scorer_metrics_match_the_references() {
             }
         }
         assert_eq!(m.reliability.bins, m.reliability.rows.len());
-        for (b, want) in m.reliability.rows.iter().zip(e["reliability"].as_array().expect("bins")) {
+        for (b, want) in m
+            .reliability
+            .rows
+            .iter()
+            .zip(e["reliability"].as_array().expect("bins"))
+        {
             assert_eq!(Some(b.count), want["count"].as_u64(), "{name}: bin count");
-            check(name, "bin mean_predicted", b.mean_predicted, &want["mean_predicted"]);
+            check(
+                name,
+                "bin mean_predicted",
+                b.mean_predicted,
+                &want["mean_predicted"],
+            );
             check(name, "bin observed", b.observed, &want["observed"]);
         }
         for (row, want) in m.gains.iter().zip(e["gains"].as_array().expect("gains")) {
-            assert_eq!(Some(row.count), want["count"].as_u64(), "{name}: decile count");
-            assert_eq!(Some(row.high), want["high"].as_u64(), "{name}: decile highs");
+            assert_eq!(
+                Some(row.count),
+                want["count"].as_u64(),
+                "{name}: decile count"
+            );
+            assert_eq!(
+                Some(row.high),
+                want["high"].as_u64(),
+                "{name}: decile highs"
+            );
         }
     }
 }
@@ -161,12 +200,18 @@ fn intervals_exist_and_are_never_nan() {
         let m = run(&scorer_input(&case["input"]), &options(200, &fx));
         let json = serde_json::to_value(&m).expect("metrics serialise");
         let text = json.to_string();
-        assert!(!text.contains("NaN") && !text.contains("inf"), "{name}: {text}");
+        assert!(
+            !text.contains("NaN") && !text.contains("inf"),
+            "{name}: {text}"
+        );
         for (key, v) in json.as_object().expect("an object") {
             if let Some(value) = v.get("value") {
                 let (lo, hi) = (v["ci_low"].as_f64(), v["ci_high"].as_f64());
                 if value.is_null() {
-                    assert!(lo.is_none() && hi.is_none(), "{name}: {key} interval without value");
+                    assert!(
+                        lo.is_none() && hi.is_none(),
+                        "{name}: {key} interval without value"
+                    );
                 }
                 if let (Some(lo), Some(hi)) = (lo, hi) {
                     assert!(lo <= hi, "{name}: {key} interval [{lo}, {hi}]");
@@ -174,7 +219,10 @@ fn intervals_exist_and_are_never_nan() {
             }
         }
         if name.starts_with("random") {
-            assert!(m.accuracy.ci_low.is_some() && m.roc_auc_high.ci_high.is_some(), "{name}");
+            assert!(
+                m.accuracy.ci_low.is_some() && m.roc_auc_high.ci_high.is_some(),
+                "{name}"
+            );
         }
     }
 }
@@ -188,13 +236,30 @@ fn pair_metrics_match_the_references() {
         let gold: Vec<Label> = labels(&input["gold"]).into_iter().flatten().collect();
         let (a, b) = (labels(&input["a"]), labels(&input["b"]));
         let m = compare_pair(&a, &b, &gold, &options(0, &fx)).expect("aligned inputs");
-        assert_eq!(Some(m.n_both_parsed), e["n_both"].as_u64(), "{name}: n_both");
+        assert_eq!(
+            Some(m.n_both_parsed),
+            e["n_both"].as_u64(),
+            "{name}: n_both"
+        );
         check(name, "agreement", m.agreement.value, &e["agreement"]);
         check(name, "kappa", m.kappa.value, &e["kappa"]);
         check(name, "mcnemar_p", Some(m.mcnemar_p), &e["mcnemar_p"]);
-        check(name, "accuracy_difference", m.accuracy_difference.value, &e["accuracy_difference"]);
-        assert_eq!(Some(m.only_a_correct), e["mcnemar_table"][0][1].as_u64(), "{name}: b");
-        assert_eq!(Some(m.only_b_correct), e["mcnemar_table"][1][0].as_u64(), "{name}: c");
+        check(
+            name,
+            "accuracy_difference",
+            m.accuracy_difference.value,
+            &e["accuracy_difference"],
+        );
+        assert_eq!(
+            Some(m.only_a_correct),
+            e["mcnemar_table"][0][1].as_u64(),
+            "{name}: b"
+        );
+        assert_eq!(
+            Some(m.only_b_correct),
+            e["mcnemar_table"][1][0].as_u64(),
+            "{name}: c"
+        );
     }
 }
 
@@ -202,7 +267,12 @@ fn pair_metrics_match_the_references() {
 fn holm_matches_statsmodels() {
     let fx = fixture();
     for case in fx["holm_cases"].as_array().expect("holm cases") {
-        let p: Vec<f64> = case["p"].as_array().expect("p").iter().flat_map(Value::as_f64).collect();
+        let p: Vec<f64> = case["p"]
+            .as_array()
+            .expect("p")
+            .iter()
+            .flat_map(Value::as_f64)
+            .collect();
         let got = holm(&p);
         let want = case["expected"].as_array().expect("adjusted p");
         assert_eq!(got.len(), want.len());
@@ -225,9 +295,23 @@ fn stability_matches_statsmodels_fleiss() {
             .collect();
         let s = stability(&reps, &options(0, &fx)).expect("valid options");
         let e = &case["expected"];
-        assert_eq!(Some(s.n_complete), e["n_complete"].as_u64(), "{name}: complete");
-        check(name, "fleiss_kappa", s.fleiss_kappa.value, &e["fleiss_kappa"]);
-        check(name, "share_identical", s.share_identical.value, &e["share_identical"]);
+        assert_eq!(
+            Some(s.n_complete),
+            e["n_complete"].as_u64(),
+            "{name}: complete"
+        );
+        check(
+            name,
+            "fleiss_kappa",
+            s.fleiss_kappa.value,
+            &e["fleiss_kappa"],
+        );
+        check(
+            name,
+            "share_identical",
+            s.share_identical.value,
+            &e["share_identical"],
+        );
     }
 }
 

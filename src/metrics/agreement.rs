@@ -30,6 +30,9 @@ pub struct PairMetrics {
     pub mcnemar_p: f64,
 }
 
+/// One resample of a pair: (accuracy difference, agreement, κ).
+type PairReplicate = (Option<f64>, Option<f64>, Option<f64>);
+
 /// Compares two scorers' labels (`None` = unparsed) against gold.
 pub fn compare_pair(
     a: &[Option<Label>],
@@ -53,7 +56,11 @@ pub fn compare_pair(
         .collect();
     let correct = CellSampler::new(correct_cell, 4);
     let labels = CellSampler::new(label_cell, 10);
-    let diff = |c: &[u64]| ratio(c[2], n as u64).zip(ratio(c[1], n as u64)).map(|(x, y)| x - y);
+    let diff = |c: &[u64]| {
+        ratio(c[2], n as u64)
+            .zip(ratio(c[1], n as u64))
+            .map(|(x, y)| x - y)
+    };
     let agree = |c: &[u64]| {
         let conf = confusion_of(c);
         (conf.accuracy(), conf.cohen_kappa())
@@ -68,9 +75,7 @@ pub fn compare_pair(
         let (ag, ka) = agree(&lc);
         (diff(&cc), ag, ka)
     });
-    let col = |f: fn(&(Option<f64>, Option<f64>, Option<f64>)) -> Option<f64>| {
-        reps.iter().map(f).collect::<Vec<_>>()
-    };
+    let col = |f: fn(&PairReplicate) -> Option<f64>| reps.iter().map(f).collect::<Vec<_>>();
     let (ag, ka) = agree(&l0);
     let conf = opts.confidence;
     Ok(PairMetrics {
@@ -86,7 +91,9 @@ pub fn compare_pair(
 }
 
 fn confusion_of(cells: &[u64]) -> Confusion {
-    Confusion(std::array::from_fn(|i| std::array::from_fn(|j| cells[i * 3 + j])))
+    Confusion(std::array::from_fn(|i| {
+        std::array::from_fn(|j| cells[i * 3 + j])
+    }))
 }
 
 /// Exact McNemar p-value: 2·P(X ≤ min(b, c)) for X ~ Binomial(b + c, ½), capped at 1

@@ -156,23 +156,14 @@ impl CellSampler {
 
     /// Fills `out` (length `n_cells`) with the cell counts of one bootstrap resample.
     pub(crate) fn draw<R: Rng>(&self, rng: &mut R, out: &mut [u64]) {
-        out.fill(0);
-        let n = self.cell_of.len();
-        if n == 0 {
-            return;
-        }
         if self.by_index {
-            for_each_block(rng, n, |start, counts| {
-                let cells = &self.cell_of[start..start + counts.len()];
-                for (&c, &k) in cells.iter().zip(counts) {
-                    out[c as usize] += u64::from(k);
-                }
-            });
+            self.draw_by_index(rng, out, |_, _| {});
             return;
         }
+        out.fill(0);
         // Multinomial by conditional binomials: cell j gets Binomial(left, k_j / rest).
-        let mut left = n as u64;
-        let mut rest = n as u64;
+        let mut left = self.cell_of.len() as u64;
+        let mut rest = left;
         for &(c, k) in &self.occupied {
             if left == 0 {
                 break;
@@ -183,10 +174,30 @@ impl CellSampler {
             rest -= k;
         }
     }
+
+    /// Like [`CellSampler::draw`], always lead by lead, also handing each block's copy
+    /// counts to `visit(start, counts)` so per-lead data can share the same resample.
+    pub(crate) fn draw_by_index<R: Rng>(
+        &self,
+        rng: &mut R,
+        out: &mut [u64],
+        mut visit: impl FnMut(usize, &[u32]),
+    ) {
+        out.fill(0);
+        for_each_block(rng, self.cell_of.len(), |start, counts| {
+            let cells = &self.cell_of[start..start + counts.len()];
+            for (&c, &k) in cells.iter().zip(counts) {
+                out[c as usize] += u64::from(k);
+            }
+            visit(start, counts);
+        });
+    }
 }
 
-/// Units per block in [`for_each_block`]: a block's data stays in the CPU cache.
-const BLOCK: usize = 4096;
+/// Units per block in [`for_each_block`]: a block's data stays in the CPU cache, and a
+/// power of two lets one 64-bit random number give five exactly uniform 12-bit indices.
+const BLOCK_BITS: u32 = 12;
+const BLOCK: usize = 1 << BLOCK_BITS;
 
 /// Draws one bootstrap resample of the indices 0..n as copy counts per index, handing
 /// them to `visit(start, counts)` one block of consecutive indices at a time.
@@ -207,8 +218,21 @@ pub(crate) fn for_each_block<R: Rng>(rng: &mut R, n: usize, mut visit: impl FnMu
         rest -= len as u64;
         let block = &mut counts[..len];
         block.fill(0);
-        for _ in 0..k {
-            block[rng.random_range(0..len as u32) as usize] += 1;
+        if len == BLOCK {
+            let mask = (BLOCK - 1) as u64;
+            let mut todo = k;
+            while todo > 0 {
+                let mut bits = rng.next_u64();
+                for _ in 0..todo.min(5) {
+                    block[(bits & mask) as usize] += 1;
+                    bits >>= BLOCK_BITS;
+                }
+                todo -= todo.min(5);
+            }
+        } else {
+            for _ in 0..k {
+                block[rng.random_range(0..len as u32) as usize] += 1;
+            }
         }
         visit(start, block);
         start += len;
@@ -258,7 +282,10 @@ mod tests {
                 out
             });
             assert_eq!(a, b);
-            assert!(a.iter().all(|o| o.iter().sum::<u64>() == s.cell_of.len() as u64));
+            assert!(
+                a.iter()
+                    .all(|o| o.iter().sum::<u64>() == s.cell_of.len() as u64)
+            );
         }
     }
 

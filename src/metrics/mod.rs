@@ -20,6 +20,5 @@ pub use classification::{ClassScores, Confusion};
 pub use correlation::ScoreGrid;
 pub use ranking::{Discounts, GainsRow, ScoreLabelCounts, TopOrder, gains_table, top_decile};
 pub use summary::{
-    ClassMetrics, MetricsError, MetricsOptions, Reliability, ScorerInput, ScorerMetrics,
-    summarize,
+    ClassMetrics, MetricsError, MetricsOptions, Reliability, ScorerInput, ScorerMetrics, summarize,
 };

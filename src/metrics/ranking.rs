@@ -228,7 +228,15 @@ fn split_prefix<R: Rng>(
     if take <= pl + nl {
         split_prefix(rng, highs_before, lo, mid, pl, nl, take)
     } else {
-        pl + split_prefix(rng, highs_before, mid, hi, pos - pl, neg - nl, take - pl - nl)
+        pl + split_prefix(
+            rng,
+            highs_before,
+            mid,
+            hi,
+            pos - pl,
+            neg - nl,
+            take - pl - nl,
+        )
     }
 }
 
@@ -313,10 +321,14 @@ mod tests {
     fn resampled_top_k_matches_index_resampling() {
         use crate::metrics::bootstrap::CellSampler;
         use rand::RngExt;
-        let gold: Vec<Label> = (0..40).map(|i| [Low, High, Medium, High, Low][i % 5]).collect();
+        let gold: Vec<Label> = (0..40)
+            .map(|i| [Low, High, Medium, High, Low][i % 5])
+            .collect();
         let score: Vec<u8> = (0..40).map(|i| [90, 70, 70, 50][(i * 7) % 4]).collect();
         let order = TopOrder::new(&gold, &score);
-        let cells: Vec<u32> = (0..40).map(|i| score[i] as u32 * 3 + gold[i].index() as u32).collect();
+        let cells: Vec<u32> = (0..40)
+            .map(|i| score[i] as u32 * 3 + gold[i].index() as u32)
+            .collect();
         let sampler = CellSampler::new(cells, SCORES * 3);
         let mut rng = <rand_chacha::ChaCha8Rng as rand::SeedableRng>::seed_from_u64(11);
         let (m, draws) = (15u64, 20_000);
@@ -331,11 +343,19 @@ mod tests {
             tree.push(order.resampled_highs_in_top(&c, m, &mut rng) as f64);
             let mut idx: Vec<usize> = (0..40).map(|_| rng.random_range(0..40usize)).collect();
             idx.sort_by_key(|&i| (std::cmp::Reverse(score[i]), i));
-            naive.push(idx[..m as usize].iter().filter(|&&i| gold[i] == High).count() as f64);
+            naive.push(
+                idx[..m as usize]
+                    .iter()
+                    .filter(|&&i| gold[i] == High)
+                    .count() as f64,
+            );
         }
         let stats = |v: &[f64]| {
             let mean = v.iter().sum::<f64>() / v.len() as f64;
-            (mean, v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64)
+            (
+                mean,
+                v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / v.len() as f64,
+            )
         };
         let ((mt, vt), (mn, vn)) = (stats(&tree), stats(&naive));
         assert!((mt - mn).abs() < 0.06, "means {mt} vs {mn}");

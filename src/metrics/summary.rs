@@ -4,15 +4,14 @@
 //! Headline metrics are over parsed predictions, with `coverage` beside them;
 //! `accuracy_strict` counts unparsed answers as wrong. The bootstrap resamples all n leads
 //! (parsed or not) with replacement, so coverage varies across resamples as it would with
-//! index resampling. Leads are drawn as multinomial counts over three tables — (gold,
-//! prediction, score), (score, gold score) and, for class probabilities, the leads
-//! themselves — see [`super::bootstrap`]. Each metric's replicates have exactly the
-//! distribution of index resampling; different tables use independent draws, which leaves
-//! every metric's own percentile interval unchanged.
+//! index resampling. A resample is drawn as multinomial counts over the distinct joint
+//! cells (gold label, prediction or "unparsed", score, gold score) — see
+//! [`super::bootstrap`] — or lead by lead when there are many cells or per-lead class
+//! probabilities; every metric of one resample comes from the same draw.
 
 use serde::Serialize;
 
-use super::bootstrap::{CellSampler, Estimate, for_each_block, replicate};
+use super::bootstrap::{CellSampler, Estimate, replicate};
 use super::calibration::{
     Binning, ReliabilityBin, brier_3class_term, brier_high, log_loss_term, valid_probabilities,
 };
@@ -82,7 +81,9 @@ pub enum MetricsError {
         expected: usize,
         found: usize,
     },
-    #[error("metrics input: lead {index} has class probabilities {values:?}, expected three numbers in [0, 1]")]
+    #[error(
+        "metrics input: lead {index} has class probabilities {values:?}, expected three numbers in [0, 1]"
+    )]
     BadProbabilities { index: usize, values: [f64; 3] },
     #[error("metrics options: {0}")]
     Options(String),
@@ -196,8 +197,10 @@ type Slots = [Option<f64>; SLOTS];
 /// Everything fixed across resamples.
 struct Prepared {
     n: u64,
-    class: CellSampler,
-    grid: CellSampler,
+    /// Leads by their joint cell (class-table cell, score-grid cell).
+    joint: CellSampler,
+    /// Class-table and score-grid cell of each joint cell.
+    joint_cells: Vec<(u16, u16)>,
     probs: Option<ProbabilityTerms>,
     order: TopOrder,
     binning: Binning,
@@ -231,36 +234,43 @@ pub fn summarize(
 ) -> Result<ScorerMetrics, MetricsError> {
     let prepared = prepare(input, opts)?;
     let p = &prepared;
-    let mut original = [0u64; CLASS_CELLS];
-    original.copy_from_slice(&p.class.original());
+    let (original, original_grid) = p.split_joint(&p.joint.original());
     let (confusion, counts) = split_class_cells(&original);
-    let value = point_slots(p, &original);
+    let value = point_slots(p, &original, original_grid);
     let reps = replicate(opts.resamples, opts.seed, 0x6c65_6164, |rng| {
-        let mut class = [0u64; CLASS_CELLS];
-        p.class.draw(rng, &mut class);
-        let mut grid = vec![0u64; GRID_SINK + 1];
-        p.grid.draw(rng, &mut grid);
-        let mut s = class_slots(p, &class, |c, m| {
-            p.order.resampled_highs_in_top(c, m, rng)
-        });
-        grid.truncate(GRID_SINK);
+        let mut joint = vec![0u64; p.joint.n_cells()];
+        let mut prob_sums = None;
+        match &p.probs {
+            // Per-lead terms need per-lead copy counts: draw lead by lead for everything.
+            Some(terms) => {
+                let (mut k, mut b, mut l) = (0.0, 0.0, 0.0);
+                p.joint.draw_by_index(rng, &mut joint, |start, counts| {
+                    let end = start + counts.len();
+                    let rows = terms.present[start..end]
+                        .iter()
+                        .zip(&terms.brier[start..end])
+                        .zip(&terms.log_loss[start..end]);
+                    // Branch-free dot products of copy counts with the per-lead terms, in
+                    // block-local sums (kept in registers, not behind the captured refs).
+                    let (mut bk, mut bb, mut bl) = (0.0, 0.0, 0.0);
+                    for (&c, ((&m, &tb), &tl)) in counts.iter().zip(rows) {
+                        let c = f64::from(c);
+                        bk += c * m;
+                        bb += c * tb;
+                        bl += c * tl;
+                    }
+                    k += bk;
+                    b += bb;
+                    l += bl;
+                });
+                prob_sums = Some((k, b, l));
+            }
+            None => p.joint.draw(rng, &mut joint),
+        }
+        let (class, grid) = p.split_joint(&joint);
+        let mut s = class_slots(p, &class, |c, m| p.order.resampled_highs_in_top(c, m, rng));
         grid_slots(&ScoreGrid::from_counts(grid), &mut s);
-        if let Some(terms) = &p.probs {
-            // Branch-free dot products of copy counts with (present, Brier, log loss).
-            let (mut k, mut b, mut l) = (0.0, 0.0, 0.0);
-            for_each_block(rng, terms.present.len(), |start, counts| {
-                let end = start + counts.len();
-                let rows = terms.present[start..end]
-                    .iter()
-                    .zip(&terms.brier[start..end])
-                    .zip(&terms.log_loss[start..end]);
-                for (&c, ((&m, &tb), &tl)) in counts.iter().zip(rows) {
-                    let c = f64::from(c);
-                    k += c * m;
-                    b += c * tb;
-                    l += c * tl;
-                }
-            });
+        if let Some((k, b, l)) = prob_sums {
             s[BRIER3] = (k > 0.0).then(|| b / k);
             s[LOG_LOSS] = (k > 0.0).then(|| l / k);
         }
@@ -286,7 +296,7 @@ pub fn summarize(
     Ok(ScorerMetrics {
         n: p.n,
         n_parsed,
-        n_score_pairs: p.grid.original()[..GRID_SINK].iter().sum(),
+        n_score_pairs: p.split_joint(&p.joint.original()).1.iter().sum(),
         n_with_probabilities: p.probs.as_ref().map_or(0, ProbabilityTerms::count),
         resamples: opts.resamples,
         confidence: opts.confidence,
@@ -332,13 +342,14 @@ fn prepare(input: &ScorerInput<'_>, opts: &MetricsOptions) -> Result<Prepared, M
     for i in 0..n {
         let g = input.gold[i];
         class_cells.push(match input.pred[i] {
-            None => g.index() as u32,
-            Some((l, s)) => (3 + (g.index() * 3 + l.index()) * SCORES + usize::from(s.min(100)))
-                as u32,
+            None => g.index() as u16,
+            Some((l, s)) => {
+                (3 + (g.index() * 3 + l.index()) * SCORES + usize::from(s.min(100))) as u16
+            }
         });
         grid_cells.push(match (input.pred[i], input.gold_score[i]) {
-            (Some((_, s)), Some(gs)) => grid_cell(s, gs) as u32,
-            _ => GRID_SINK as u32,
+            (Some((_, s)), Some(gs)) => grid_cell(s, gs) as u16,
+            _ => GRID_SINK as u16,
         });
         if let Some((_, s)) = input.pred[i] {
             parsed_gold.push(g);
@@ -363,22 +374,50 @@ fn prepare(input: &ScorerInput<'_>, opts: &MetricsOptions) -> Result<Prepared, M
                         terms.brier[i] = brier_3class_term(g, v);
                         terms.log_loss[i] = log_loss_term(g, v);
                     }
-                    Some(v) => return Err(MetricsError::BadProbabilities { index: i, values: *v }),
+                    Some(v) => {
+                        return Err(MetricsError::BadProbabilities {
+                            index: i,
+                            values: *v,
+                        });
+                    }
                 }
             }
             Some(terms)
         }
     };
+    // Dense ids for the (class cell, grid cell) pairs that occur.
+    let mut keys: Vec<(u16, u16)> = class_cells.iter().copied().zip(grid_cells).collect();
+    let joint_of = keys.clone();
+    keys.sort_unstable();
+    keys.dedup();
+    let ids: Vec<u32> = joint_of
+        .iter()
+        .map(|k| keys.binary_search(k).expect("every key was collected") as u32)
+        .collect();
     Ok(Prepared {
         n: n as u64,
-        class: CellSampler::new(class_cells, CLASS_CELLS),
-        grid: CellSampler::new(grid_cells, GRID_SINK + 1),
+        joint: CellSampler::new(ids, keys.len()),
+        joint_cells: keys,
         probs,
         order: TopOrder::new(&parsed_gold, &parsed_score),
         binning: Binning::new(opts.ece_bins),
         discounts: Discounts::new(n),
         precision_k: opts.precision_k as u64,
     })
+}
+
+impl Prepared {
+    /// The class table and the dense score grid (without its sink) of joint-cell counts.
+    fn split_joint(&self, joint: &[u64]) -> ([u64; CLASS_CELLS], Vec<u64>) {
+        let mut class = [0u64; CLASS_CELLS];
+        let mut grid = vec![0u64; GRID_SINK + 1];
+        for (&w, &(c, g)) in joint.iter().zip(&self.joint_cells) {
+            class[usize::from(c)] += w;
+            grid[usize::from(g)] += w;
+        }
+        grid.truncate(GRID_SINK);
+        (class, grid)
+    }
 }
 
 fn split_class_cells(cells: &[u64; CLASS_CELLS]) -> (Confusion, ScoreLabelCounts) {
@@ -448,10 +487,8 @@ fn grid_slots(grid: &ScoreGrid, s: &mut Slots) {
 }
 
 /// The values on the data as given (exact ranking tie-break by lead index).
-fn point_slots(p: &Prepared, class: &[u64; CLASS_CELLS]) -> Slots {
+fn point_slots(p: &Prepared, class: &[u64; CLASS_CELLS], grid: Vec<u64>) -> Slots {
     let mut s = class_slots(p, class, |_, m| p.order.highs_in_top(m));
-    let mut grid = p.grid.original();
-    grid.truncate(GRID_SINK);
     grid_slots(&ScoreGrid::from_counts(grid), &mut s);
     if let Some(terms) = &p.probs {
         let k = terms.count();
