@@ -12,9 +12,11 @@ fn label() -> impl Strategy<Value = Label> {
     (0usize..3).prop_map(|i| Label::from_index(i).expect("0..3 is a label"))
 }
 
-/// (gold, gold_score, prediction) per lead, with unparsed predictions and missing gold
-/// scores mixed in.
-fn leads() -> impl Strategy<Value = Vec<(Label, Option<u8>, Option<(Label, u8)>)>> {
+/// One lead: (gold, gold score, prediction).
+type Row = (Label, Option<u8>, Option<(Label, u8)>);
+
+/// Leads with unparsed predictions and missing gold scores mixed in.
+fn leads() -> impl Strategy<Value = Vec<Row>> {
     prop::collection::vec(
         (
             label(),
@@ -25,7 +27,7 @@ fn leads() -> impl Strategy<Value = Vec<(Label, Option<u8>, Option<(Label, u8)>)
     )
 }
 
-fn run(leads: &[(Label, Option<u8>, Option<(Label, u8)>)], resamples: usize) -> ScorerMetrics {
+fn run(leads: &[Row], resamples: usize) -> ScorerMetrics {
     let gold: Vec<Label> = leads.iter().map(|l| l.0).collect();
     let gold_score: Vec<Option<u8>> = leads.iter().map(|l| l.1).collect();
     let pred: Vec<Option<(Label, u8)>> = leads.iter().map(|l| l.2).collect();

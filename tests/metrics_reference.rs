@@ -349,6 +349,7 @@ fn intervals_agree_with_scipy_bootstrap() {
         let (lo, hi) = (est.ci_low.expect("defined"), est.ci_high.expect("defined"));
         let (want_lo, want_hi) = (r[metric][0].as_f64(), r[metric][1].as_f64());
         let (want_lo, want_hi) = (want_lo.expect("low"), want_hi.expect("high"));
+        eprintln!("{metric}: [{lo:.4}, {hi:.4}], scipy [{want_lo:.4}, {want_hi:.4}]");
         assert!(
             (lo - want_lo).abs() < 0.015 && (hi - want_hi).abs() < 0.015,
             "{metric}: [{lo}, {hi}] vs scipy [{want_lo}, {want_hi}]"

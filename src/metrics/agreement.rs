@@ -28,6 +28,17 @@ pub struct PairMetrics {
     pub only_b_correct: u64,
     /// Exact two-sided McNemar p-value on strict correctness (before Holm).
     pub mcnemar_p: f64,
+    /// `mcnemar_p` after Holm's correction across the pairs tested together; `None` until
+    /// [`holm_pairs`] is applied to them.
+    pub mcnemar_p_holm: Option<f64>,
+}
+
+/// Fills `mcnemar_p_holm` of every pair with Holm's correction across all of them.
+pub fn holm_pairs(pairs: &mut [PairMetrics]) {
+    let raw: Vec<f64> = pairs.iter().map(|p| p.mcnemar_p).collect();
+    for (pair, adj) in pairs.iter_mut().zip(holm(&raw)) {
+        pair.mcnemar_p_holm = Some(adj);
+    }
 }
 
 /// One resample of a pair: (accuracy difference, agreement, κ).
@@ -87,6 +98,7 @@ pub fn compare_pair(
         only_a_correct: c0[2],
         only_b_correct: c0[1],
         mcnemar_p: mcnemar_exact(c0[2], c0[1]),
+        mcnemar_p_holm: None,
     })
 }
 
@@ -238,6 +250,23 @@ mod tests {
         let want = [0.04, 0.09, 0.09, 0.2];
         assert!(adj.iter().zip(want).all(|(a, w)| (a - w).abs() < 1e-15));
         assert!(holm(&[]).is_empty());
+    }
+
+    #[test]
+    fn holm_pairs_fills_the_adjusted_p_values() {
+        use Label::{High, Low};
+        let gold = [Low, High, High, Low];
+        let a = [Some(Low), Some(High), Some(High), Some(Low)];
+        let b = [Some(High), None, Some(High), Some(Low)];
+        let opts = MetricsOptions::default();
+        let mut pairs = vec![
+            compare_pair(&a, &b, &gold, &opts).expect("aligned"),
+            compare_pair(&b, &a, &gold, &opts).expect("aligned"),
+        ];
+        assert_eq!(pairs[0].mcnemar_p_holm, None);
+        holm_pairs(&mut pairs);
+        let raw = pairs[0].mcnemar_p;
+        assert_eq!(pairs[0].mcnemar_p_holm, Some((2.0 * raw).min(1.0)));
     }
 
     #[test]

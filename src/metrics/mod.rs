@@ -11,7 +11,9 @@ mod correlation;
 mod ranking;
 mod summary;
 
-pub use agreement::{PairMetrics, StabilityMetrics, compare_pair, holm, mcnemar_exact, stability};
+pub use agreement::{
+    PairMetrics, StabilityMetrics, compare_pair, holm, holm_pairs, mcnemar_exact, stability,
+};
 pub use bootstrap::Estimate;
 pub use calibration::{
     Binning, ReliabilityBin, brier_3class_term, brier_high, log_loss_term, valid_probabilities,
