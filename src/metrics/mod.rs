@@ -1,7 +1,23 @@
 //! Metrics of scorers against gold labels and against each other, each headline metric
 //! with a bootstrap confidence interval. Definitions and reference implementations are in
 //! METRICS.md; `tests/metrics_reference.rs` checks them against scikit-learn, scipy,
-//! statsmodels and krippendorff to 1e-9.
+//! statsmodels and krippendorff to 1e-9 (vectors made by `scripts/reference_metrics.py`).
+//!
+//! Conventions a reader of the numbers needs:
+//! - labels are ordinal, low < medium < high (0/1/2); "high vs rest" reads p = score / 100;
+//! - headline metrics use parsed predictions, `coverage` says how many;
+//!   `accuracy_strict` counts unparsed answers as wrong;
+//! - rankings sort by score descending, then lead index (pass leads sorted by lead id);
+//!   the top decile is the first ⌈n/10⌉ leads, NDCG@k uses that k and the gold label index
+//!   as gain;
+//! - reliability bins are equal-width over [0, 1], an edge value goes to the lower bin;
+//! - undefined values (a zero denominator, one class present, no parsed leads) are `None`
+//!   and serialise as `null`, never NaN; an interval is given only when every bootstrap
+//!   replicate is defined;
+//! - intervals are percentile intervals over resampled leads (`MetricsOptions`), seeded and
+//!   identical for any thread count; pairs of scorers use one resample for both;
+//! - McNemar and the accuracy difference between two scorers use strict correctness, so
+//!   both are judged on the same leads; agreement and κ between them use leads both parsed.
 
 mod agreement;
 mod bootstrap;
