@@ -7,6 +7,7 @@ mod commands;
 pub mod config;
 pub mod generate;
 pub mod lead;
+pub mod metrics;
 pub mod run;
 pub mod score;
 

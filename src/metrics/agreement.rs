@@ -1,0 +1,282 @@
+//! Between scorers and across repeats: agreement and Cohen's κ between two scorers, the
+//! exact McNemar test and a paired bootstrap of their accuracy difference, Holm's
+//! correction across the pairs tested, and Fleiss' κ / share of fully stable leads for
+//! repeated runs of one scorer.
+
+use serde::Serialize;
+
+use super::bootstrap::{CellSampler, Estimate, replicate};
+use super::classification::{Confusion, ratio};
+use super::summary::{MetricsError, MetricsOptions};
+use crate::lead::Label;
+
+/// Two scorers on the same leads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairMetrics {
+    pub n: u64,
+    /// Leads both scorers parsed (agreement and κ are over these).
+    pub n_both_parsed: u64,
+    /// Share of identical labels where both parsed.
+    pub agreement: Estimate,
+    /// Cohen's κ between the two scorers' labels where both parsed.
+    pub kappa: Estimate,
+    /// accuracy_strict(a) − accuracy_strict(b): unparsed counts as wrong, so both scorers
+    /// are judged on the same leads; the CI resamples leads once for both scorers.
+    pub accuracy_difference: Estimate,
+    /// Leads only A got right / only B got right (the discordant pairs McNemar uses).
+    pub only_a_correct: u64,
+    pub only_b_correct: u64,
+    /// Exact two-sided McNemar p-value on strict correctness (before Holm).
+    pub mcnemar_p: f64,
+    /// `mcnemar_p` after Holm's correction across the pairs tested together; `None` until
+    /// [`holm_pairs`] is applied to them.
+    pub mcnemar_p_holm: Option<f64>,
+}
+
+/// Fills `mcnemar_p_holm` of every pair with Holm's correction across all of them.
+pub fn holm_pairs(pairs: &mut [PairMetrics]) {
+    let raw: Vec<f64> = pairs.iter().map(|p| p.mcnemar_p).collect();
+    for (pair, adj) in pairs.iter_mut().zip(holm(&raw)) {
+        pair.mcnemar_p_holm = Some(adj);
+    }
+}
+
+/// One resample of a pair: (accuracy difference, agreement, κ).
+type PairReplicate = (Option<f64>, Option<f64>, Option<f64>);
+
+/// Compares two scorers' labels (`None` = unparsed) against gold.
+pub fn compare_pair(
+    a: &[Option<Label>],
+    b: &[Option<Label>],
+    gold: &[Label],
+    opts: &MetricsOptions,
+) -> Result<PairMetrics, MetricsError> {
+    let n = gold.len();
+    MetricsError::check_len("second scorer's labels", n, b.len())?;
+    MetricsError::check_len("first scorer's labels", n, a.len())?;
+    opts.validate()?;
+    // Cells: correctness (2 × 2) and, for both parsed, (label a, label b), else a sink.
+    let correct_cell: Vec<u32> = (0..n)
+        .map(|i| 2 * u32::from(a[i] == Some(gold[i])) + u32::from(b[i] == Some(gold[i])))
+        .collect();
+    let label_cell: Vec<u32> = (0..n)
+        .map(|i| match (a[i], b[i]) {
+            (Some(x), Some(y)) => (x.index() * 3 + y.index()) as u32,
+            _ => 9,
+        })
+        .collect();
+    let correct = CellSampler::new(correct_cell, 4);
+    let labels = CellSampler::new(label_cell, 10);
+    let diff = |c: &[u64]| {
+        ratio(c[2], n as u64)
+            .zip(ratio(c[1], n as u64))
+            .map(|(x, y)| x - y)
+    };
+    let agree = |c: &[u64]| {
+        let conf = confusion_of(c);
+        (conf.accuracy(), conf.cohen_kappa())
+    };
+    let c0 = correct.original();
+    let l0 = labels.original();
+    let reps = replicate(opts.resamples, opts.seed, 0x7061_6972, |rng| {
+        let mut cc = [0u64; 4];
+        let mut lc = [0u64; 10];
+        correct.draw(rng, &mut cc);
+        labels.draw(rng, &mut lc);
+        let (ag, ka) = agree(&lc);
+        (diff(&cc), ag, ka)
+    });
+    let col = |f: fn(&PairReplicate) -> Option<f64>| reps.iter().map(f).collect::<Vec<_>>();
+    let (ag, ka) = agree(&l0);
+    let conf = opts.confidence;
+    Ok(PairMetrics {
+        n: n as u64,
+        n_both_parsed: confusion_of(&l0).total(),
+        agreement: Estimate::with_replicates(ag, &col(|r| r.1), conf),
+        kappa: Estimate::with_replicates(ka, &col(|r| r.2), conf),
+        accuracy_difference: Estimate::with_replicates(diff(&c0), &col(|r| r.0), conf),
+        only_a_correct: c0[2],
+        only_b_correct: c0[1],
+        mcnemar_p: mcnemar_exact(c0[2], c0[1]),
+        mcnemar_p_holm: None,
+    })
+}
+
+fn confusion_of(cells: &[u64]) -> Confusion {
+    Confusion(std::array::from_fn(|i| {
+        std::array::from_fn(|j| cells[i * 3 + j])
+    }))
+}
+
+/// Exact McNemar p-value: 2·P(X ≤ min(b, c)) for X ~ Binomial(b + c, ½), capped at 1
+/// (statsmodels' `mcnemar(table, exact=True)`); 1 when there are no discordant pairs.
+pub fn mcnemar_exact(b: u64, c: u64) -> f64 {
+    let n = b + c;
+    let k = b.min(c);
+    // Terms C(n, i) / 2^n in logs, by the recurrence C(n, i) = C(n, i−1)·(n−i+1)/i.
+    let ln_half_n = n as f64 * std::f64::consts::LN_2;
+    let mut ln_c = 0.0f64;
+    let mut terms = Vec::with_capacity(k as usize + 1);
+    terms.push(-ln_half_n);
+    for i in 1..=k {
+        ln_c += ((n - i + 1) as f64 / i as f64).ln();
+        terms.push(ln_c - ln_half_n);
+    }
+    let max = terms.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let cdf = max.exp() * terms.iter().map(|t| (t - max).exp()).sum::<f64>();
+    (2.0 * cdf).min(1.0)
+}
+
+/// Holm step-down adjusted p-values, in the input order (statsmodels'
+/// `multipletests(method="holm")`): sorted ascending, p_(i)·(m − i), running maximum, ≤ 1.
+pub fn holm(p: &[f64]) -> Vec<f64> {
+    let m = p.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&i, &j| p[i].total_cmp(&p[j]));
+    let mut out = vec![0.0; m];
+    let mut running = 0.0f64;
+    for (rank, &i) in order.iter().enumerate() {
+        running = running.max(p[i] * (m - rank) as f64);
+        out[i] = running.min(1.0);
+    }
+    out
+}
+
+/// Agreement of one scorer with itself across repeats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StabilityMetrics {
+    pub repeats: usize,
+    pub n: u64,
+    /// Leads parsed in every repeat (the metrics below are over these).
+    pub n_complete: u64,
+    pub fleiss_kappa: Estimate,
+    /// Share of leads given the same label in every repeat.
+    pub share_identical: Estimate,
+}
+
+/// Fleiss' κ and the share of identical labels across repeats; `labels_by_repeat[r][i]` is
+/// repeat r's label of lead i (`None` = unparsed). Leads missing from a shorter repeat
+/// count as unparsed there.
+pub fn stability(
+    labels_by_repeat: &[Vec<Option<Label>>],
+    opts: &MetricsOptions,
+) -> Result<StabilityMetrics, MetricsError> {
+    opts.validate()?;
+    let r = labels_by_repeat.len();
+    let n = labels_by_repeat.iter().map(Vec::len).max().unwrap_or(0);
+    // A complete lead's cell is its count vector (n_low, n_medium), n_high = r − both.
+    let side = r + 1;
+    let sink = (side * side) as u32;
+    let cells: Vec<u32> = (0..n)
+        .map(|i| {
+            let mut k = [0usize; 3];
+            for rep in labels_by_repeat {
+                match rep.get(i).copied().flatten() {
+                    Some(l) => k[l.index()] += 1,
+                    None => return sink,
+                }
+            }
+            (k[0] * side + k[1]) as u32
+        })
+        .collect();
+    let sampler = CellSampler::new(cells, side * side + 1);
+    let stats = |c: &[u64]| fleiss_from_cells(c, r);
+    let reps = replicate(opts.resamples, opts.seed, 0x7374_6162, |rng| {
+        let mut c = vec![0u64; sampler.n_cells()];
+        sampler.draw(rng, &mut c);
+        stats(&c)
+    });
+    let original = sampler.original();
+    let (complete, kappa, same) = stats(&original);
+    let conf = opts.confidence;
+    let k_reps: Vec<_> = reps.iter().map(|x| x.1).collect();
+    let s_reps: Vec<_> = reps.iter().map(|x| x.2).collect();
+    Ok(StabilityMetrics {
+        repeats: r,
+        n: n as u64,
+        n_complete: complete,
+        fleiss_kappa: Estimate::with_replicates(kappa, &k_reps, conf),
+        share_identical: Estimate::with_replicates(same, &s_reps, conf),
+    })
+}
+
+/// (complete leads, Fleiss κ, share identical) from counts of per-lead count vectors.
+fn fleiss_from_cells(cells: &[u64], r: usize) -> (u64, Option<f64>, Option<f64>) {
+    let side = r + 1;
+    let (mut subjects, mut identical) = (0u64, 0u64);
+    let mut agree_sum = 0.0f64;
+    let mut per_cat = [0u64; 3];
+    for (id, &w) in cells.iter().enumerate().take(side * side) {
+        if w == 0 {
+            continue;
+        }
+        let (k0, k1) = (id / side, id % side);
+        let k = [k0, k1, r - k0 - k1];
+        subjects += w;
+        identical += w * u64::from(k.contains(&r));
+        let sq: usize = k.iter().map(|x| x * x).sum();
+        agree_sum += w as f64 * (sq - r) as f64;
+        for (c, kc) in per_cat.iter_mut().zip(k) {
+            *c += w * kc as u64;
+        }
+    }
+    let same = ratio(identical, subjects);
+    if subjects == 0 || r < 2 {
+        return (subjects, None, same);
+    }
+    let raters = r as f64;
+    let p_mean = agree_sum / (raters * (raters - 1.0)) / subjects as f64;
+    let total = (subjects * r as u64) as f64;
+    let p_exp: f64 = per_cat.iter().map(|c| (*c as f64 / total).powi(2)).sum();
+    let kappa = (p_exp < 1.0).then(|| (p_mean - p_exp) / (1.0 - p_exp));
+    (subjects, kappa, same)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mcnemar_small_cases() {
+        assert_eq!(mcnemar_exact(0, 0), 1.0);
+        // 2·P(X ≤ 1), X ~ Bin(5, ½) = 2·6/32
+        assert!((mcnemar_exact(4, 1) - 0.375).abs() < 1e-15);
+        assert!(mcnemar_exact(50_000, 40_000) < 1e-100);
+    }
+
+    #[test]
+    fn holm_is_monotone_and_capped() {
+        let adj = holm(&[0.01, 0.04, 0.03, 0.2]);
+        let want = [0.04, 0.09, 0.09, 0.2];
+        assert!(adj.iter().zip(want).all(|(a, w)| (a - w).abs() < 1e-15));
+        assert!(holm(&[]).is_empty());
+    }
+
+    #[test]
+    fn holm_pairs_fills_the_adjusted_p_values() {
+        use Label::{High, Low};
+        let gold = [Low, High, High, Low];
+        let a = [Some(Low), Some(High), Some(High), Some(Low)];
+        let b = [Some(High), None, Some(High), Some(Low)];
+        let opts = MetricsOptions::default();
+        let mut pairs = vec![
+            compare_pair(&a, &b, &gold, &opts).expect("aligned"),
+            compare_pair(&b, &a, &gold, &opts).expect("aligned"),
+        ];
+        assert_eq!(pairs[0].mcnemar_p_holm, None);
+        holm_pairs(&mut pairs);
+        let raw = pairs[0].mcnemar_p;
+        assert_eq!(pairs[0].mcnemar_p_holm, Some((2.0 * raw).min(1.0)));
+    }
+
+    #[test]
+    fn stability_without_repeats_is_undefined() {
+        let one = vec![vec![Some(Label::Low), Some(Label::High)]];
+        let s = stability(&one, &MetricsOptions::default()).expect("valid options");
+        assert_eq!(s.fleiss_kappa.value, None);
+        assert_eq!(s.share_identical.value, Some(1.0));
+        let none = stability(&[], &MetricsOptions::default()).expect("valid options");
+        assert_eq!(none.n, 0);
+        assert_eq!(none.share_identical.value, None);
+    }
+}
