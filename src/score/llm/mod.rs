@@ -1,0 +1,13 @@
+//! LLM scorers' building blocks: prompt templates and the parsing of answers.
+
+mod answer;
+mod examples;
+mod prompt;
+mod relaxed;
+
+pub use answer::{Coercion, ParsedAnswer, Status, parse_answer};
+pub use examples::{Example, select_examples};
+pub use prompt::{
+    DEFAULT_PRODUCT, PromptBands, PromptContext, PromptError, PromptLead, PromptTemplate,
+    RenderedPrompt, answer_schema, answer_schema_text,
+};
