@@ -4,7 +4,7 @@
 //! `cargo run --example render_prompt -- TEMPLATE LEADS.csv LEAD_ID MODE [MODEL]`, where MODE
 //! is `none` (plain text), `json_object` (llama.cpp: `json_object` with the answer schema) or
 //! `json_schema` (OpenAI strict structured output). Without a lead file (`-`), the built-in
-//! sample lead is used.
+//! sample lead is used. `MAX_TOKENS` (env) sets `max_tokens` (default 300).
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -34,7 +34,10 @@ fn run(args: &[String]) -> Result<String, String> {
     };
     let model = rest.first().map_or("smollm2-135m", String::as_str);
     let path = Path::new(template);
-    let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("prompt");
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("prompt");
     let tmpl = PromptTemplate::load(name, path).map_err(|e| e.to_string())?;
     let bands = Bands::default();
     let ctx = if leads_path == "-" {
@@ -55,6 +58,12 @@ fn run(args: &[String]) -> Result<String, String> {
         PromptContext::new(lead, DEFAULT_PRODUCT, bands, examples)
     };
     let prompt = tmpl.render(&ctx).map_err(|e| e.to_string())?;
+    let max_tokens: u32 = match std::env::var("MAX_TOKENS") {
+        Ok(v) => v
+            .parse()
+            .map_err(|_| format!("MAX_TOKENS: expected a number, found {v:?}"))?,
+        Err(_) => 300,
+    };
     let mut body = json!({
         "model": model,
         "messages": [
@@ -62,7 +71,7 @@ fn run(args: &[String]) -> Result<String, String> {
             { "role": "user", "content": prompt.user },
         ],
         "temperature": 0.0,
-        "max_tokens": 300,
+        "max_tokens": max_tokens,
     });
     let schema = tmpl.answer_schema();
     match mode.as_str() {
@@ -76,7 +85,11 @@ fn run(args: &[String]) -> Result<String, String> {
                 "json_schema": { "name": "lead_score", "strict": true, "schema": schema },
             });
         }
-        other => return Err(format!("unknown mode {other:?}: none | json_object | json_schema")),
+        other => {
+            return Err(format!(
+                "unknown mode {other:?}: none | json_object | json_schema"
+            ));
+        }
     }
     serde_json::to_string_pretty(&body).map_err(|e| e.to_string())
 }

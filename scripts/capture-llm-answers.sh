@@ -7,7 +7,8 @@
 #
 # Usage: scripts/capture-llm-answers.sh [BASE_URL] [MODEL]
 #   default BASE_URL http://127.0.0.1:8089/v1, MODEL smollm2-135m
-# MODES (env): space-separated subset of "none json_object" (default both).
+# Env: MODES, a subset of "none json_object" (default both); LEAD_IDS, the leads to use
+# (default all in leads.csv); MAX_TOKENS (default 300).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,15 +21,17 @@ LEADS="$OUT/leads.csv"
 cd "$ROOT"
 cargo build --quiet --example render_prompt
 BIN="${CARGO_TARGET_DIR:-$ROOT/target}/debug/examples/render_prompt"
-ids="$(tail -n +2 "$LEADS" | cut -d, -f1)"
-printf 'file\ttemplate\tlead\tmode\tseconds\n' >"$OUT/index.tsv"
+ids="${LEAD_IDS:-$(tail -n +2 "$LEADS" | cut -d, -f1)}"
+[[ -f "$OUT/index.tsv" ]] || printf 'file\ttemplate\tlead\tmode\tseconds\n' >"$OUT/index.tsv"
 for tmpl in prompts/*.j2; do
     name="$(basename "$tmpl" .j2)"
     for id in $ids; do
         for mode in $MODES; do
+            file="${name}__${id}__${mode}.json"
+            # Answers already captured are kept: delete a file to capture it again.
+            [[ -s "$OUT/$file" ]] && continue
             body="$(mktemp)"
             "$BIN" "$tmpl" "$LEADS" "$id" "$mode" "$MODEL" >"$body"
-            file="${name}__${id}__${mode}.json"
             secs="$(curl -sS --max-time 300 -o "$OUT/$file" -w '%{time_total}' \
                 -H 'Content-Type: application/json' -d @"$body" "$BASE_URL/chat/completions")"
             rm -f "$body"

@@ -96,10 +96,7 @@ impl From<&Lead> for PromptLead {
             domain: or_unknown(&lead.domain),
             industry: or_unknown(&lead.industry),
             job_title: or_unknown(&lead.job_title),
-            seniority: lead
-                .seniority
-                .map_or("unknown", |s| s.as_str())
-                .to_string(),
+            seniority: lead.seniority.map_or("unknown", |s| s.as_str()).to_string(),
             inbound_message: if lead.inbound_message.trim().is_empty() {
                 "(no message)".to_string()
             } else {
@@ -279,6 +276,16 @@ impl PromptTemplate {
                 .with_state_mut(|state| state.render_block(name))
                 .map(|text| tidy(&text))
                 .map_err(|e| {
+                    if e.kind() == minijinja::ErrorKind::UnknownBlock {
+                        return PromptError::Template {
+                            path: self.path.clone(),
+                            line: None,
+                            message: format!(
+                                "missing `{{% block {name} %}}…{{% endblock %}}`: a prompt \
+                                 template defines a system and a user block"
+                            ),
+                        };
+                    }
                     let mut err = self.error(&e, source);
                     if let PromptError::Template { message, .. } = &mut err {
                         *message = format!("block `{name}`: {message}");
@@ -296,10 +303,11 @@ impl PromptTemplate {
             Some(d) => format!("{}: {d}", e.kind()),
             None => e.kind().to_string(),
         };
-        if let Some(snippet) = e.range().and_then(|r| source.get(r)) {
-            if !snippet.trim().is_empty() && snippet.len() <= 80 {
-                message.push_str(&format!(" (at `{}`)", snippet.trim()));
-            }
+        if let Some(snippet) = e.range().and_then(|r| source.get(r))
+            && !snippet.trim().is_empty()
+            && snippet.len() <= 80
+        {
+            message.push_str(&format!(" (at `{}`)", snippet.trim()));
         }
         PromptError::Template {
             path: self.path.clone(),

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::answer::Coercion;
+use super::status::Coercion;
 
 /// A balanced object found in the text: byte offsets of its `{` and one past its `}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,20 +104,68 @@ pub(crate) fn has_prose_outside(text: &str, cand: &Candidate) -> bool {
 /// Parses an object's text as JSON, repairing it if strict parsing fails; the repairs made
 /// are appended to `repairs`. `None` when even the repaired text is not a JSON object.
 pub(crate) fn parse_object(text: &str, repairs: &mut Vec<Coercion>) -> Option<Map<String, Value>> {
+    let mut note = |c: Coercion| {
+        if !repairs.contains(&c) {
+            repairs.push(c);
+        }
+    };
     if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) {
+        if has_duplicate_keys(text) {
+            note(Coercion::DuplicateKeys);
+        }
         return Some(map);
     }
     let (fixed, made) = repair(text);
     match serde_json::from_str::<Value>(&fixed) {
         Ok(Value::Object(map)) => {
-            for r in made {
-                if !repairs.contains(&r) {
-                    repairs.push(r);
-                }
+            made.into_iter().for_each(&mut note);
+            if has_duplicate_keys(&fixed) {
+                note(Coercion::DuplicateKeys);
             }
             Some(map)
         }
         _ => None,
+    }
+}
+
+/// Whether a JSON object's top level repeats a key. serde_json keeps the last value (as
+/// JavaScript does); the answer is then ambiguous, so the repeat is recorded.
+pub(crate) fn has_duplicate_keys(json: &str) -> bool {
+    match serde_json::from_str::<TopLevelKeys>(json) {
+        Ok(TopLevelKeys(mut keys)) => {
+            let n = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            keys.len() != n
+        }
+        Err(_) => false,
+    }
+}
+
+/// The keys of a JSON object's top level, in order, repeats included.
+struct TopLevelKeys(Vec<String>);
+
+impl<'de> serde::Deserialize<'de> for TopLevelKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Keys;
+        impl<'de> serde::de::Visitor<'de> for Keys {
+            type Value = TopLevelKeys;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<TopLevelKeys, A::Error> {
+                let mut keys = Vec::new();
+                while let Some(k) = map.next_key::<String>()? {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    keys.push(k);
+                }
+                Ok(TopLevelKeys(keys))
+            }
+        }
+        d.deserialize_map(Keys)
     }
 }
 
@@ -258,6 +306,17 @@ mod tests {
         assert!(made.contains(&Coercion::SingleQuotes));
         assert!(made.contains(&Coercion::UnquotedKeys));
         assert!(made.contains(&Coercion::TrailingComma));
+    }
+
+    #[test]
+    fn repeated_keys_are_noticed() {
+        assert!(has_duplicate_keys(r#"{"a": 1, "b": {"a": 2}, "a": 3}"#));
+        assert!(!has_duplicate_keys(r#"{"a": 1, "b": {"a": 2}}"#));
+        assert!(!has_duplicate_keys("not json"));
+        let mut made = Vec::new();
+        let map = parse_object(r#"{"s": 12, "s": 100}"#, &mut made).expect("valid JSON");
+        assert_eq!(map["s"], 100);
+        assert_eq!(made, vec![Coercion::DuplicateKeys]);
     }
 
     #[test]
