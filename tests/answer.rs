@@ -274,6 +274,16 @@ fn cases() -> Vec<Case> {
             ..case("an empty object is no answer", "{}", ParseError, None, &[])
         },
         Case {
+            error_has: &["no valid JSON object", "line 1"],
+            ..case(
+                "the format line echoed back",
+                r#"The JSON object is: {"lead_score": 70, "lead_label": "high" | "medium" | "low"}"#,
+                ParseError,
+                None,
+                &[],
+            )
+        },
+        Case {
             error_has: &["different answer objects"],
             ..case(
                 "two different answers",
@@ -319,6 +329,16 @@ fn cases() -> Vec<Case> {
             ..case(
                 "refusal",
                 "I'm sorry, but I cannot help with scoring people.",
+                Refused,
+                None,
+                &[],
+            )
+        },
+        Case {
+            error_has: &["refusal"],
+            ..case(
+                "an apology opening without an object",
+                "I apologize, that is outside what I do.",
                 Refused,
                 None,
                 &[],

@@ -102,18 +102,30 @@ fn parse_content(content: &str) -> ParsedAnswer {
     // Layer 2: lenient extraction.
     let mut coercions = Vec::new();
     let scanned = relaxed::find_objects(text);
-    let mut readable: Vec<(Candidate, Map<String, Value>)> = Vec::new();
-    for cand in scanned.objects {
+    let mut readable: Vec<(&Candidate, Map<String, Value>)> = Vec::new();
+    for cand in &scanned.objects {
         if let Some(map) = relaxed::parse_object(&cand.text, &mut Vec::new()) {
             readable.push((cand, map));
         }
     }
     // Prefer objects that carry the contract (directly or one level down) over stray ones
     // such as `{}` or `{name}` in prose.
-    let answers: Vec<&(Candidate, Map<String, Value>)> =
+    let answers: Vec<&(&Candidate, Map<String, Value>)> =
         readable.iter().filter(|(_, m)| is_answer(m)).collect();
     let chosen = match answers.as_slice() {
-        [] if readable.is_empty() => return no_object(text, scanned.unterminated),
+        [] if readable.is_empty() => {
+            return match scanned.objects.first() {
+                Some(cand) => ParsedAnswer::failure(
+                    Status::ParseError,
+                    format!(
+                        "found {} `{{…}}` block(s) but no valid JSON object: {}",
+                        scanned.objects.len(),
+                        relaxed::json_error(&cand.text)
+                    ),
+                ),
+                None => no_object(text, scanned.unterminated),
+            };
+        }
         [] => return not_an_answer(readable.len()),
         [first, rest @ ..] => {
             if rest.iter().any(|(_, m)| m != &first.1) {
@@ -177,7 +189,7 @@ fn no_object(text: &str, unterminated: Option<usize>) -> ParsedAnswer {
 
 /// Phrases that open or carry a refusal. Checked only when the text holds no answer object,
 /// so an answer that merely says "we cannot tell the budget" is never a refusal.
-const REFUSAL_PHRASES: [&str; 14] = [
+const REFUSAL_PHRASES: [&str; 18] = [
     "i can't help",
     "i cannot help",
     "i can't assist",
@@ -190,18 +202,30 @@ const REFUSAL_PHRASES: [&str; 14] = [
     "i am sorry, but",
     "i'm unable to",
     "i am unable to",
+    "i'm not able to",
+    "i am not able to",
     "i won't be able to",
+    "i don't have the capability",
+    "i do not have the capability",
     "as an ai",
+];
+
+/// Openings that, with no answer object after them, mean the model declined.
+const REFUSAL_OPENINGS: [&str; 8] = [
+    "sorry",
+    "i'm sorry",
+    "i am sorry",
+    "i apologize",
+    "i can't",
+    "i cannot",
+    "i will not",
+    "i won't",
 ];
 
 fn is_refusal(text: &str) -> bool {
     let lower = text.to_lowercase().replace(['\u{2019}', '`'], "'");
     REFUSAL_PHRASES.iter().any(|p| lower.contains(p))
-        || lower.starts_with("sorry")
-        || lower.starts_with("i can't")
-        || lower.starts_with("i cannot")
-        || lower.starts_with("i will not")
-        || lower.starts_with("i won't")
+        || REFUSAL_OPENINGS.iter().any(|p| lower.starts_with(p))
 }
 
 /// The first 120 characters of the text, on one line, for error messages.

@@ -128,6 +128,16 @@ pub(crate) fn parse_object(text: &str, repairs: &mut Vec<Coercion>) -> Option<Ma
     }
 }
 
+/// Why an object's text is not JSON, even after repair (serde_json's message, with the line
+/// and column inside the object).
+pub(crate) fn json_error(text: &str) -> String {
+    let (fixed, _) = repair(text);
+    match serde_json::from_str::<Value>(&fixed) {
+        Ok(_) => "not an object".to_string(),
+        Err(e) => e.to_string(),
+    }
+}
+
 /// Whether a JSON object's top level repeats a key. serde_json keeps the last value (as
 /// JavaScript does); the answer is then ambiguous, so the repeat is recorded.
 pub(crate) fn has_duplicate_keys(json: &str) -> bool {
