@@ -544,3 +544,20 @@ fn no_input_panics() {
         }
     }
 }
+
+/// Deep nesting and long runs of braces stay errors, not stack overflows or long stalls.
+#[test]
+fn hostile_shapes_are_bounded() {
+    let deep = format!(
+        "{}\"lead_score\": 1{}",
+        "{\"a\": ".repeat(5_000),
+        "}".repeat(5_000)
+    );
+    let opens = "{".repeat(100_000);
+    let quotes = format!("{{\"justification\": \"{}", "\\\"".repeat(50_000));
+    for text in [deep.as_str(), opens.as_str(), quotes.as_str()] {
+        let got = parse_answer(text, Some("stop"));
+        assert!(!got.status.is_parsed(), "{}", &text[..40]);
+        assert!(got.error.is_some());
+    }
+}
