@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::lead::{Label, Lead};
 
+pub mod llm;
+
 /// Score thresholds: `score >= high` is high, `score >= medium` is medium, else low.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bands {

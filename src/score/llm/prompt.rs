@@ -1,0 +1,410 @@
+//! Prompt templates: minijinja files in `prompts/` that render a system and a user message
+//! for one lead.
+//!
+//! Convention: a template defines two blocks, `{% block system %}…{% endblock %}` and
+//! `{% block user %}…{% endblock %}`; each is rendered alone and trimmed, and runs of blank
+//! lines are folded into one. A template that wants the reason-first answer (an `analysis`
+//! string before the score) says so at its top level with `{% set wants_analysis = true %}`;
+//! its `schema` variable (and [`PromptTemplate::answer_schema`]) then include that field.
+//!
+//! The context a template sees (undefined names are errors that name the line):
+//! - `lead`: the eight card fields and `lead_id`, as strings (`unknown` when blank) — never
+//!   gold labels or generator metadata;
+//! - `product`: the product description from config;
+//! - `bands`: `high`, `medium` (lowest score of each band), `medium_max`, `low_max`;
+//! - `examples`: few-shot examples from the train split: `lead`, `label`, `score`,
+//!   `justification`;
+//! - `schema`: the JSON schema of the answer, as pretty-printed text.
+//!
+//! The filter `untrusted` neutralises `<` and `>` in form data, so a message cannot close the
+//! tags the templates put around it.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use minijinja::value::Serde;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::lead::Lead;
+use crate::score::Bands;
+
+use super::examples::{Example, select_examples};
+
+/// The product description used when config names none.
+pub const DEFAULT_PRODUCT: &str = "a B2B software platform, sold as a hosted service and \
+API, that companies adopt for production workloads; paid plans are annual contracts priced by \
+usage, and larger customers need security reviews, SSO and uptime guarantees";
+
+/// A template that could not be read, compiled or rendered; the message names file and line.
+#[derive(Debug, thiserror::Error)]
+pub enum PromptError {
+    #[error("{}: cannot read template: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Template {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+}
+
+impl PromptError {
+    /// The template line the error points at, when known.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            PromptError::Io { .. } => None,
+            PromptError::Template { line, .. } => *line,
+        }
+    }
+}
+
+/// A lead as templates see it: the card's fields only, blanks spelled `unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptLead {
+    pub lead_id: String,
+    pub company_name: String,
+    pub company_size: String,
+    pub domain: String,
+    pub industry: String,
+    pub job_title: String,
+    pub seniority: String,
+    pub inbound_message: String,
+    pub source: String,
+}
+
+impl From<&Lead> for PromptLead {
+    fn from(lead: &Lead) -> Self {
+        let or_unknown = |s: &str| {
+            let t = s.trim();
+            if t.is_empty() {
+                "unknown".to_string()
+            } else {
+                t.to_string()
+            }
+        };
+        PromptLead {
+            lead_id: lead.lead_id.clone(),
+            company_name: or_unknown(&lead.company_name),
+            company_size: lead
+                .company_size
+                .map_or_else(|| "unknown".to_string(), |n| n.to_string()),
+            domain: or_unknown(&lead.domain),
+            industry: or_unknown(&lead.industry),
+            job_title: or_unknown(&lead.job_title),
+            seniority: lead.seniority.map_or("unknown", |s| s.as_str()).to_string(),
+            inbound_message: if lead.inbound_message.trim().is_empty() {
+                "(no message)".to_string()
+            } else {
+                lead.inbound_message.trim().to_string()
+            },
+            source: lead.source.as_str().to_string(),
+        }
+    }
+}
+
+/// The score bands as templates see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct PromptBands {
+    pub high: u8,
+    pub medium: u8,
+    pub medium_max: u8,
+    pub low_max: u8,
+}
+
+impl From<Bands> for PromptBands {
+    fn from(b: Bands) -> Self {
+        PromptBands {
+            high: b.high,
+            medium: b.medium,
+            medium_max: b.range(crate::lead::Label::Medium).1,
+            low_max: b.range(crate::lead::Label::Low).1,
+        }
+    }
+}
+
+/// Everything a template is rendered with, except the schema (which follows the template).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptContext {
+    pub lead: PromptLead,
+    pub product: String,
+    pub bands: Bands,
+    pub examples: Vec<Example>,
+}
+
+impl PromptContext {
+    pub fn new(lead: &Lead, product: &str, bands: Bands, examples: Vec<Example>) -> Self {
+        PromptContext {
+            lead: PromptLead::from(lead),
+            product: product.trim().trim_end_matches('.').to_string(),
+            bands,
+            examples,
+        }
+    }
+
+    /// A made-up context for checking templates (`bench validate`): one lead, two examples.
+    pub fn sample(bands: Bands) -> Self {
+        let leads = super::examples::sample_leads();
+        let examples = select_examples(&leads[1..], 2, 0, &bands);
+        PromptContext::new(&leads[0], DEFAULT_PRODUCT, bands, examples)
+    }
+}
+
+#[derive(Serialize)]
+struct RenderContext<'a> {
+    lead: &'a PromptLead,
+    product: &'a str,
+    bands: PromptBands,
+    examples: &'a [Example],
+    schema: String,
+}
+
+/// The two messages of one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RenderedPrompt {
+    pub system: String,
+    pub user: String,
+}
+
+/// A compiled prompt template.
+#[derive(Debug)]
+pub struct PromptTemplate {
+    name: String,
+    path: PathBuf,
+    env: Environment<'static>,
+    wants_analysis: bool,
+}
+
+impl PromptTemplate {
+    /// Reads and compiles a template, then renders it once against [`PromptContext::sample`]
+    /// so that undefined names and missing blocks surface now, with file and line.
+    pub fn load(name: &str, path: &Path) -> Result<Self, PromptError> {
+        let source = fs::read_to_string(path).map_err(|source| PromptError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_source(name, path, source)
+    }
+
+    /// Like [`load`](Self::load) for template text already in memory; `path` names it.
+    pub fn from_source(name: &str, path: &Path, source: String) -> Result<Self, PromptError> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_debug(true);
+        env.set_auto_escape_callback(|_| AutoEscape::None);
+        let syntax = SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .build()
+            .expect("the default delimiters are valid");
+        env.set_syntax(syntax);
+        env.add_filter("untrusted", untrusted);
+        let key = path.display().to_string();
+        let mut template = PromptTemplate {
+            name: name.to_string(),
+            path: path.to_path_buf(),
+            env,
+            wants_analysis: false,
+        };
+        template
+            .env
+            .add_template_owned(key, source.clone())
+            .map_err(|e| template.error(&e, &source))?;
+        template.wants_analysis = template
+            .render_with(&PromptContext::sample(Bands::default()))?
+            .1;
+        Ok(template)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the template asks for an `analysis` field before the score.
+    pub fn wants_analysis(&self) -> bool {
+        self.wants_analysis
+    }
+
+    /// The JSON schema of this template's answer (for structured-output modes).
+    pub fn answer_schema(&self) -> Value {
+        answer_schema(self.wants_analysis)
+    }
+
+    /// Renders the system and user messages for one lead.
+    pub fn render(&self, ctx: &PromptContext) -> Result<RenderedPrompt, PromptError> {
+        self.render_with(ctx).map(|(p, _)| p)
+    }
+
+    /// Renders both blocks; also returns whether the template set `wants_analysis`. The
+    /// schema text depends on that flag, so a template whose flag differs from the one
+    /// assumed is rendered a second time with the right schema (only ever at load).
+    fn render_with(&self, ctx: &PromptContext) -> Result<(RenderedPrompt, bool), PromptError> {
+        let key = self.path.display().to_string();
+        let tmpl = self
+            .env
+            .get_template(&key)
+            .map_err(|e| self.error(&e, ""))?;
+        let source = tmpl.source();
+        let fail = |e: minijinja::Error| self.error(&e, source);
+        let mut assumed = self.wants_analysis;
+        let mut captured = tmpl
+            .render_captured(Serde(render_context(ctx, assumed)))
+            .map_err(fail)?;
+        for _ in 0..2 {
+            let wants = captured
+                .state()
+                .lookup("wants_analysis")
+                .is_some_and(|v| v.is_true());
+            if wants == assumed {
+                break;
+            }
+            assumed = wants;
+            captured = tmpl
+                .render_captured(Serde(render_context(ctx, assumed)))
+                .map_err(fail)?;
+        }
+        let mut block = |name: &str| -> Result<String, PromptError> {
+            captured
+                .with_state_mut(|state| state.render_block(name))
+                .map(|text| tidy(&text))
+                .map_err(|e| {
+                    if e.kind() == minijinja::ErrorKind::UnknownBlock {
+                        return PromptError::Template {
+                            path: self.path.clone(),
+                            line: None,
+                            message: format!(
+                                "missing `{{% block {name} %}}…{{% endblock %}}`: a prompt \
+                                 template defines a system and a user block"
+                            ),
+                        };
+                    }
+                    let mut err = self.error(&e, source);
+                    if let PromptError::Template { message, .. } = &mut err {
+                        *message = format!("block `{name}`: {message}");
+                    }
+                    err
+                })
+        };
+        let system = block("system")?;
+        let user = block("user")?;
+        Ok((RenderedPrompt { system, user }, assumed))
+    }
+
+    fn error(&self, e: &minijinja::Error, source: &str) -> PromptError {
+        let mut message = match e.detail() {
+            Some(d) => format!("{}: {d}", e.kind()),
+            None => e.kind().to_string(),
+        };
+        if let Some(snippet) = e.range().and_then(|r| source.get(r))
+            && !snippet.trim().is_empty()
+            && snippet.len() <= 80
+        {
+            message.push_str(&format!(" (at `{}`)", snippet.trim()));
+        }
+        PromptError::Template {
+            path: self.path.clone(),
+            line: e.line(),
+            message,
+        }
+    }
+}
+
+fn render_context(ctx: &PromptContext, wants_analysis: bool) -> RenderContext<'_> {
+    RenderContext {
+        lead: &ctx.lead,
+        product: &ctx.product,
+        bands: PromptBands::from(ctx.bands),
+        examples: &ctx.examples,
+        schema: answer_schema_text(wants_analysis),
+    }
+}
+
+/// Trims a rendered block and folds runs of blank lines into one.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.trim().lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank_run += 1;
+            if blank_run > 1 {
+                continue;
+            }
+        } else {
+            blank_run = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_string()
+}
+
+/// The `untrusted` filter: form data may not open or close the tags that fence it in.
+fn untrusted(value: String) -> String {
+    value.replace('<', "‹").replace('>', "›")
+}
+
+/// The JSON schema of an answer, for OpenAI's `json_schema` strict mode and llama.cpp's
+/// `json_object` + schema. With `with_analysis`, an `analysis` string comes first.
+///
+/// Note: a `serde_json::Value` keeps object keys sorted, so a request body built from it lists
+/// the properties alphabetically (`analysis`, `justification`, `lead_label`, `lead_score`);
+/// grammar-constrained servers such as llama.cpp then generate them in that order. The text
+/// given to templates ([`answer_schema_text`]) keeps the contract's order.
+pub fn answer_schema(with_analysis: bool) -> Value {
+    serde_json::to_value(AnswerSchema::new(with_analysis)).expect("the schema serialises")
+}
+
+/// The answer schema as pretty JSON text in the contract's key order (the `schema` variable).
+pub fn answer_schema_text(with_analysis: bool) -> String {
+    serde_json::to_string_pretty(&AnswerSchema::new(with_analysis)).expect("the schema serialises")
+}
+
+/// The schema as a struct, so that serialising it to text keeps the field order.
+#[derive(Serialize)]
+struct AnswerSchema {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    properties: AnswerProperties,
+    required: Vec<&'static str>,
+    #[serde(rename = "additionalProperties")]
+    additional_properties: bool,
+}
+
+#[derive(Serialize)]
+struct AnswerProperties {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    analysis: Option<Value>,
+    lead_score: Value,
+    lead_label: Value,
+    justification: Value,
+}
+
+impl AnswerSchema {
+    fn new(with_analysis: bool) -> Self {
+        let mut required = Vec::with_capacity(4);
+        if with_analysis {
+            required.push("analysis");
+        }
+        required.extend(["lead_score", "lead_label", "justification"]);
+        AnswerSchema {
+            kind: "object",
+            properties: AnswerProperties {
+                analysis: with_analysis.then(|| json!({ "type": "string" })),
+                lead_score: json!({ "type": "integer", "minimum": 0, "maximum": 100 }),
+                lead_label: json!({ "type": "string", "enum": ["high", "medium", "low"] }),
+                justification: json!({ "type": "string" }),
+            },
+            required,
+            additional_properties: false,
+        }
+    }
+}

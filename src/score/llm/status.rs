@@ -1,0 +1,143 @@
+//! The status of one LLM prediction and the lenient coercions its answer needed: the shared
+//! vocabulary of predictions files, reports and the parser.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// What became of one LLM request. Serialised in snake_case (`parse_error`, `api_error`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Strict JSON of the contract.
+    Ok,
+    /// A valid answer after lenient extraction; the coercions say what was forgiven.
+    Coerced,
+    /// No answer object could be read from the text.
+    ParseError,
+    /// An object was read but a field is missing, out of range or not in the enum.
+    Invalid,
+    /// The model hit `max_tokens` (`finish_reason = "length"`) before a valid answer.
+    Truncated,
+    /// The model declined to answer (refusal text, a `refusal` field or a content filter).
+    Refused,
+    /// The endpoint answered with an error that retries did not cure.
+    ApiError,
+    /// The request timed out, retries included.
+    Timeout,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Ok,
+        Status::Coerced,
+        Status::ParseError,
+        Status::Invalid,
+        Status::Truncated,
+        Status::Refused,
+        Status::ApiError,
+        Status::Timeout,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Coerced => "coerced",
+            Status::ParseError => "parse_error",
+            Status::Invalid => "invalid",
+            Status::Truncated => "truncated",
+            Status::Refused => "refused",
+            Status::ApiError => "api_error",
+            Status::Timeout => "timeout",
+        }
+    }
+
+    /// Parses the snake_case name (as written in predictions files).
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s.trim())
+    }
+
+    /// Whether the prediction carries a usable score (`ok` or `coerced`).
+    pub fn is_parsed(self) -> bool {
+        matches!(self, Status::Ok | Status::Coerced)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One lenient step the parser took to read an answer; recorded so reports can count them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Coercion {
+    /// The object was wrapped in a Markdown code fence.
+    CodeFence,
+    /// Prose (or other text) surrounded the object.
+    SurroundingText,
+    /// The contract's fields sat in an object nested one level down (`{"answer": {...}}`).
+    NestedObject,
+    /// Strings or keys were single-quoted.
+    SingleQuotes,
+    /// A comma stood before `}` or `]`.
+    TrailingComma,
+    /// Keys were bare words.
+    UnquotedKeys,
+    /// Strings held raw newlines or tabs.
+    ControlCharacters,
+    /// A key appeared twice; the last value was taken (as JavaScript's `JSON.parse` does).
+    DuplicateKeys,
+    /// A key differed from the contract in case, spaces or dashes (`"Lead Score"`).
+    KeyCase,
+    /// The score was a string (`"85"`, `"85/100"`, `"85%"`).
+    ScoreString,
+    /// The score was a whole float (`85.0`).
+    ScoreFloat,
+    /// The score had a fraction and was rounded (`85.5` → 86).
+    ScoreRounded,
+    /// The label differed in case or surrounding space (`"High "`).
+    LabelCase,
+}
+
+impl Coercion {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Coercion::CodeFence => "code_fence",
+            Coercion::SurroundingText => "surrounding_text",
+            Coercion::NestedObject => "nested_object",
+            Coercion::SingleQuotes => "single_quotes",
+            Coercion::TrailingComma => "trailing_comma",
+            Coercion::UnquotedKeys => "unquoted_keys",
+            Coercion::ControlCharacters => "control_characters",
+            Coercion::DuplicateKeys => "duplicate_keys",
+            Coercion::KeyCase => "key_case",
+            Coercion::ScoreString => "score_string",
+            Coercion::ScoreFloat => "score_float",
+            Coercion::ScoreRounded => "score_rounded",
+            Coercion::LabelCase => "label_case",
+        }
+    }
+}
+
+impl fmt::Display for Coercion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_round_trip_through_serde_and_parse() {
+        for st in Status::ALL {
+            let json = serde_json::to_string(&st).expect("a unit enum serialises");
+            assert_eq!(json, format!("\"{}\"", st.as_str()));
+            assert_eq!(Status::parse(st.as_str()), Some(st));
+        }
+        assert!(Status::Coerced.is_parsed() && !Status::Truncated.is_parsed());
+    }
+}
