@@ -128,9 +128,10 @@ impl Extractor {
                 }
             }
         }
-        // Sort by column and keep the first of duplicates: text features are presence
-        // indicators, and a stable sort keeps the earliest origin for justifications.
-        f.entries.sort_by_key(|e| e.index);
+        // Sort by column and keep one of duplicates: text features are presence indicators.
+        // Equal columns come from the same text (bar a rare hash collision), so which origin
+        // survives does not matter, and the unstable sort is still deterministic.
+        f.entries.sort_unstable_by_key(|e| e.index);
         f.entries.dedup_by_key(|e| e.index);
         f
     }

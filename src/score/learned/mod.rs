@@ -97,7 +97,7 @@ impl Default for LearnedOptions {
         LearnedOptions {
             features: FeatureSet::All,
             seed: 42,
-            l2: 1e-3,
+            l2: 3e-3,
             max_iter: 200,
             gradient_tol: 1e-6,
             relative_tol: 1e-9,

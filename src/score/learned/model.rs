@@ -40,8 +40,12 @@ pub struct LearnedModel {
     bands: Bands,
     summary: TrainSummary,
     intercept: [f64; K],
-    /// One row of K weights per feature column (fixed slots, then hash buckets).
-    weights: Vec<[f64; K]>,
+    /// Weights, compressed: `column[index]` is the row of `rows` holding feature column
+    /// `index`'s K weights; row 0 is all zeros and serves every column never seen in
+    /// training. A 4-byte index per column keeps the lookup table cache-friendly where a
+    /// dense `[f64; 3]` per bucket would be 6 MB.
+    column: Vec<u32>,
+    rows: Vec<[f64; K]>,
     extractor: Extractor,
 }
 
@@ -127,10 +131,13 @@ impl LearnedModel {
             relative_tol: opts.relative_tol,
         };
         let fit = optim::fit(&design, opts.l2, &stop);
-        let mut weights = vec![[0.0; K]; dims];
+        let mut column = vec![0u32; dims];
+        let mut rows = Vec::with_capacity(global.len() + 1);
+        rows.push([0.0; K]);
         for (c, &g) in global.iter().enumerate() {
             let w = &fit.theta[K + c * K..K + c * K + K];
-            weights[g as usize] = [w[0], w[1], w[2]];
+            column[g as usize] = rows.len() as u32;
+            rows.push([w[0], w[1], w[2]]);
         }
         Ok(LearnedModel {
             options: opts.clone(),
@@ -144,7 +151,8 @@ impl LearnedModel {
                 converged: fit.converged,
             },
             intercept: [fit.theta[0], fit.theta[1], fit.theta[2]],
-            weights,
+            column,
+            rows,
             extractor,
         })
     }
@@ -164,7 +172,7 @@ impl LearnedModel {
     fn logits(&self, f: &Features) -> [f64; K] {
         let mut z = self.intercept;
         for e in &f.entries {
-            let w = &self.weights[e.index as usize];
+            let w = self.weight(e.index);
             for k in 0..K {
                 z[k] += e.value * w[k];
             }
@@ -190,20 +198,25 @@ impl LearnedModel {
     /// only sees such differences), signed + towards the label, − against it.
     fn justify(&self, f: &Features, label: Label, p: &[f64; 3]) -> String {
         let k = label.index();
-        let mut contributions: Vec<(f64, usize)> = f
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| {
-                let w = &self.weights[e.index as usize];
-                let mean = (w[0] + w[1] + w[2]) / 3.0;
-                (e.value * (w[k] - mean), i)
-            })
-            .filter(|(c, _)| *c != 0.0)
-            .collect();
-        contributions.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()).then(a.1.cmp(&b.1)));
+        // The three largest |contribution|s by a single scan (earlier entry wins ties):
+        // scoring runs per lead, and sorting every contribution was its main cost.
+        let mut top: [(f64, usize); 3] = [(0.0, usize::MAX); 3];
+        for (i, e) in f.entries.iter().enumerate() {
+            let w = self.weight(e.index);
+            let c = e.value * (w[k] - (w[0] + w[1] + w[2]) / 3.0);
+            if c == 0.0 {
+                continue;
+            }
+            if let Some(pos) = top
+                .iter()
+                .position(|t| t.1 == usize::MAX || c.abs() > t.0.abs())
+            {
+                top.copy_within(pos..2, pos + 1);
+                top[pos] = (c, i);
+            }
+        }
         let mut out = format!("learned: p({label})={:.2}", p[k]);
-        for (j, (c, i)) in contributions.iter().take(3).enumerate() {
+        for (j, (c, i)) in top.iter().filter(|t| t.1 != usize::MAX).enumerate() {
             out.push_str(if j == 0 { "; " } else { ", " });
             out.push(if *c > 0.0 { '+' } else { '-' });
             out.push_str(&f.describe(f.entries[*i].origin));
@@ -242,11 +255,11 @@ impl LearnedModel {
 
     fn to_file(&self) -> ModelFile {
         let weights = self
-            .weights
+            .column
             .iter()
             .enumerate()
+            .map(|(i, &r)| (i as u32, self.rows[r as usize]))
             .filter(|(_, w)| w.iter().any(|v| *v != 0.0))
-            .map(|(i, w)| (i as u32, *w))
             .collect();
         ModelFile {
             version: MODEL_VERSION,
@@ -272,24 +285,35 @@ impl LearnedModel {
         if !file.intercept.iter().all(|v| v.is_finite()) {
             return Err("intercept is not finite".to_string());
         }
-        let mut weights = vec![[0.0; K]; dims];
+        let mut column = vec![0u32; dims];
+        let mut rows = Vec::with_capacity(file.weights.len() + 1);
+        rows.push([0.0; K]);
         for (i, w) in file.weights {
-            let slot = weights.get_mut(i as usize).ok_or_else(|| {
+            let slot = column.get_mut(i as usize).ok_or_else(|| {
                 format!("weight column {i} is out of range (the model has {dims} columns)")
             })?;
+            if *slot != 0 {
+                return Err(format!("weight column {i} appears twice"));
+            }
             if !w.iter().all(|v| v.is_finite()) {
                 return Err(format!("weight column {i} is not finite"));
             }
-            *slot = w;
+            *slot = rows.len() as u32;
+            rows.push(w);
         }
         Ok(LearnedModel {
             options: file.options,
             bands: file.bands,
             summary: file.summary,
             intercept: file.intercept,
-            weights,
+            column,
+            rows,
             extractor,
         })
+    }
+
+    fn weight(&self, index: u32) -> &[f64; K] {
+        &self.rows[self.column[index as usize] as usize]
     }
 }
 
