@@ -56,7 +56,10 @@ fn only_train_leads_shape_the_model() {
     assert!(ensure_split(&mut leads, 0.3, 11));
     let before = serde_json::to_string(&train(&leads, &opts())).expect("serialize");
     // Rewriting every test lead's gold label and message must not change the model.
-    for l in leads.iter_mut().filter(|l| l.meta.split == Some(Split::Test)) {
+    for l in leads
+        .iter_mut()
+        .filter(|l| l.meta.split == Some(Split::Test))
+    {
         l.gold = Some(Gold {
             label: Label::High,
             score: None,
@@ -143,7 +146,10 @@ fn loading_errors_name_the_file() {
     std::fs::write(&future, json.to_string()).expect("write");
     let e = LearnedModel::load(&future).expect_err("future version");
     assert!(matches!(e, LearnedError::Invalid { .. }), "{e}");
-    assert!(e.to_string().contains("future.json") && e.to_string().contains("99"), "{e}");
+    assert!(
+        e.to_string().contains("future.json") && e.to_string().contains("99"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -153,14 +159,20 @@ fn training_needs_train_leads_of_two_classes() {
         l.gold = None;
     }
     let e = LearnedModel::train(&unlabelled, &opts(), Bands::default()).expect_err("no gold");
-    assert!(matches!(e, LearnedError::NoTrainingData { n_labelled: 0, .. }), "{e}");
+    assert!(
+        matches!(e, LearnedError::NoTrainingData { n_labelled: 0, .. }),
+        "{e}"
+    );
 
     let mut all_test = synthetic_leads(50, 8, 0.0);
     for l in &mut all_test {
         l.meta.split = Some(Split::Test);
     }
     let e = LearnedModel::train(&all_test, &opts(), Bands::default()).expect_err("no train");
-    assert!(matches!(e, LearnedError::NoTrainingData { n_labelled: 50, .. }), "{e}");
+    assert!(
+        matches!(e, LearnedError::NoTrainingData { n_labelled: 50, .. }),
+        "{e}"
+    );
 
     let mut one_class = synthetic_leads(50, 8, 0.0);
     for l in &mut one_class {
@@ -170,7 +182,16 @@ fn training_needs_train_leads_of_two_classes() {
         });
     }
     let e = LearnedModel::train(&one_class, &opts(), Bands::default()).expect_err("one class");
-    assert!(matches!(e, LearnedError::OneClass { label: Label::Medium, .. }), "{e}");
+    assert!(
+        matches!(
+            e,
+            LearnedError::OneClass {
+                label: Label::Medium,
+                ..
+            }
+        ),
+        "{e}"
+    );
 
     let bad = LearnedOptions {
         test_fraction: 1.0,
@@ -194,7 +215,11 @@ fn probabilities_scores_and_labels_follow_the_contract() {
             assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
             assert!(s.is_consistent(&bands), "{s:?}");
             assert_eq!(s.lead_label, model.predict_label(lead));
-            assert!(s.justification.starts_with("learned: p("), "{}", s.justification);
+            assert!(
+                s.justification.starts_with("learned: p("),
+                "{}",
+                s.justification
+            );
             assert!(s.justification.len() < 160, "{}", s.justification);
             seen[s.lead_label.index()] = true;
         }
@@ -233,7 +258,13 @@ fn message_only_model_ignores_firmographics() {
     changed.company_size = Some(50_000);
     changed.seniority = Some(lead_bench::lead::Seniority::CSuite);
     changed.industry = "Aerospace".into();
-    assert_eq!(model.predict_proba(&changed), model.predict_proba(&leads[0]));
+    assert_eq!(
+        model.predict_proba(&changed),
+        model.predict_proba(&leads[0])
+    );
     changed.inbound_message.push_str(" pricing");
-    assert_ne!(model.predict_proba(&changed), model.predict_proba(&leads[0]));
+    assert_ne!(
+        model.predict_proba(&changed),
+        model.predict_proba(&leads[0])
+    );
 }

@@ -14,7 +14,14 @@ use super::FeatureSet;
 /// Upper bounds (inclusive) of the size bands; a ninth band holds everything above.
 const SIZE_BAND_BOUNDS: [u32; 7] = [1, 10, 50, 200, 1000, 5000, 10000];
 const SIZE_BAND_NAMES: [&str; 8] = [
-    "1", "2-10", "11-50", "51-200", "201-1000", "1001-5000", "5001-10000", "10000+",
+    "1",
+    "2-10",
+    "11-50",
+    "51-200",
+    "201-1000",
+    "1001-5000",
+    "5001-10000",
+    "10000+",
 ];
 
 const SLOT_LOG_SIZE: u32 = 0;
@@ -156,11 +163,7 @@ impl Extractor {
             None => f.push(SLOT_SIZE_UNKNOWN, 1.0, Origin::SizeUnknown),
         }
         let sen = lead.seniority.map_or(6, |s| s as u32);
-        f.push(
-            SLOT_SENIORITY + sen,
-            1.0,
-            Origin::Seniority(lead.seniority),
-        );
+        f.push(SLOT_SENIORITY + sen, 1.0, Origin::Seniority(lead.seniority));
         f.push(
             SLOT_SOURCE + lead.source as u32,
             1.0,
@@ -230,7 +233,9 @@ impl Features {
     }
 
     fn span_str(&self, s: Span) -> &str {
-        self.text.get(s.start as usize..s.end as usize).unwrap_or("")
+        self.text
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or("")
     }
 
     /// A short human name of a feature, e.g. `size=1200`, `director`, `"pricing"`.
@@ -359,7 +364,11 @@ mod tests {
     fn feature_sets_split_firmographics_from_text() {
         let l = lead("pricing for 500 seats");
         let firm = Extractor::new(FeatureSet::FirmographicOnly, 18).extract(&l);
-        let names: Vec<String> = firm.entries.iter().map(|e| firm.describe(e.origin)).collect();
+        let names: Vec<String> = firm
+            .entries
+            .iter()
+            .map(|e| firm.describe(e.origin))
+            .collect();
         for n in [
             "size=1200",
             "size 1001-5000",
@@ -389,7 +398,11 @@ mod tests {
         let names: Vec<String> = f.entries.iter().map(|e| f.describe(e.origin)).collect();
         assert!(names.contains(&"size unknown".to_string()));
         assert!(names.contains(&"seniority unknown".to_string()));
-        assert!(f.entries.iter().all(|e| (e.index as usize) < 4096 + FIXED_SLOTS as usize));
+        assert!(
+            f.entries
+                .iter()
+                .all(|e| (e.index as usize) < 4096 + FIXED_SLOTS as usize)
+        );
     }
 
     #[test]

@@ -53,7 +53,13 @@ pub fn evaluate_held_out(model: &LearnedModel, leads: &[Lead]) -> HeldOut {
             majority_right += 1;
         }
     }
-    let share = |k: usize| if n == 0 { f64::NAN } else { k as f64 / n as f64 };
+    let share = |k: usize| {
+        if n == 0 {
+            f64::NAN
+        } else {
+            k as f64 / n as f64
+        }
+    };
     HeldOut {
         n_test: n,
         accuracy: share(right),

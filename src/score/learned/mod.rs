@@ -112,7 +112,10 @@ impl LearnedOptions {
     pub fn validate(&self) -> Result<(), LearnedError> {
         let bad = |key: &'static str, message: String| Err(LearnedError::Options { key, message });
         if !(self.l2.is_finite() && self.l2 >= 0.0) {
-            return bad("l2", format!("expected a finite value >= 0, found {}", self.l2));
+            return bad(
+                "l2",
+                format!("expected a finite value >= 0, found {}", self.l2),
+            );
         }
         if self.max_iter == 0 {
             return bad("max_iter", "expected at least 1".to_string());

@@ -247,7 +247,11 @@ mod tests {
             let num = (objective(&d, &tp, 0.1, &mut scratch)
                 - objective(&d, &tm, 0.1, &mut scratch))
                 / (2.0 * h);
-            assert!((num - g[j]).abs() < 1e-7, "coordinate {j}: {num} vs {}", g[j]);
+            assert!(
+                (num - g[j]).abs() < 1e-7,
+                "coordinate {j}: {num} vs {}",
+                g[j]
+            );
         }
     }
 

@@ -74,7 +74,14 @@ mod tests {
 
     #[test]
     fn label_and_score_are_always_consistent() {
-        for bands in [Bands::default(), Bands { high: 90, medium: 10 }, Bands { high: 2, medium: 1 }] {
+        for bands in [
+            Bands::default(),
+            Bands {
+                high: 90,
+                medium: 10,
+            },
+            Bands { high: 2, medium: 1 },
+        ] {
             for p in simplex(60) {
                 let (label, score) = label_and_score(&p, &bands);
                 assert_eq!(bands.label_for(score), label, "{p:?} under {bands:?}");

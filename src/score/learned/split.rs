@@ -137,7 +137,11 @@ mod tests {
         ls[3].meta.split = Some(Split::Train);
         let s = resolve_splits(&ls, 0.5, 1);
         assert_eq!(s[3], Split::Train);
-        assert!(s.iter().enumerate().all(|(i, s)| i == 3 || *s == Split::Test));
+        assert!(
+            s.iter()
+                .enumerate()
+                .all(|(i, s)| i == 3 || *s == Split::Test)
+        );
         assert!(!ensure_split(&mut ls, 0.5, 1));
         let mut fresh = leads(20);
         assert!(ensure_split(&mut fresh, 0.5, 1));
