@@ -208,9 +208,11 @@ fn probabilities_scores_and_labels_follow_the_contract() {
         let model = LearnedModel::train(&leads, &opts(), bands).expect("train");
         assert_eq!(model.id(), "learned");
         let mut seen = [false; 3];
+        let mut points = Vec::new();
         for lead in &leads {
             let s = model.score(lead);
             let p = s.probabilities.expect("learned scores carry probabilities");
+            points.push((s.lead_label, p[1] + 2.0 * p[2], s.lead_score));
             assert!((p.iter().sum::<f64>() - 1.0).abs() < 1e-12, "{p:?}");
             assert!(p.iter().all(|v| (0.0..=1.0).contains(v)));
             assert!(s.is_consistent(&bands), "{s:?}");
@@ -224,6 +226,15 @@ fn probabilities_scores_and_labels_follow_the_contract() {
             seen[s.lead_label.index()] = true;
         }
         assert_eq!(seen, [true; 3], "all three labels are predicted");
+        // Within a label the score never falls as p_medium + 2·p_high rises.
+        points.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        for w in points.windows(2) {
+            if w[0].0 == w[1].0 {
+                assert!(w[0].2 <= w[1].2, "{w:?}");
+            } else {
+                assert!(w[0].2 < w[1].2, "{w:?}");
+            }
+        }
     }
 }
 
