@@ -7,6 +7,8 @@
 //! `RandomState` is seeded per process and would make models irreproducible). Every feature
 //! remembers where it came from, so a prediction can name the features that drove it.
 
+use std::fmt::Write as _;
+
 use crate::lead::{Lead, Seniority, Source};
 
 use super::FeatureSet;
@@ -238,27 +240,48 @@ impl Features {
             .unwrap_or("")
     }
 
-    /// A short human name of a feature, e.g. `size=1200`, `director`, `"pricing"`.
-    pub(crate) fn describe(&self, origin: Origin) -> String {
-        match origin {
-            Origin::LogSize => match self.size {
-                Some(n) => format!("size={n}"),
-                None => "size".to_string(),
-            },
-            Origin::SizeUnknown => "size unknown".to_string(),
-            Origin::SizeBand(b) => {
-                format!("size {}", SIZE_BAND_NAMES.get(b as usize).unwrap_or(&"?"))
+    /// Appends a short human name of a feature to `out`, e.g. `size=1200`, `director`,
+    /// `"pricing"`. Writes in place because it runs for every scored lead.
+    pub(crate) fn describe_into(&self, origin: Origin, out: &mut String) {
+        let (prefix, span, suffix) = match origin {
+            Origin::LogSize => {
+                out.push_str("size");
+                if let Some(n) = self.size {
+                    // Writing into a String cannot fail.
+                    let _ = write!(out, "={n}");
+                }
+                return;
             }
-            Origin::Seniority(Some(s)) => s.as_str().to_string(),
-            Origin::Seniority(None) => "seniority unknown".to_string(),
-            Origin::Source(s) => format!("source={s}"),
-            Origin::Industry(s) => format!("industry={}", self.span_str(s)),
-            Origin::Domain(s) => format!("domain={}", self.span_str(s)),
-            Origin::Tld(s) => format!(".{}", self.span_str(s)),
-            Origin::Company(s) => format!("company:{}", self.span_str(s)),
-            Origin::Title(s) => format!("title:{}", self.span_str(s)),
-            Origin::Word(s) | Origin::Bigram(s) => format!("\"{}\"", self.span_str(s)),
-        }
+            Origin::SizeUnknown => return out.push_str("size unknown"),
+            Origin::SizeBand(b) => {
+                out.push_str("size ");
+                out.push_str(SIZE_BAND_NAMES.get(b as usize).unwrap_or(&"?"));
+                return;
+            }
+            Origin::Seniority(Some(s)) => return out.push_str(s.as_str()),
+            Origin::Seniority(None) => return out.push_str("seniority unknown"),
+            Origin::Source(s) => {
+                out.push_str("source=");
+                out.push_str(s.as_str());
+                return;
+            }
+            Origin::Industry(s) => ("industry=", s, ""),
+            Origin::Domain(s) => ("domain=", s, ""),
+            Origin::Tld(s) => (".", s, ""),
+            Origin::Company(s) => ("company:", s, ""),
+            Origin::Title(s) => ("title:", s, ""),
+            Origin::Word(s) | Origin::Bigram(s) => ("\"", s, "\""),
+        };
+        out.push_str(prefix);
+        out.push_str(self.span_str(span));
+        out.push_str(suffix);
+    }
+
+    #[cfg(test)]
+    fn describe(&self, origin: Origin) -> String {
+        let mut s = String::new();
+        self.describe_into(origin, &mut s);
+        s
     }
 }
 

@@ -23,6 +23,13 @@
 //! a higher expectation never scores lower. The justification names the probability of the
 //! label and the three features that moved it most, e.g.
 //! `learned: p(high)=0.81; +size=1200, +"pricing", +director`.
+//!
+//! **Held-out use**: [`LearnedModel::train`] fits only leads with a gold label whose split is
+//! train: the dataset's `split` column if any lead has one, else [`seeded_split`] (stratified
+//! by label, `test_fraction` and `seed` from the options). A caller that reports metrics calls
+//! [`ensure_split`] first (or [`resolve_splits`]) and scores only the test side;
+//! [`evaluate_held_out`] and [`leakage_check`] do exactly that. A model can be saved with
+//! [`LearnedModel::save`] and scored later with [`LearnedModel::load`] (`--model-file`).
 
 mod features;
 mod leakage;
