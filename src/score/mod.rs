@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lead::{Label, Lead};
 
+pub mod learned;
 pub mod llm;
 
 /// Score thresholds: `score >= high` is high, `score >= medium` is medium, else low.
