@@ -8,6 +8,7 @@ pub mod config;
 pub mod generate;
 pub mod lead;
 pub mod metrics;
+pub mod prediction;
 pub mod run;
 pub mod score;
 

@@ -25,10 +25,13 @@ pub enum Status {
     ApiError,
     /// The request timed out, retries included.
     Timeout,
+    /// Never sent: the budget was reached, the run was cancelled, or the model failed fast
+    /// (401/403/404). Counted against coverage like every other unparsed outcome.
+    Skipped,
 }
 
 impl Status {
-    pub const ALL: [Status; 8] = [
+    pub const ALL: [Status; 9] = [
         Status::Ok,
         Status::Coerced,
         Status::ParseError,
@@ -37,6 +40,7 @@ impl Status {
         Status::Refused,
         Status::ApiError,
         Status::Timeout,
+        Status::Skipped,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -49,6 +53,7 @@ impl Status {
             Status::Refused => "refused",
             Status::ApiError => "api_error",
             Status::Timeout => "timeout",
+            Status::Skipped => "skipped",
         }
     }
 

@@ -1,0 +1,153 @@
+//! The prediction record: one row per lead × scorer × repeat, as written to
+//! `predictions.csv` / `predictions.jsonl` and read back by `bench report`.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::lead::{LeadError, Label};
+use crate::score::llm::Status;
+use crate::score::{Bands, Score};
+
+/// What one scorer said about one lead in one repeat, with everything it cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Prediction {
+    pub run_id: String,
+    pub lead_id: String,
+    /// `heuristic`, `learned` or `llm/<model>/<prompt>`.
+    pub scorer: String,
+    /// 0-based repeat index (baselines always 0).
+    pub repeat: u32,
+    /// Present when the status is `ok` or `coerced`.
+    pub lead_score: Option<u8>,
+    pub lead_label: Option<Label>,
+    pub justification: String,
+    pub status: Status,
+    /// Why the prediction failed or what was coerced; empty otherwise.
+    pub error: String,
+    /// Whether the label agrees with the score's band; empty when unparsed.
+    pub consistent: Option<bool>,
+    /// Class probabilities, for scorers that have them (the learned model).
+    pub p_low: Option<f64>,
+    pub p_medium: Option<f64>,
+    pub p_high: Option<f64>,
+    pub latency_ms: f64,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    pub cost_usd: Option<f64>,
+    /// HTTP attempts made (0 for in-process scorers and cache hits).
+    pub attempts: u32,
+    pub cached: bool,
+    /// The model's raw answer text, kept verbatim (empty for in-process scorers).
+    pub raw_response: String,
+}
+
+impl Prediction {
+    /// A parsed prediction from an in-process scorer.
+    pub fn from_score(
+        run_id: &str,
+        lead_id: &str,
+        scorer: &str,
+        score: Score,
+        bands: &Bands,
+        latency_ms: f64,
+    ) -> Prediction {
+        let consistent = Some(score.is_consistent(bands));
+        let [p_low, p_medium, p_high] = match score.probabilities {
+            Some(p) => p.map(Some),
+            None => [None; 3],
+        };
+        Prediction {
+            run_id: run_id.to_string(),
+            lead_id: lead_id.to_string(),
+            scorer: scorer.to_string(),
+            repeat: 0,
+            lead_score: Some(score.lead_score),
+            lead_label: Some(score.lead_label),
+            justification: score.justification,
+            status: Status::Ok,
+            error: String::new(),
+            consistent,
+            p_low,
+            p_medium,
+            p_high,
+            latency_ms,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost_usd: None,
+            attempts: 0,
+            cached: false,
+            raw_response: String::new(),
+        }
+    }
+
+    /// The (label, score) pair when the prediction was parsed.
+    pub fn parsed(&self) -> Option<(Label, u8)> {
+        match (self.status.is_parsed(), self.lead_label, self.lead_score) {
+            (true, Some(l), Some(s)) => Some((l, s)),
+            _ => None,
+        }
+    }
+
+    /// Class probabilities when all three are present.
+    pub fn probabilities(&self) -> Option<[f64; 3]> {
+        Some([self.p_low?, self.p_medium?, self.p_high?])
+    }
+}
+
+/// Reads a `predictions.csv` written by `bench run`; errors name the file and line.
+pub fn read_predictions_csv(path: &Path) -> Result<Vec<Prediction>, LeadError> {
+    let io = |source| LeadError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
+    let mut out = Vec::new();
+    for (i, row) in reader.deserialize::<Prediction>().enumerate() {
+        let row = row.map_err(|e| LeadError::Parse {
+            path: path.to_path_buf(),
+            line: e.position().map_or(i as u64 + 2, |p| p.line()),
+            message: format!("expected a prediction row as `bench run` writes it: {e}"),
+        })?;
+        out.push(row);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn predictions_round_trip_through_csv() {
+        let score = Score {
+            lead_score: 72,
+            lead_label: Label::Medium,
+            justification: "size 1,200 (+15); \"pricing\"".into(),
+            probabilities: Some([0.1, 0.6, 0.3]),
+        };
+        let mut a = Prediction::from_score("r", "L1", "learned", score, &Bands::default(), 0.5);
+        a.raw_response = "line one\nline, two".into();
+        let mut b = a.clone();
+        b.lead_id = "L2".into();
+        b.status = Status::ParseError;
+        b.lead_score = None;
+        b.lead_label = None;
+        b.consistent = None;
+        b.p_low = None;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("predictions.csv");
+        let mut w = csv::Writer::from_path(&path).expect("writer");
+        w.serialize(&a).expect("row");
+        w.serialize(&b).expect("row");
+        w.flush().expect("flush");
+        drop(w);
+        let back = read_predictions_csv(&path).expect("read back");
+        assert_eq!(back, vec![a.clone(), b.clone()]);
+        assert_eq!(a.consistent, Some(false));
+        assert_eq!(a.parsed(), Some((Label::Medium, 72)));
+        assert_eq!(b.parsed(), None);
+        assert_eq!(b.probabilities(), None);
+    }
+}
