@@ -1,6 +1,8 @@
 //! Scorers: the common [`Scorer`] trait, the [`Score`] every scorer returns, and the
 //! label/score [`Bands`] that tie a 0–100 score to a label.
 
+pub mod heuristic;
+
 use serde::{Deserialize, Serialize};
 
 use crate::lead::{Label, Lead};
