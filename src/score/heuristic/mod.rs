@@ -66,7 +66,7 @@ enum Item {
 }
 
 /// Families read from the message only (flags and title-derived families excluded).
-const MESSAGE_SIGNALS: [Family; 19] = [
+const MESSAGE_SIGNALS: [Family; 20] = [
     Family::Pricing,
     Family::Evaluation,
     Family::Production,
@@ -84,12 +84,13 @@ const MESSAGE_SIGNALS: [Family; 19] = [
     Family::VendorPitch,
     Family::Support,
     Family::Spam,
+    Family::OptOut,
     Family::Free,
     Family::NotReady,
 ];
 
 /// Message families that carry points, in the order they are listed on ties.
-const POINTED: [Family; 21] = [
+const POINTED: [Family; 22] = [
     Family::Pricing,
     Family::Evaluation,
     Family::Production,
@@ -107,6 +108,7 @@ const POINTED: [Family; 21] = [
     Family::VendorPitch,
     Family::Support,
     Family::Spam,
+    Family::OptOut,
     Family::Free,
     Family::NotReady,
     Family::Vague,
@@ -308,6 +310,7 @@ impl HeuristicScorer {
             Family::VendorPitch => w.neg_vendor_pitch,
             Family::Support => w.neg_support,
             Family::Spam => w.neg_spam,
+            Family::OptOut => w.neg_opt_out,
             Family::Free => w.neg_free,
             Family::NotReady => w.neg_not_ready,
             Family::Vague => w.neg_vague,
@@ -374,7 +377,8 @@ impl Scorer for HeuristicScorer {
             label = cap;
             score = score.min(self.bands.range(cap).1);
             note = Some((cap_reason, cap));
-        } else if label == Label::Low && cap >= Label::Medium && rules::agency_floor(&ev) {
+        }
+        if label == Label::Low && rules::agency_floor(&ev) {
             label = Label::Medium;
             score = self.bands.range(Label::Medium).0;
             note = Some(("agency/consultant default", Label::Medium));

@@ -13,7 +13,9 @@ pub(crate) const MESSAGE: &[(Cue, &[&str])] = &[
     (fam(Family::Pricing), &[
         "pric*", "cost", "costs", "costing", "quote", "quotes", "quotation*", "how much", "tarif*",
         "devis", "precio*", "cotizaci*", "preis*", "kosten", "coût*", "cout", "couts", "prix",
-        "discount*", "margins", "rate card", "budgetary quote",
+        "discount*", "margins", "rate card", "budgetary quote", "kostet", "cuesta", "cuánto",
+        "combien", "coûte", "monthly fee", "annual fee", "offert", "offerte", "preventivo",
+        "orçamento", "preço", "prezzo", "prijs",
     ]),
     (fam(Family::Evaluation), &[
         "evaluat*", "evalu*", "évalu*", "shortlist*", "short list", "rfp", "rfps", "rfi", "rfq",
@@ -22,7 +24,8 @@ pub(crate) const MESSAGE: &[(Cue, &[&str])] = &[
         "replace*", "replacing", "switch*", "migrat*", "competitor*", "bake off", "selected",
         "selecting", "vendor selection", "decid*", "decision*", "décision*", "valorando",
         "vergleich*", "ausschreibung*", "appel d'offres", "licitaci*", "reference customer*",
-        "references", "technical review", "architecture review",
+        "references", "technical review", "architecture review", "leverantör*", "fornitor*", "fornecedor*",
+        "leverancier*", "utvärder*", "valutazion*", "avalia*", "evalueren",
     ]),
     (fam(Family::Production), &[
         "production", "in prod", "prod environment", "deploy*", "déploy*", "despleg*",
@@ -49,7 +52,11 @@ pub(crate) const MESSAGE: &[(Cue, &[&str])] = &[
         "contract ends", "renewal", "decision expected", "este trimestre", "este mes",
         "próximo mes", "cuanto antes", "urgente", "dieses quartal", "diesen monat", "bis ende",
         "sofort", "dringend", "ce trimestre", "ce mois", "fin du mois", "avant la fin",
-        "au plus vite", "by january", "by february", "by march", "by april", "by may", "by june",
+        "au plus vite", "nächste woche", "nächsten monat", "nächsten quartal", "by monday",
+        "by tuesday", "by wednesday", "by thursday", "by friday", "on monday", "on tuesday",
+        "on wednesday", "on thursday", "on friday", "next monday", "next tuesday",
+        "next wednesday", "next thursday", "next friday", "tomorrow", "end of day", "eod",
+        "by january", "by february", "by march", "by april", "by may", "by june",
         "by july", "by august", "by september", "by october", "by november", "by december",
         "before january", "before february", "before march", "before april", "before june",
         "before july", "before august", "before september", "before october", "before november",
@@ -63,7 +70,8 @@ pub(crate) const MESSAGE: &[(Cue, &[&str])] = &[
         "enterprise agreement", "purchase order", "proposal", "propuesta*", "angebot*",
         "resell*", "resale", "white label*", "whitelabel", "partner agreement", "partner program*",
         "implementation partner", "kaufen", "comprar", "acheter", "commande", "bestellung",
-        "contrato*", "vertrag*", "nutzer", "usuarios", "utilisateurs",
+        "contrato*", "vertrag*", "nutzer", "usuarios", "utilisateurs", "pay upfront",
+        "pay for", "paid plan", "upgrade", "order form", "invoice us",
     ]),
     (fam(Family::Demo), &[
         "demo*", "démo*", "demonstration", "trial", "trials", "a call", "call with",
@@ -156,7 +164,7 @@ pub(crate) const MESSAGE: &[(Cue, &[&str])] = &[
         "forgot my password", "can't reset", "my account", "error message", "getting an error",
         "throws an error", "bug", "bugs", "broken", "greyed out", "grayed out", "how do i",
         "refund", "cancel my subscription", "cancel my account", "billing issue", "charged twice",
-        "support ticket", "ticket", "troubleshoot*", "crash*", "export my", "no funciona",
+        "support ticket", "ticket", "troubleshoot*", "export my", "no funciona",
         "funktioniert nicht", "ne fonctionne pas", "ne marche pas",
     ]),
     (fam(Family::Spam), &[
@@ -174,8 +182,11 @@ pub(crate) const MESSAGE: &[(Cue, &[&str])] = &[
         "maybe later", "down the line", "not sure yet", "no immediate", "not a priority",
         "idea stage", "kein budget", "sin presupuesto", "pas de budget", "pas encore",
     ]),
-    (fam(Family::Vague), &[
-        "newsletter", "subscribe", "unsubscribe", "mailing list", "add me to",
+    (fam(Family::Vague), &["newsletter", "subscribe", "mailing list", "add me to"]),
+    (fam(Family::OptOut), &[
+        "unsubscribe", "remove me", "stop emailing", "stop contacting", "stop sending",
+        "not interested", "opt out", "take me off", "darse de baja", "abmelden",
+        "désabonner", "désinscrire",
     ]),
     (fam(Family::Injection), &[
         "ignore previous", "ignore all previous", "ignore the previous", "ignore prior",
@@ -255,11 +266,11 @@ pub(crate) const TITLE: &[(TitleCue, &[&str])] = &[
     ]),
     (level(Seniority::Director), &[
         "director*", "directeur*", "directrice", "head", "heads", "head of", "leiter",
-        "leiterin", "bereichsleiter*", "abteilungsleiter*", "general manager", "gm",
+        "leiterin", "bereichsleiter*", "abteilungsleiter*", "general manager", "gm", "chef", "it chef",
     ]),
     (level(Seniority::Manager), &[
         "manager*", "mgr", "lead", "team lead", "tech lead", "supervisor", "teamleiter*",
-        "gerente", "jefe", "jefa", "responsable", "product owner",
+        "gerente", "jefe", "jefa", "responsable", "product owner", "chef de projet",
     ]),
     (level(Seniority::Senior), &[
         "senior", "sr", "staff", "principal", "architect", "specialist",

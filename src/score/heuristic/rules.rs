@@ -3,15 +3,16 @@
 //! one floor (agencies and consultants default to medium), plus the signals' display names.
 
 use super::signals::Family;
-use super::{Evidence, HeuristicWeights};
+use super::{Evidence, HeuristicWeights, MICRO_MAX};
 use crate::lead::{Label, Seniority};
 
 /// Families that make a lead low whatever else it says (the card's low definition).
-const DISQUALIFIERS: [(Family, &str); 5] = [
+const DISQUALIFIERS: [(Family, &str); 6] = [
     (Family::Coursework, "coursework"),
     (Family::JobSeeking, "job seeking"),
     (Family::VendorPitch, "vendor pitch"),
     (Family::Spam, "spam"),
+    (Family::OptOut, "opt-out"),
     (Family::Personal, "personal/hobby"),
 ];
 
@@ -48,6 +49,9 @@ pub(super) fn cap(ev: &Evidence, w: &HeuristicWeights) -> (Label, &'static str) 
     if f.has(Family::Research) && !f.has(Family::EnterpriseDeployment) {
         lower(Label::Medium, "research lab without enterprise deployment");
     }
+    if ev.size.is_some_and(|s| s <= MICRO_MAX) && !f.has(Family::Purchase) {
+        lower(Label::Low, "micro company without budget");
+    }
     if ev.size.is_some_and(|s| s < w.high_min_company_size) {
         lower(Label::Medium, "small company");
     }
@@ -65,7 +69,8 @@ pub(super) fn cap(ev: &Evidence, w: &HeuristicWeights) -> (Label, &'static str) 
     best
 }
 
-/// Agencies and consultants default to medium unless something disqualifies them.
+/// Agencies and consultants default to medium unless something disqualifies them; the
+/// card's agency rule overrides the micro-company cap (a one-person consultancy is medium).
 pub(super) fn agency_floor(ev: &Evidence) -> bool {
     let f = ev.families;
     f.has(Family::Agency)
@@ -95,6 +100,7 @@ pub(super) fn family_name(f: Family) -> &'static str {
         Family::VendorPitch => "vendor pitch",
         Family::Support => "support request",
         Family::Spam => "spam",
+        Family::OptOut => "opt-out",
         Family::Free => "free tier",
         Family::NotReady => "not ready",
         Family::Vague => "vague message",

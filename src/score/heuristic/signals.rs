@@ -26,6 +26,7 @@ pub(crate) enum Family {
     VendorPitch,
     Support,
     Spam,
+    OptOut,
     Free,
     NotReady,
     Vague,

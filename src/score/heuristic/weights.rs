@@ -84,6 +84,8 @@ pub struct HeuristicWeights {
     pub neg_support: i32,
     /// Spam: cheap followers, click here, casino.
     pub neg_spam: i32,
+    /// Asks not to be contacted: unsubscribe, remove me, not interested.
+    pub neg_opt_out: i32,
     /// Asks for something free: free tier, free version, gratis, kostenlos.
     pub neg_free: i32,
     /// Not ready: no budget, no timeline, just looking (also negated budget/timeline words).
@@ -147,9 +149,10 @@ impl Default for HeuristicWeights {
             neg_vendor_pitch: -40,
             neg_support: -25,
             neg_spam: -40,
+            neg_opt_out: -40,
             neg_free: -8,
             neg_not_ready: -10,
-            neg_vague: -15,
+            neg_vague: -25,
             neg_empty_message: -10,
             neg_injection: -10,
             neg_personal_email: -6,
