@@ -20,7 +20,7 @@ use crate::lead::{Label, Lead, Seniority, Source};
 use crate::score::{Bands, Score, Scorer};
 use signals::{
     Cue, Families, Family, PhraseSet, Quantity, TitleCue, TitleFlag, Unit, is_negated,
-    normalise_into, quantity_before, sentence_around,
+    normalised, quantity_before, sentence_around,
 };
 
 /// Companies of this many employees or fewer are micro companies.
@@ -31,7 +31,8 @@ const VAGUE_MAX_WORDS: usize = 4;
 const JUSTIFICATION_SOFT_LIMIT: usize = 150;
 
 /// The heuristic baseline (scorer id `heuristic`). Build once: the phrase automata are
-/// compiled in [`HeuristicScorer::new`], scoring a lead allocates one buffer.
+/// compiled in [`HeuristicScorer::new`]; scoring copies a field only when it has non-ASCII
+/// text or underscores to normalise.
 pub struct HeuristicScorer {
     weights: HeuristicWeights,
     bands: Bands,
@@ -132,12 +133,11 @@ impl HeuristicScorer {
 
     fn gather(&self, lead: &Lead) -> Evidence {
         let mut ev = Evidence::default();
-        let mut buf = String::with_capacity(lead.inbound_message.len() + 64);
-
-        normalise_into(&lead.company_name, &mut buf);
-        buf.push_str(" | ");
-        normalise_into(&lead.industry, &mut buf);
-        self.organisation.scan(&buf, |f, _, _| ev.families.insert(f));
+        let mut buf = String::new();
+        for field in [&lead.company_name, &lead.industry] {
+            let text = normalised(field, &mut buf);
+            self.organisation.scan(text, |f, _, _| ev.families.insert(f));
+        }
         let domain = lead.domain.trim().to_ascii_lowercase();
         let domain = domain.rsplit('@').next().unwrap_or("");
         let domain = domain.strip_prefix("www.").unwrap_or(domain);
@@ -149,10 +149,9 @@ impl HeuristicScorer {
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);
 
-        buf.clear();
-        normalise_into(&lead.job_title, &mut buf);
+        let title = normalised(&lead.job_title, &mut buf);
         let mut title_level: Option<Seniority> = None;
-        self.title.scan(&buf, |cue, _, _| {
+        self.title.scan(title, |cue, _, _| {
             if let Some(l) = cue.level {
                 title_level = title_level.max(Some(l));
             }
@@ -170,25 +169,21 @@ impl HeuristicScorer {
         });
         // "Partner" alone is an owner's title in consultancies and law firms, but
         // "Partner Manager" is not, so only the whole title counts.
-        if buf.trim() == "partner" {
+        if title.trim().eq_ignore_ascii_case("partner") {
             title_level = Some(Seniority::CSuite);
         }
         ev.seniority = lead.seniority.or(title_level);
         ev.seniority_from_title = lead.seniority.is_none() && title_level.is_some();
 
-        buf.clear();
-        normalise_into(&lead.inbound_message, &mut buf);
-        self.read_message(&buf, &mut ev);
+        let message = normalised(&lead.inbound_message, &mut buf);
+        self.read_message(message, &mut ev);
         ev.size_from_message = lead.company_size.is_none() && ev.size.is_some();
         ev.size = lead.company_size.or(ev.size);
         ev
     }
 
     fn read_message(&self, text: &str, ev: &mut Evidence) {
-        let words = text
-            .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .filter(|w| !w.is_empty())
-            .count();
+        let words = count_words(text);
         if words == 0 {
             ev.empty_message = true;
             ev.families.insert(Family::Vague);
@@ -199,25 +194,29 @@ impl HeuristicScorer {
         }
         // Sentences that try to instruct the scorer are read for the attempt only: none of
         // their words may count for the lead.
+        let mut hits: Vec<(Cue, usize)> = Vec::with_capacity(32);
+        self.message.scan(text, |cue, s, _| hits.push((cue, s)));
+        let has_negator = hits.iter().any(|(cue, _)| *cue == Cue::Negator);
         let mut injected: [(usize, usize); 4] = [(0, 0); 4];
         let mut n_injected = 0;
-        self.message.scan(text, |cue, s, _| {
+        for &(cue, s) in &hits {
             if cue == Cue::Family(Family::Injection) && n_injected < injected.len() {
                 injected[n_injected] = sentence_around(text, s);
                 n_injected += 1;
             }
-        });
+        }
         if n_injected > 0 {
             ev.families.insert(Family::Injection);
         }
-        let in_injection = |pos: usize| injected[..n_injected].iter().any(|&(a, b)| a <= pos && pos < b);
-        self.message.scan(text, |cue, s, _| {
+        let in_injection =
+            |pos: usize| injected[..n_injected].iter().any(|&(a, b)| a <= pos && pos < b);
+        for &(cue, s) in &hits {
             if in_injection(s) {
-                return;
+                continue;
             }
             match cue {
                 Cue::Family(f) if f.is_positive() => {
-                    if !is_negated(text, s) {
+                    if !(has_negator && is_negated(text, s)) {
                         ev.families.insert(f);
                     } else if matches!(f, Family::Purchase | Family::Urgency) {
                         // "no budget", "don't have much budget", "no timeline yet".
@@ -225,9 +224,10 @@ impl HeuristicScorer {
                     }
                 }
                 Cue::Family(f) => ev.families.insert(f),
+                Cue::Negator => {}
                 Cue::Unit(unit) => {
                     let Some(q) = quantity_before(text, s) else {
-                        return;
+                        continue;
                     };
                     match unit {
                         Unit::Sites if q.at_least(3) => ev.families.insert(Family::Scale),
@@ -246,7 +246,7 @@ impl HeuristicScorer {
                     }
                 }
             }
-        });
+        }
         // A message that says nothing the tables know is a generic one: no buying signal.
         if !ev.families.any_of(&MESSAGE_SIGNALS) {
             ev.families.insert(Family::Vague);
@@ -396,6 +396,20 @@ impl Scorer for HeuristicScorer {
     }
 }
 
+/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter).
+fn count_words(text: &str) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for b in text.bytes() {
+        let word_char = b.is_ascii_alphanumeric() || b == b'\'' || !b.is_ascii();
+        if word_char && !in_word {
+            words += 1;
+        }
+        in_word = word_char;
+    }
+    words
+}
+
 fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> String {
     let mut out = String::with_capacity(200);
     for (i, (item, points)) in items.iter().enumerate() {
@@ -407,7 +421,9 @@ fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> Str
             out.push_str("; ");
         }
         write_item(&mut out, *item);
-        let _ = write!(out, " ({points:+})");
+        out.push_str(if *points < 0 { " (-" } else { " (+" });
+        write_number(&mut out, points.unsigned_abs(), false);
+        out.push(')');
     }
     if out.is_empty() {
         let _ = write!(out, "no signals (base {base})");
@@ -423,7 +439,7 @@ fn write_item(out: &mut String, item: Item) {
         Item::Size(None, _) => out.push_str("size unknown"),
         Item::Size(Some(n), from_message) => {
             out.push_str("size ");
-            write_thousands(out, n);
+            write_number(out, n, true);
             if from_message {
                 out.push_str(" (message)");
             }
@@ -446,12 +462,24 @@ fn write_item(out: &mut String, item: Item) {
     }
 }
 
-fn write_thousands(out: &mut String, n: u32) {
-    let digits = n.to_string();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+/// Writes `n` in decimal, with thousands separators when asked ("1,200"), without going
+/// through the formatting machinery (this runs for every signal of every lead).
+fn write_number(out: &mut String, n: u32, thousands: bool) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for i in (0..len).rev() {
+        out.push(digits[i] as char);
+        if thousands && i > 0 && i % 3 == 0 {
             out.push(',');
         }
-        out.push(c);
     }
 }

@@ -1,7 +1,7 @@
 //! The phrase tables behind every signal, in English with the common Spanish, German and
 //! French words. Phrases are lowercase, hyphens written as spaces; a trailing `*` is a stem.
 
-use super::signals::{Cue, Family, TitleCue, TitleFlag, Unit};
+use super::signals::{Cue, Family, NEGATORS, TitleCue, TitleFlag, Unit};
 use crate::lead::Seniority;
 
 const fn fam(f: Family) -> Cue {
@@ -230,6 +230,7 @@ pub(crate) const MESSAGE: &[(Cue, &[&str])] = &[
         "employees", "staff", "people", "person company", "mitarbeiter*", "empleados",
         "salariés", "employés",
     ]),
+    (Cue::Negator, &NEGATORS),
     (Cue::Unit(Unit::Time), &[
         "days", "weeks", "months", "business days", "días", "semanas", "wochen", "tagen",
         "jours", "semaines",

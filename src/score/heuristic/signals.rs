@@ -102,6 +102,9 @@ pub(crate) enum Unit {
 pub(crate) enum Cue {
     Family(Family),
     Unit(Unit),
+    /// A negating word: found by the automaton so that [`is_negated`] runs only on the
+    /// messages that have one.
+    Negator,
 }
 
 /// Extra meaning a job title carries besides its seniority.
@@ -123,17 +126,58 @@ pub(crate) struct TitleCue {
     pub(crate) flag: Option<TitleFlag>,
 }
 
-/// Lowercases `s` into `out`, turning hyphens/underscores/dashes into spaces and curly
-/// apostrophes into straight ones, so one pattern covers "SOC-2"/"soc 2", "co-founder"/"co founder".
-pub(crate) fn normalise_into(s: &str, out: &mut String) {
+/// The text as the phrase sets read it: lowercase, hyphens, underscores and dashes as
+/// spaces ("SOC-2" is "soc 2"), curly apostrophes straight, accented letters folded to ASCII
+/// ("Étudiant" is "etudiant"). A small alphabet keeps the automata small enough for the
+/// cache, which is most of the scorer's speed. Text that is already so is returned uncopied.
+pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
+    let plain = |b: u8| b.is_ascii() && !b.is_ascii_uppercase() && !matches!(b, b'-' | b'_' | b'`');
+    if s.bytes().all(plain) {
+        return s;
+    }
+    buf.clear();
+    if s.is_ascii() {
+        // Byte-wise on a reused vector: ASCII in, ASCII out.
+        let mut bytes = std::mem::take(buf).into_bytes();
+        bytes.extend(s.bytes().map(|b| match b {
+            b'-' | b'_' => b' ',
+            b'`' => b'\'',
+            b => b.to_ascii_lowercase(),
+        }));
+        *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
+        return buf;
+    }
     for c in s.chars() {
         match c {
-            'A'..='Z' => out.push(c.to_ascii_lowercase()),
-            '-' | '_' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => out.push(' '),
-            '\u{2018}' | '\u{2019}' | '`' => out.push('\''),
-            c if c.is_ascii() => out.push(c),
-            c => out.extend(c.to_lowercase()),
+            '-' | '_' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => buf.push(' '),
+            '\u{2018}' | '\u{2019}' | '`' => buf.push('\''),
+            c if c.is_ascii() => buf.push(c.to_ascii_lowercase()),
+            c => fold_into(c, buf),
         }
+    }
+    buf
+}
+
+/// Lowercases a non-ASCII letter and strips its accent.
+fn fold_into(c: char, buf: &mut String) {
+    for l in c.to_lowercase() {
+        let folded = match l {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => "a",
+            'è' | 'é' | 'ê' | 'ë' => "e",
+            'ì' | 'í' | 'î' | 'ï' => "i",
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' => "o",
+            'ù' | 'ú' | 'û' | 'ü' => "u",
+            'ñ' => "n",
+            'ç' => "c",
+            'ß' => "ss",
+            'æ' => "ae",
+            'œ' => "oe",
+            other => {
+                buf.push(other);
+                continue;
+            }
+        };
+        buf.push_str(folded);
     }
 }
 
@@ -155,7 +199,9 @@ impl<K: Copy> PhraseSet<K> {
         for (meaning, phrases) in groups {
             for p in *phrases {
                 let stem = p.ends_with('*');
-                patterns.push(p.trim_end_matches('*'));
+                let mut buf = String::new();
+                // Phrases are folded like the text, so "étudiant" in a table is "etudiant".
+                patterns.push(normalised(p.trim_end_matches('*'), &mut buf).to_string());
                 meanings.push((*meaning, stem));
             }
         }
@@ -177,7 +223,7 @@ impl<K: Copy> PhraseSet<K> {
     }
 
     /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
-    /// (already normalised).
+    /// (already [`normalised`]).
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
         let mut visit = |m: aho_corasick::Match| {
             let (meaning, stem) = self.meanings[m.pattern().as_usize()];
@@ -203,8 +249,17 @@ impl<K: Copy> PhraseSet<K> {
     }
 }
 
+/// The last few words before `start`: enough for three words, cheap on long messages.
+fn window_before(text: &str, start: usize) -> &str {
+    let mut from = start.saturating_sub(48);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..start]
+}
+
 /// Words that negate a signal up to three words after them within a clause.
-const NEGATORS: [&str; 24] = [
+pub(crate) const NEGATORS: [&str; 24] = [
     "no", "not", "without", "don't", "dont", "doesn't", "isn't", "aren't", "haven't", "hasn't",
     "never", "zero", "lack", "nor", "kein", "keine", "keinen", "nicht", "sin", "sans", "pas",
     "ni", "can't", "won't",
@@ -212,15 +267,16 @@ const NEGATORS: [&str; 24] = [
 
 /// Whether one of the three words before `start` (in the same clause) negates it.
 pub(crate) fn is_negated(text: &str, start: usize) -> bool {
-    let clause = text[..start]
-        .rsplit(['.', ',', ';', ':', '!', '?', '\n', '(', ')'])
-        .next()
-        .unwrap_or("");
+    let window = window_before(text, start);
+    let clause = match window.rfind(['.', ',', ';', ':', '!', '?', '\n', '(', ')']) {
+        Some(i) => &window[i + 1..],
+        None => window,
+    };
     clause
         .split_whitespace()
         .rev()
         .take(3)
-        .any(|w| NEGATORS.contains(&w))
+        .any(|w| NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(w)))
 }
 
 /// A quantity read before a unit noun.
@@ -290,18 +346,18 @@ const FILLERS: [&str; 14] = [
 /// Reads the quantity before `start`: digits ("1,200", "60+", "5k"), number words, or a
 /// quantifier, skipping up to two filler words.
 pub(crate) fn quantity_before(text: &str, start: usize) -> Option<Quantity> {
-    for raw in text[..start].split_whitespace().rev().take(3) {
+    for raw in window_before(text, start).split_whitespace().rev().take(3) {
         let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
         if let Some(n) = parse_number(w) {
             return Some(Quantity::Number(n));
         }
-        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(word, _)| *word == w) {
+        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(word, _)| word.eq_ignore_ascii_case(w)) {
             return Some(Quantity::Number(*n));
         }
-        if QUANTIFIERS.contains(&w) {
+        if QUANTIFIERS.iter().any(|q| q.eq_ignore_ascii_case(w)) {
             return Some(Quantity::Many);
         }
-        if !FILLERS.contains(&w) {
+        if !FILLERS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
             return None;
         }
     }
@@ -309,7 +365,7 @@ pub(crate) fn quantity_before(text: &str, start: usize) -> Option<Quantity> {
 }
 
 fn parse_number(w: &str) -> Option<u32> {
-    let (digits, mult) = match w.strip_suffix('k') {
+    let (digits, mult) = match w.strip_suffix(['k', 'K']) {
         Some(d) => (d, 1000.0),
         None => (w, 1.0),
     };
@@ -336,14 +392,17 @@ mod tests {
     use super::*;
 
     fn norm(s: &str) -> String {
-        let mut out = String::new();
-        normalise_into(s, &mut out);
-        out
+        let mut buf = String::new();
+        normalised(s, &mut buf).to_string()
     }
 
     #[test]
-    fn normalisation_unifies_case_hyphens_and_apostrophes() {
-        assert_eq!(norm("SOC-2 Co-Founder I’m Étudiant"), "soc 2 co founder i'm étudiant");
+    fn normalisation_lowercases_non_ascii_and_unifies_punctuation() {
+        assert_eq!(norm("SOC-2 lead_score I’m Étudiant"), "soc 2 lead score i'm etudiant");
+        assert_eq!(norm("SOC-2 LEAD_score"), "soc 2 lead score");
+        let mut buf = String::new();
+        let plain = "plain lowercase ascii, no copy";
+        assert!(std::ptr::eq(normalised(plain, &mut buf), plain));
     }
 
     #[test]
@@ -355,6 +414,7 @@ mod tests {
             v
         };
         assert_eq!(hits("We are EVALUATING; evaluation"), vec![1, 1]);
+        assert_eq!(hits("A Class-Intern"), vec![1, 2]);
         assert!(hits("classification of internal international").is_empty());
         assert_eq!(hits("a class, an intern."), vec![1, 2]);
         assert!(hits("reevaluate").is_empty());
