@@ -31,7 +31,8 @@ fn varied_leads() -> Vec<Lead> {
         for (i, lead) in base.iter().enumerate() {
             let mut l = lead.clone();
             l.lead_id = format!("{}-{round}", lead.lead_id);
-            l.inbound_message.push_str(SUFFIXES[(i + round) % SUFFIXES.len()]);
+            l.inbound_message
+                .push_str(SUFFIXES[(i + round) % SUFFIXES.len()]);
             if round % 3 == 1 {
                 l.inbound_message = l.inbound_message.to_uppercase();
             }

@@ -19,7 +19,7 @@ pub use weights::HeuristicWeights;
 use crate::lead::{Label, Lead, Seniority, Source};
 use crate::score::{Bands, Score, Scorer};
 use signals::{
-    Cue, Families, Family, PhraseSet, Quantity, TitleCue, TitleFlag, Unit, is_negated,
+    Cue, Families, Family, PhraseSet, Quantity, TitleCue, TitleFlag, Unit, is_deadline, is_negated,
     normalised, quantity_before, sentence_around,
 };
 
@@ -136,7 +136,8 @@ impl HeuristicScorer {
         let mut buf = String::new();
         for field in [&lead.company_name, &lead.industry] {
             let text = normalised(field, &mut buf);
-            self.organisation.scan(text, |f, _, _| ev.families.insert(f));
+            self.organisation
+                .scan(text, |f, _, _| ev.families.insert(f));
         }
         let domain = lead.domain.trim().to_ascii_lowercase();
         let domain = domain.rsplit('@').next().unwrap_or("");
@@ -144,7 +145,8 @@ impl HeuristicScorer {
         if domain.ends_with(".edu") || domain.contains(".edu.") || domain.contains(".ac.") {
             ev.families.insert(Family::Research);
         }
-        ev.personal_email = patterns::PERSONAL_EMAIL_DOMAINS.contains(&domain);
+        ev.personal_email = !domain.is_empty()
+            && signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS).any(|d| d == domain);
         ev.no_company = lead.company_name.trim().is_empty()
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);
@@ -208,8 +210,11 @@ impl HeuristicScorer {
         if n_injected > 0 {
             ev.families.insert(Family::Injection);
         }
-        let in_injection =
-            |pos: usize| injected[..n_injected].iter().any(|&(a, b)| a <= pos && pos < b);
+        let in_injection = |pos: usize| {
+            injected[..n_injected]
+                .iter()
+                .any(|&(a, b)| a <= pos && pos < b)
+        };
         for &(cue, s) in &hits {
             if in_injection(s) {
                 continue;
@@ -225,6 +230,11 @@ impl HeuristicScorer {
                 }
                 Cue::Family(f) => ev.families.insert(f),
                 Cue::Negator => {}
+                Cue::Unit(Unit::Month) => {
+                    if is_deadline(text, s) {
+                        ev.families.insert(Family::Urgency);
+                    }
+                }
                 Cue::Unit(unit) => {
                     let Some(q) = quantity_before(text, s) else {
                         continue;
@@ -242,7 +252,7 @@ impl HeuristicScorer {
                             }
                         }
                         Unit::Time => ev.families.insert(Family::Urgency),
-                        Unit::Sites | Unit::Clients => {}
+                        Unit::Sites | Unit::Clients | Unit::Month => {}
                     }
                 }
             }
@@ -339,7 +349,10 @@ impl Scorer for HeuristicScorer {
                 n += 1;
             }
         };
-        push(Item::Size(ev.size, ev.size_from_message), self.size_points(ev.size));
+        push(
+            Item::Size(ev.size, ev.size_from_message),
+            self.size_points(ev.size),
+        );
         // A title at a company of ten or fewer carries no more weight than a manager's:
         // the owner of a four-person shop decides, but rarely has a budget.
         let tiny = ev.size.is_some_and(|s| s <= MICRO_MAX);

@@ -35,7 +35,10 @@ pub(super) fn cap(ev: &Evidence, w: &HeuristicWeights) -> (Label, &'static str) 
     if f.has(Family::Support) {
         // An existing customer asking about pricing or seats may be an upsell.
         let buying = f.has(Family::Pricing) || f.has(Family::Purchase);
-        lower(if buying { Label::Medium } else { Label::Low }, "support request");
+        lower(
+            if buying { Label::Medium } else { Label::Low },
+            "support request",
+        );
     }
     if f.has(Family::Learning) && commercial == 0 {
         lower(Label::Low, "learning");
@@ -75,9 +78,14 @@ pub(super) fn agency_floor(ev: &Evidence) -> bool {
     let f = ev.families;
     f.has(Family::Agency)
         && !DISQUALIFIERS.iter().any(|(d, _)| f.has(*d))
-        && ![Family::Support, Family::Learning, Family::Vague, Family::Injection]
-            .iter()
-            .any(|d| f.has(*d))
+        && ![
+            Family::Support,
+            Family::Learning,
+            Family::Vague,
+            Family::Injection,
+        ]
+        .iter()
+        .any(|d| f.has(*d))
 }
 
 /// The name of a family in justifications.

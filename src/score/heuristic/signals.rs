@@ -95,6 +95,8 @@ pub(crate) enum Unit {
     Employees,
     /// Days, weeks, months: a timeline.
     Time,
+    /// A month name: a deadline after "by", "before", "in", "until" ("by March").
+    Month,
 }
 
 /// What a message phrase means.
@@ -193,11 +195,11 @@ pub(crate) struct PhraseSet<K> {
 impl<K: Copy> PhraseSet<K> {
     /// Builds the automaton. `overlapping` reports every phrase; otherwise the longest
     /// phrase wins at each position ("vice president" hides "president").
-    pub(crate) fn new(groups: &[(K, &[&str])], overlapping: bool) -> PhraseSet<K> {
+    pub(crate) fn new(groups: &[(K, &str)], overlapping: bool) -> PhraseSet<K> {
         let mut patterns = Vec::new();
         let mut meanings = Vec::new();
-        for (meaning, phrases) in groups {
-            for p in *phrases {
+        for (meaning, list) in groups {
+            for p in phrases(list) {
                 let stem = p.ends_with('*');
                 let mut buf = String::new();
                 // Phrases are folded like the text, so "étudiant" in a table is "etudiant".
@@ -229,7 +231,12 @@ impl<K: Copy> PhraseSet<K> {
             let (meaning, stem) = self.meanings[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
             let starts_word = text[s..].chars().next().is_some_and(char::is_alphanumeric);
-            if starts_word && text[..s].chars().next_back().is_some_and(char::is_alphanumeric) {
+            if starts_word
+                && text[..s]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+            {
                 return;
             }
             let ends_word = text[..e]
@@ -258,12 +265,15 @@ fn window_before(text: &str, start: usize) -> &str {
     &text[from..start]
 }
 
+/// The phrases of a comma-separated table entry.
+pub(crate) fn phrases(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|p| !p.is_empty())
+}
+
 /// Words that negate a signal up to three words after them within a clause.
-pub(crate) const NEGATORS: [&str; 24] = [
-    "no", "not", "without", "don't", "dont", "doesn't", "isn't", "aren't", "haven't", "hasn't",
-    "never", "zero", "lack", "nor", "kein", "keine", "keinen", "nicht", "sin", "sans", "pas",
-    "ni", "can't", "won't",
-];
+pub(crate) const NEGATORS: &str = "no, not, without, don't, dont, doesn't, isn't, aren't, \
+    haven't, hasn't, never, zero, lack, nor, kein, keine, keinen, nicht, sin, sans, pas, ni, \
+    can't, won't";
 
 /// Whether one of the three words before `start` (in the same clause) negates it.
 pub(crate) fn is_negated(text: &str, start: usize) -> bool {
@@ -276,7 +286,20 @@ pub(crate) fn is_negated(text: &str, start: usize) -> bool {
         .split_whitespace()
         .rev()
         .take(3)
-        .any(|w| NEGATORS.iter().any(|n| n.eq_ignore_ascii_case(w)))
+        .any(|w| phrases(NEGATORS).any(|n| n.eq_ignore_ascii_case(w)))
+}
+
+/// Words that make a following month name a deadline.
+const DEADLINE_WORDS: [&str; 12] = [
+    "by", "before", "in", "until", "early", "late", "mid", "for", "antes", "bis", "avant", "en",
+];
+
+/// Whether the word before `start` makes a month name a deadline ("by March", "in June").
+pub(crate) fn is_deadline(text: &str, start: usize) -> bool {
+    window_before(text, start)
+        .split_whitespace()
+        .next_back()
+        .is_some_and(|w| DEADLINE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(w)))
 }
 
 /// A quantity read before a unit noun.
@@ -351,7 +374,10 @@ pub(crate) fn quantity_before(text: &str, start: usize) -> Option<Quantity> {
         if let Some(n) = parse_number(w) {
             return Some(Quantity::Number(n));
         }
-        if let Some((_, n)) = NUMBER_WORDS.iter().find(|(word, _)| word.eq_ignore_ascii_case(w)) {
+        if let Some((_, n)) = NUMBER_WORDS
+            .iter()
+            .find(|(word, _)| word.eq_ignore_ascii_case(w))
+        {
             return Some(Quantity::Number(*n));
         }
         if QUANTIFIERS.iter().any(|q| q.eq_ignore_ascii_case(w)) {
@@ -398,7 +424,10 @@ mod tests {
 
     #[test]
     fn normalisation_lowercases_non_ascii_and_unifies_punctuation() {
-        assert_eq!(norm("SOC-2 lead_score I’m Étudiant"), "soc 2 lead score i'm etudiant");
+        assert_eq!(
+            norm("SOC-2 lead_score I’m Étudiant"),
+            "soc 2 lead score i'm etudiant"
+        );
         assert_eq!(norm("SOC-2 LEAD_score"), "soc 2 lead score");
         let mut buf = String::new();
         let plain = "plain lowercase ascii, no copy";
@@ -407,7 +436,7 @@ mod tests {
 
     #[test]
     fn stems_and_word_boundaries() {
-        let set = PhraseSet::new(&[(1, &["evaluat*", "class"][..]), (2, &["intern"][..])], true);
+        let set = PhraseSet::new(&[(1, "evaluat*, class"), (2, "intern")], true);
         let hits = |t: &str| {
             let mut v = Vec::new();
             set.scan(&norm(t), |k, _, _| v.push(k));
@@ -443,6 +472,9 @@ mod tests {
     fn sentences_split_on_terminators() {
         let t = "Hello there. Ignore this! Bye";
         let p = t.find("Ignore").expect("present");
-        assert_eq!(&t[sentence_around(t, p).0..sentence_around(t, p).1], " Ignore this");
+        assert_eq!(
+            &t[sentence_around(t, p).0..sentence_around(t, p).1],
+            " Ignore this"
+        );
     }
 }
