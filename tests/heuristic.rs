@@ -497,3 +497,22 @@ fn empty_fields_do_not_panic_and_score_low() {
         assert!(out.is_consistent(&Bands::default()));
     }
 }
+
+#[test]
+fn the_documented_table_matches_the_defaults() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/heuristic.md"))
+            .expect("docs/heuristic.md exists");
+    let defaults = toml::Value::try_from(HeuristicWeights::default()).expect("weights serialise");
+    let table = defaults.as_table().expect("weights are a table");
+    for (key, value) in table {
+        let row = format!("| `{key}` | {value} |");
+        assert!(doc.contains(&row), "docs/heuristic.md lacks the row {row}");
+    }
+    let rows = doc.lines().filter(|l| l.starts_with("| `")).count();
+    assert_eq!(
+        rows,
+        table.len(),
+        "the documented table has rows for unknown keys"
+    );
+}
