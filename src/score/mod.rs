@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::lead::{Label, Lead};
 
+pub mod heuristic;
 pub mod learned;
 pub mod llm;
 

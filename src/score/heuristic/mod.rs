@@ -1,0 +1,498 @@
+//! The transparent heuristic scorer: a points table over the dataset card's signals (size,
+//! authority, intent, urgency, use case, source, negative signals), the card's edge-case
+//! rules as label caps, and a justification naming every signal that fired with its points.
+//!
+//! The score is `base + Σ points`, clamped to 0–100; the label is the band of that score.
+//! A cap (disqualifier, agency/nonprofit/research edge case, or "conservative when
+//! ambiguous") lowers the label and clamps the score into the capped band, and the one floor
+//! (agencies and consultants default to medium) raises both, so label and score always agree.
+
+mod patterns;
+mod rules;
+mod signals;
+mod weights;
+
+use std::fmt::Write as _;
+
+pub use weights::HeuristicWeights;
+
+use crate::lead::{Label, Lead, Seniority, Source};
+use crate::score::{Bands, Score, Scorer};
+use signals::{
+    Cue, Families, Family, PhraseSet, Quantity, TitleCue, TitleFlag, Unit, is_deadline, is_negated,
+    normalised, quantity_before, sentence_around,
+};
+
+/// Companies of this many employees or fewer are micro companies.
+const MICRO_MAX: u32 = 10;
+/// Messages of this many words or fewer are vague one-liners.
+const VAGUE_MAX_WORDS: usize = 4;
+/// Justifications stop listing signals past this length (the strongest come first).
+const JUSTIFICATION_SOFT_LIMIT: usize = 150;
+
+/// The heuristic baseline (scorer id `heuristic`). Build once: the phrase automata are
+/// compiled in [`HeuristicScorer::new`]; scoring copies a field only when it has non-ASCII
+/// text or underscores to normalise.
+pub struct HeuristicScorer {
+    weights: HeuristicWeights,
+    bands: Bands,
+    message: PhraseSet<Cue>,
+    title: PhraseSet<TitleCue>,
+    organisation: PhraseSet<Family>,
+}
+
+/// Everything read from one lead before any points are given.
+#[derive(Debug, Default)]
+struct Evidence {
+    families: Families,
+    size: Option<u32>,
+    size_from_message: bool,
+    seniority: Option<Seniority>,
+    seniority_from_title: bool,
+    empty_message: bool,
+    personal_email: bool,
+    no_company: bool,
+}
+
+/// One line of the justification.
+#[derive(Debug, Clone, Copy)]
+enum Item {
+    Size(Option<u32>, bool),
+    Seniority(Option<Seniority>, bool, bool),
+    Source(Source),
+    Family(Family),
+    EmptyMessage,
+    PersonalEmail,
+    NoCompany,
+}
+
+/// Families read from the message only (flags and title-derived families excluded).
+const MESSAGE_SIGNALS: [Family; 20] = [
+    Family::Pricing,
+    Family::Evaluation,
+    Family::Production,
+    Family::Requirements,
+    Family::Urgency,
+    Family::Purchase,
+    Family::Demo,
+    Family::Scale,
+    Family::Explore,
+    Family::UseCase,
+    Family::Coursework,
+    Family::Learning,
+    Family::Personal,
+    Family::JobSeeking,
+    Family::VendorPitch,
+    Family::Support,
+    Family::Spam,
+    Family::OptOut,
+    Family::Free,
+    Family::NotReady,
+];
+
+/// Message families that carry points, in the order they are listed on ties.
+const POINTED: [Family; 22] = [
+    Family::Pricing,
+    Family::Evaluation,
+    Family::Production,
+    Family::Requirements,
+    Family::Urgency,
+    Family::Purchase,
+    Family::Demo,
+    Family::Scale,
+    Family::Explore,
+    Family::UseCase,
+    Family::Coursework,
+    Family::Learning,
+    Family::Personal,
+    Family::JobSeeking,
+    Family::VendorPitch,
+    Family::Support,
+    Family::Spam,
+    Family::OptOut,
+    Family::Free,
+    Family::NotReady,
+    Family::Vague,
+    Family::Injection,
+];
+
+impl HeuristicScorer {
+    pub fn new(weights: HeuristicWeights, bands: Bands) -> Self {
+        HeuristicScorer {
+            weights,
+            bands,
+            message: PhraseSet::new(patterns::MESSAGE, true),
+            title: PhraseSet::new(patterns::TITLE, false),
+            organisation: PhraseSet::new(patterns::ORGANISATION, true),
+        }
+    }
+
+    pub fn weights(&self) -> &HeuristicWeights {
+        &self.weights
+    }
+
+    fn gather(&self, lead: &Lead) -> Evidence {
+        let mut ev = Evidence::default();
+        let mut buf = String::new();
+        for field in [&lead.company_name, &lead.industry] {
+            let text = normalised(field, &mut buf);
+            self.organisation
+                .scan(text, |f, _, _| ev.families.insert(f));
+        }
+        let domain = lead.domain.trim().to_ascii_lowercase();
+        let domain = domain.rsplit('@').next().unwrap_or("");
+        let domain = domain.strip_prefix("www.").unwrap_or(domain);
+        if domain.ends_with(".edu") || domain.contains(".edu.") || domain.contains(".ac.") {
+            ev.families.insert(Family::Research);
+        }
+        ev.personal_email = !domain.is_empty()
+            && signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS).any(|d| d == domain);
+        ev.no_company = lead.company_name.trim().is_empty()
+            && lead.company_size.is_none()
+            && (domain.is_empty() || ev.personal_email);
+
+        let title = normalised(&lead.job_title, &mut buf);
+        let mut title_level: Option<Seniority> = None;
+        self.title.scan(title, |cue, _, _| {
+            if let Some(l) = cue.level {
+                title_level = title_level.max(Some(l));
+            }
+            if let Some(flag) = cue.flag {
+                ev.families.insert(match flag {
+                    TitleFlag::Student => Family::Coursework,
+                    TitleFlag::Learner => Family::Learning,
+                    TitleFlag::Hobbyist => Family::Personal,
+                    TitleFlag::JobSeeker => Family::JobSeeking,
+                    TitleFlag::Recruiter => Family::VendorPitch,
+                    TitleFlag::Consultant => Family::Agency,
+                    TitleFlag::Research => Family::Research,
+                });
+            }
+        });
+        // "Partner" alone is an owner's title in consultancies and law firms, but
+        // "Partner Manager" is not, so only the whole title counts.
+        if title.trim().eq_ignore_ascii_case("partner") {
+            title_level = Some(Seniority::CSuite);
+        }
+        ev.seniority = lead.seniority.or(title_level);
+        ev.seniority_from_title = lead.seniority.is_none() && title_level.is_some();
+
+        let message = normalised(&lead.inbound_message, &mut buf);
+        self.read_message(message, &mut ev);
+        ev.size_from_message = lead.company_size.is_none() && ev.size.is_some();
+        ev.size = lead.company_size.or(ev.size);
+        ev
+    }
+
+    fn read_message(&self, text: &str, ev: &mut Evidence) {
+        let words = count_words(text);
+        if words == 0 {
+            ev.empty_message = true;
+            ev.families.insert(Family::Vague);
+            return;
+        }
+        if words <= VAGUE_MAX_WORDS {
+            ev.families.insert(Family::Vague);
+        }
+        // Sentences that try to instruct the scorer are read for the attempt only: none of
+        // their words may count for the lead.
+        let mut hits: Vec<(Cue, usize)> = Vec::with_capacity(32);
+        self.message.scan(text, |cue, s, _| hits.push((cue, s)));
+        let has_negator = hits.iter().any(|(cue, _)| *cue == Cue::Negator);
+        let mut injected: [(usize, usize); 4] = [(0, 0); 4];
+        let mut n_injected = 0;
+        for &(cue, s) in &hits {
+            if cue == Cue::Family(Family::Injection) && n_injected < injected.len() {
+                injected[n_injected] = sentence_around(text, s);
+                n_injected += 1;
+            }
+        }
+        if n_injected > 0 {
+            ev.families.insert(Family::Injection);
+        }
+        let in_injection = |pos: usize| {
+            injected[..n_injected]
+                .iter()
+                .any(|&(a, b)| a <= pos && pos < b)
+        };
+        for &(cue, s) in &hits {
+            if in_injection(s) {
+                continue;
+            }
+            match cue {
+                Cue::Family(f) if f.is_positive() => {
+                    if !(has_negator && is_negated(text, s)) {
+                        ev.families.insert(f);
+                    } else if matches!(f, Family::Purchase | Family::Urgency) {
+                        // "no budget", "don't have much budget", "no timeline yet".
+                        ev.families.insert(Family::NotReady);
+                    }
+                }
+                Cue::Family(f) => ev.families.insert(f),
+                Cue::Negator => {}
+                Cue::Unit(Unit::Month) => {
+                    if is_deadline(text, s) {
+                        ev.families.insert(Family::Urgency);
+                    }
+                }
+                Cue::Unit(unit) => {
+                    let Some(q) = quantity_before(text, s) else {
+                        continue;
+                    };
+                    match unit {
+                        Unit::Sites if q.at_least(3) => ev.families.insert(Family::Scale),
+                        Unit::Clients if q.at_least(3) => {
+                            ev.families.insert(Family::MultiClient);
+                            ev.families.insert(Family::Scale);
+                        }
+                        Unit::Employees => {
+                            // "N employees" in the message stands in for an unknown size.
+                            if let Quantity::Number(n) = q {
+                                ev.size = ev.size.max(Some(n));
+                            }
+                        }
+                        Unit::Time => ev.families.insert(Family::Urgency),
+                        Unit::Sites | Unit::Clients | Unit::Month => {}
+                    }
+                }
+            }
+        }
+        // A message that says nothing the tables know is a generic one: no buying signal.
+        if !ev.families.any_of(&MESSAGE_SIGNALS) {
+            ev.families.insert(Family::Vague);
+        }
+    }
+
+    fn size_points(&self, size: Option<u32>) -> i32 {
+        let w = &self.weights;
+        match size {
+            None => w.size_unknown,
+            Some(0..=1) => w.size_individual,
+            Some(2..=MICRO_MAX) => w.size_micro,
+            Some(11..=49) => w.size_small,
+            Some(50..=249) => w.size_mid,
+            Some(250..=999) => w.size_large,
+            Some(_) => w.size_enterprise,
+        }
+    }
+
+    fn seniority_points(&self, s: Option<Seniority>) -> i32 {
+        let w = &self.weights;
+        match s {
+            None => w.seniority_unknown,
+            Some(Seniority::Entry) => w.seniority_entry,
+            Some(Seniority::Manager) => w.seniority_manager,
+            Some(Seniority::Senior) => w.seniority_senior,
+            Some(Seniority::Director) => w.seniority_director,
+            Some(Seniority::Vp) => w.seniority_vp,
+            Some(Seniority::CSuite) => w.seniority_c_suite,
+        }
+    }
+
+    fn source_points(&self, s: Source) -> i32 {
+        let w = &self.weights;
+        match s {
+            Source::Referral => w.source_referral,
+            Source::Email => w.source_email,
+            Source::Blog => w.source_blog,
+            Source::PaidSocial => w.source_paid_social,
+            Source::Unknown => w.source_unknown,
+        }
+    }
+
+    fn family_points(&self, f: Family) -> i32 {
+        let w = &self.weights;
+        match f {
+            Family::Pricing => w.intent_pricing,
+            Family::Evaluation => w.intent_evaluation,
+            Family::Production => w.intent_production,
+            Family::Requirements => w.intent_requirements,
+            Family::Urgency => w.intent_urgency,
+            Family::Purchase => w.intent_purchase,
+            Family::Demo => w.intent_demo,
+            Family::Scale => w.intent_scale,
+            Family::Explore => w.interest_explore,
+            Family::UseCase => w.use_case,
+            Family::Coursework => w.neg_coursework,
+            Family::Learning => w.neg_learning,
+            Family::Personal => w.neg_personal,
+            Family::JobSeeking => w.neg_job_seeking,
+            Family::VendorPitch => w.neg_vendor_pitch,
+            Family::Support => w.neg_support,
+            Family::Spam => w.neg_spam,
+            Family::OptOut => w.neg_opt_out,
+            Family::Free => w.neg_free,
+            Family::NotReady => w.neg_not_ready,
+            Family::Vague => w.neg_vague,
+            Family::Injection => w.neg_injection,
+            Family::Agency
+            | Family::MultiClient
+            | Family::Nonprofit
+            | Family::Research
+            | Family::EnterpriseDeployment => 0,
+        }
+    }
+}
+
+impl Scorer for HeuristicScorer {
+    fn id(&self) -> &str {
+        "heuristic"
+    }
+
+    fn score(&self, lead: &Lead) -> Score {
+        let ev = self.gather(lead);
+        let mut items: [(Item, i32); 32] = [(Item::NoCompany, 0); 32];
+        let mut n = 0;
+        let mut push = |item: Item, points: i32| {
+            if points != 0 && n < items.len() {
+                items[n] = (item, points);
+                n += 1;
+            }
+        };
+        push(
+            Item::Size(ev.size, ev.size_from_message),
+            self.size_points(ev.size),
+        );
+        // A title at a company of ten or fewer carries no more weight than a manager's:
+        // the owner of a four-person shop decides, but rarely has a budget.
+        let tiny = ev.size.is_some_and(|s| s <= MICRO_MAX);
+        let mut seniority_points = self.seniority_points(ev.seniority);
+        if tiny {
+            seniority_points = seniority_points.min(self.weights.seniority_manager);
+        }
+        push(
+            Item::Seniority(ev.seniority, ev.seniority_from_title, tiny),
+            seniority_points,
+        );
+        push(Item::Source(lead.source), self.source_points(lead.source));
+        for f in POINTED {
+            if ev.families.has(f) {
+                push(Item::Family(f), self.family_points(f));
+            }
+        }
+        if ev.empty_message {
+            push(Item::EmptyMessage, self.weights.neg_empty_message);
+        }
+        if ev.personal_email {
+            push(Item::PersonalEmail, self.weights.neg_personal_email);
+        }
+        if ev.no_company {
+            push(Item::NoCompany, self.weights.neg_no_company);
+        }
+        let items = &mut items[..n];
+        let raw = self.weights.base + items.iter().map(|(_, p)| p).sum::<i32>();
+        let mut score = raw.clamp(0, 100) as u8;
+        let mut label = self.bands.label_for(score);
+
+        let mut note = None;
+        let (cap, cap_reason) = rules::cap(&ev, &self.weights);
+        if label > cap {
+            label = cap;
+            score = score.min(self.bands.range(cap).1);
+            note = Some((cap_reason, cap));
+        }
+        if label == Label::Low && rules::agency_floor(&ev) {
+            label = Label::Medium;
+            score = self.bands.range(Label::Medium).0;
+            note = Some(("agency/consultant default", Label::Medium));
+        }
+
+        // Strongest signals first; equal points keep the table's order.
+        items.sort_by_key(|(_, p)| std::cmp::Reverse(p.abs()));
+        let justification = justify(items, note, self.weights.base);
+        Score {
+            lead_score: score,
+            lead_label: label,
+            justification,
+            probabilities: None,
+        }
+    }
+}
+
+/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter).
+fn count_words(text: &str) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for b in text.bytes() {
+        let word_char = b.is_ascii_alphanumeric() || b == b'\'' || !b.is_ascii();
+        if word_char && !in_word {
+            words += 1;
+        }
+        in_word = word_char;
+    }
+    words
+}
+
+fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> String {
+    let mut out = String::with_capacity(200);
+    for (i, (item, points)) in items.iter().enumerate() {
+        if out.len() > JUSTIFICATION_SOFT_LIMIT {
+            let _ = write!(out, "; +{} more", items.len() - i);
+            break;
+        }
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        write_item(&mut out, *item);
+        out.push_str(if *points < 0 { " (-" } else { " (+" });
+        write_number(&mut out, points.unsigned_abs(), false);
+        out.push(')');
+    }
+    if out.is_empty() {
+        let _ = write!(out, "no signals (base {base})");
+    }
+    if let Some((reason, label)) = note {
+        let _ = write!(out, "; {reason} → {label}");
+    }
+    out
+}
+
+fn write_item(out: &mut String, item: Item) {
+    match item {
+        Item::Size(None, _) => out.push_str("size unknown"),
+        Item::Size(Some(n), from_message) => {
+            out.push_str("size ");
+            write_number(out, n, true);
+            if from_message {
+                out.push_str(" (message)");
+            }
+        }
+        Item::Seniority(None, ..) => out.push_str("seniority unknown"),
+        Item::Seniority(Some(s), from_title, tiny) => {
+            out.push_str(s.as_str());
+            if from_title {
+                out.push_str(" (title)");
+            }
+            if tiny {
+                out.push_str(" at micro company");
+            }
+        }
+        Item::Source(s) => out.push_str(s.as_str()),
+        Item::Family(f) => out.push_str(rules::family_name(f)),
+        Item::EmptyMessage => out.push_str("empty message"),
+        Item::PersonalEmail => out.push_str("free-mail domain"),
+        Item::NoCompany => out.push_str("no company"),
+    }
+}
+
+/// Writes `n` in decimal, with thousands separators when asked ("1,200"), without going
+/// through the formatting machinery (this runs for every signal of every lead).
+fn write_number(out: &mut String, n: u32, thousands: bool) {
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    let mut rest = n;
+    loop {
+        digits[len] = b'0' + (rest % 10) as u8;
+        len += 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for i in (0..len).rev() {
+        out.push(digits[i] as char);
+        if thousands && i > 0 && i % 3 == 0 {
+            out.push(',');
+        }
+    }
+}

@@ -1,0 +1,480 @@
+//! Signal matching: text normalisation, phrase sets built once on Aho-Corasick automata
+//! with word-boundary checks, stems, negation, quantities ("12 branches", "in 30 days") and
+//! prompt-injection sentences whose words must never count for the lead.
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+
+use crate::lead::Seniority;
+
+/// A family of message or organisation signals; each counts once per lead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Family {
+    Pricing,
+    Evaluation,
+    Production,
+    Requirements,
+    Urgency,
+    Purchase,
+    Demo,
+    Scale,
+    Explore,
+    UseCase,
+    Coursework,
+    Learning,
+    Personal,
+    JobSeeking,
+    VendorPitch,
+    Support,
+    Spam,
+    OptOut,
+    Free,
+    NotReady,
+    Vague,
+    Injection,
+    // Flags for the card's edge-case rules; they carry no points of their own.
+    Agency,
+    MultiClient,
+    Nonprofit,
+    Research,
+    EnterpriseDeployment,
+}
+
+impl Family {
+    /// Families that show commercial intent; a high lead needs several of them.
+    pub(crate) const COMMERCIAL: [Family; 8] = [
+        Family::Pricing,
+        Family::Evaluation,
+        Family::Production,
+        Family::Requirements,
+        Family::Urgency,
+        Family::Purchase,
+        Family::Demo,
+        Family::Scale,
+    ];
+
+    /// Positive families: ignored when negated or inside a prompt-injection sentence.
+    pub(crate) fn is_positive(self) -> bool {
+        (self as u8) <= (Family::UseCase as u8)
+    }
+
+    fn bit(self) -> u32 {
+        1 << (self as u32)
+    }
+}
+
+/// A set of [`Family`] values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Families(u32);
+
+impl Families {
+    pub(crate) fn insert(&mut self, f: Family) {
+        self.0 |= f.bit();
+    }
+
+    pub(crate) fn has(self, f: Family) -> bool {
+        self.0 & f.bit() != 0
+    }
+
+    pub(crate) fn any_of(self, fs: &[Family]) -> bool {
+        fs.iter().any(|f| self.has(*f))
+    }
+
+    pub(crate) fn count_of(self, fs: &[Family]) -> u32 {
+        fs.iter().filter(|f| self.has(**f)).count() as u32
+    }
+}
+
+/// Nouns that count only after a quantity: "12 branches", "all our clients", "in 30 days".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unit {
+    /// Stores, plants, hospitals, countries…: three or more means a broad deployment.
+    Sites,
+    /// Clients of an agency or consultant: three or more means multi-client scale.
+    Clients,
+    /// Employees or staff: a company size stated in the message.
+    Employees,
+    /// Days, weeks, months: a timeline.
+    Time,
+    /// A month name: a deadline after "by", "before", "in", "until" ("by March").
+    Month,
+}
+
+/// What a message phrase means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cue {
+    Family(Family),
+    Unit(Unit),
+    /// A negating word: found by the automaton so that [`is_negated`] runs only on the
+    /// messages that have one.
+    Negator,
+}
+
+/// Extra meaning a job title carries besides its seniority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TitleFlag {
+    Student,
+    Learner,
+    Hobbyist,
+    JobSeeker,
+    Recruiter,
+    Consultant,
+    Research,
+}
+
+/// What a job-title phrase means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TitleCue {
+    pub(crate) level: Option<Seniority>,
+    pub(crate) flag: Option<TitleFlag>,
+}
+
+/// The text as the phrase sets read it: lowercase, hyphens, underscores and dashes as
+/// spaces ("SOC-2" is "soc 2"), curly apostrophes straight, accented letters folded to ASCII
+/// ("Étudiant" is "etudiant"). A small alphabet keeps the automata small enough for the
+/// cache, which is most of the scorer's speed. Text that is already so is returned uncopied.
+pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
+    let plain = |b: u8| b.is_ascii() && !b.is_ascii_uppercase() && !matches!(b, b'-' | b'_' | b'`');
+    if s.bytes().all(plain) {
+        return s;
+    }
+    buf.clear();
+    if s.is_ascii() {
+        // Byte-wise on a reused vector: ASCII in, ASCII out.
+        let mut bytes = std::mem::take(buf).into_bytes();
+        bytes.extend(s.bytes().map(|b| match b {
+            b'-' | b'_' => b' ',
+            b'`' => b'\'',
+            b => b.to_ascii_lowercase(),
+        }));
+        *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
+        return buf;
+    }
+    for c in s.chars() {
+        match c {
+            '-' | '_' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => buf.push(' '),
+            '\u{2018}' | '\u{2019}' | '`' => buf.push('\''),
+            c if c.is_ascii() => buf.push(c.to_ascii_lowercase()),
+            c => fold_into(c, buf),
+        }
+    }
+    buf
+}
+
+/// Lowercases a non-ASCII letter and strips its accent.
+fn fold_into(c: char, buf: &mut String) {
+    for l in c.to_lowercase() {
+        let folded = match l {
+            'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => "a",
+            'è' | 'é' | 'ê' | 'ë' => "e",
+            'ì' | 'í' | 'î' | 'ï' => "i",
+            'ò' | 'ó' | 'ô' | 'ö' | 'õ' | 'ø' => "o",
+            'ù' | 'ú' | 'û' | 'ü' => "u",
+            'ñ' => "n",
+            'ç' => "c",
+            'ß' => "ss",
+            'æ' => "ae",
+            'œ' => "oe",
+            other => {
+                buf.push(other);
+                continue;
+            }
+        };
+        buf.push_str(folded);
+    }
+}
+
+/// A set of phrases, each with a meaning, matched on word boundaries. A phrase ending in
+/// `*` is a stem ("evaluat*" matches evaluate, evaluating, evaluation); other phrases must
+/// end on a word boundary. Phrases are written lowercase with spaces for hyphens.
+pub(crate) struct PhraseSet<K> {
+    ac: AhoCorasick,
+    meanings: Vec<(K, bool)>,
+    overlapping: bool,
+}
+
+impl<K: Copy> PhraseSet<K> {
+    /// Builds the automaton. `overlapping` reports every phrase; otherwise the longest
+    /// phrase wins at each position ("vice president" hides "president").
+    pub(crate) fn new(groups: &[(K, &str)], overlapping: bool) -> PhraseSet<K> {
+        let mut patterns = Vec::new();
+        let mut meanings = Vec::new();
+        for (meaning, list) in groups {
+            for p in phrases(list) {
+                let stem = p.ends_with('*');
+                let mut buf = String::new();
+                // Phrases are folded like the text, so "étudiant" in a table is "etudiant".
+                patterns.push(normalised(p.trim_end_matches('*'), &mut buf).to_string());
+                meanings.push((*meaning, stem));
+            }
+        }
+        let kind = if overlapping {
+            MatchKind::Standard
+        } else {
+            MatchKind::LeftmostLongest
+        };
+        let ac = AhoCorasick::builder()
+            .match_kind(kind)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(&patterns)
+            .expect("the built-in phrase tables are small enough for a DFA");
+        PhraseSet {
+            ac,
+            meanings,
+            overlapping,
+        }
+    }
+
+    /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
+    /// (already [`normalised`]).
+    pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
+        let mut visit = |m: aho_corasick::Match| {
+            let (meaning, stem) = self.meanings[m.pattern().as_usize()];
+            let (s, e) = (m.start(), m.end());
+            let starts_word = text[s..].chars().next().is_some_and(char::is_alphanumeric);
+            if starts_word
+                && text[..s]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+            {
+                return;
+            }
+            let ends_word = text[..e]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            if !stem && ends_word && text[e..].chars().next().is_some_and(char::is_alphanumeric) {
+                return;
+            }
+            f(meaning, s, e);
+        };
+        if self.overlapping {
+            self.ac.find_overlapping_iter(text).for_each(&mut visit);
+        } else {
+            self.ac.find_iter(text).for_each(&mut visit);
+        }
+    }
+}
+
+/// The last few words before `start`: enough for three words, cheap on long messages.
+fn window_before(text: &str, start: usize) -> &str {
+    let mut from = start.saturating_sub(48);
+    while !text.is_char_boundary(from) {
+        from += 1;
+    }
+    &text[from..start]
+}
+
+/// The phrases of a comma-separated table entry.
+pub(crate) fn phrases(list: &str) -> impl Iterator<Item = &str> {
+    list.split(',').map(str::trim).filter(|p| !p.is_empty())
+}
+
+/// Words that negate a signal up to three words after them within a clause.
+pub(crate) const NEGATORS: &str = "no, not, without, don't, dont, doesn't, isn't, aren't, \
+    haven't, hasn't, never, zero, lack, nor, kein, keine, keinen, nicht, sin, sans, pas, ni, \
+    can't, won't";
+
+/// Whether one of the three words before `start` (in the same clause) negates it.
+pub(crate) fn is_negated(text: &str, start: usize) -> bool {
+    let window = window_before(text, start);
+    let clause = match window.rfind(['.', ',', ';', ':', '!', '?', '\n', '(', ')']) {
+        Some(i) => &window[i + 1..],
+        None => window,
+    };
+    clause
+        .split_whitespace()
+        .rev()
+        .take(3)
+        .any(|w| phrases(NEGATORS).any(|n| n.eq_ignore_ascii_case(w)))
+}
+
+/// Words that make a following month name a deadline.
+const DEADLINE_WORDS: [&str; 12] = [
+    "by", "before", "in", "until", "early", "late", "mid", "for", "antes", "bis", "avant", "en",
+];
+
+/// Whether the word before `start` makes a month name a deadline ("by March", "in June").
+pub(crate) fn is_deadline(text: &str, start: usize) -> bool {
+    window_before(text, start)
+        .split_whitespace()
+        .next_back()
+        .is_some_and(|w| DEADLINE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(w)))
+}
+
+/// A quantity read before a unit noun.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quantity {
+    Number(u32),
+    /// "all", "every", "multiple", "several", "many": at least a few.
+    Many,
+}
+
+impl Quantity {
+    pub(crate) fn at_least(self, n: u32) -> bool {
+        match self {
+            Quantity::Number(v) => v >= n,
+            Quantity::Many => true,
+        }
+    }
+}
+
+const NUMBER_WORDS: [(&str, u32); 33] = [
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("twelve", 12),
+    ("fifteen", 15),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("ninety", 90),
+    ("hundred", 100),
+    ("dozen", 12),
+    ("dozens", 24),
+    ("hundreds", 200),
+    ("thousands", 2000),
+    ("dos", 2),
+    ("tres", 3),
+    ("cinco", 5),
+    ("zwei", 2),
+    ("drei", 3),
+    ("fünf", 5),
+    ("deux", 2),
+    ("trois", 3),
+    ("cinq", 5),
+    ("dix", 10),
+];
+
+const QUANTIFIERS: [&str; 14] = [
+    "all", "every", "each", "multiple", "several", "many", "numerous", "various", "alle", "allen",
+    "todas", "todos", "tous", "toutes",
+];
+
+/// Small words that may sit between a quantity and its noun ("all our clients").
+const FILLERS: [&str; 14] = [
+    "our", "the", "of", "your", "their", "over", "about", "around", "than", "nearly", "almost",
+    "unsere", "nuestras", "nos",
+];
+
+/// Reads the quantity before `start`: digits ("1,200", "60+", "5k"), number words, or a
+/// quantifier, skipping up to two filler words.
+pub(crate) fn quantity_before(text: &str, start: usize) -> Option<Quantity> {
+    for raw in window_before(text, start).split_whitespace().rev().take(3) {
+        let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
+        if let Some(n) = parse_number(w) {
+            return Some(Quantity::Number(n));
+        }
+        if let Some((_, n)) = NUMBER_WORDS
+            .iter()
+            .find(|(word, _)| word.eq_ignore_ascii_case(w))
+        {
+            return Some(Quantity::Number(*n));
+        }
+        if QUANTIFIERS.iter().any(|q| q.eq_ignore_ascii_case(w)) {
+            return Some(Quantity::Many);
+        }
+        if !FILLERS.iter().any(|f| f.eq_ignore_ascii_case(w)) {
+            return None;
+        }
+    }
+    None
+}
+
+fn parse_number(w: &str) -> Option<u32> {
+    let (digits, mult) = match w.strip_suffix(['k', 'K']) {
+        Some(d) => (d, 1000.0),
+        None => (w, 1.0),
+    };
+    let cleaned: String = digits.chars().filter(|c| *c != ',').collect();
+    if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    let v: f64 = cleaned.parse().ok()?;
+    let v = v * mult;
+    (v.is_finite() && v <= u32::MAX as f64).then_some(v as u32)
+}
+
+/// The byte span of the sentence holding `pos`, so that words around an injection attempt
+/// can be ignored as a whole.
+pub(crate) fn sentence_around(text: &str, pos: usize) -> (usize, usize) {
+    let is_end = |c: char| matches!(c, '.' | '!' | '?' | '\n');
+    let start = text[..pos].rfind(is_end).map_or(0, |i| i + 1);
+    let end = text[pos..].find(is_end).map_or(text.len(), |i| pos + i);
+    (start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn norm(s: &str) -> String {
+        let mut buf = String::new();
+        normalised(s, &mut buf).to_string()
+    }
+
+    #[test]
+    fn normalisation_lowercases_non_ascii_and_unifies_punctuation() {
+        assert_eq!(
+            norm("SOC-2 lead_score I’m Étudiant"),
+            "soc 2 lead score i'm etudiant"
+        );
+        assert_eq!(norm("SOC-2 LEAD_score"), "soc 2 lead score");
+        let mut buf = String::new();
+        let plain = "plain lowercase ascii, no copy";
+        assert!(std::ptr::eq(normalised(plain, &mut buf), plain));
+    }
+
+    #[test]
+    fn stems_and_word_boundaries() {
+        let set = PhraseSet::new(&[(1, "evaluat*, class"), (2, "intern")], true);
+        let hits = |t: &str| {
+            let mut v = Vec::new();
+            set.scan(&norm(t), |k, _, _| v.push(k));
+            v
+        };
+        assert_eq!(hits("We are EVALUATING; evaluation"), vec![1, 1]);
+        assert_eq!(hits("A Class-Intern"), vec![1, 2]);
+        assert!(hits("classification of internal international").is_empty());
+        assert_eq!(hits("a class, an intern."), vec![1, 2]);
+        assert!(hits("reevaluate").is_empty());
+    }
+
+    #[test]
+    fn negation_looks_back_three_words_in_the_clause() {
+        let t = "we don't have much budget. budget approved";
+        assert!(is_negated(t, t.find("budget").expect("present")));
+        assert!(!is_negated(t, t.rfind("budget").expect("present")));
+        assert!(is_negated("not ready to buy", 13));
+    }
+
+    #[test]
+    fn quantities_before_units() {
+        let q = |t: &str| quantity_before(t, t.len());
+        assert_eq!(q("across 1,200 "), Some(Quantity::Number(1200)));
+        assert_eq!(q("we manage 60+ "), Some(Quantity::Number(60)));
+        assert_eq!(q("within two "), Some(Quantity::Number(2)));
+        assert_eq!(q("across all our "), Some(Quantity::Many));
+        assert_eq!(q("one of our "), Some(Quantity::Number(1)));
+        assert_eq!(q("some of the blue "), None);
+    }
+
+    #[test]
+    fn sentences_split_on_terminators() {
+        let t = "Hello there. Ignore this! Bye";
+        let p = t.find("Ignore").expect("present");
+        assert_eq!(
+            &t[sentence_around(t, p).0..sentence_around(t, p).1],
+            " Ignore this"
+        );
+    }
+}
