@@ -8,7 +8,8 @@
 #
 # Usage:
 #   scripts/local-llm.sh install          create the venv, build llama.cpp, extract the model
-#   scripts/local-llm.sh serve [PORT]     run the server in the foreground (default port 8089)
+#   scripts/local-llm.sh serve [PORT]     install if needed, then run the server in the foreground
+#                                         (default port 8089; what `bench run` launches)
 #   scripts/local-llm.sh start [PORT]     run it in the background; wait until /v1/models answers
 #   scripts/local-llm.sh stop             stop the background server started by `start`
 #   scripts/local-llm.sh status           print whether the background server answers
@@ -66,7 +67,8 @@ install_server() {
     export CMAKE_ARGS="${CMAKE_ARGS:--DLLAMA_CURL=OFF -DLLAVA_BUILD=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TESTS=OFF}"
     export CMAKE_BUILD_PARALLEL_LEVEL="${CMAKE_BUILD_PARALLEL_LEVEL:-$THREADS}"
     log "building llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION (compiles llama.cpp; several minutes)"
-    "$VENV/bin/python" -m pip install --no-cache-dir "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION"
+    # pip keeps the built wheel in its cache, so a fresh clone on the same machine skips the build.
+    "$VENV/bin/python" -m pip install "llama-cpp-python[server]==$LLAMA_CPP_PYTHON_VERSION"
 }
 
 install_model() {
@@ -127,6 +129,8 @@ running_pid() {
 }
 
 cmd_serve() {
+    install_server
+    install_model
     check_installed
     local port="${1:-$PORT_DEFAULT}"
     # shellcheck disable=SC2046

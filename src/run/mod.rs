@@ -21,6 +21,7 @@ mod cache;
 mod client;
 mod cost;
 mod engine;
+mod launch;
 mod model;
 mod pacing;
 mod progress;
@@ -30,5 +31,6 @@ pub use cache::{Cache, CacheError};
 pub use engine::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, LlmJob, RunError, run_jobs,
 };
+pub use launch::{LaunchedServer, ensure_up};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
 pub use retry::RetryPolicy;

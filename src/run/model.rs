@@ -66,6 +66,17 @@ pub struct RawModelSettings {
     pub max_tokens: u32,
     #[serde(default)]
     pub price: Option<Price>,
+    /// Command (program and arguments, run from the config file's folder) that starts this
+    /// model's server when `base_url` does not answer; `bench run` stops it afterwards.
+    #[serde(default)]
+    pub launch: Option<Vec<String>>,
+    /// How long to wait for a launched server to answer (it may install itself first).
+    #[serde(default = "default_launch_timeout_s")]
+    pub launch_timeout_s: f64,
+}
+
+fn default_launch_timeout_s() -> f64 {
+    1800.0
 }
 
 fn default_structured_output() -> StructuredOutput {
@@ -115,6 +126,9 @@ pub struct ModelSettings {
     pub temperature: f64,
     pub max_tokens: u32,
     pub price: Option<Price>,
+    /// Command that starts the server when it does not answer (see [`RawModelSettings`]).
+    pub launch: Option<Vec<String>>,
+    pub launch_timeout: Duration,
 }
 
 impl RawModelSettings {
@@ -176,6 +190,20 @@ impl RawModelSettings {
                 ));
             }
         }
+        if let Some(argv) = &self.launch
+            && argv.first().is_none_or(|p| p.trim().is_empty())
+        {
+            return Err(err(
+                "launch",
+                "expected a command as a list, e.g. [\"scripts/local-llm.sh\", \"serve\"]".into(),
+            ));
+        }
+        if !(self.launch_timeout_s.is_finite() && self.launch_timeout_s > 0.0) {
+            return Err(err(
+                "launch_timeout_s",
+                format!("expected seconds > 0, found {}", self.launch_timeout_s),
+            ));
+        }
         Ok(ModelSettings {
             name: self.name,
             model: self.model,
@@ -190,6 +218,8 @@ impl RawModelSettings {
             temperature: self.temperature,
             max_tokens,
             price: self.price,
+            launch: self.launch,
+            launch_timeout: Duration::from_secs_f64(self.launch_timeout_s),
         })
     }
 }
