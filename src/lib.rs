@@ -51,5 +51,6 @@ impl Error {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         cli::Command::Validate(args) => commands::validate::run(&args),
+        cli::Command::Generate(args) => commands::generate::run(&args),
     }
 }
