@@ -12,6 +12,7 @@ use crate::lead::Label;
 pub(crate) enum Kind {
     EnterpriseBuyer,
     MidMarketEvaluator,
+    SmallBusinessBuyer,
     StartupFounder,
     ExploringManager,
     AgencyConsultant,
@@ -81,154 +82,30 @@ const M: [f64; 3] = [0.0, 1.0, 0.0];
 const H: [f64; 3] = [0.0, 0.0, 1.0];
 
 /// All archetypes; the order is part of the output's determinism.
+#[rustfmt::skip]
 pub(crate) const ARCHETYPES: &[Archetype] = &[
-    arch(
-        "enterprise_buyer",
-        Kind::EnterpriseBuyer,
-        10.0,
-        H,
-        EASYISH,
-        SRC_BUYER,
-    ),
-    arch(
-        "midmarket_evaluator",
-        Kind::MidMarketEvaluator,
-        8.0,
-        [0.0, 0.15, 0.85],
-        EASYISH,
-        SRC_BUYER,
-    ),
-    arch(
-        "startup_founder",
-        Kind::StartupFounder,
-        6.0,
-        [0.0, 0.6, 0.4],
-        MIXED,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "exploring_manager",
-        Kind::ExploringManager,
-        8.0,
-        M,
-        MIXED,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "agency_consultant",
-        Kind::AgencyConsultant,
-        4.0,
-        M,
-        MIXED,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "agency_reseller",
-        Kind::AgencyReseller,
-        3.0,
-        H,
-        MIXED,
-        SRC_BUYER,
-    ),
-    arch(
-        "nonprofit",
-        Kind::Nonprofit,
-        3.0,
-        [0.5, 0.5, 0.0],
-        MIXED,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "nonprofit_enterprise_deployment",
-        Kind::NonprofitDeployment,
-        1.5,
-        H,
-        MIXED,
-        SRC_BUYER,
-    ),
-    arch(
-        "research_lab",
-        Kind::ResearchLab,
-        3.0,
-        [0.5, 0.5, 0.0],
-        MIXED,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "research_enterprise_deployment",
-        Kind::ResearchDeployment,
-        1.5,
-        H,
-        MIXED,
-        SRC_BUYER,
-    ),
-    arch(
-        "student_coursework",
-        Kind::Student,
-        5.0,
-        L,
-        EASYISH,
-        SRC_LOW,
-    ),
-    arch(
-        "coursework_enterprise_words",
-        Kind::CourseworkEnterprise,
-        2.5,
-        L,
-        ADVERSARIAL,
-        SRC_LOW,
-    ),
+    arch("enterprise_buyer", Kind::EnterpriseBuyer, 10.0, H, EASYISH, SRC_BUYER),
+    arch("midmarket_evaluator", Kind::MidMarketEvaluator, 8.0, [0.0, 0.15, 0.85], EASYISH, SRC_BUYER),
+    arch("small_business_buyer", Kind::SmallBusinessBuyer, 5.0, M, MIXED, SRC_BUYER),
+    arch("startup_founder", Kind::StartupFounder, 6.0, [0.0, 0.6, 0.4], MIXED, SRC_EXPLORER),
+    arch("exploring_manager", Kind::ExploringManager, 8.0, M, MIXED, SRC_EXPLORER),
+    arch("agency_consultant", Kind::AgencyConsultant, 4.0, M, MIXED, SRC_EXPLORER),
+    arch("agency_reseller", Kind::AgencyReseller, 3.0, H, MIXED, SRC_BUYER),
+    arch("nonprofit", Kind::Nonprofit, 3.0, [0.5, 0.5, 0.0], MIXED, SRC_EXPLORER),
+    arch("nonprofit_enterprise_deployment", Kind::NonprofitDeployment, 1.5, H, MIXED, SRC_BUYER),
+    arch("research_lab", Kind::ResearchLab, 3.0, [0.5, 0.5, 0.0], MIXED, SRC_EXPLORER),
+    arch("research_enterprise_deployment", Kind::ResearchDeployment, 1.5, H, MIXED, SRC_BUYER),
+    arch("student_coursework", Kind::Student, 5.0, L, EASYISH, SRC_LOW),
+    arch("coursework_enterprise_words", Kind::CourseworkEnterprise, 2.5, L, ADVERSARIAL, SRC_LOW),
     arch("hobbyist", Kind::Hobbyist, 4.0, L, EASYISH, SRC_LOW),
     arch("job_seeker", Kind::JobSeeker, 3.0, L, EASYISH, SRC_LOW),
     arch("vendor_pitch", Kind::VendorPitch, 3.0, L, MIXED, SRC_PITCH),
-    arch(
-        "support_request",
-        Kind::SupportRequest,
-        3.0,
-        [0.8, 0.2, 0.0],
-        MIXED,
-        SRC_SUPPORT,
-    ),
-    arch(
-        "vague_one_liner",
-        Kind::VagueOneLiner,
-        4.0,
-        [0.8, 0.2, 0.0],
-        HARDISH,
-        SRC_LOW,
-    ),
-    arch(
-        "big_company_intern",
-        Kind::BigCompanyIntern,
-        3.0,
-        [0.6, 0.4, 0.0],
-        ADVERSARIAL,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "senior_title_tiny_company",
-        Kind::SeniorTinyCompany,
-        3.0,
-        [0.55, 0.45, 0.0],
-        ADVERSARIAL,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "non_english",
-        Kind::NonEnglish,
-        4.0,
-        [0.35, 0.35, 0.3],
-        MIXED,
-        SRC_EXPLORER,
-    ),
-    arch(
-        "prompt_injection",
-        Kind::PromptInjection,
-        2.0,
-        [0.6, 0.25, 0.15],
-        ADVERSARIAL,
-        SRC_LOW,
-    ),
+    arch("support_request", Kind::SupportRequest, 3.0, [0.8, 0.2, 0.0], MIXED, SRC_SUPPORT),
+    arch("vague_one_liner", Kind::VagueOneLiner, 4.0, [0.8, 0.2, 0.0], HARDISH, SRC_LOW),
+    arch("big_company_intern", Kind::BigCompanyIntern, 3.0, [0.6, 0.4, 0.0], ADVERSARIAL, SRC_EXPLORER),
+    arch("senior_title_tiny_company", Kind::SeniorTinyCompany, 3.0, [0.55, 0.45, 0.0], ADVERSARIAL, SRC_EXPLORER),
+    arch("non_english", Kind::NonEnglish, 4.0, [0.35, 0.35, 0.3], MIXED, SRC_EXPLORER),
+    arch("prompt_injection", Kind::PromptInjection, 2.0, [0.6, 0.25, 0.15], ADVERSARIAL, SRC_LOW),
 ];
 
 /// How a lead of some archetype and label looks from the outside.
@@ -258,6 +135,7 @@ const ANYONE: [f64; 6] = [0.2, 0.3, 0.25, 0.12, 0.08, 0.05];
 const SELLERS: [f64; 6] = [0.15, 0.25, 0.1, 0.2, 0.15, 0.15];
 
 /// The firmographic profile of `kind` realised with `label`.
+#[rustfmt::skip]
 pub(crate) fn profile(kind: Kind, label: Label) -> Profile {
     use Kind::*;
     use OrgKind as O;
@@ -266,6 +144,7 @@ pub(crate) fn profile(kind: Kind, label: Label) -> Profile {
         (EnterpriseBuyer, _) => prof(O::Company, (1000, 60000), DECIDERS, T::Corporate),
         (MidMarketEvaluator, Label::High) => prof(O::Company, (100, 999), DECIDERS, T::Corporate),
         (MidMarketEvaluator, _) => prof(O::Company, (100, 999), INFLUENCERS, T::Corporate),
+        (SmallBusinessBuyer, _) => prof(O::Company, (8, 45), DECIDERS, T::Corporate),
         (StartupFounder, Label::High) => prof(O::Company, (50, 180), FOUNDERS, T::Corporate),
         (StartupFounder, _) => prof(O::Company, (2, 45), FOUNDERS, T::Corporate),
         (ExploringManager, _) => prof(O::Company, (50, 20000), INFLUENCERS, T::Corporate),
@@ -274,68 +153,22 @@ pub(crate) fn profile(kind: Kind, label: Label) -> Profile {
         (Nonprofit, Label::Low) => prof(O::Nonprofit, (1, 25), ANYONE, T::Nonprofit),
         (Nonprofit, _) => prof(O::Nonprofit, (20, 300), ANYONE, T::Nonprofit),
         (NonprofitDeployment, _) => prof(O::Nonprofit, (800, 12000), DECIDERS, T::Nonprofit),
-        (ResearchLab, Label::Low) => prof(
-            O::ResearchLab,
-            (3, 40),
-            [0.5, 0.0, 0.35, 0.15, 0.0, 0.0],
-            T::Academic,
-        ),
-        (ResearchLab, _) => prof(
-            O::ResearchLab,
-            (10, 80),
-            [0.1, 0.25, 0.2, 0.45, 0.0, 0.0],
-            T::Academic,
-        ),
-        (ResearchDeployment, _) => prof(
-            O::University,
-            (2000, 40000),
-            [0.0, 0.15, 0.1, 0.4, 0.2, 0.15],
-            T::Academic,
-        ),
+        (ResearchLab, Label::Low) => prof(O::ResearchLab, (3, 40), [0.5, 0.0, 0.35, 0.15, 0.0, 0.0], T::Academic),
+        (ResearchLab, _) => prof(O::ResearchLab, (10, 80), [0.1, 0.25, 0.2, 0.45, 0.0, 0.0], T::Academic),
+        (ResearchDeployment, _) => prof(O::University, (2000, 40000), [0.0, 0.15, 0.1, 0.4, 0.2, 0.15], T::Academic),
         (Student, _) => prof(O::University, (1000, 50000), JUNIOR, T::Academic),
         (CourseworkEnterprise, _) => prof(O::University, (5000, 50000), JUNIOR, T::Academic),
-        (Hobbyist, _) => prof(
-            O::Personal,
-            (1, 1),
-            [0.5, 0.05, 0.4, 0.0, 0.0, 0.05],
-            T::Individual,
-        ),
-        (JobSeeker, _) => prof(
-            O::Personal,
-            (1, 1),
-            [0.6, 0.15, 0.25, 0.0, 0.0, 0.0],
-            T::Individual,
-        ),
+        (Hobbyist, _) => prof(O::Personal, (1, 1), [0.5, 0.05, 0.4, 0.0, 0.0, 0.05], T::Individual),
+        (JobSeeker, _) => prof(O::Personal, (1, 1), [0.6, 0.15, 0.25, 0.0, 0.0, 0.0], T::Individual),
         (VendorPitch, _) => prof(O::Agency, (5, 500), SELLERS, T::Agency),
         (SupportRequest, _) => prof(O::Company, (10, 20000), ANYONE, T::Corporate),
         (VagueOneLiner, Label::Low) => prof(O::Personal, (1, 1), ANYONE, T::Individual),
-        (VagueOneLiner, _) => prof(
-            O::Company,
-            (1000, 50000),
-            [0.0, 0.0, 0.0, 0.5, 0.35, 0.15],
-            T::Corporate,
-        ),
-        (BigCompanyIntern, _) => prof(
-            O::Company,
-            (5000, 100000),
-            [1.0, 0.0, 0.0, 0.0, 0.0, 0.0],
-            T::Intern,
-        ),
-        (SeniorTinyCompany, _) => prof(
-            O::Company,
-            (1, 6),
-            [0.0, 0.0, 0.0, 0.1, 0.15, 0.75],
-            T::Corporate,
-        ),
-        (NonEnglish | PromptInjection, Label::High) => {
-            prof(O::Company, (200, 20000), DECIDERS, T::Corporate)
-        }
-        (NonEnglish | PromptInjection, Label::Medium) => {
-            prof(O::Company, (10, 500), INFLUENCERS, T::Corporate)
-        }
-        (NonEnglish | PromptInjection, Label::Low) => {
-            prof(O::Personal, (1, 1), JUNIOR, T::Individual)
-        }
+        (VagueOneLiner, _) => prof(O::Company, (1000, 50000), [0.0, 0.0, 0.0, 0.5, 0.35, 0.15], T::Corporate),
+        (BigCompanyIntern, _) => prof(O::Company, (5000, 100000), [1.0, 0.0, 0.0, 0.0, 0.0, 0.0], T::Intern),
+        (SeniorTinyCompany, _) => prof(O::Company, (1, 6), [0.0, 0.0, 0.0, 0.1, 0.15, 0.75], T::Corporate),
+        (NonEnglish | PromptInjection, Label::High) => prof(O::Company, (200, 20000), DECIDERS, T::Corporate),
+        (NonEnglish | PromptInjection, Label::Medium) => prof(O::Company, (10, 500), INFLUENCERS, T::Corporate),
+        (NonEnglish | PromptInjection, Label::Low) => prof(O::Personal, (1, 1), JUNIOR, T::Individual),
     }
 }
 

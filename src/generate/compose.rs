@@ -52,11 +52,13 @@ impl Composer<'_, '_> {
         }
     }
 
-    /// Adds a sentence with probability `p`, whatever the explicitness.
-    fn maybe(&mut self, p: f64, pool: Pool) {
-        if self.d.chance(p) {
+    /// Adds a sentence with probability `p`, whatever the explicitness; true if it did.
+    fn maybe(&mut self, p: f64, pool: Pool) -> bool {
+        let said = self.d.chance(p);
+        if said {
             self.say(pool);
         }
+        said
     }
 
     fn expand(&mut self, tpl: &str) {
@@ -207,7 +209,9 @@ fn foreign(c: &mut Composer<'_, '_>, lang: &i18n::Language) {
         c.expand(body[(first + i * 3) % body.len()]);
     }
     c.maybe(0.6, lang.asks);
-    c.maybe(0.5, lang.signoffs);
+    if !c.maybe(0.5, lang.signoffs) && c.out.len() < 120 {
+        c.say(lang.signoffs);
+    }
 }
 
 fn english(c: &mut Composer<'_, '_>) {
@@ -224,9 +228,13 @@ fn english(c: &mut Composer<'_, '_>) {
     } else {
         body(c, c.ctx.kind);
     }
-    if !terse {
+    let signed = !terse && {
         c.maybe(0.55, ASK);
-        c.maybe(0.35, SIGNOFFS);
+        c.maybe(0.35, SIGNOFFS)
+    };
+    // Short messages are usually signed; a name makes two short notes differ.
+    if !signed && c.out.len() < 100 && c.d.chance(0.8) {
+        c.say(SHORT_SIGNOFFS);
     }
 }
 
@@ -265,7 +273,7 @@ fn body(c: &mut Composer<'_, '_>, kind: Kind) {
     let label = c.ctx.label;
     let hard = c.ctx.difficulty == Difficulty::Hard;
     match kind {
-        EnterpriseBuyer | PromptInjection => {
+        EnterpriseBuyer | SmallBusinessBuyer | PromptInjection => {
             if hard {
                 c.maybe(0.5, VAGUE_SPECIFIC);
                 c.say(SUBTLE_BUY);
@@ -292,7 +300,12 @@ fn body(c: &mut Composer<'_, '_>, kind: Kind) {
             high_signals(c);
         }
         StartupFounder => {
-            c.say(STARTUP);
+            if c.d.chance(0.4) {
+                // Buyer's words from a very small company: still a small account.
+                c.say(BUY);
+            } else {
+                c.say(STARTUP);
+            }
             c.maybe(0.5, EXPLORE);
             // Urgency from a very small company: strong words, small account.
             c.maybe(0.3, URGENCY);
@@ -314,15 +327,18 @@ fn body(c: &mut Composer<'_, '_>, kind: Kind) {
             c.signal(0.5, PRICING);
             c.signal(0.3, URGENCY);
         }
-        Nonprofit if label == Label::Low => {
-            c.say(NONPROFIT_SMALL);
-            c.signal(0.4, NONPROFIT_SMALL);
-            c.maybe(0.3, PRICING);
-        }
         Nonprofit => {
-            c.say(NONPROFIT_MID);
-            c.maybe(0.4, EXPLORE);
-            c.signal(0.4, PRICING);
+            c.say(NONPROFIT_SHARED);
+            c.signal(
+                0.6,
+                if label == Label::Low {
+                    NONPROFIT_SMALL
+                } else {
+                    NONPROFIT_MID
+                },
+            );
+            c.maybe(0.3, EXPLORE);
+            c.maybe(0.3, PRICING);
         }
         NonprofitDeployment | ResearchDeployment => {
             c.maybe(
@@ -339,14 +355,18 @@ fn body(c: &mut Composer<'_, '_>, kind: Kind) {
             c.signal(0.3, SCALE);
             c.signal(0.3, VENDOR_EVAL);
         }
-        ResearchLab if label == Label::Low => {
-            c.say(RESEARCH_SMALL);
-            c.maybe(0.3, PRICING);
-        }
         ResearchLab => {
-            c.say(RESEARCH_MID);
-            c.maybe(0.4, EXPLORE);
-            c.maybe(0.2, SECURITY);
+            c.say(RESEARCH_SHARED);
+            c.signal(
+                0.6,
+                if label == Label::Low {
+                    RESEARCH_SMALL
+                } else {
+                    RESEARCH_MID
+                },
+            );
+            c.maybe(0.3, EXPLORE);
+            c.maybe(0.2, PRICING);
         }
         Student => {
             c.say(COURSEWORK);
@@ -403,7 +423,8 @@ fn body(c: &mut Composer<'_, '_>, kind: Kind) {
             c.maybe(0.2, PRICING);
         }
         SeniorTinyCompany if label == Label::Low => {
-            c.say(TINY_SIDE);
+            let pool = if c.d.chance(0.5) { TINY_SIDE } else { EXPLORE };
+            c.say(pool);
             c.maybe(0.25, URGENCY);
             c.maybe(0.4, PRICING);
             c.maybe(0.15, PERSONAL_SECURITY);

@@ -25,13 +25,10 @@ impl Language {
     }
 }
 
+#[rustfmt::skip]
 const ES: Language = Language {
     greetings: &[
-        "Hola,",
-        "Buenos días,",
-        "Buenas tardes,",
-        "Estimado equipo,",
-        "Hola equipo,",
+        "Hola,", "Buenos días,", "Buenas tardes,", "Estimado equipo,", "Hola equipo,",
     ],
     high: &[
         "Somos {co} y necesitamos una plataforma para {seats} usuarios antes de fin de trimestre.",
@@ -52,33 +49,23 @@ const ES: Language = Language {
     ],
     low: &[
         "Soy estudiante y estoy haciendo un trabajo para la universidad.",
-        "Es para un proyecto personal, nada comercial.",
-        "¿Tienen alguna versión gratuita?",
-        "Busco trabajo y me gustaría enviarles mi currículum.",
-        "Solo quería información general.",
+        "Es para un proyecto personal, nada comercial.", "¿Tienen alguna versión gratuita?",
+        "Busco trabajo y me gustaría enviarles mi currículum.", "Solo quería información general.",
         "Estoy aprendiendo a programar y me pareció interesante.",
     ],
     asks: &[
-        "¿Podemos agendar una demo la próxima semana?",
-        "¿Me pueden enviar precios?",
-        "Quedo atento a su respuesta.",
-        "¿Con quién puedo hablar?",
+        "¿Podemos agendar una demo la próxima semana?", "¿Me pueden enviar precios?",
+        "Quedo atento a su respuesta.", "¿Con quién puedo hablar?",
     ],
     signoffs: &[
-        "Saludos, {first}",
-        "Gracias, {first}",
-        "Un saludo,",
-        "Atentamente, {first} {last}",
+        "Saludos, {first}", "Gracias, {first}", "Un saludo,", "Atentamente, {first} {last}",
     ],
 };
 
+#[rustfmt::skip]
 const DE: Language = Language {
     greetings: &[
-        "Hallo,",
-        "Guten Tag,",
-        "Sehr geehrte Damen und Herren,",
-        "Hallo zusammen,",
-        "Moin,",
+        "Hallo,", "Guten Tag,", "Sehr geehrte Damen und Herren,", "Hallo zusammen,", "Moin,",
     ],
     high: &[
         "Wir bei {co} suchen eine Lösung für {seats} Mitarbeitende und wollen noch in diesem Quartal entscheiden.",
@@ -99,33 +86,26 @@ const DE: Language = Language {
     ],
     low: &[
         "Ich bin Student und schreibe eine Hausarbeit über Software im Mittelstand.",
-        "Das ist nur für ein privates Projekt.",
-        "Gibt es eine kostenlose Version?",
+        "Das ist nur für ein privates Projekt.", "Gibt es eine kostenlose Version?",
         "Ich suche eine neue Stelle und würde mich gerne bewerben.",
         "Ich wollte nur allgemeine Informationen.",
         "Ich lerne gerade programmieren und fand das spannend.",
     ],
     asks: &[
         "Können wir nächste Woche einen Termin für eine Demo vereinbaren?",
-        "Könnten Sie mir eine Preisliste schicken?",
-        "Ich freue mich auf Ihre Rückmeldung.",
+        "Könnten Sie mir eine Preisliste schicken?", "Ich freue mich auf Ihre Rückmeldung.",
         "Wer ist bei Ihnen der richtige Ansprechpartner?",
     ],
     signoffs: &[
-        "Viele Grüße, {first}",
-        "Beste Grüße, {first} {last}",
-        "Mit freundlichen Grüßen, {first} {last}",
-        "Danke und Gruß",
+        "Viele Grüße, {first}", "Beste Grüße, {first} {last}",
+        "Mit freundlichen Grüßen, {first} {last}", "Danke und Gruß",
     ],
 };
 
+#[rustfmt::skip]
 const FR: Language = Language {
     greetings: &[
-        "Bonjour,",
-        "Bonjour à tous,",
-        "Madame, Monsieur,",
-        "Bonsoir,",
-        "Salut,",
+        "Bonjour,", "Bonjour à tous,", "Madame, Monsieur,", "Bonsoir,", "Salut,",
     ],
     high: &[
         "Chez {co}, nous cherchons une plateforme pour {seats} utilisateurs avec un démarrage le mois prochain.",
@@ -146,22 +126,18 @@ const FR: Language = Language {
     ],
     low: &[
         "Je suis étudiant et je prépare un mémoire sur les outils numériques.",
-        "C'est pour un projet personnel, rien de commercial.",
-        "Existe-t-il une version gratuite ?",
+        "C'est pour un projet personnel, rien de commercial.", "Existe-t-il une version gratuite ?",
         "Je cherche un emploi et je voudrais vous envoyer mon CV.",
         "Je voulais simplement des informations générales.",
         "J'apprends à coder et votre outil m'a semblé intéressant.",
     ],
     asks: &[
         "Pouvons-nous organiser une démo la semaine prochaine ?",
-        "Pourriez-vous m'envoyer vos tarifs ?",
-        "Dans l'attente de votre retour.",
+        "Pourriez-vous m'envoyer vos tarifs ?", "Dans l'attente de votre retour.",
         "Qui est le bon interlocuteur chez vous ?",
     ],
     signoffs: &[
-        "Cordialement, {first}",
-        "Bien à vous, {first} {last}",
-        "Merci d'avance, {first}",
+        "Cordialement, {first}", "Bien à vous, {first} {last}", "Merci d'avance, {first}",
         "Bonne journée,",
     ],
 };

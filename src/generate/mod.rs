@@ -5,11 +5,14 @@
 mod archetypes;
 mod compose;
 mod draw;
+// Phrase tables: kept packed by hand, one pool per block.
+#[rustfmt::skip]
 mod fills;
 mod generator;
 mod i18n;
 mod names;
 mod params;
+#[rustfmt::skip]
 mod phrases;
 mod stats;
 mod titles;

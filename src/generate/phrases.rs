@@ -6,45 +6,21 @@
 pub(crate) type Pool = &'static [&'static str];
 
 pub(crate) const GREETINGS: Pool = &[
-    "Hi,",
-    "Hello,",
-    "Hi there,",
-    "Hey,",
-    "Hello team,",
-    "Good morning,",
-    "Good afternoon,",
-    "Hi all,",
-    "Hey team!",
-    "Dear Sales Team,",
-    "Hi folks,",
-    "Greetings,",
-    "Hiya,",
-    "Hello there!",
-    "To whom it may concern,",
-    "Hi {first},",
-    "Morning!",
-    "Dear team,",
+    "Hi,", "Hello,", "Hi there,", "Hey,", "Hello team,", "Good morning,", "Good afternoon,",
+    "Hi all,", "Hey team!", "Dear Sales Team,", "Hi folks,", "Greetings,", "Hiya,", "Hello there!",
+    "To whom it may concern,", "Morning!", "Dear team,",
 ];
 
 pub(crate) const INTROS: Pool = &[
-    "I'm the {title} at {co}.",
-    "I'm {first}, {title} at {co}.",
-    "{first} here, {title} at {co}.",
-    "I work on the {dept} team at {co}.",
-    "My name is {first} {last} and I'm the {title} at {co}.",
-    "Writing from {co} ({title}).",
-    "I look after {dept} at {co}.",
-    "Quick intro: I'm {first} from {co}.",
-    "I'm reaching out on behalf of {co}.",
-    "This is {first} {last} from {co}.",
-    "I'm on the {dept} side at {co}, based in {city}.",
+    "I'm the {title} at {co}.", "I'm {first}, {title} at {co}.", "{first} here, {title} at {co}.",
+    "I work on the {dept} team at {co}.", "My name is {first} {last} and I'm the {title} at {co}.",
+    "Writing from {co} ({title}).", "I look after {dept} at {co}.",
+    "Quick intro: I'm {first} from {co}.", "I'm reaching out on behalf of {co}.",
+    "This is {first} {last} from {co}.", "I'm on the {dept} side at {co}, based in {city}.",
 ];
 
 pub(crate) const PERSONAL_INTROS: Pool = &[
-    "I'm {first}.",
-    "My name is {first} {last}.",
-    "{first} here.",
-    "I'm {first}, based in {city}.",
+    "I'm {first}.", "My name is {first} {last}.", "{first} here.", "I'm {first}, based in {city}.",
     "Hi, {first} from {city} here.",
 ];
 
@@ -96,34 +72,25 @@ pub(crate) const EXPLORE: Pool = &[
 ];
 
 pub(crate) const URGENCY: Pool = &[
-    "We need this live {when}.",
-    "Our contract with {tool} expires {when}, so timing matters.",
-    "We'd like to make a decision {when}.",
-    "The goal is to have a pilot running {when}.",
-    "This is a priority for this quarter.",
-    "Timeline is tight: leadership expects results {when}.",
-    "We'd want to kick off {when}.",
-    "Hoping to finish the evaluation {when}.",
-    "We need to move fast on this.",
-    "Ideally we'd sign {when}.",
+    "We need this live {when}.", "Our contract with {tool} expires {when}, so timing matters.",
+    "We'd like to make a decision {when}.", "The goal is to have a pilot running {when}.",
+    "This is a priority for this quarter.", "Timeline is tight: leadership expects results {when}.",
+    "We'd want to kick off {when}.", "Hoping to finish the evaluation {when}.",
+    "We need to move fast on this.", "Ideally we'd sign {when}.",
 ];
 
 pub(crate) const BUDGET: Pool = &[
-    "Budget is approved for this fiscal year.",
-    "We have roughly {money} set aside for this.",
+    "Budget is approved for this fiscal year.", "We have roughly {money} set aside for this.",
     "Procurement has already allocated funds.",
     "We've got budget left this year that we need to commit.",
     "Spend in the range of {money} per year would be fine if the fit is right.",
     "Finance has approved a line item for this project.",
-    "Cost matters less than getting it right.",
-    "The budget sits with my team.",
+    "Cost matters less than getting it right.", "The budget sits with my team.",
 ];
 
 pub(crate) const SMALL_BUDGET: Pool = &[
-    "We have a small budget for tools.",
-    "Money is tight, so the price has to be reasonable.",
-    "We could probably stretch to a few hundred a month.",
-    "We're bootstrapped, so cost matters.",
+    "We have a small budget for tools.", "Money is tight, so the price has to be reasonable.",
+    "We could probably stretch to a few hundred a month.", "We're bootstrapped, so cost matters.",
     "Our budget for this is modest.",
 ];
 
@@ -143,19 +110,14 @@ pub(crate) const SECURITY: Pool = &[
 
 /// Security questions as individuals ask them.
 pub(crate) const PERSONAL_SECURITY: Pool = &[
-    "Is my data safe with you?",
-    "Do you sell my data?",
-    "Is everything encrypted?",
+    "Is my data safe with you?", "Do you sell my data?", "Is everything encrypted?",
     "Can I delete my account later?",
 ];
 
 pub(crate) const SCALE: Pool = &[
-    "We process around {vol} {unit} a month.",
-    "This would cover {seats} users across {k} offices.",
-    "We'd need a 99.9% uptime SLA.",
-    "Volume is roughly {vol} {unit} a day and growing.",
-    "We run this across {k} business units.",
-    "Expect about {seats} seats in the first year.",
+    "We process around {vol} {unit} a month.", "This would cover {seats} users across {k} offices.",
+    "We'd need a 99.9% uptime SLA.", "Volume is roughly {vol} {unit} a day and growing.",
+    "We run this across {k} business units.", "Expect about {seats} seats in the first year.",
     "Peak traffic hits in {season}, so it has to handle spikes.",
     "Our warehouse holds about {vol} {unit}.",
     "Reliability is critical: downtime costs us real money.",
@@ -174,45 +136,25 @@ pub(crate) const VENDOR_EVAL: Pool = &[
 ];
 
 pub(crate) const PRICING: Pool = &[
-    "What does pricing look like?",
-    "Can you send pricing for {seats} seats?",
-    "Is there a volume discount?",
-    "How much does it cost?",
-    "Do you have a price list?",
-    "What are your plans and prices?",
-    "Is there a free tier?",
-    "Roughly what would this cost per month?",
-    "How is it priced, per user or per usage?",
+    "What does pricing look like?", "Can you send pricing for {seats} seats?",
+    "Is there a volume discount?", "How much does it cost?", "Do you have a price list?",
+    "What are your plans and prices?", "Is there a free tier?",
+    "Roughly what would this cost per month?", "How is it priced, per user or per usage?",
 ];
 
 pub(crate) const ASK: Pool = &[
-    "Could we set up a demo next week?",
-    "Can someone from sales reach out?",
-    "Happy to jump on a call {day}.",
-    "Who's the right person to talk to?",
-    "Please get in touch when you can.",
-    "Could you send over some times for a call?",
-    "Would love a walkthrough.",
-    "Let me know next steps.",
-    "Can you share a few case studies?",
-    "Any docs you can send would help.",
-    "Feel free to reply by email.",
+    "Could we set up a demo next week?", "Can someone from sales reach out?",
+    "Happy to jump on a call {day}.", "Who's the right person to talk to?",
+    "Please get in touch when you can.", "Could you send over some times for a call?",
+    "Would love a walkthrough.", "Let me know next steps.", "Can you share a few case studies?",
+    "Any docs you can send would help.", "Feel free to reply by email.",
     "Is there a recorded demo I could watch?",
 ];
 
 pub(crate) const SIGNOFFS: Pool = &[
-    "Thanks, {first}",
-    "Best, {first}",
-    "Best regards, {first} {last}",
-    "Cheers, {first}",
-    "Regards, {first}",
-    "Thanks!",
-    "Thank you.",
-    "- {first}",
-    "Kind regards, {first} {last}",
-    "Thx",
-    "Appreciate it, {first}",
-    "Many thanks, {first}",
+    "Thanks, {first}", "Best, {first}", "Best regards, {first} {last}", "Cheers, {first}",
+    "Regards, {first}", "Thanks!", "Thank you.", "- {first}", "Kind regards, {first} {last}", "Thx",
+    "Appreciate it, {first}", "Many thanks, {first}",
 ];
 
 pub(crate) const AGENCY: Pool = &[
@@ -236,11 +178,17 @@ pub(crate) const RESALE: Pool = &[
     "We'd like agency pricing for deploying across our whole client base.",
 ];
 
+/// What small and mid-sized nonprofits both say; size and staff tell them apart.
+pub(crate) const NONPROFIT_SHARED: Pool = &[
+    "We're a nonprofit supporting {cause}.", "Do you offer nonprofit discounts?",
+    "I work for a charity in {city} that helps {cause}.", "Our organisation helps {cause}.",
+    "Nonprofit here, looking at tools for {uc}.",
+];
+
 pub(crate) const NONPROFIT_SMALL: Pool = &[
     "We're a small, volunteer-run nonprofit helping {cause}.",
     "We run on donations and don't really have a software budget.",
-    "Is there a free plan for charities?",
-    "It's just a handful of volunteers here.",
+    "Is there a free plan for charities?", "It's just a handful of volunteers here.",
     "We'd only use it for our annual fundraiser.",
     "Our charity supports {cause}, and everything we do is unpaid.",
 ];
@@ -264,6 +212,13 @@ pub(crate) const DEPLOYMENT: Pool = &[
     "It would be deployed for every department, roughly {seats} accounts.",
 ];
 
+/// What students' projects and funded groups both say; the sender tells them apart.
+pub(crate) const RESEARCH_SHARED: Pool = &[
+    "Our lab studies {topic}.", "Is there an academic licence?",
+    "I'm at a university research group working on {topic}.",
+    "We're researchers looking at {uc} as part of a project on {topic}.",
+];
+
 pub(crate) const RESEARCH_SMALL: Pool = &[
     "Our lab studies {topic} and I'd like to try your tool for a paper.",
     "I'm a PhD student and need this for my dissertation experiments.",
@@ -285,8 +240,7 @@ pub(crate) const COURSEWORK: Pool = &[
     "I'm writing my thesis on {topic} and want to use your product as a case study.",
     "Our professor asked us to evaluate a SaaS tool for an assignment.",
     "I'm a student and would love a free licence for my capstone.",
-    "We're a student team doing a hackathon project.",
-    "Do you have a student discount?",
+    "We're a student team doing a hackathon project.", "Do you have a student discount?",
     "I need some information about your company for a university report.",
     "For my final-year project I'm comparing platforms for {uc}.",
     "Our group assignment is due {exam} and we need to describe a real tool.",
@@ -305,30 +259,22 @@ pub(crate) const COURSEWORK_ENTERPRISE: Pool = &[
 ];
 
 pub(crate) const HOBBY: Pool = &[
-    "I'm building a little side project on weekends.",
-    "Just tinkering with {uc} for my home lab.",
-    "Personal project, nothing commercial.",
-    "I run a small blog and wanted to try this out.",
+    "I'm building a little side project on weekends.", "Just tinkering with {uc} for my home lab.",
+    "Personal project, nothing commercial.", "I run a small blog and wanted to try this out.",
     "I want to automate some stuff for my fantasy football league.",
-    "I'm learning to code and this looked cool.",
-    "Is there a free tier for personal use?",
-    "Trying to organise my family photos.",
-    "Doing this for fun, not for work.",
-    "Building a Discord bot for friends.",
-    "I'd use it to track my running stats.",
+    "I'm learning to code and this looked cool.", "Is there a free tier for personal use?",
+    "Trying to organise my family photos.", "Doing this for fun, not for work.",
+    "Building a Discord bot for friends.", "I'd use it to track my running stats.",
     "My kid's robotics club might like this.",
 ];
 
 pub(crate) const JOB: Pool = &[
-    "Are you hiring {role}s?",
-    "I'd love to join your team; where can I send my CV?",
-    "I've attached my resume for any open {role} roles.",
-    "Do you offer internships this summer?",
+    "Are you hiring {role}s?", "I'd love to join your team; where can I send my CV?",
+    "I've attached my resume for any open {role} roles.", "Do you offer internships this summer?",
     "I'm looking for a new position and really admire your product.",
     "Could you forward this to your recruiting team?",
     "I have {k} years of experience as a {role} and am open to remote roles.",
-    "Is the {role} job posting still open?",
-    "Happy to do a take-home exercise.",
+    "Is the {role} job posting still open?", "Happy to do a take-home exercise.",
 ];
 
 pub(crate) const VENDOR_PITCH: Pool = &[
@@ -347,16 +293,11 @@ pub(crate) const VENDOR_PITCH: Pool = &[
 
 pub(crate) const SUPPORT: Pool = &[
     "I can't log in since yesterday's update.",
-    "Our invoice shows the wrong amount for last month.",
-    "The CSV export fails with an error.",
-    "How do I reset my password?",
-    "The integration with {tool} stopped syncing.",
-    "Please cancel my subscription.",
-    "Can you add a user to our existing account?",
-    "We're getting a 500 error on the dashboard.",
-    "Where can I find the API docs for webhooks?",
-    "Billing charged us twice this month.",
-    "The mobile app crashes when I open reports.",
+    "Our invoice shows the wrong amount for last month.", "The CSV export fails with an error.",
+    "How do I reset my password?", "The integration with {tool} stopped syncing.",
+    "Please cancel my subscription.", "Can you add a user to our existing account?",
+    "We're getting a 500 error on the dashboard.", "Where can I find the API docs for webhooks?",
+    "Billing charged us twice this month.", "The mobile app crashes when I open reports.",
 ];
 
 pub(crate) const SUPPORT_EXPANSION: Pool = &[
@@ -366,70 +307,36 @@ pub(crate) const SUPPORT_EXPANSION: Pool = &[
 ];
 
 pub(crate) const ONE_WORDS: Pool = &[
-    "pricing",
-    "demo",
-    "info",
-    "hi",
-    "hello",
-    "interested",
-    "help",
-    "quote",
-    "trial",
-    "question",
-    "test",
-    "hey",
-    "details",
-    "cost",
-    "information",
-    "partnership",
-    "contact",
-    "callback",
-    "brochure",
-    "api",
-    "integration",
-    "enterprise",
-    "security",
-    "discount",
-    "asdf",
-    "sales",
-    "support",
-    "urgent",
-    "onboarding",
-    "license",
+    "pricing", "demo", "info", "hi", "hello", "interested", "help", "quote", "trial", "question",
+    "test", "hey", "details", "cost", "information", "partnership", "contact", "callback",
+    "brochure", "api", "integration", "enterprise", "security", "discount", "asdf", "sales",
+    "support", "urgent", "onboarding", "license",
 ];
 
 pub(crate) const ONE_WORD_ENDINGS: Pool =
     &["", "?", "!", ".", "??", " pls", " please", "...", " thx"];
 
 pub(crate) const VAGUE: Pool = &[
-    "Send more info please.",
-    "Tell me more.",
-    "What do you do exactly?",
-    "Interested in learning more.",
-    "Please contact me.",
-    "Can someone call me?",
-    "Looking for information.",
-    "How does this work?",
-    "Saw your ad.",
-    "Just browsing.",
-    "Want to know more about your product.",
-    "Is this free?",
-    "What is this?",
-    "Need info on your services.",
-    "Found you on {found}.",
-    "Pricing and features please.",
-    "Does this work with {tool}?",
-    "Can I get a demo?",
+    "Send more info please.", "Tell me more.", "What do you do exactly?",
+    "Interested in learning more.", "Please contact me.", "Can someone call me?",
+    "Looking for information.", "How does this work?", "Saw your ad on {found}.",
+    "Just browsing.", "Want to know more about your product.", "Is this free?", "What is this?",
+    "Need info on your services.", "Found you on {found}.", "Pricing and features please.",
+    "Does this work with {tool}?", "Can I get a demo?", "Tell me more about {uc}.",
+    "Is this like {tool}?", "Heard about you on {found}, what's the pitch?",
+];
+
+/// Short closers for short messages.
+pub(crate) const SHORT_SIGNOFFS: Pool = &[
+    "- {first}", "Thanks, {first}", "{first} {last}", "Sent from my phone", "({first}, {city})",
+    "thx {first}", "{first} from {city}", "Regards, {first} {last}", "Cheers {first}",
 ];
 
 /// Short but somewhat specific messages from larger organisations.
 pub(crate) const VAGUE_SPECIFIC: Pool = &[
-    "Looking for a demo for our {dept} team.",
-    "Could someone walk us through the platform?",
-    "We may need something like this for {uc}.",
-    "Interested for {co}. Please reach out.",
-    "Need info for the {dept} team.",
-    "Is this used by companies our size?",
+    "Looking for a demo for our {dept} team.", "Could someone walk us through the platform?",
+    "We may need something like this for {uc}.", "Interested for {co}. Please reach out.",
+    "Need info for the {dept} team.", "Is this used by companies our size?",
 ];
 
 pub(crate) const INTERN: Pool = &[
@@ -448,10 +355,8 @@ pub(crate) const INTERN_LEARNING: Pool = &[
 
 pub(crate) const TINY_SIDE: Pool = &[
     "It's just me for now, running this alongside my day job.",
-    "I'm a solo founder with an idea but no customers yet.",
-    "We're pre-revenue and testing ideas.",
-    "I registered the company last month.",
-    "Still figuring out what the product will be.",
+    "I'm a solo founder with an idea but no customers yet.", "We're pre-revenue and testing ideas.",
+    "I registered the company last month.", "Still figuring out what the product will be.",
 ];
 
 pub(crate) const TINY_BUSINESS: Pool = &[
