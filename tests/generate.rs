@@ -199,6 +199,27 @@ fn output_is_byte_identical_for_a_seed_and_differs_across_seeds() {
     }
 }
 
+#[test]
+fn committed_sample_is_reproducible() {
+    // datasets/sample_leads.csv is `bench generate --n 300 --seed 7 --label-noise 0.0`;
+    // regenerate it with that command when the generator changes.
+    let p = GenerateParams {
+        n: 300,
+        seed: 7,
+        label_noise: 0.0,
+        ..GenerateParams::default()
+    };
+    let committed = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/datasets/sample_leads.csv"
+    ))
+    .expect("the committed sample exists");
+    assert!(
+        committed == bytes(&p, Format::Csv),
+        "datasets/sample_leads.csv is stale"
+    );
+}
+
 /// Counts messages that look like `lang` by its common function words.
 fn in_language(data: &[Lead], markers: &[&str]) -> usize {
     data.iter()

@@ -93,7 +93,8 @@ impl Composer<'_, '_> {
             "role" => d.pick(ROLES),
             "cause" => d.pick(CAUSES),
             "client" => d.pick(CLIENTS),
-            "dept" => d.pick(DEPTS),
+            // The sender's own function when the title names one ("Head of Data" → data).
+            "dept" => title_dept(self.ctx.title).unwrap_or_else(|| d.pick(DEPTS)),
             "product" => d.pick(PRODUCTS),
             "found" => d.pick(FOUND),
             "city" => d.pick(CITIES),
@@ -146,6 +147,15 @@ impl Composer<'_, '_> {
         };
         self.out.push_str(text);
     }
+}
+
+/// The department a title names, if it names one of [`DEPTS`].
+fn title_dept(title: &str) -> Option<&'static str> {
+    let words = || title.split(|c: char| !c.is_ascii_alphanumeric());
+    DEPTS
+        .iter()
+        .copied()
+        .find(|dept| !dept.contains(' ') && words().any(|w| w.eq_ignore_ascii_case(dept)))
 }
 
 /// Writes the message of one lead into `out` (which is cleared first).
@@ -503,6 +513,14 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn departments_follow_the_title() {
+        assert_eq!(title_dept("Head of Data"), Some("data"));
+        assert_eq!(title_dept("VP of IT"), Some("IT"));
+        assert_eq!(title_dept("Chief Data Officer"), Some("data"));
+        assert_eq!(title_dept("CEO"), None);
     }
 
     #[test]

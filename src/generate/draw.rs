@@ -76,11 +76,18 @@ impl Draw {
         lo + self.below((hi - lo) as usize + 1) as u32
     }
 
-    /// An integer in `lo..=hi` spread evenly on a log scale, as company sizes are.
+    /// An integer in `lo..=hi` spread roughly evenly on a log scale, as company sizes are:
+    /// a doubling band `[lo·2^k, lo·2^(k+1))` is chosen uniformly, then a value inside it.
+    /// Integer arithmetic only, so the output does not depend on the platform's `ln`/`exp`.
     pub(crate) fn log_range(&mut self, lo: u32, hi: u32) -> u32 {
-        let (a, b) = (f64::from(lo.max(1)).ln(), f64::from(hi.max(1)).ln());
-        let v = (a + self.unit() * (b - a)).exp().round() as u32;
-        v.clamp(lo, hi)
+        let lo = lo.max(1);
+        let hi = hi.max(lo);
+        let bands = (u64::from(hi) / u64::from(lo)).ilog2() + 1;
+        let k = self.below(bands as usize) as u32;
+        let start = u64::from(lo) << k;
+        let end = ((start << 1) - 1).min(u64::from(hi));
+        let v = start + self.below((end - start + 1) as usize) as u64;
+        v as u32
     }
 }
 
