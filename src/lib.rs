@@ -6,6 +6,7 @@ pub mod cli;
 mod commands;
 pub mod config;
 pub mod generate;
+pub mod jobs;
 pub mod lead;
 pub mod metrics;
 pub mod prediction;
@@ -54,5 +55,6 @@ impl Error {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         cli::Command::Validate(args) => commands::validate::run(&args),
+        cli::Command::Generate(args) => commands::generate::run(&args),
     }
 }

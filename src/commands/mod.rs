@@ -1,3 +1,4 @@
 //! One module per subcommand: the I/O edge between the CLI and the library's core.
 
+pub(crate) mod generate;
 pub(crate) mod validate;

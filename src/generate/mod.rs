@@ -1,5 +1,27 @@
-//! The synthetic lead generator.
+//! The synthetic lead generator: latent archetypes (`archetypes`), firmographics
+//! (`names`, `titles`), messages (`compose` over the phrase pools of `phrases`, `fills`
+//! and `i18n`), and the streaming [`Generator`] with its [`DatasetStats`].
 
+mod archetypes;
+mod compose;
+mod draw;
+// Phrase tables: kept packed by hand, one pool per block.
+#[rustfmt::skip]
+mod fills;
+mod generator;
+mod i18n;
+mod names;
 mod params;
+#[rustfmt::skip]
+mod phrases;
+mod stats;
+mod titles;
 
+pub use generator::Generator;
 pub use params::{GenerateParams, Mix};
+pub use stats::DatasetStats;
+
+/// Names of all archetypes the generator draws from, in table order.
+pub fn archetype_names() -> impl Iterator<Item = &'static str> {
+    archetypes::ARCHETYPES.iter().map(|a| a.name)
+}
