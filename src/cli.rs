@@ -14,10 +14,37 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Run the whole benchmark: dataset → scorers → predictions (→ metrics and reports).
+    Run(RunArgs),
     /// Check a config file and the dataset it names, without spending anything.
     Validate(ValidateArgs),
     /// Write a synthetic lead dataset (CSV or JSONL) and its `.meta.json` sidecar.
     Generate(GenerateArgs),
+    /// Delete every stored LLM answer of the config's cache.
+    ClearCache(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The config file.
+    #[arg(long, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// Write the run here exactly, instead of `<results_dir>/<utc timestamp>-<name>`.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Send every LLM request, ignoring (and not filling) the answer cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Plain progress lines only.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Score only the first N leads of the evaluated (test) split.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Run only scorers whose id matches: `*` is a wildcard, otherwise a substring
+    /// (`heuristic`, `llm/`, `llm/*/rubric`). Repeat to keep several.
+    #[arg(long)]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, clap::Args)]

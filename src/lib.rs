@@ -51,10 +51,15 @@ impl Error {
     }
 }
 
-/// Runs one parsed command line, printing to standard output.
-pub fn run(cli: Cli) -> Result<(), Error> {
+/// Exit code of a run stopped by Ctrl-C (partial results were written).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Runs one parsed command line, printing to standard output; returns the exit code.
+pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
-        cli::Command::Validate(args) => commands::validate::run(&args),
-        cli::Command::Generate(args) => commands::generate::run(&args),
+        cli::Command::Run(args) => commands::run::run(&args),
+        cli::Command::Validate(args) => commands::validate::run(&args).map(|()| EXIT_OK),
+        cli::Command::Generate(args) => commands::generate::run(&args).map(|()| EXIT_OK),
+        cli::Command::ClearCache(args) => commands::run::clear_cache(&args).map(|()| EXIT_OK),
     }
 }

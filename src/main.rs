@@ -7,7 +7,7 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = lead_bench::Cli::parse();
     match lead_bench::run(cli) {
-        Ok(()) => ExitCode::from(lead_bench::EXIT_OK),
+        Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())

@@ -1,11 +1,13 @@
 //! The prediction record: one row per lead × scorer × repeat, as written to
 //! `predictions.csv` / `predictions.jsonl` and read back by `bench report`.
 
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::lead::{LeadError, Label};
+use crate::atomic::AtomicFile;
+use crate::lead::{Label, LeadError};
 use crate::score::llm::Status;
 use crate::score::{Bands, Score};
 
@@ -92,6 +94,51 @@ impl Prediction {
     /// Class probabilities when all three are present.
     pub fn probabilities(&self) -> Option<[f64; 3]> {
         Some([self.p_low?, self.p_medium?, self.p_high?])
+    }
+}
+
+/// Writes predictions as they come to `predictions.csv` and `predictions.jsonl` in a run
+/// directory; both appear only when [`PredictionSink::finish`] succeeds.
+pub struct PredictionSink {
+    csv: csv::Writer<AtomicFile>,
+    jsonl: AtomicFile,
+    dir: PathBuf,
+    written: u64,
+}
+
+impl PredictionSink {
+    pub fn create(dir: &Path) -> std::io::Result<PredictionSink> {
+        Ok(PredictionSink {
+            csv: csv::Writer::from_writer(AtomicFile::create(&dir.join("predictions.csv"))?),
+            jsonl: AtomicFile::create(&dir.join("predictions.jsonl"))?,
+            dir: dir.to_path_buf(),
+            written: 0,
+        })
+    }
+
+    pub fn push(&mut self, p: &Prediction) -> std::io::Result<()> {
+        self.csv.serialize(p).map_err(std::io::Error::other)?;
+        serde_json::to_writer(&mut self.jsonl, p).map_err(std::io::Error::other)?;
+        self.jsonl.write_all(b"\n")?;
+        self.written += 1;
+        Ok(())
+    }
+
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Flushes both files and moves them into place.
+    pub fn finish(self) -> std::io::Result<()> {
+        self.csv
+            .into_inner()
+            .map_err(|e| e.into_error())?
+            .commit()?;
+        self.jsonl.commit()
     }
 }
 

@@ -1,4 +1,5 @@
 //! One module per subcommand: the I/O edge between the CLI and the library's core.
 
 pub(crate) mod generate;
+pub(crate) mod run;
 pub(crate) mod validate;

@@ -1,0 +1,446 @@
+//! `bench run`: dataset → baselines and LLM scorers → predictions → reports, in one run
+//! directory. Per-lead failures are data; only setup errors stop the run.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::atomic::write_atomic;
+use crate::cli::{RunArgs, ValidateArgs};
+use crate::config::{Config, DatasetSource};
+use crate::generate::{DatasetStats, Generator};
+use crate::jobs::{MatrixInput, build_llm_jobs, matches_only, prediction_from_outcome};
+use crate::lead::{Columns, Format, Lead, LeadWriter, Split, read_leads};
+use crate::prediction::{Prediction, PredictionSink};
+use crate::run::{Cache, EngineOptions, EngineSummary, ModelSettings, ensure_up, run_jobs};
+use crate::score::Scorer;
+use crate::score::heuristic::HeuristicScorer;
+use crate::score::learned::{LearnedModel, ensure_split};
+use crate::score::llm::Status;
+use crate::{EXIT_INTERRUPTED, EXIT_OK, Error};
+
+/// `run.json`: what was run, for reports and for people reading the directory later.
+#[derive(Debug, Serialize)]
+struct RunInfo<'a> {
+    run_id: &'a str,
+    tool_version: &'static str,
+    config: String,
+    started: String,
+    finished: String,
+    bands: crate::score::Bands,
+    dataset: String,
+    n_leads: usize,
+    /// Leads scored (the test split, after `--limit`).
+    n_evaluated: usize,
+    n_train: usize,
+    repeats: u32,
+    scorers: Vec<String>,
+    /// Models left out and why (missing key, server not available).
+    skipped_models: Vec<String>,
+    llm: Option<EngineTotals>,
+    interrupted: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct EngineTotals {
+    jobs: u64,
+    answered: u64,
+    from_cache: u64,
+    requests_sent: u64,
+    retries: u64,
+    api_errors: u64,
+    timeouts: u64,
+    skipped: u64,
+    cost_usd: f64,
+    prompt_tokens: u64,
+    completion_tokens: u64,
+    budget_exhausted: bool,
+    warnings: Vec<String>,
+}
+
+impl From<&EngineSummary> for EngineTotals {
+    fn from(s: &EngineSummary) -> Self {
+        EngineTotals {
+            jobs: s.jobs,
+            answered: s.answered,
+            from_cache: s.from_cache,
+            requests_sent: s.requests_sent,
+            retries: s.retries,
+            api_errors: s.api_errors,
+            timeouts: s.timeouts,
+            skipped: s.skipped,
+            cost_usd: s.cost_usd,
+            prompt_tokens: s.prompt_tokens,
+            completion_tokens: s.completion_tokens,
+            budget_exhausted: s.budget_exhausted,
+            warnings: s.warnings.clone(),
+        }
+    }
+}
+
+fn now_utc() -> String {
+    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+fn note(msg: impl AsRef<str>) {
+    eprintln!("bench: {}", msg.as_ref());
+}
+
+/// Loads or generates the leads; the generator's counts come along for the sidecar.
+fn load_dataset(config: &Config) -> Result<(Vec<Lead>, String, Option<DatasetStats>), Error> {
+    match &config.dataset {
+        DatasetSource::File(path) => Ok((read_leads(path)?, path.display().to_string(), None)),
+        DatasetSource::Generate(params) => {
+            let mut stats = DatasetStats::default();
+            let leads: Vec<Lead> = Generator::new(params, config.bands)
+                .inspect(|l| stats.add(l))
+                .collect();
+            let what = format!(
+                "generated: n = {}, seed = {}, label_noise = {}",
+                params.n, params.seed, params.label_noise
+            );
+            Ok((leads, what, Some(stats)))
+        }
+    }
+}
+
+fn write_dataset(path: &Path, leads: &[Lead]) -> Result<(), Error> {
+    let file = crate::atomic::AtomicFile::create(path).map_err(|e| Error::output(path, e))?;
+    let columns = Columns {
+        gold: true,
+        meta: true,
+        tail: vec![],
+    };
+    let mut w = LeadWriter::new(file, Format::Csv, columns).map_err(|e| Error::output(path, e))?;
+    for lead in leads {
+        w.write(lead, &[]).map_err(|e| Error::output(path, e))?;
+    }
+    w.finish()
+        .and_then(|f| f.commit())
+        .map_err(|e| Error::output(path, e))
+}
+
+fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::output(path, e))?;
+    bytes.push(b'\n');
+    write_atomic(path, &bytes).map_err(|e| Error::output(path, e))
+}
+
+/// Scores the evaluated leads with one in-process scorer.
+fn run_baseline(
+    sink: &mut PredictionSink,
+    scorer: &dyn Scorer,
+    eval: &[&Lead],
+    run_id: &str,
+    config: &Config,
+) -> Result<(), Error> {
+    for lead in eval {
+        let t = Instant::now();
+        let score = scorer.score(lead);
+        let ms = t.elapsed().as_secs_f64() * 1e3;
+        let p = Prediction::from_score(run_id, &lead.lead_id, scorer.id(), score, &config.bands, ms);
+        sink.push(&p)
+            .map_err(|e| Error::output(&sink.dir().join("predictions.csv"), e))?;
+    }
+    Ok(())
+}
+
+/// Models whose key variable is set (or that need none); the others are reported.
+fn usable_models(config: &Config, skipped: &mut Vec<String>) -> Vec<ModelSettings> {
+    config
+        .models
+        .iter()
+        .filter(|m| match &m.api_key_env {
+            Some(var) if std::env::var_os(var).is_none_or(|v| v.is_empty()) => {
+                let why = format!(
+                    "model {}: skipped: environment variable {var} is not set",
+                    m.name
+                );
+                note(&why);
+                skipped.push(why);
+                false
+            }
+            _ => true,
+        })
+        .cloned()
+        .collect()
+}
+
+pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
+    let started = now_utc();
+    let config = Config::load(&args.config)?;
+    let config_dir = match config.path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let keep = |id: &str| args.only.is_empty() || args.only.iter().any(|p| matches_only(p, id));
+
+    let (mut leads, dataset_desc, gen_stats) = load_dataset(&config)?;
+    if leads.is_empty() {
+        return Err(Error::BadInput(format!("{dataset_desc}: the dataset has no leads")));
+    }
+    ensure_split(&mut leads, config.run.test_fraction, config.run.seed);
+    let mut eval: Vec<&Lead> = leads
+        .iter()
+        .filter(|l| l.meta.split != Some(Split::Train))
+        .collect();
+    if let Some(n) = args.limit {
+        eval.truncate(n);
+    }
+    let train: Vec<Lead> = leads
+        .iter()
+        .filter(|l| l.meta.split == Some(Split::Train))
+        .cloned()
+        .collect();
+
+    let run_id = match &args.out {
+        Some(dir) => dir
+            .file_name()
+            .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned()),
+        None => format!(
+            "{}-{}",
+            jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ"),
+            config.run.name
+        ),
+    };
+    let dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| config.run.results_dir.join(&run_id));
+    std::fs::create_dir_all(&dir).map_err(|e| Error::output(&dir, e))?;
+    let config_text = std::fs::read(&config.path).map_err(|e| Error::output(&config.path, e))?;
+    write_atomic(&dir.join("config.toml"), &config_text)
+        .map_err(|e| Error::output(&dir.join("config.toml"), e))?;
+    write_dataset(&dir.join("dataset.csv"), &leads)?;
+    if let (Some(stats), DatasetSource::Generate(params)) = (&gen_stats, &config.dataset) {
+        let sidecar = serde_json::json!({
+            "tool": "lead-bench",
+            "tool_version": env!("CARGO_PKG_VERSION"),
+            "data": "dataset.csv",
+            "seed": params.seed,
+            "params": params,
+            "bands": config.bands,
+            "counts": stats,
+        });
+        write_json(&dir.join("dataset.meta.json"), &sidecar)?;
+    }
+    note(format!(
+        "run {run_id}: {} leads ({}), scoring {} test leads; writing to {}",
+        leads.len(),
+        dataset_desc,
+        eval.len(),
+        dir.display()
+    ));
+
+    let mut sink = PredictionSink::create(&dir).map_err(|e| Error::output(&dir, e))?;
+    let mut scorers: Vec<String> = Vec::new();
+    if config.baselines.heuristic && keep("heuristic") {
+        let h = HeuristicScorer::new(config.baselines.heuristic_weights.clone(), config.bands);
+        run_baseline(&mut sink, &h, &eval, &run_id, &config)?;
+        scorers.push(h.id().to_string());
+    }
+    if config.baselines.learned && keep("learned") {
+        match LearnedModel::train(&leads, &config.baselines.learned_options, config.bands) {
+            Ok(model) => {
+                let path = dir.join("learned-model.json");
+                model.save(&path).map_err(|e| Error::Output(e.to_string()))?;
+                run_baseline(&mut sink, &model, &eval, &run_id, &config)?;
+                scorers.push(model.id().to_string());
+            }
+            Err(e) => note(format!("learned baseline skipped: {e}")),
+        }
+    }
+
+    let mut skipped_models = Vec::new();
+    let models = usable_models(&config, &mut skipped_models);
+    let matrix = build_llm_jobs(&MatrixInput {
+        models: &models,
+        prompts: &config.prompts,
+        eval: &eval,
+        train: &train,
+        product: &config.product,
+        bands: config.bands,
+        repeats: config.run.repeats,
+        seed: config.run.seed,
+        keep: &keep,
+    })
+    .map_err(|e| Error::BadInput(e.to_string()))?;
+    scorers.extend(matrix.scorers.iter().map(|s| s.id.to_string()));
+
+    let mut summary = None;
+    if !matrix.jobs.is_empty() {
+        let s = run_llm(args, &config, &config_dir, &dir, &models, matrix, &eval, &run_id, &mut sink, &mut skipped_models)?;
+        summary = Some(s);
+    }
+    let written = sink.written();
+    sink.finish().map_err(|e| Error::output(&dir.join("predictions.csv"), e))?;
+
+    let interrupted = summary.as_ref().is_some_and(|s| s.cancelled);
+    let info = RunInfo {
+        run_id: &run_id,
+        tool_version: env!("CARGO_PKG_VERSION"),
+        config: config.path.display().to_string(),
+        started,
+        finished: now_utc(),
+        bands: config.bands,
+        dataset: dataset_desc,
+        n_leads: leads.len(),
+        n_evaluated: eval.len(),
+        n_train: train.len(),
+        repeats: config.run.repeats,
+        scorers,
+        skipped_models,
+        llm: summary.as_ref().map(EngineTotals::from),
+        interrupted,
+    };
+    write_json(&dir.join("run.json"), &info)?;
+    note(format!("{written} predictions written"));
+    println!("{}", dir.display());
+    Ok(if interrupted { EXIT_INTERRUPTED } else { EXIT_OK })
+}
+
+/// Starts model servers where configured, runs every LLM job through the engine, and
+/// records one prediction per job.
+#[expect(clippy::too_many_arguments, reason = "one call site; the pieces of one run")]
+fn run_llm(
+    args: &RunArgs,
+    config: &Config,
+    config_dir: &Path,
+    dir: &Path,
+    models: &[ModelSettings],
+    matrix: crate::jobs::JobMatrix,
+    eval: &[&Lead],
+    run_id: &str,
+    sink: &mut PredictionSink,
+    skipped_models: &mut Vec<String>,
+) -> Result<EngineSummary, Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
+    let crate::jobs::JobMatrix {
+        scorers,
+        keys,
+        jobs,
+    } = matrix;
+    let mut write_error: Option<std::io::Error> = None;
+    let mut record = |job_id: u64, p: Prediction| {
+        if write_error.is_none()
+            && let Err(e) = sink.push(&p)
+        {
+            write_error = Some(e);
+        }
+        let _ = job_id;
+    };
+    let summary = runtime.block_on(async {
+        // Servers are started before any job is sent and stopped when `servers` drops.
+        let mut servers = Vec::new();
+        let mut down = vec![None; models.len()];
+        for (mi, model) in models.iter().enumerate() {
+            if !scorers.iter().any(|s| s.model == mi) {
+                continue;
+            }
+            let log = dir.join(format!("server-{}.log", model.name));
+            match ensure_up(model, config_dir, &log, note).await {
+                Ok(server) => servers.extend(server),
+                Err(why) => {
+                    note(&why);
+                    skipped_models.push(why.clone());
+                    down[mi] = Some(why);
+                }
+            }
+        }
+        let (send, held): (Vec<_>, Vec<_>) =
+            jobs.into_iter().partition(|j| down[j.model].is_none());
+        for job in held {
+            let key = keys[job.job_id as usize];
+            let scorer = &scorers[key.scorer as usize];
+            let mut p = prediction_from_outcome(
+                run_id,
+                &eval[key.lead as usize].lead_id,
+                &scorer.id,
+                key.repeat,
+                crate::run::CallOutcome {
+                    job_id: job.job_id,
+                    result: crate::run::CallResult::Skipped {
+                        reason: String::new(),
+                    },
+                    attempts: 0,
+                    latency_ms: 0,
+                    prompt_tokens: None,
+                    completion_tokens: None,
+                    cost_usd: None,
+                    cached: false,
+                },
+                &config.bands,
+            );
+            p.status = Status::ApiError;
+            p.error = format!(
+                "server not available: {}",
+                down[job.model].as_deref().unwrap_or_default()
+            );
+            record(job.job_id, p);
+        }
+        let opts = EngineOptions {
+            cache: (!args.no_cache).then(|| config.run.cache.clone()),
+            budget_usd: config.run.budget_usd,
+            quiet: args.quiet,
+            ctrl_c: true,
+            ..EngineOptions::default()
+        };
+        let result = run_jobs(models, send, opts, |outcome| {
+            let key = keys[outcome.job_id as usize];
+            let scorer = &scorers[key.scorer as usize];
+            let job_id = outcome.job_id;
+            let p = prediction_from_outcome(
+                run_id,
+                &eval[key.lead as usize].lead_id,
+                &scorer.id,
+                key.repeat,
+                outcome,
+                &config.bands,
+            );
+            record(job_id, p);
+        })
+        .await;
+        drop(servers);
+        result
+    });
+    if let Some(e) = write_error {
+        return Err(Error::output(&dir.join("predictions.csv"), e));
+    }
+    let summary = summary.map_err(|e| Error::BadInput(format!("{}: {e}", config.path.display())))?;
+    for w in &summary.warnings {
+        note(w);
+    }
+    note(format!(
+        "llm: {} jobs, {} answered ({} from cache), {} requests sent, {} retries, {} api errors, {} timeouts, {} skipped, ${:.4}",
+        summary.jobs,
+        summary.answered,
+        summary.from_cache,
+        summary.requests_sent,
+        summary.retries,
+        summary.api_errors,
+        summary.timeouts,
+        summary.skipped,
+        summary.cost_usd
+    ));
+    if summary.cancelled {
+        note("interrupted: dispatch stopped; everything answered so far is written");
+    }
+    Ok(summary)
+}
+
+/// `bench clear-cache`: removes every stored answer of the config's cache.
+pub(crate) fn clear_cache(args: &ValidateArgs) -> Result<(), Error> {
+    let config = Config::load(&args.config)?;
+    let path = &config.run.cache;
+    if !path.exists() {
+        println!("{}: no cache yet", path.display());
+        return Ok(());
+    }
+    let removed = Cache::clear(path).map_err(|e| Error::Output(e.to_string()))?;
+    println!("{}: removed {removed} stored answers", path.display());
+    Ok(())
+}
