@@ -424,9 +424,7 @@ fn count_words(text: &str) -> usize {
     let mut in_word = false;
     for b in text.bytes() {
         let word_char = b.is_ascii_alphanumeric() || b == b'\'' || !b.is_ascii();
-        if word_char && !in_word {
-            words += 1;
-        }
+        words += usize::from(word_char && !in_word);
         in_word = word_char;
     }
     words

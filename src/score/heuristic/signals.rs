@@ -141,11 +141,15 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
     if s.is_ascii() {
         // Byte-wise on a reused vector: ASCII in, ASCII out.
         let mut bytes = std::mem::take(buf).into_bytes();
-        bytes.extend(s.bytes().map(|b| match b {
-            b'-' | b'_' => b' ',
-            b'`' => b'\'',
-            b => b.to_ascii_lowercase(),
-        }));
+        bytes.extend_from_slice(s.as_bytes());
+        bytes.make_ascii_lowercase();
+        for b in &mut bytes {
+            *b = match *b {
+                b'-' | b'_' => b' ',
+                b'`' => b'\'',
+                other => other,
+            };
+        }
         *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
         return buf;
     }
