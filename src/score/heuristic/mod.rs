@@ -418,13 +418,20 @@ impl Scorer for HeuristicScorer {
     }
 }
 
-/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter).
+/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter), up to
+/// one more than [`VAGUE_MAX_WORDS`].
 fn count_words(text: &str) -> usize {
+    // Only "none" and "a few" matter (empty and vague messages), so stop counting early.
     let mut words = 0;
     let mut in_word = false;
     for b in text.bytes() {
         let word_char = b.is_ascii_alphanumeric() || b == b'\'' || !b.is_ascii();
-        words += usize::from(word_char && !in_word);
+        if word_char && !in_word {
+            words += 1;
+            if words > VAGUE_MAX_WORDS {
+                break;
+            }
+        }
         in_word = word_char;
     }
     words

@@ -279,6 +279,13 @@ pub(crate) const NEGATORS: &str = "no, not, without, don't, dont, doesn't, isn't
     haven't, hasn't, never, zero, lack, nor, kein, keine, keinen, nicht, sin, sans, pas, ni, \
     can't, won't";
 
+/// [`NEGATORS`] as a list, split once.
+fn negators() -> &'static [&'static str] {
+    static LIST: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(|| phrases(NEGATORS).collect());
+    &LIST
+}
+
 /// Whether one of the three words before `start` (in the same clause) negates it.
 pub(crate) fn is_negated(text: &str, start: usize) -> bool {
     let window = window_before(text, start);
@@ -290,7 +297,7 @@ pub(crate) fn is_negated(text: &str, start: usize) -> bool {
         .split_whitespace()
         .rev()
         .take(3)
-        .any(|w| phrases(NEGATORS).any(|n| n.eq_ignore_ascii_case(w)))
+        .any(|w| negators().iter().any(|n| n.eq_ignore_ascii_case(w)))
 }
 
 /// Words that make a following month name a deadline.
