@@ -192,7 +192,9 @@ fn fold_into(c: char, buf: &mut String) {
 /// end on a word boundary. Phrases are written lowercase with spaces for hyphens.
 pub(crate) struct PhraseSet<K> {
     ac: AhoCorasick,
-    meanings: Vec<(K, bool)>,
+    /// Per pattern: its meaning, and whether the text must not continue a word before it
+    /// (it starts with a letter or digit) and after it (it ends with one and is no stem).
+    meanings: Vec<(K, bool, bool)>,
     overlapping: bool,
 }
 
@@ -207,8 +209,11 @@ impl<K: Copy> PhraseSet<K> {
                 let stem = p.ends_with('*');
                 let mut buf = String::new();
                 // Phrases are folded like the text, so "étudiant" in a table is "etudiant".
-                patterns.push(normalised(p.trim_end_matches('*'), &mut buf).to_string());
-                meanings.push((*meaning, stem));
+                let p = normalised(p.trim_end_matches('*'), &mut buf).to_string();
+                let check_start = p.chars().next().is_some_and(char::is_alphanumeric);
+                let check_end = !stem && p.chars().next_back().is_some_and(char::is_alphanumeric);
+                patterns.push(p);
+                meanings.push((*meaning, check_start, check_end));
             }
         }
         let kind = if overlapping {
@@ -232,22 +237,9 @@ impl<K: Copy> PhraseSet<K> {
     /// (already [`normalised`]).
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
         let mut visit = |m: aho_corasick::Match| {
-            let (meaning, stem) = self.meanings[m.pattern().as_usize()];
+            let (meaning, check_start, check_end) = self.meanings[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
-            let starts_word = text[s..].chars().next().is_some_and(char::is_alphanumeric);
-            if starts_word
-                && text[..s]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphanumeric)
-            {
-                return;
-            }
-            let ends_word = text[..e]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric);
-            if !stem && ends_word && text[e..].chars().next().is_some_and(char::is_alphanumeric) {
+            if check_start && letter_before(text, s) || check_end && letter_after(text, e) {
                 return;
             }
             f(meaning, s, e);
@@ -267,6 +259,28 @@ fn window_before(text: &str, start: usize) -> &str {
         from += 1;
     }
     &text[from..start]
+}
+
+/// Whether a letter or digit ends just before byte `i` (ASCII fast path; the rare
+/// non-ASCII character is decoded, so "¿precio" still starts a word).
+fn letter_before(text: &str, i: usize) -> bool {
+    match text.as_bytes()[..i].last() {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric),
+    }
+}
+
+/// Whether a letter or digit starts at byte `i`.
+fn letter_after(text: &str, i: usize) -> bool {
+    match text.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[i..].chars().next().is_some_and(char::is_alphanumeric),
+    }
 }
 
 /// The phrases of a comma-separated table entry.
