@@ -39,6 +39,7 @@ pub struct HeuristicScorer {
     message: PhraseSet<Cue>,
     title: PhraseSet<TitleCue>,
     organisation: PhraseSet<Family>,
+    personal_domains: Vec<&'static str>,
 }
 
 /// Everything read from one lead before any points are given.
@@ -117,6 +118,7 @@ const POINTED: [Family; 22] = [
 ];
 
 impl HeuristicScorer {
+    /// Compiles the phrase automata; `bands` turn scores into labels and bound the caps.
     pub fn new(weights: HeuristicWeights, bands: Bands) -> Self {
         HeuristicScorer {
             weights,
@@ -124,9 +126,11 @@ impl HeuristicScorer {
             message: PhraseSet::new(patterns::MESSAGE, true),
             title: PhraseSet::new(patterns::TITLE, false),
             organisation: PhraseSet::new(patterns::ORGANISATION, true),
+            personal_domains: signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS).collect(),
         }
     }
 
+    /// The points table in use.
     pub fn weights(&self) -> &HeuristicWeights {
         &self.weights
     }
@@ -139,14 +143,19 @@ impl HeuristicScorer {
             self.organisation
                 .scan(text, |f, _, _| ev.families.insert(f));
         }
-        let domain = lead.domain.trim().to_ascii_lowercase();
-        let domain = domain.rsplit('@').next().unwrap_or("");
+        let lowered;
+        let domain = if lead.domain.bytes().any(|b| b.is_ascii_uppercase()) {
+            lowered = lead.domain.to_ascii_lowercase();
+            lowered.as_str()
+        } else {
+            lead.domain.as_str()
+        };
+        let domain = domain.trim().rsplit('@').next().unwrap_or("");
         let domain = domain.strip_prefix("www.").unwrap_or(domain);
         if domain.ends_with(".edu") || domain.contains(".edu.") || domain.contains(".ac.") {
             ev.families.insert(Family::Research);
         }
-        ev.personal_email = !domain.is_empty()
-            && signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS).any(|d| d == domain);
+        ev.personal_email = !domain.is_empty() && self.personal_domains.contains(&domain);
         ev.no_company = lead.company_name.trim().is_empty()
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);
@@ -409,14 +418,19 @@ impl Scorer for HeuristicScorer {
     }
 }
 
-/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter).
+/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter), up to
+/// one more than [`VAGUE_MAX_WORDS`].
 fn count_words(text: &str) -> usize {
+    // Only "none" and "a few" matter (empty and vague messages), so stop counting early.
     let mut words = 0;
     let mut in_word = false;
     for b in text.bytes() {
         let word_char = b.is_ascii_alphanumeric() || b == b'\'' || !b.is_ascii();
         if word_char && !in_word {
             words += 1;
+            if words > VAGUE_MAX_WORDS {
+                break;
+            }
         }
         in_word = word_char;
     }

@@ -141,11 +141,15 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
     if s.is_ascii() {
         // Byte-wise on a reused vector: ASCII in, ASCII out.
         let mut bytes = std::mem::take(buf).into_bytes();
-        bytes.extend(s.bytes().map(|b| match b {
-            b'-' | b'_' => b' ',
-            b'`' => b'\'',
-            b => b.to_ascii_lowercase(),
-        }));
+        bytes.extend_from_slice(s.as_bytes());
+        bytes.make_ascii_lowercase();
+        for b in &mut bytes {
+            *b = match *b {
+                b'-' | b'_' => b' ',
+                b'`' => b'\'',
+                other => other,
+            };
+        }
         *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
         return buf;
     }
@@ -188,7 +192,9 @@ fn fold_into(c: char, buf: &mut String) {
 /// end on a word boundary. Phrases are written lowercase with spaces for hyphens.
 pub(crate) struct PhraseSet<K> {
     ac: AhoCorasick,
-    meanings: Vec<(K, bool)>,
+    /// Per pattern: its meaning, and whether the text must not continue a word before it
+    /// (it starts with a letter or digit) and after it (it ends with one and is no stem).
+    meanings: Vec<(K, bool, bool)>,
     overlapping: bool,
 }
 
@@ -203,8 +209,11 @@ impl<K: Copy> PhraseSet<K> {
                 let stem = p.ends_with('*');
                 let mut buf = String::new();
                 // Phrases are folded like the text, so "étudiant" in a table is "etudiant".
-                patterns.push(normalised(p.trim_end_matches('*'), &mut buf).to_string());
-                meanings.push((*meaning, stem));
+                let p = normalised(p.trim_end_matches('*'), &mut buf).to_string();
+                let check_start = p.chars().next().is_some_and(char::is_alphanumeric);
+                let check_end = !stem && p.chars().next_back().is_some_and(char::is_alphanumeric);
+                patterns.push(p);
+                meanings.push((*meaning, check_start, check_end));
             }
         }
         let kind = if overlapping {
@@ -228,22 +237,9 @@ impl<K: Copy> PhraseSet<K> {
     /// (already [`normalised`]).
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
         let mut visit = |m: aho_corasick::Match| {
-            let (meaning, stem) = self.meanings[m.pattern().as_usize()];
+            let (meaning, check_start, check_end) = self.meanings[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
-            let starts_word = text[s..].chars().next().is_some_and(char::is_alphanumeric);
-            if starts_word
-                && text[..s]
-                    .chars()
-                    .next_back()
-                    .is_some_and(char::is_alphanumeric)
-            {
-                return;
-            }
-            let ends_word = text[..e]
-                .chars()
-                .next_back()
-                .is_some_and(char::is_alphanumeric);
-            if !stem && ends_word && text[e..].chars().next().is_some_and(char::is_alphanumeric) {
+            if check_start && letter_before(text, s) || check_end && letter_after(text, e) {
                 return;
             }
             f(meaning, s, e);
@@ -265,6 +261,28 @@ fn window_before(text: &str, start: usize) -> &str {
     &text[from..start]
 }
 
+/// Whether a letter or digit ends just before byte `i` (ASCII fast path; the rare
+/// non-ASCII character is decoded, so "¿precio" still starts a word).
+fn letter_before(text: &str, i: usize) -> bool {
+    match text.as_bytes()[..i].last() {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[..i]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_alphanumeric),
+    }
+}
+
+/// Whether a letter or digit starts at byte `i`.
+fn letter_after(text: &str, i: usize) -> bool {
+    match text.as_bytes().get(i) {
+        None => false,
+        Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
+        Some(_) => text[i..].chars().next().is_some_and(char::is_alphanumeric),
+    }
+}
+
 /// The phrases of a comma-separated table entry.
 pub(crate) fn phrases(list: &str) -> impl Iterator<Item = &str> {
     list.split(',').map(str::trim).filter(|p| !p.is_empty())
@@ -274,6 +292,13 @@ pub(crate) fn phrases(list: &str) -> impl Iterator<Item = &str> {
 pub(crate) const NEGATORS: &str = "no, not, without, don't, dont, doesn't, isn't, aren't, \
     haven't, hasn't, never, zero, lack, nor, kein, keine, keinen, nicht, sin, sans, pas, ni, \
     can't, won't";
+
+/// [`NEGATORS`] as a list, split once.
+fn negators() -> &'static [&'static str] {
+    static LIST: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(|| phrases(NEGATORS).collect());
+    &LIST
+}
 
 /// Whether one of the three words before `start` (in the same clause) negates it.
 pub(crate) fn is_negated(text: &str, start: usize) -> bool {
@@ -286,7 +311,7 @@ pub(crate) fn is_negated(text: &str, start: usize) -> bool {
         .split_whitespace()
         .rev()
         .take(3)
-        .any(|w| phrases(NEGATORS).any(|n| n.eq_ignore_ascii_case(w)))
+        .any(|w| negators().iter().any(|n| n.eq_ignore_ascii_case(w)))
 }
 
 /// Words that make a following month name a deadline.
