@@ -548,6 +548,14 @@ mod cli {
             .stdout(contains("250 leads"));
         let rows = lead_bench::lead::read_leads(&out).expect("the output reads back");
         assert_eq!(rows.len(), 250);
+        // The command's two-thread pipeline writes exactly what the library generates.
+        let p = super::GenerateParams {
+            n: 250,
+            seed: 3,
+            label_noise: 0.1,
+            ..Default::default()
+        };
+        assert!(std::fs::read(&out).expect("csv") == super::bytes(&p, super::Format::Csv));
         let meta: serde_json::Value = serde_json::from_slice(
             &std::fs::read(dir.path().join("leads.meta.json")).expect("sidecar"),
         )
