@@ -1,5 +1,5 @@
 //! Properties of generated datasets: diversity, leakage, noise, determinism, coverage,
-//! mix and split, plus the `bench generate` command end to end.
+//! mix and split (the command itself is tested in `generate_cli.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -520,95 +520,4 @@ fn neither_text_nor_firmographics_alone_is_an_answer_key() {
     });
     eprintln!("naive Bayes accuracy on firmographics alone: {firmo:.3}");
     assert!(firmo < 0.95, "firmographics alone reach {firmo:.3}");
-}
-
-mod cli {
-    use assert_cmd::Command;
-    use predicates::str::contains;
-
-    #[test]
-    fn writes_csv_and_sidecar() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("leads.csv");
-        Command::cargo_bin("bench")
-            .expect("bench binary")
-            .args([
-                "generate",
-                "--n",
-                "250",
-                "--seed",
-                "3",
-                "--label-noise",
-                "0.1",
-                "--out",
-            ])
-            .arg(&out)
-            .assert()
-            .success()
-            .stdout(contains("250 leads"));
-        let rows = lead_bench::lead::read_leads(&out).expect("the output reads back");
-        assert_eq!(rows.len(), 250);
-        let meta: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.path().join("leads.meta.json")).expect("sidecar"),
-        )
-        .expect("json");
-        assert_eq!(meta["counts"]["n"], 250);
-        assert_eq!(meta["seed"], 3);
-        assert_eq!(meta["params"]["label_noise"], 0.1);
-        assert_eq!(meta["tool_version"], env!("CARGO_PKG_VERSION"));
-        let by_label: u64 = ["high", "medium", "low"]
-            .iter()
-            .map(|l| meta["counts"]["labels"][l].as_u64().unwrap_or(0))
-            .sum();
-        assert_eq!(by_label, 250);
-    }
-
-    #[test]
-    fn config_keys_apply_and_flags_override_them() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let config = dir.path().join("config.toml");
-        std::fs::write(
-            &config,
-            "[dataset.generate]\nn = 40\nseed = 9\nlabel_noise = 0.0\n",
-        )
-        .expect("config");
-        let out = dir.path().join("g.jsonl");
-        Command::cargo_bin("bench")
-            .expect("bench binary")
-            .args(["generate", "--seed", "11", "--config"])
-            .arg(&config)
-            .arg("--out")
-            .arg(&out)
-            .assert()
-            .success();
-        let text = std::fs::read_to_string(&out).expect("jsonl");
-        assert_eq!(text.lines().count(), 40);
-        assert!(text.starts_with('{'));
-        let meta = std::fs::read_to_string(dir.path().join("g.meta.json")).expect("sidecar");
-        assert!(
-            meta.contains("\"seed\": 11") && meta.contains("\"format\": \"jsonl\""),
-            "{meta}"
-        );
-    }
-
-    #[test]
-    fn bad_parameters_exit_2_naming_the_flag() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let out = dir.path().join("x.csv");
-        Command::cargo_bin("bench")
-            .expect("bench binary")
-            .args(["generate", "--n", "10", "--label-noise", "0.9", "--out"])
-            .arg(&out)
-            .assert()
-            .code(2)
-            .stderr(contains("--label-noise"));
-        assert!(!out.exists());
-        Command::cargo_bin("bench")
-            .expect("bench binary")
-            .args(["generate", "--mix", "1,2", "--out"])
-            .arg(&out)
-            .assert()
-            .code(2)
-            .stderr(contains("--mix"));
-    }
 }

@@ -2,6 +2,8 @@
 //! `<name>.meta.json` (parameters, seed, bands, counts, tool version).
 
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
 
 use serde::Serialize;
 
@@ -10,8 +12,13 @@ use crate::atomic::{AtomicFile, write_atomic};
 use crate::cli::GenerateArgs;
 use crate::config::{Config, DatasetSource};
 use crate::generate::{DatasetStats, GenerateParams, Generator, Mix};
-use crate::lead::{Columns, Format, LeadWriter};
+use crate::lead::{Columns, Format, Lead, LeadWriter};
 use crate::score::Bands;
+
+/// Leads per batch handed from the generating thread to the writing one.
+const BATCH: usize = 1024;
+/// Batches that may wait in the channel: bounds memory whatever `n` is.
+const BATCHES_IN_FLIGHT: usize = 4;
 
 /// The sidecar: everything needed to reproduce and describe a generated dataset.
 #[derive(Debug, Serialize)]
@@ -100,12 +107,31 @@ pub(crate) fn run(args: &GenerateArgs) -> Result<(), Error> {
     };
     let mut writer = LeadWriter::new(file, format, columns).map_err(|e| Error::output(out, e))?;
     let mut stats = DatasetStats::default();
-    for lead in Generator::new(&params, bands) {
-        stats.add(&lead);
-        writer
-            .write(&lead, &[])
-            .map_err(|e| Error::output(out, e))?;
-    }
+    // Two stages on two threads: one generates, this one counts and writes. Batches go
+    // through a small bounded channel, in order, so memory stays flat and output identical.
+    let (tx, rx) = mpsc::sync_channel::<Vec<Lead>>(BATCHES_IN_FLIGHT);
+    let written = thread::scope(|s| {
+        let params = &params;
+        // `move`: the sender must drop when generation ends, or the loop below never would.
+        s.spawn(move || {
+            let mut leads = Generator::new(params, bands);
+            loop {
+                let batch: Vec<Lead> = leads.by_ref().take(BATCH).collect();
+                // An empty batch ends the stream; a closed channel means the writer failed.
+                if batch.is_empty() || tx.send(batch).is_err() {
+                    break;
+                }
+            }
+        });
+        for batch in rx {
+            for lead in &batch {
+                stats.add(lead);
+                writer.write(lead, &[])?;
+            }
+        }
+        Ok::<_, std::io::Error>(())
+    });
+    written.map_err(|e| Error::output(out, e))?;
     let file = writer.finish().map_err(|e| Error::output(out, e))?;
     file.commit().map_err(|e| Error::output(out, e))?;
 

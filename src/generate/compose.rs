@@ -26,6 +26,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) last: &'static str,
     /// Employee count, for numbers of seats and team sizes.
     pub(crate) size: u32,
+    /// An individual: no company to introduce, whatever the company field says.
+    pub(crate) personal: bool,
 }
 
 struct Composer<'a, 'b> {
@@ -102,7 +104,7 @@ impl Composer<'_, '_> {
             "last" => self.ctx.last,
             "title" if !self.ctx.title.is_empty() => self.ctx.title,
             "title" => "the person looking into this",
-            "co" if !self.ctx.co.is_empty() => self.ctx.co,
+            "co" if !self.ctx.co.is_empty() && !self.ctx.personal => self.ctx.co,
             "co" => "our company",
             "k" => {
                 let k = d.range(2, 12);
@@ -494,6 +496,7 @@ mod tests {
             first: "Priya",
             last: "Patel",
             size: 1200,
+            personal: false,
         }
     }
 

@@ -139,6 +139,7 @@ impl Generator {
             first,
             last,
             size: company_size.unwrap_or(prof.size.0),
+            personal: prof.org == OrgKind::Personal,
         };
         compose(d, &ctx, &mut self.message);
 
