@@ -209,7 +209,13 @@ impl Config {
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new(""));
-        let resolve = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let resolve = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                base.join(p)
+            }
+        };
 
         if raw.run.name.trim().is_empty()
             || !raw
@@ -276,7 +282,9 @@ impl Config {
         let mut prompts: Vec<PromptSpec> = Vec::with_capacity(raw.prompts.len());
         for (i, p) in raw.prompts.into_iter().enumerate() {
             let ok_name = !p.name.is_empty()
-                && p.name.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+                && p.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
             if !ok_name {
                 return Err(invalid(format!(
                     "prompts[{i}].name: expected letters, digits, '-', '_' or '.', found {:?}",

@@ -247,7 +247,10 @@ mod tests {
             message: "overloaded".into(),
         };
         let p = prediction_from_outcome("r", "L1", "llm/m/p", 0, err, &bands);
-        assert_eq!((p.status, p.error.as_str()), (Status::ApiError, "HTTP 503: overloaded"));
+        assert_eq!(
+            (p.status, p.error.as_str()),
+            (Status::ApiError, "HTTP 503: overloaded")
+        );
         assert_eq!(p.parsed(), None);
 
         let mut t = base.clone();
@@ -263,6 +266,9 @@ mod tests {
             reason: "budget reached".into(),
         };
         let p = prediction_from_outcome("r", "L1", "s", 0, s, &bands);
-        assert_eq!((p.status, p.error.as_str()), (Status::Skipped, "budget reached"));
+        assert_eq!(
+            (p.status, p.error.as_str()),
+            (Status::Skipped, "budget reached")
+        );
     }
 }

@@ -34,7 +34,8 @@ fn sample_lead(id: &str) -> Lead {
         industry: "Manufacturing".to_string(),
         job_title: "VP Engineering".to_string(),
         seniority: Some(Seniority::Vp),
-        inbound_message: "We need SOC 2 docs,\npricing for 300 seats — ¿hablan español?".to_string(),
+        inbound_message: "We need SOC 2 docs,\npricing for 300 seats — ¿hablan español?"
+            .to_string(),
         source: Source::Referral,
         gold: Some(Gold {
             label: Label::High,
@@ -121,68 +122,103 @@ fn broken_csv_files_get_errors_naming_file_row_and_column() {
         "missing.csv",
         b"lead_id,company_name,company_size,domain,industry,job_title,seniority,source\n",
     );
-    assert!(msg.contains("missing.csv") && msg.contains("missing column(s) inbound_message"), "{msg}");
+    assert!(
+        msg.contains("missing.csv") && msg.contains("missing column(s) inbound_message"),
+        "{msg}"
+    );
 
     let msg = error_of(
         d,
         "seniority.csv",
         format!("{HEADER}\n{good_row}\nL2,Beta,20,b.io,SaaS,Intern,intern,hi,blog\n").as_bytes(),
     );
-    assert!(msg.starts_with(&format!("{}:3: row 2, column `seniority`", d.join("seniority.csv").display())), "{msg}");
-    assert!(msg.contains("expected one of entry, manager") && msg.contains("\"intern\""), "{msg}");
+    assert!(
+        msg.starts_with(&format!(
+            "{}:3: row 2, column `seniority`",
+            d.join("seniority.csv").display()
+        )),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("expected one of entry, manager") && msg.contains("\"intern\""),
+        "{msg}"
+    );
 
     let msg = error_of(
         d,
         "size.csv",
         format!("{HEADER}\nL1,Acme,lots,acme.com,SaaS,CTO,c-suite,hi,referral\n").as_bytes(),
     );
-    assert!(msg.contains("size.csv:2: row 1, column `company_size`: expected an employee count"), "{msg}");
+    assert!(
+        msg.contains("size.csv:2: row 1, column `company_size`: expected an employee count"),
+        "{msg}"
+    );
 
     let msg = error_of(
         d,
         "source.csv",
         format!("{HEADER}\nL1,Acme,10,acme.com,SaaS,CTO,c-suite,hi,tv\n").as_bytes(),
     );
-    assert!(msg.contains("column `source`") && msg.contains("\"tv\""), "{msg}");
+    assert!(
+        msg.contains("column `source`") && msg.contains("\"tv\""),
+        "{msg}"
+    );
 
     let mut bytes = format!("{HEADER}\n{good_row}\nL2,Beta,20,b.io,SaaS,CTO,vp,caf").into_bytes();
     bytes.extend_from_slice(&[0xff, 0xfe]);
     bytes.extend_from_slice(b",blog\n");
     let msg = error_of(d, "utf8.csv", &bytes);
-    assert!(msg.contains("utf8.csv:3: row 2, column `inbound_message`: expected valid UTF-8"), "{msg}");
+    assert!(
+        msg.contains("utf8.csv:3: row 2, column `inbound_message`: expected valid UTF-8"),
+        "{msg}"
+    );
 
     let msg = error_of(
         d,
         "fields.csv",
         format!("{HEADER}\n{good_row}\n{good_row},extra\n").as_bytes(),
     );
-    assert!(msg.contains("fields.csv:3: the row has 10 fields, but the header has 9"), "{msg}");
+    assert!(
+        msg.contains("fields.csv:3: the row has 10 fields, but the header has 9"),
+        "{msg}"
+    );
 
     let msg = error_of(
         d,
         "gold.csv",
         format!("{HEADER},gold_label\n{good_row},great\n").as_bytes(),
     );
-    assert!(msg.contains("column `gold_label`: expected one of low, medium, high"), "{msg}");
+    assert!(
+        msg.contains("column `gold_label`: expected one of low, medium, high"),
+        "{msg}"
+    );
 
     let msg = error_of(
         d,
         "score.csv",
         format!("{HEADER},gold_label,gold_score\n{good_row},high,140\n").as_bytes(),
     );
-    assert!(msg.contains("column `gold_score`: expected an integer score from 0 to 100"), "{msg}");
+    assert!(
+        msg.contains("column `gold_score`: expected an integer score from 0 to 100"),
+        "{msg}"
+    );
 
-    let msg = error_of(d, "dup.csv", format!("{HEADER}\n{good_row}\n{good_row}\n").as_bytes());
-    assert!(msg.contains("dup.csv:3: row 2, column `lead_id`: expected a unique lead id (row 1 has the same one)"), "{msg}");
+    let msg = error_of(
+        d,
+        "dup.csv",
+        format!("{HEADER}\n{good_row}\n{good_row}\n").as_bytes(),
+    );
+    assert!(
+        msg.contains(
+            "dup.csv:3: row 2, column `lead_id`: expected a unique lead id (row 1 has the same one)"
+        ),
+        "{msg}"
+    );
 
     let msg = error_of(d, "empty.csv", b"");
     assert!(msg.contains("empty.csv") && msg.contains("empty"), "{msg}");
 
-    let msg = error_of(
-        d,
-        "twice.csv",
-        format!("{HEADER},source\n").as_bytes(),
-    );
+    let msg = error_of(d, "twice.csv", format!("{HEADER},source\n").as_bytes());
     assert!(msg.contains("column `source` appears twice"), "{msg}");
 }
 
@@ -193,10 +229,16 @@ fn broken_jsonl_files_get_errors_naming_file_and_line() {
     let good = r#"{"lead_id":"a","company_name":"A","company_size":10,"domain":"a.io","industry":"SaaS","job_title":"CEO","seniority":"c-suite","inbound_message":"hi","source":"blog"}"#;
 
     let msg = error_of(d, "bad.jsonl", format!("{good}\n\n{{not json\n").as_bytes());
-    assert!(msg.contains("bad.jsonl:3: expected one JSON object per line"), "{msg}");
+    assert!(
+        msg.contains("bad.jsonl:3: expected one JSON object per line"),
+        "{msg}"
+    );
 
     let msg = error_of(d, "array.jsonl", b"[1,2]\n");
-    assert!(msg.contains("array.jsonl:1: expected a JSON object"), "{msg}");
+    assert!(
+        msg.contains("array.jsonl:1: expected a JSON object"),
+        "{msg}"
+    );
 
     let msg = error_of(d, "missing.jsonl", br#"{"company_name":"A"}"#);
     assert!(msg.contains("missing column(s) company_size"), "{msg}");
@@ -204,14 +246,24 @@ fn broken_jsonl_files_get_errors_naming_file_and_line() {
     let msg = error_of(
         d,
         "sen.jsonl",
-        format!("{good}\n{}\n", good.replace("\"a\"", "\"b\"").replace("c-suite", "boss")).as_bytes(),
+        format!(
+            "{good}\n{}\n",
+            good.replace("\"a\"", "\"b\"").replace("c-suite", "boss")
+        )
+        .as_bytes(),
     );
-    assert!(msg.contains("sen.jsonl:2: row 2, column `seniority`"), "{msg}");
+    assert!(
+        msg.contains("sen.jsonl:2: row 2, column `seniority`"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn missing_file_names_the_path() {
     let err = read_leads(Path::new("no/such/leads.csv")).expect_err("missing file");
     assert!(matches!(err, LeadError::Io { .. }));
-    assert!(err.to_string().contains("no/such/leads.csv: cannot open"), "{err}");
+    assert!(
+        err.to_string().contains("no/such/leads.csv: cannot open"),
+        "{err}"
+    );
 }

@@ -80,7 +80,9 @@ impl From<&EngineSummary> for EngineTotals {
 }
 
 fn now_utc() -> String {
-    jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
 
 fn note(msg: impl AsRef<str>) {
@@ -139,7 +141,8 @@ fn run_baseline(
         let t = Instant::now();
         let score = scorer.score(lead);
         let ms = t.elapsed().as_secs_f64() * 1e3;
-        let p = Prediction::from_score(run_id, &lead.lead_id, scorer.id(), score, &config.bands, ms);
+        let p =
+            Prediction::from_score(run_id, &lead.lead_id, scorer.id(), score, &config.bands, ms);
         sink.push(&p)
             .map_err(|e| Error::output(&sink.dir().join("predictions.csv"), e))?;
     }
@@ -178,7 +181,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
 
     let (mut leads, dataset_desc, gen_stats) = load_dataset(&config)?;
     if leads.is_empty() {
-        return Err(Error::BadInput(format!("{dataset_desc}: the dataset has no leads")));
+        return Err(Error::BadInput(format!(
+            "{dataset_desc}: the dataset has no leads"
+        )));
     }
     ensure_split(&mut leads, config.run.test_fraction, config.run.seed);
     let mut eval: Vec<&Lead> = leads
@@ -244,7 +249,9 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         match LearnedModel::train(&leads, &config.baselines.learned_options, config.bands) {
             Ok(model) => {
                 let path = dir.join("learned-model.json");
-                model.save(&path).map_err(|e| Error::Output(e.to_string()))?;
+                model
+                    .save(&path)
+                    .map_err(|e| Error::Output(e.to_string()))?;
                 run_baseline(&mut sink, &model, &eval, &run_id, &config)?;
                 scorers.push(model.id().to_string());
             }
@@ -270,11 +277,23 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
 
     let mut summary = None;
     if !matrix.jobs.is_empty() {
-        let s = run_llm(args, &config, &config_dir, &dir, &models, matrix, &eval, &run_id, &mut sink, &mut skipped_models)?;
+        let s = run_llm(
+            args,
+            &config,
+            &config_dir,
+            &dir,
+            &models,
+            matrix,
+            &eval,
+            &run_id,
+            &mut sink,
+            &mut skipped_models,
+        )?;
         summary = Some(s);
     }
     let written = sink.written();
-    sink.finish().map_err(|e| Error::output(&dir.join("predictions.csv"), e))?;
+    sink.finish()
+        .map_err(|e| Error::output(&dir.join("predictions.csv"), e))?;
 
     let interrupted = summary.as_ref().is_some_and(|s| s.cancelled);
     let info = RunInfo {
@@ -297,12 +316,19 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     write_json(&dir.join("run.json"), &info)?;
     note(format!("{written} predictions written"));
     println!("{}", dir.display());
-    Ok(if interrupted { EXIT_INTERRUPTED } else { EXIT_OK })
+    Ok(if interrupted {
+        EXIT_INTERRUPTED
+    } else {
+        EXIT_OK
+    })
 }
 
 /// Starts model servers where configured, runs every LLM job through the engine, and
 /// records one prediction per job.
-#[expect(clippy::too_many_arguments, reason = "one call site; the pieces of one run")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one call site; the pieces of one run"
+)]
 fn run_llm(
     args: &RunArgs,
     config: &Config,
@@ -410,7 +436,8 @@ fn run_llm(
     if let Some(e) = write_error {
         return Err(Error::output(&dir.join("predictions.csv"), e));
     }
-    let summary = summary.map_err(|e| Error::BadInput(format!("{}: {e}", config.path.display())))?;
+    let summary =
+        summary.map_err(|e| Error::BadInput(format!("{}: {e}", config.path.display())))?;
     for w in &summary.warnings {
         note(w);
     }

@@ -68,7 +68,9 @@ impl GenerateParams {
         let Mix { high, medium, low } = self.mix;
         for (name, v) in [("high", high), ("medium", medium), ("low", low)] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(format!("mix.{name}: expected a share of at least 0, found {v}"));
+                return Err(format!(
+                    "mix.{name}: expected a share of at least 0, found {v}"
+                ));
             }
         }
         if high + medium + low <= 0.0 {

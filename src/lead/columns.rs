@@ -82,7 +82,8 @@ pub fn lead_from_cells<'a>(
     let company_size =
         parse_company_size(size_raw).map_err(|e| cell_err("company_size", size_raw, e))?;
     let sen_raw = get("seniority").unwrap_or("");
-    let seniority = Seniority::parse_cell(sen_raw).map_err(|e| cell_err("seniority", sen_raw, e))?;
+    let seniority =
+        Seniority::parse_cell(sen_raw).map_err(|e| cell_err("seniority", sen_raw, e))?;
     let src_raw = get("source").unwrap_or("");
     let source = Source::parse_cell(src_raw).map_err(|e| cell_err("source", src_raw, e))?;
 
@@ -96,7 +97,8 @@ pub fn lead_from_cells<'a>(
         )
     };
     let score_raw = get("gold_score").unwrap_or("");
-    let gold_score = parse_score_cell(score_raw).map_err(|e| cell_err("gold_score", score_raw, e))?;
+    let gold_score =
+        parse_score_cell(score_raw).map_err(|e| cell_err("gold_score", score_raw, e))?;
     let gold = match (gold_label, gold_score) {
         (Some(label), score) => Some(Gold { label, score }),
         (None, Some(_)) => {

@@ -15,7 +15,9 @@ pub use read::{LeadReader, LeadRow, read_leads};
 pub use write::{Cell, Columns, LeadWriter};
 
 /// File format of a lead file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Csv,

@@ -246,7 +246,11 @@ pub fn parse_company_size(s: &str) -> Result<Option<u32>, String> {
         return Ok(None);
     }
     let single = |part: &str| -> Option<f64> {
-        let p = part.trim().trim_end_matches('+').trim().replace([',', '_', ' '], "");
+        let p = part
+            .trim()
+            .trim_end_matches('+')
+            .trim()
+            .replace([',', '_', ' '], "");
         let lower = p.to_ascii_lowercase();
         let (num, mult) = if let Some(n) = lower.strip_suffix('k') {
             (n.to_string(), 1_000.0)

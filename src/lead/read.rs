@@ -86,7 +86,9 @@ impl LeadReader {
                 index,
                 record,
             } => {
-                let more = reader.read_byte_record(record).map_err(|e| csv_error(path, row, e))?;
+                let more = reader
+                    .read_byte_record(record)
+                    .map_err(|e| csv_error(path, row, e))?;
                 if !more {
                     return Ok(None);
                 }
@@ -216,7 +218,10 @@ fn json_cell(v: &serde_json::Value) -> String {
 
 fn open_csv(path: &Path, buf: BufReader<File>) -> Result<(Inner, Vec<String>), LeadError> {
     let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(buf);
-    let raw = reader.byte_headers().map_err(|e| csv_error(path, 0, e))?.clone();
+    let raw = reader
+        .byte_headers()
+        .map_err(|e| csv_error(path, 0, e))?
+        .clone();
     let mut headers = Vec::with_capacity(raw.len());
     for (i, h) in raw.iter().enumerate() {
         let h = std::str::from_utf8(h).map_err(|_| LeadError::Parse {

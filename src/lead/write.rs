@@ -134,7 +134,9 @@ fn write_csv_row<W: Write>(
     if columns.meta {
         w.write_field(lead.meta.archetype.as_deref().unwrap_or(""))?;
         w.write_field(opt_str(lead.meta.difficulty, |d| d.as_str()))?;
-        w.write_field(opt_str(lead.meta.label_noise, |b| if b { "true" } else { "false" }))?;
+        w.write_field(opt_str(lead.meta.label_noise, |b| {
+            if b { "true" } else { "false" }
+        }))?;
         w.write_field(opt_str(lead.meta.split, |s| s.as_str()))?;
     }
     for cell in tail {
