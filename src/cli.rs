@@ -20,6 +20,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Write a synthetic lead dataset (CSV or JSONL) and its `.meta.json` sidecar.
     Generate(GenerateArgs),
+    /// Score a lead file with the heuristic or the learned model (for routing).
+    Score(ScoreArgs),
     /// Delete every stored LLM answer of the config's cache.
     ClearCache(ValidateArgs),
 }
@@ -80,4 +82,35 @@ pub struct GenerateArgs {
     /// Output format; by default from the extension (`.jsonl` → jsonl, else csv).
     #[arg(long, value_enum)]
     pub format: Option<crate::lead::Format>,
+}
+
+/// An in-process scorer for `bench score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ScorerChoice {
+    Heuristic,
+    Learned,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ScoreArgs {
+    #[arg(long, value_enum)]
+    pub scorer: ScorerChoice,
+    /// Leads to score (CSV, or JSONL by extension); gold columns are optional.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Output file (CSV, or JSONL by extension); standard output when absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Output format, overriding the extension.
+    #[arg(long, value_enum)]
+    pub format: Option<crate::lead::Format>,
+    /// Take the score bands and the baselines' settings from this config.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// learned: labelled leads to train on (every labelled lead of the file is used).
+    #[arg(long)]
+    pub train: Option<PathBuf>,
+    /// learned: a saved model to load; with --train, where to save the trained model.
+    #[arg(long)]
+    pub model_file: Option<PathBuf>,
 }

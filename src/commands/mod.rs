@@ -2,4 +2,5 @@
 
 pub(crate) mod generate;
 pub(crate) mod run;
+pub(crate) mod score;
 pub(crate) mod validate;

@@ -1,0 +1,143 @@
+//! `bench score`: score a lead file with one in-process scorer, for routing use. Writes the
+//! input's columns plus `lead_score, lead_label, justification`, same rows, same order.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::Error;
+use crate::atomic::AtomicFile;
+use crate::cli::{ScoreArgs, ScorerChoice};
+use crate::config::Config;
+use crate::lead::{Cell, Columns, Format, LeadReader, LeadRow, LeadWriter, Split, read_leads};
+use crate::score::heuristic::{HeuristicScorer, HeuristicWeights};
+use crate::score::learned::{LearnedModel, LearnedOptions};
+use crate::score::{Bands, Scorer};
+
+const SCORE_COLUMNS: [&str; 3] = ["lead_score", "lead_label", "justification"];
+
+fn build_scorer(args: &ScoreArgs) -> Result<Box<dyn Scorer>, Error> {
+    let (bands, weights, learned_opts) = match &args.config {
+        Some(path) => {
+            let c = Config::load(path)?;
+            (
+                c.bands,
+                c.baselines.heuristic_weights,
+                c.baselines.learned_options,
+            )
+        }
+        None => (
+            Bands::default(),
+            HeuristicWeights::default(),
+            LearnedOptions::default(),
+        ),
+    };
+    match args.scorer {
+        ScorerChoice::Heuristic => Ok(Box::new(HeuristicScorer::new(weights, bands))),
+        ScorerChoice::Learned => {
+            let model = match (&args.train, &args.model_file) {
+                (Some(train), save) => {
+                    let mut leads = read_leads(train)?;
+                    // For routing, every labelled lead of the training file is used.
+                    for lead in &mut leads {
+                        lead.meta.split = Some(Split::Train);
+                    }
+                    let model = LearnedModel::train(&leads, &learned_opts, bands)
+                        .map_err(|e| Error::BadInput(format!("{}: {e}", train.display())))?;
+                    if let Some(path) = save {
+                        model.save(path).map_err(|e| Error::Output(e.to_string()))?;
+                        eprintln!("bench: trained model saved to {}", path.display());
+                    }
+                    model
+                }
+                (None, Some(path)) => {
+                    LearnedModel::load(path).map_err(|e| Error::BadInput(e.to_string()))?
+                }
+                (None, None) => {
+                    return Err(Error::BadInput(
+                        "bench score --scorer learned: give --train LEADS.csv (labelled leads to train on) or --model-file MODEL.json (a saved model)"
+                            .to_string(),
+                    ));
+                }
+            };
+            Ok(Box::new(model))
+        }
+    }
+}
+
+fn score_rows<W: Write>(
+    reader: LeadReader,
+    first: LeadRow,
+    scorer: &dyn Scorer,
+    out: W,
+    format: Format,
+    out_path: &Path,
+) -> Result<(W, u64), Error> {
+    let mut tail: Vec<String> = reader.extra_columns().to_vec();
+    for c in SCORE_COLUMNS {
+        if tail.iter().any(|t| t == c) {
+            return Err(Error::BadInput(format!(
+                "the input already has a `{c}` column; rename it or drop it before scoring"
+            )));
+        }
+        tail.push(c.to_string());
+    }
+    let columns = Columns {
+        gold: first.lead.gold.is_some(),
+        meta: first.lead.meta != Default::default(),
+        tail,
+    };
+    let mut writer =
+        LeadWriter::new(out, format, columns).map_err(|e| Error::output(out_path, e))?;
+    let mut n = 0u64;
+    for row in std::iter::once(Ok(first)).chain(reader) {
+        let row = row?;
+        let score = scorer.score(&row.lead);
+        let mut cells: Vec<Cell<'_>> = row.extra.iter().map(|s| Cell::Text(s)).collect();
+        cells.push(Cell::Int(i64::from(score.lead_score)));
+        cells.push(Cell::Text(score.lead_label.as_str()));
+        cells.push(Cell::Text(&score.justification));
+        writer
+            .write(&row.lead, &cells)
+            .map_err(|e| Error::output(out_path, e))?;
+        n += 1;
+    }
+    let out = writer.finish().map_err(|e| Error::output(out_path, e))?;
+    Ok((out, n))
+}
+
+pub(crate) fn run(args: &ScoreArgs) -> Result<(), Error> {
+    let scorer = build_scorer(args)?;
+    let mut reader = LeadReader::open(&args.input)?;
+    let Some(first) = reader.next().transpose()? else {
+        return Err(Error::BadInput(format!(
+            "{}: no leads to score",
+            args.input.display()
+        )));
+    };
+    match &args.out {
+        Some(path) => {
+            let format = args.format.unwrap_or_else(|| Format::from_path(path));
+            let file = AtomicFile::create(path).map_err(|e| Error::output(path, e))?;
+            let (file, n) = score_rows(reader, first, scorer.as_ref(), file, format, path)?;
+            file.commit().map_err(|e| Error::output(path, e))?;
+            eprintln!(
+                "bench: scored {n} leads with {} → {}",
+                scorer.id(),
+                path.display()
+            );
+        }
+        None => {
+            let format = args.format.unwrap_or(Format::Csv);
+            let stdout = std::io::stdout().lock();
+            let (_stdout, _n) = score_rows(
+                reader,
+                first,
+                scorer.as_ref(),
+                stdout,
+                format,
+                Path::new("<stdout>"),
+            )?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,153 @@
+//! `bench score`: same rows in the same order, input columns passed through, scores added;
+//! learned models train, save and load; bad input exits 2 and writes nothing.
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+
+fn bench() -> Command {
+    Command::cargo_bin("bench").expect("bench binary")
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).expect("open csv");
+    let headers = r
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.expect("row").iter().map(String::from).collect())
+        .collect();
+    (headers, rows)
+}
+
+const SAMPLE: &str = "datasets/sample_leads.csv";
+
+#[test]
+fn heuristic_scores_every_row_in_order_and_passes_extra_columns_through() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("crm.csv");
+    fs::write(
+        &input,
+        "crm_id,company_name,company_size,domain,industry,job_title,seniority,inbound_message,source\n\
+         c-9,Acme,\"1,200\",acme.com,Software,VP Engineering,vp,\"We are evaluating vendors for SSO and SOC 2, need pricing for 400 seats this quarter\",referral\n\
+         c-7,,,,,Student,,homework help,\n",
+    )
+    .expect("write input");
+    let out = dir.path().join("scored.csv");
+    bench()
+        .args(["score", "--scorer", "heuristic", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let (headers, rows) = read_csv(&out);
+    assert_eq!(
+        headers,
+        [
+            "lead_id",
+            "company_name",
+            "company_size",
+            "domain",
+            "industry",
+            "job_title",
+            "seniority",
+            "inbound_message",
+            "source",
+            "crm_id",
+            "lead_score",
+            "lead_label",
+            "justification"
+        ]
+    );
+    assert_eq!(rows.len(), 2);
+    assert_eq!((rows[0][9].as_str(), rows[1][9].as_str()), ("c-9", "c-7"));
+    assert_eq!(rows[0][11], "high", "{:?}", rows[0]);
+    assert_eq!(rows[1][11], "low", "{:?}", rows[1]);
+    let score: u8 = rows[0][10].parse().expect("integer score");
+    assert!(score >= 70);
+    assert!(!rows[0][12].is_empty());
+}
+
+#[test]
+fn learned_trains_saves_and_loads_to_identical_scores() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = dir.path().join("model.json");
+    let a = dir.path().join("a.jsonl");
+    let b = dir.path().join("b.jsonl");
+    bench()
+        .args([
+            "score", "--scorer", "learned", "--train", SAMPLE, "--input", SAMPLE,
+        ])
+        .arg("--model-file")
+        .arg(&model)
+        .arg("--out")
+        .arg(&a)
+        .assert()
+        .success();
+    assert!(model.exists());
+    bench()
+        .args(["score", "--scorer", "learned", "--input", SAMPLE])
+        .arg("--model-file")
+        .arg(&model)
+        .arg("--out")
+        .arg(&b)
+        .assert()
+        .success();
+    let (a, b) = (
+        fs::read_to_string(&a).expect("a"),
+        fs::read_to_string(&b).expect("b"),
+    );
+    assert_eq!(a, b);
+    assert_eq!(a.lines().count(), 300);
+    let first: serde_json::Value =
+        serde_json::from_str(a.lines().next().expect("a row")).expect("json");
+    assert!(
+        first["lead_score"].is_u64() && first["gold_label"].is_string(),
+        "{first}"
+    );
+}
+
+#[test]
+fn learned_without_training_data_or_model_is_a_usage_error() {
+    bench()
+        .args(["score", "--scorer", "learned", "--input", SAMPLE])
+        .assert()
+        .code(2)
+        .stderr(contains("--train").and(contains("--model-file")));
+}
+
+#[test]
+fn bad_input_exits_2_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("bad.csv");
+    fs::write(
+        &input,
+        "company_name,company_size,domain,industry,job_title,seniority,inbound_message,source\n\
+         A,10,a.io,SaaS,CEO,c-suite,hi,blog\n\
+         B,many,b.io,SaaS,CEO,c-suite,hi,blog\n",
+    )
+    .expect("write input");
+    let out = dir.path().join("scored.csv");
+    bench()
+        .args(["score", "--scorer", "heuristic", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("bad.csv:3: row 2, column `company_size`"));
+    assert!(!out.exists());
+    assert_eq!(
+        fs::read_dir(dir.path()).expect("dir").count(),
+        1,
+        "no temp files left"
+    );
+}
