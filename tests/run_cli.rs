@@ -1,0 +1,392 @@
+//! `bench run` as a process against a fake OpenAI-compatible server on loopback: the whole
+//! pipeline, `--only`, missing keys, SIGKILL and resume from the cache, and Ctrl-C.
+
+#[path = "support/fake_openai.rs"]
+mod fake_openai;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fake_openai::{FakeServer, Reply};
+use lead_bench::prediction::{Prediction, read_predictions_csv};
+use lead_bench::run::Cache;
+use lead_bench::score::llm::Status;
+
+fn bench_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_bench"))
+}
+
+fn prompt(name: &str) -> String {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("prompts")
+        .join(format!("{name}.j2"));
+    format!("{:?}", p.display().to_string())
+}
+
+/// A config in `dir`: `n` generated leads (40 % test), the given baselines, one model at
+/// `url` under two prompts.
+fn write_config(dir: &Path, url: &str, n: u32, baselines: bool, model_extra: &str) -> PathBuf {
+    let text = format!(
+        r#"
+[run]
+name = "t"
+results_dir = "results"
+cache = "cache.sqlite"
+[dataset.generate]
+n = {n}
+seed = 5
+test_fraction = 0.4
+[baselines]
+heuristic = {baselines}
+learned = {baselines}
+[[models]]
+name = "fake"
+model = "fake-model"
+base_url = "{url}"
+structured_output = "json_object"
+max_retries = 2
+timeout_s = 10
+{model_extra}
+[[prompts]]
+name = "zero_shot"
+path = {zs}
+[[prompts]]
+name = "rubric"
+path = {rb}
+"#,
+        zs = prompt("zero_shot"),
+        rb = prompt("rubric"),
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+fn answer_for(user: &str) -> Reply {
+    // Vary the answer by the request so every parse path shows up.
+    let h = user
+        .bytes()
+        .fold(0u32, |a, b| a.wrapping_mul(31).wrapping_add(u32::from(b)));
+    match h % 5 {
+        0 => Reply::answer(
+            r#"{"lead_score": 82, "lead_label": "high", "justification": "director, pricing"}"#,
+        ),
+        1 => Reply::answer(
+            "Sure! ```json\n{\"lead_score\": \"45\", \"lead_label\": \"Medium\", \"justification\": \"exploring\"}\n```",
+        ),
+        2 => Reply::answer("I think this lead is promising."),
+        3 => Reply::answer(r#"{"lead_score": 150, "lead_label": "high", "justification": "x"}"#),
+        _ => {
+            Reply::answer(r#"{"lead_score": 12, "lead_label": "low", "justification": "student"}"#)
+        }
+    }
+}
+
+fn run_dir_from_stdout(stdout: &[u8]) -> PathBuf {
+    let text = String::from_utf8_lossy(stdout);
+    PathBuf::from(text.lines().last().expect("a last line").trim())
+}
+
+/// Leads of the test split in a run's `dataset.csv`: the leads every scorer must cover.
+fn test_leads(run_dir: &Path) -> usize {
+    lead_bench::lead::read_leads(&run_dir.join("dataset.csv"))
+        .expect("dataset.csv")
+        .iter()
+        .filter(|l| l.meta.split == Some(lead_bench::lead::Split::Test))
+        .count()
+}
+
+fn count_by_scorer(preds: &[Prediction]) -> HashMap<String, usize> {
+    let mut m = HashMap::new();
+    for p in preds {
+        *m.entry(p.scorer.clone()).or_insert(0) += 1;
+    }
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_pipeline_records_every_job_and_reruns_from_the_cache() {
+    let server = FakeServer::start(|seen| answer_for(seen.user)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 100, true, "concurrency = 4");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(bench_path())
+            .args(["run", "--quiet", "--config"])
+            .arg(&config)
+            .output()
+            .expect("run bench")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run_dir = run_dir_from_stdout(&out.stdout);
+    for f in [
+        "config.toml",
+        "dataset.csv",
+        "dataset.meta.json",
+        "predictions.csv",
+        "predictions.jsonl",
+        "run.json",
+        "learned-model.json",
+    ] {
+        assert!(
+            run_dir.join(f).exists(),
+            "{f} missing in {}",
+            run_dir.display()
+        );
+    }
+    let preds = read_predictions_csv(&run_dir.join("predictions.csv")).expect("predictions");
+    let counts = count_by_scorer(&preds);
+    let n_test = test_leads(&run_dir);
+    assert!(n_test > 20, "{n_test} test leads");
+    assert_eq!(counts.len(), 4, "{counts:?}");
+    for scorer in [
+        "heuristic",
+        "learned",
+        "llm/fake/zero_shot",
+        "llm/fake/rubric",
+    ] {
+        assert_eq!(counts.get(scorer), Some(&n_test), "{scorer}: {counts:?}");
+    }
+    let statuses: std::collections::BTreeSet<Status> = preds.iter().map(|p| p.status).collect();
+    for st in [
+        Status::Ok,
+        Status::Coerced,
+        Status::ParseError,
+        Status::Invalid,
+    ] {
+        assert!(statuses.contains(&st), "no {st} among {statuses:?}");
+    }
+    assert!(
+        preds
+            .iter()
+            .filter(|p| p.scorer.starts_with("llm/"))
+            .all(|p| !p.raw_response.is_empty())
+    );
+    let jobs = 2 * n_test as u64;
+    assert_eq!(server.requests(), jobs);
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run_dir.join("run.json")).expect("run.json"))
+            .expect("json");
+    assert_eq!(info["n_evaluated"], n_test);
+    assert_eq!(info["llm"]["requests_sent"], jobs);
+
+    // Unchanged re-run: nothing is sent, the same predictions come back from the cache.
+    let config = dir.path().join("config.toml");
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(bench_path())
+            .args(["run", "--quiet", "--config"])
+            .arg(&config)
+            .output()
+            .expect("run bench")
+    })
+    .await
+    .expect("join");
+    assert!(out.status.success());
+    assert_eq!(server.requests(), jobs, "an unchanged re-run sent requests");
+    let again = read_predictions_csv(&run_dir_from_stdout(&out.stdout).join("predictions.csv"))
+        .expect("predictions");
+    assert!(
+        again
+            .iter()
+            .filter(|p| p.scorer.starts_with("llm/"))
+            .all(|p| p.cached)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_selects_scorers_and_a_missing_key_skips_the_model() {
+    let server = FakeServer::start(|seen| answer_for(seen.user)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        &server.url,
+        60,
+        true,
+        "api_key_env = \"LEAD_BENCH_TEST_KEY_THAT_IS_NOT_SET\"",
+    );
+    let out_dir = dir.path().join("exact");
+    let (c, o) = (config.clone(), out_dir.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(bench_path())
+            .args([
+                "run",
+                "--quiet",
+                "--only",
+                "heuristic",
+                "--only",
+                "llm/*",
+                "--config",
+            ])
+            .arg(&c)
+            .arg("--out")
+            .arg(&o)
+            .env_remove("LEAD_BENCH_TEST_KEY_THAT_IS_NOT_SET")
+            .output()
+            .expect("run bench")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(run_dir_from_stdout(&out.stdout), out_dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("LEAD_BENCH_TEST_KEY_THAT_IS_NOT_SET is not set"),
+        "{stderr}"
+    );
+    let preds = read_predictions_csv(&out_dir.join("predictions.csv")).expect("predictions");
+    assert_eq!(
+        count_by_scorer(&preds),
+        HashMap::from([("heuristic".to_string(), test_leads(&out_dir))])
+    );
+    assert_eq!(server.requests(), 0);
+}
+
+/// Test leads the generator makes for `n` leads with the configs' seed and test fraction.
+fn expected_test_leads(n: u64) -> usize {
+    let params = lead_bench::generate::GenerateParams {
+        n,
+        seed: 5,
+        test_fraction: 0.4,
+        ..Default::default()
+    };
+    lead_bench::generate::Generator::new(&params, lead_bench::score::Bands::default())
+        .filter(|l| l.meta.split == Some(lead_bench::lead::Split::Test))
+        .count()
+}
+
+fn cached_answers(path: &Path) -> u64 {
+    Cache::open(path).and_then(|c| c.len()).expect("open cache")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_mid_run_then_restart_sends_no_answered_request_again() {
+    let server =
+        FakeServer::start(|seen| answer_for(seen.user).delayed(Duration::from_millis(40))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 150 leads → about 60 test leads × 2 prompts.
+    let config = write_config(dir.path(), &server.url, 150, false, "concurrency = 2");
+    let total = 2 * expected_test_leads(150) as u64;
+    let mut child = Command::new(bench_path())
+        .args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start bench");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.requests() < 40 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    let sent_before = server.requests();
+    assert!(
+        sent_before >= 40 && sent_before < total,
+        "killed at {sent_before} requests"
+    );
+    let cache = dir.path().join("cache.sqlite");
+    let stored = cached_answers(&cache);
+    assert!(
+        stored > 0 && stored < total,
+        "{stored} answers stored before the kill"
+    );
+
+    let c = config.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(bench_path())
+            .args(["run", "--quiet", "--config"])
+            .arg(&c)
+            .output()
+            .expect("rerun bench")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let sent_after = server.requests() - sent_before;
+    // Exactly the jobs without a stored answer were sent: nothing answered went out twice.
+    assert_eq!(sent_after, total - stored);
+    let log = server.log();
+    let first_run: std::collections::HashSet<&str> = log[..sent_before as usize]
+        .iter()
+        .map(|l| l.user.as_str())
+        .collect();
+    let resent = log[sent_before as usize..]
+        .iter()
+        .filter(|l| first_run.contains(l.user.as_str()))
+        .count() as u64;
+    // Only answers lost with the process (sent, not yet stored) may be asked again.
+    assert!(
+        resent <= sent_before - stored,
+        "{resent} re-sent, {stored} stored of {sent_before}"
+    );
+    let preds = read_predictions_csv(&run_dir_from_stdout(&out.stdout).join("predictions.csv"))
+        .expect("predictions");
+    assert_eq!(preds.len() as u64, total, "every job has an outcome");
+    assert_eq!(cached_answers(&cache), total);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_keeps_what_was_answered_and_exits_130() {
+    let server =
+        FakeServer::start(|seen| answer_for(seen.user).delayed(Duration::from_millis(100))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 150, false, "concurrency = 1");
+    let out_dir = dir.path().join("run");
+    let child = Command::new(bench_path())
+        .args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start bench");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.requests() < 5 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("send SIGINT");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let preds =
+        read_predictions_csv(&out_dir.join("predictions.csv")).expect("partial predictions");
+    let total = 2 * test_leads(&out_dir);
+    assert_eq!(preds.len(), total, "every job has an outcome");
+    let answered = preds.iter().filter(|p| p.status != Status::Skipped).count();
+    assert!(
+        answered >= 4 && answered < total,
+        "{answered} answered of {total}"
+    );
+    assert!(
+        preds
+            .iter()
+            .filter(|p| p.status == Status::Skipped)
+            .all(|p| !p.error.is_empty())
+    );
+}
