@@ -1,4 +1,7 @@
-//! `bench validate`: check the config and the dataset it names, spending nothing.
+//! `bench validate`: check the config, its templates, the dataset, keys and endpoints,
+//! spending nothing (no completion request is sent).
+
+use std::time::Duration;
 
 use crate::Error;
 use crate::cli::ValidateArgs;
@@ -6,6 +9,7 @@ use crate::config::{Config, DatasetSource};
 use crate::lead::LeadReader;
 
 pub(crate) fn run(args: &ValidateArgs) -> Result<(), Error> {
+    // Loading compiles every template and renders it against a sample lead.
     let config = Config::load(&args.config)?;
     println!("config {}: ok", args.config.display());
     match &config.dataset {
@@ -28,6 +32,53 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), Error> {
                 p.n, p.seed, p.label_noise
             );
         }
+    }
+    for spec in &config.prompts {
+        println!(
+            "prompt {} ({}): renders{}",
+            spec.template.name(),
+            spec.template.path().display(),
+            if spec.template.wants_analysis() {
+                ", asks for an analysis field"
+            } else {
+                ""
+            }
+        );
+    }
+    if config.models.is_empty() {
+        return Ok(());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .map_err(|e| Error::Output(format!("cannot build an HTTP client: {e}")))?;
+    for m in &config.models {
+        let key = match &m.api_key_env {
+            None => "no key needed".to_string(),
+            Some(var) if std::env::var_os(var).is_some_and(|v| !v.is_empty()) => {
+                format!("key from {var}: set")
+            }
+            Some(var) => format!("key from {var}: NOT SET (the model will be skipped)"),
+        };
+        // GET /models costs nothing; a key, when set, is sent but never printed.
+        let url = format!("{}/models", m.base_url);
+        let mut req = client.get(&url);
+        if let Some(key) = m.api_key_env.as_ref().and_then(|v| std::env::var(v).ok()) {
+            req = req.bearer_auth(key);
+        }
+        let endpoint = match runtime.block_on(async { req.send().await }) {
+            Ok(r) if r.status().is_success() => format!("{url} answers"),
+            Ok(r) => format!("{url} answered HTTP {}", r.status().as_u16()),
+            Err(_) if m.launch.is_some() => {
+                format!("{url} does not answer yet (bench run will launch it)")
+            }
+            Err(e) => format!("{url} does not answer: {e}"),
+        };
+        println!("model {}: {key}; {endpoint}", m.name);
     }
     Ok(())
 }
