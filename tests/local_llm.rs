@@ -1,0 +1,82 @@
+//! End to end with the real local model: `bench run` launches llama.cpp's server with
+//! SmolLM2-135M (installing it into the repo the first time), scores a handful of leads
+//! under two prompts, and stops the server again.
+
+use std::path::Path;
+use std::process::Command;
+
+use lead_bench::prediction::read_predictions_csv;
+
+const PORT: u16 = 8097;
+
+fn port_answers() -> bool {
+    std::net::TcpStream::connect(("127.0.0.1", PORT)).is_ok()
+}
+
+#[test]
+fn real_local_model_scores_a_handful_of_leads_under_two_prompts() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    assert!(!port_answers(), "port {PORT} is busy; the test needs it free");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = root.join("scripts/local-llm.sh");
+    let config = format!(
+        r#"
+[run]
+name = "local"
+cache = "cache.sqlite"
+[dataset.generate]
+n = 60
+seed = 11
+test_fraction = 0.5
+[baselines]
+heuristic = true
+learned = false
+[[models]]
+name = "smollm2"
+model = "smollm2-135m"
+base_url = "http://127.0.0.1:{PORT}/v1"
+structured_output = "json_object"
+concurrency = 1
+timeout_s = 120
+max_retries = 1
+max_tokens = 160
+launch = [{script:?}, "serve", "{PORT}"]
+launch_timeout_s = 1800
+[[prompts]]
+name = "zero_shot"
+path = {zs:?}
+[[prompts]]
+name = "rubric"
+path = {rb:?}
+"#,
+        script = script.display().to_string(),
+        zs = root.join("prompts/zero_shot.j2").display().to_string(),
+        rb = root.join("prompts/rubric.j2").display().to_string(),
+    );
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, config).expect("config");
+    let out_dir = dir.path().join("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["run", "--quiet", "--limit", "4", "--config"])
+        .arg(&cfg)
+        .arg("--out")
+        .arg(&out_dir)
+        .output()
+        .expect("run bench");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "bench run failed:\n{stderr}");
+    assert!(stderr.contains("server up after"), "{stderr}");
+    assert!(!port_answers(), "the launched server was not stopped");
+
+    let preds = read_predictions_csv(&out_dir.join("predictions.csv")).expect("predictions");
+    let llm: Vec<_> = preds.iter().filter(|p| p.scorer.starts_with("llm/smollm2/")).collect();
+    assert_eq!(llm.len(), 8, "4 leads × 2 prompts");
+    for p in &llm {
+        assert!(!p.raw_response.is_empty(), "{p:?}");
+        assert!(p.prompt_tokens.is_some_and(|t| t > 50), "{p:?}");
+    }
+    // Under the schema this model answers in valid JSON nearly always.
+    let parsed = llm.iter().filter(|p| p.parsed().is_some()).count();
+    assert!(parsed >= 4, "only {parsed} of 8 answers parsed: {llm:?}");
+    assert_eq!(preds.iter().filter(|p| p.scorer == "heuristic").count(), 4);
+}
