@@ -5,10 +5,12 @@ pub mod atomic;
 pub mod cli;
 mod commands;
 pub mod config;
+pub mod evaluate;
 pub mod generate;
 pub mod lead;
 pub mod metrics;
 pub mod prediction;
+pub mod report;
 pub mod run;
 pub mod score;
 
@@ -54,5 +56,7 @@ impl Error {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         cli::Command::Validate(args) => commands::validate::run(&args),
+        cli::Command::Report(args) => commands::report::run(&args),
+        cli::Command::Compare(args) => commands::compare::run(&args),
     }
 }
