@@ -184,3 +184,33 @@ fn bench_compare_pairs_the_same_scorer_across_runs() {
     );
     assert!(read(&out.join("compare.html")).contains("<svg class=\"chart\""));
 }
+
+#[test]
+fn report_html_is_self_contained() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    report_run(&run, &opts()).expect("report");
+    let html = read(&run.join("report.html"));
+    for banned in ["http://", "https://", "<script", "<link", "@import", "url("] {
+        assert!(!html.contains(banned), "report.html contains {banned}");
+    }
+    assert!(!html.contains("NaN"));
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 13);
+}
+
+#[test]
+fn a_split_without_gold_test_leads_gives_an_empty_report_not_a_panic() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    let data = read(&run.join("dataset.csv")).replace(",test\n", ",train\n");
+    std::fs::write(run.join("dataset.csv"), data).expect("rewrite dataset");
+    let m = report_run(&run, &opts()).expect("report");
+    assert_eq!(m.n_leads, 0);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("no leads to evaluate"))
+    );
+    assert!(m.scorers.iter().all(|s| s.metrics.accuracy.value.is_none()));
+    assert!(read(&run.join("report.md")).contains("Leaderboard"));
+}

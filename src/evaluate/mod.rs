@@ -327,6 +327,16 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
         &mopts,
     )
     .map_err(metrics_err("slices"))?;
+    if joined.leads.is_empty() {
+        warnings.push(format!(
+            "no leads to evaluate: none has a gold label{}",
+            if joined.split == "test" {
+                " in the test split"
+            } else {
+                ""
+            }
+        ));
+    }
     if joined.unknown_leads > 0 {
         warnings.push(format!(
             "{} prediction(s) name a lead_id that is not in dataset.csv; they were ignored",
