@@ -10,7 +10,7 @@ use lead_bench::evaluate::{ReportOptions, report_run};
 
 fn fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    report_fixture::write_run(&dir.path().join("fixture-run"));
+    report_fixture::write_run(&dir.path().join("fixture-run"), 0);
     dir
 }
 
@@ -158,7 +158,7 @@ fn bench_report_on_a_missing_directory_is_bad_input() {
 fn bench_compare_pairs_the_same_scorer_across_runs() {
     let dir = fixture();
     let second = dir.path().join("second-run");
-    report_fixture::write_run(&second);
+    report_fixture::write_run(&second, 1);
     std::fs::write(
         second.join("run.json"),
         r#"{"run_id": "second-run", "bands": {"high": 70, "medium": 40}}"#,
@@ -178,6 +178,7 @@ fn bench_compare_pairs_the_same_scorer_across_runs() {
             "`second-run:heuristic` | `fixture-run:heuristic`",
         ));
     let md = read(&out.join("compare.md"));
+    insta::assert_snapshot!("fixture_compare_md", md);
     assert!(
         md.contains("| `llm/tiny/zero_shot` | `second-run` |"),
         "{md}"

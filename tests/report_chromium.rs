@@ -98,7 +98,7 @@ fn every_chart_renders_in_headless_chromium() {
     }
     let dir = tempfile::tempdir().expect("tempdir");
     let run = dir.path().join("fixture-run");
-    report_fixture::write_run(&run);
+    report_fixture::write_run(&run, 0);
     let opts = ReportOptions {
         resamples: 50,
         ..ReportOptions::default()

@@ -30,7 +30,10 @@ pub(crate) fn render(doc: &Document) -> String {
             Block::Charts(charts) => {
                 // Keep the reader oriented: say what the HTML report shows here.
                 let names: Vec<&str> = charts.iter().map(|c| c.caption.as_str()).collect();
-                out.push_str(&format!("*Charts in report.html: {}.*\n", names.join("; ")));
+                out.push_str(&format!(
+                    "*Charts in the HTML version: {}.*\n",
+                    names.join("; ")
+                ));
             }
         }
     }

@@ -39,6 +39,36 @@ pub fn run_document(m: &RunMetrics) -> Document {
     b.push(Block::Heading(2, "Operations".into()));
     b.push(Block::Table(operations(m)));
     b.push(Block::Heading(2, "Gains".into()));
+    let mut gains = Table::new(&[
+        "scorer",
+        "highs in top 10 %",
+        "top 20 %",
+        "top 30 %",
+        "top 50 %",
+        "lift@10 % [CI]",
+    ]);
+    for s in &m.scorers {
+        let capture = |d: u8| {
+            pct(s
+                .metrics
+                .gains
+                .iter()
+                .find(|r| r.decile == d)
+                .and_then(|r| r.cumulative_capture))
+        };
+        gains.row(vec![
+            format!("`{}`", s.id),
+            capture(1),
+            capture(2),
+            capture(3),
+            capture(5),
+            est(&s.metrics.lift_top_decile, 2),
+        ]);
+    }
+    b.push(Block::Paragraph(
+        "Share of all gold-high leads captured by the top-scored share of parsed leads (score descending, ties by lead id).".into(),
+    ));
+    b.push(Block::Table(gains));
     let series: Vec<(&str, &[GainsRow])> = m
         .scorers
         .iter()

@@ -49,11 +49,13 @@ fn clamp_score(x: i64) -> u8 {
     x.clamp(0, 100) as u8
 }
 
-/// Writes the fixture run into `dir` (created if needed).
-pub fn write_run(dir: &Path) {
+/// Writes the fixture run into `dir` (created if needed). The leads are always the same;
+/// `variant` changes the scorers' answers (0 is the snapshot run).
+pub fn write_run(dir: &Path, variant: u64) {
     std::fs::create_dir_all(dir).expect("create the run directory");
     let bands = Bands::default();
     let mut rng = Lcg(20_261_125);
+    let mut answers = Lcg(7_919 + variant);
     let mut data = csv::Writer::from_path(dir.join("dataset.csv")).expect("dataset.csv");
     data.write_record([
         "lead_id",
@@ -117,10 +119,10 @@ pub fn write_run(dir: &Path) {
             };
             Prediction::from_score("fixture-run", &id, scorer, s, &bands, latency)
         };
-        let h = clamp_score(gold_score + rng.offset(spread + 10));
+        let h = clamp_score(gold_score + answers.offset(spread + 10));
         preds.push(make("heuristic", h, bands.label_for(h), 0.0));
         if split == "test" {
-            let l = clamp_score(gold_score + rng.offset(spread));
+            let l = clamp_score(gold_score + answers.offset(spread));
             let mut p = make("learned", l, bands.label_for(l), 0.0);
             let ph = f64::from(l) / 100.0;
             let pl = (1.0 - ph) * 0.6;
@@ -132,7 +134,7 @@ pub fn write_run(dir: &Path) {
         for (prompt, spread) in [("zero_shot", spread), ("few_shot", spread / 2)] {
             let repeats = if prompt == "zero_shot" { 2 } else { 1 };
             for repeat in 0..repeats {
-                let s = clamp_score(gold_score + rng.offset(spread));
+                let s = clamp_score(gold_score + answers.offset(spread));
                 let scorer = format!("llm/tiny/{prompt}");
                 let mut label = bands.label_for(s);
                 if prompt == "few_shot" && i % 17 == 5 {
