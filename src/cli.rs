@@ -22,6 +22,10 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Score a lead file with the heuristic or the learned model (for routing).
     Score(ScoreArgs),
+    /// Recompute metrics and re-render metrics.json, report.md and report.html of a run.
+    Report(ReportArgs),
+    /// Compare the scorers of several runs side by side, with paired tests on shared leads.
+    Compare(CompareArgs),
     /// Delete every stored LLM answer of the config's cache.
     ClearCache(ValidateArgs),
 }
@@ -113,4 +117,32 @@ pub struct ScoreArgs {
     /// learned: a saved model to load; with --train, where to save the trained model.
     #[arg(long)]
     pub model_file: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The run directory (as `bench run` wrote it).
+    pub run_dir: PathBuf,
+    /// Bootstrap resamples for every confidence interval (0: no intervals).
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Two or more run directories.
+    #[arg(required = true, num_args = 2..)]
+    pub runs: Vec<PathBuf>,
+    /// Directory for compare.md and compare.html.
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+    /// Bootstrap resamples for every confidence interval (0: no intervals).
+    #[arg(long, default_value_t = 1000)]
+    pub resamples: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
 }

@@ -5,11 +5,13 @@ pub mod atomic;
 pub mod cli;
 mod commands;
 pub mod config;
+pub mod evaluate;
 pub mod generate;
 pub mod jobs;
 pub mod lead;
 pub mod metrics;
 pub mod prediction;
+pub mod report;
 pub mod run;
 pub mod score;
 
@@ -62,5 +64,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         cli::Command::Generate(args) => commands::generate::run(&args).map(|()| EXIT_OK),
         cli::Command::Score(args) => commands::score::run(&args).map(|()| EXIT_OK),
         cli::Command::ClearCache(args) => commands::run::clear_cache(&args).map(|()| EXIT_OK),
+        cli::Command::Report(args) => commands::report::run(&args).map(|()| EXIT_OK),
+        cli::Command::Compare(args) => commands::compare::run(&args).map(|()| EXIT_OK),
     }
 }

@@ -16,7 +16,10 @@ fn port_answers() -> bool {
 #[test]
 fn real_local_model_scores_a_handful_of_leads_under_two_prompts() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    assert!(!port_answers(), "port {PORT} is busy; the test needs it free");
+    assert!(
+        !port_answers(),
+        "port {PORT} is busy; the test needs it free"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let script = root.join("scripts/local-llm.sh");
     let config = format!(
@@ -69,7 +72,10 @@ path = {rb:?}
     assert!(!port_answers(), "the launched server was not stopped");
 
     let preds = read_predictions_csv(&out_dir.join("predictions.csv")).expect("predictions");
-    let llm: Vec<_> = preds.iter().filter(|p| p.scorer.starts_with("llm/smollm2/")).collect();
+    let llm: Vec<_> = preds
+        .iter()
+        .filter(|p| p.scorer.starts_with("llm/smollm2/"))
+        .collect();
     assert_eq!(llm.len(), 8, "4 leads × 2 prompts");
     for p in &llm {
         assert!(!p.raw_response.is_empty(), "{p:?}");

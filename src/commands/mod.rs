@@ -1,6 +1,8 @@
 //! One module per subcommand: the I/O edge between the CLI and the library's core.
 
+pub(crate) mod compare;
 pub(crate) mod generate;
+pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod score;
 pub(crate) mod validate;

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::atomic::write_atomic;
 use crate::cli::{RunArgs, ValidateArgs};
 use crate::config::{Config, DatasetSource};
+use crate::evaluate::{ReportOptions, RunMetrics, report_run};
 use crate::generate::{DatasetStats, Generator};
 use crate::jobs::{MatrixInput, build_llm_jobs, matches_only, prediction_from_outcome};
 use crate::lead::{Columns, Format, Lead, LeadWriter, Split, read_leads};
@@ -315,12 +316,60 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     };
     write_json(&dir.join("run.json"), &info)?;
     note(format!("{written} predictions written"));
+    let opts = ReportOptions {
+        seed: config.run.seed,
+        ..ReportOptions::default()
+    };
+    match report_run(&dir, &opts) {
+        Ok(metrics) => print_leaderboard(&metrics, &dir),
+        // Predictions are the raw truth and are already written: say what failed and how
+        // to retry, but keep the run.
+        Err(e) => note(format!(
+            "no report: {e}; predictions are kept, rerun `bench report {}`",
+            dir.display()
+        )),
+    }
     println!("{}", dir.display());
     Ok(if interrupted {
         EXIT_INTERRUPTED
     } else {
         EXIT_OK
     })
+}
+
+fn fmt_estimate(e: &crate::metrics::Estimate) -> String {
+    match (e.value, e.ci_low, e.ci_high) {
+        (Some(v), Some(lo), Some(hi)) => format!("{v:.3} [{lo:.3}, {hi:.3}]"),
+        (Some(v), _, _) => format!("{v:.3}"),
+        _ => "undefined".to_string(),
+    }
+}
+
+/// A short leaderboard on standard error; the full tables are in report.md / report.html.
+fn print_leaderboard(m: &RunMetrics, dir: &Path) {
+    for w in &m.warnings {
+        note(format!("warning: {w}"));
+    }
+    note(format!(
+        "{} leads evaluated; accuracy and quadratic κ with 95% bootstrap intervals:",
+        m.n_leads
+    ));
+    let width = m.scorers.iter().map(|s| s.id.len()).max().unwrap_or(0);
+    for s in &m.scorers {
+        let cov = s
+            .metrics
+            .coverage
+            .value
+            .map_or("—".into(), |c| format!("{:.0}%", c * 100.0));
+        eprintln!(
+            "  {:<width$}  coverage {:>4}  accuracy {}  QWK {}",
+            s.id,
+            cov,
+            fmt_estimate(&s.metrics.accuracy),
+            fmt_estimate(&s.metrics.quadratic_kappa),
+        );
+    }
+    note(format!("report: {}", dir.join("report.md").display()));
 }
 
 /// Starts model servers where configured, runs every LLM job through the engine, and

@@ -1,0 +1,32 @@
+//! `bench compare RUN_A RUN_B …`: the scorers of several runs side by side, with paired
+//! tests where runs share leads; printed as Markdown and written as compare.md and
+//! compare.html.
+
+use crate::Error;
+use crate::cli::CompareArgs;
+use crate::evaluate::{ReportError, ReportOptions, compare_runs, read_run_dir};
+use crate::report::{Format, compare_document};
+
+pub(crate) fn run(args: &CompareArgs) -> Result<(), Error> {
+    let opts = ReportOptions {
+        resamples: args.resamples,
+        seed: args.seed,
+        ..ReportOptions::default()
+    };
+    let runs = args
+        .runs
+        .iter()
+        .map(|d| read_run_dir(d))
+        .collect::<Result<Vec<_>, ReportError>>()?;
+    let comparison = compare_runs(&runs, &opts)?;
+    let doc = compare_document(&comparison);
+    let md = Format::Markdown.render(&doc);
+    print!("{md}");
+    for format in [Format::Markdown, Format::Html] {
+        let path = args.out.join(format!("compare.{}", format.extension()));
+        crate::atomic::write_atomic(&path, format.render(&doc).as_bytes())
+            .map_err(|e| Error::output(&path, e))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Reading a run directory: `run.json`, `dataset.csv`, its optional `dataset.meta.json`
+//! sidecar and `predictions.csv`, into the in-memory [`RunData`] that metrics are computed
+//! from.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::ReportError;
+use crate::lead::{Lead, read_leads};
+use crate::prediction::{Prediction, read_predictions_csv};
+use crate::score::Bands;
+
+/// Everything a run directory holds that the metrics need.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    pub run_id: String,
+    pub bands: Bands,
+    /// `started` / `finished` from run.json, when present.
+    pub started: Option<String>,
+    pub finished: Option<String>,
+    pub leads: Vec<Lead>,
+    pub predictions: Vec<Prediction>,
+    /// The generator's sidecar (`dataset.meta.json`), when the run has one.
+    pub dataset_meta: Option<serde_json::Value>,
+}
+
+/// The keys of run.json this module reads; others are ignored (the runner owns the file).
+#[derive(Debug, Deserialize)]
+struct RunJson {
+    run_id: Option<String>,
+    bands: Option<BandsJson>,
+    started: Option<String>,
+    finished: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct BandsJson {
+    high: u8,
+    medium: u8,
+}
+
+/// Reads a run directory as `bench run` writes it.
+pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
+    if !dir.is_dir() {
+        return Err(ReportError::NotARunDir(dir.to_path_buf()));
+    }
+    let dir_name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
+    let run_json_path = dir.join("run.json");
+    let run = if run_json_path.exists() {
+        let text = read_text(&run_json_path)?;
+        serde_json::from_str::<RunJson>(&text).map_err(|e| ReportError::Json {
+            path: run_json_path.clone(),
+            message: e.to_string(),
+        })?
+    } else {
+        RunJson {
+            run_id: None,
+            bands: None,
+            started: None,
+            finished: None,
+        }
+    };
+    let bands = match run.bands {
+        Some(b) => Bands::new(b.high, b.medium).map_err(|m| ReportError::Json {
+            path: run_json_path.clone(),
+            message: format!("key `bands`: {m}"),
+        })?,
+        None => Bands::default(),
+    };
+    let leads = read_leads(&dir.join("dataset.csv"))?;
+    let predictions = read_predictions_csv(&dir.join("predictions.csv"))?;
+    let meta_path = dir.join("dataset.meta.json");
+    let dataset_meta = if meta_path.exists() {
+        let text = read_text(&meta_path)?;
+        Some(serde_json::from_str(&text).map_err(|e| ReportError::Json {
+            path: meta_path,
+            message: e.to_string(),
+        })?)
+    } else {
+        None
+    };
+    Ok(RunData {
+        run_id: run.run_id.unwrap_or(dir_name),
+        bands,
+        started: run.started,
+        finished: run.finished,
+        leads,
+        predictions,
+        dataset_meta,
+    })
+}
+
+fn read_text(path: &Path) -> Result<String, ReportError> {
+    std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+        path: PathBuf::from(path),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_run_json_uses_the_directory_name_and_default_bands() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let run = dir.path().join("my-run");
+        std::fs::create_dir(&run).expect("mkdir");
+        std::fs::write(
+            run.join("dataset.csv"),
+            "lead_id,company_name,company_size,domain,industry,job_title,seniority,inbound_message,source,gold_label\n\
+             L1,Acme,100,acme.com,saas,CTO,c-suite,hi,blog,high\n",
+        )
+        .expect("write");
+        let header = "run_id,lead_id,scorer,repeat,lead_score,lead_label,justification,status,error,consistent,p_low,p_medium,p_high,latency_ms,prompt_tokens,completion_tokens,cost_usd,attempts,cached,raw_response\n";
+        std::fs::write(
+            run.join("predictions.csv"),
+            format!("{header}r,L1,heuristic,0,80,high,x,ok,,true,,,,0.1,,,,0,false,\n"),
+        )
+        .expect("write");
+        let data = read_run_dir(&run).expect("read");
+        assert_eq!(data.run_id, "my-run");
+        assert_eq!(data.bands, Bands::default());
+        assert_eq!(data.leads.len(), 1);
+        assert_eq!(data.predictions.len(), 1);
+        assert!(data.dataset_meta.is_none());
+    }
+
+    #[test]
+    fn bad_bands_name_the_file_and_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(
+            dir.path().join("run.json"),
+            r#"{"run_id":"x","bands":{"high":30,"medium":40}}"#,
+        )
+        .expect("write");
+        let err = read_run_dir(dir.path()).expect_err("bands are inverted");
+        let msg = err.to_string();
+        assert!(msg.contains("run.json") && msg.contains("bands"), "{msg}");
+    }
+}

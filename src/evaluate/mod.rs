@@ -1,0 +1,460 @@
+//! From a run directory to metrics and reports: reads `dataset.csv`, `predictions.csv` and
+//! `run.json`, joins predictions to the evaluated leads, computes every scorer's metrics,
+//! the pairwise tests (Holm-corrected), stability across repeats, operations and slices
+//! ([`RunMetrics`], serialised as `metrics.json`), and writes `metrics.json`, `report.md`
+//! and `report.html` ([`report_run`]).
+//!
+//! Choices a reader of the numbers needs:
+//! - evaluated leads: those with a gold label in the test split when any lead has a split,
+//!   else all leads with a gold label; a lead a scorer has no prediction for counts as
+//!   unparsed (so the learned model, which scores test leads only, is judged on them);
+//! - headline metrics use repeat 0; stability uses every repeat;
+//! - pairs: every scorer against `heuristic`, and every two prompts of the same model
+//!   (`llm/<model>/<p1>` vs `llm/<model>/<p2>`); Holm's correction runs across all of them;
+//! - slices carry point values only (see [`slices`]).
+
+mod compare;
+mod join;
+mod load;
+mod operations;
+mod slices;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+pub use compare::{Comparison, compare_runs};
+pub use load::{RunData, read_run_dir};
+pub use operations::Operations;
+pub use slices::{DIMENSIONS, SIZE_BANDS, Slice, SliceScorer, size_band};
+
+pub(crate) use join::join;
+
+use crate::lead::{Label, LeadError};
+use crate::metrics::{
+    Estimate, MetricsError, MetricsOptions, PairMetrics, ScorerInput, ScorerMetrics,
+    StabilityMetrics, compare_pair, holm_pairs, stability, summarize, valid_probabilities,
+};
+use crate::score::Bands;
+
+/// How `bench report` (and the end of `bench run`) computes metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOptions {
+    /// Bootstrap resamples for every interval; 0 gives values without intervals.
+    pub resamples: usize,
+    pub seed: u64,
+    /// Two-sided level of the intervals.
+    pub confidence: f64,
+    /// Equal-width reliability bins for ECE.
+    pub ece_bins: usize,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            resamples: 1000,
+            seed: 42,
+            confidence: 0.95,
+            ece_bins: 10,
+        }
+    }
+}
+
+impl ReportOptions {
+    pub(crate) fn metrics(&self) -> MetricsOptions {
+        MetricsOptions {
+            resamples: self.resamples,
+            seed: self.seed,
+            confidence: self.confidence,
+            ece_bins: self.ece_bins,
+            ..MetricsOptions::default()
+        }
+    }
+}
+
+/// Why a run directory could not be turned into metrics and reports.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{}: not a run directory (expected dataset.csv, predictions.csv, run.json)", .0.display())]
+    NotARunDir(PathBuf),
+    #[error(transparent)]
+    Lead(#[from] LeadError),
+    #[error("{}: cannot read: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}: {message}", path.display())]
+    Json { path: PathBuf, message: String },
+    #[error("{}: no lead has a gold label, so nothing can be scored against gold", .0.display())]
+    NoGold(PathBuf),
+    #[error("metrics of `{scorer}`: {source}")]
+    Metrics {
+        scorer: String,
+        source: MetricsError,
+    },
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl From<ReportError> for crate::Error {
+    fn from(e: ReportError) -> crate::Error {
+        match e {
+            ReportError::Lead(e) => crate::Error::Lead(e),
+            ReportError::Write { .. } => crate::Error::Output(e.to_string()),
+            other => crate::Error::BadInput(other.to_string()),
+        }
+    }
+}
+
+/// Everything `metrics.json` holds. Estimates are `{"value", "ci_low", "ci_high"}`, `null`
+/// where undefined.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunMetrics {
+    pub run_id: String,
+    /// Evaluated leads (see the module docs).
+    pub n_leads: u64,
+    /// Leads in dataset.csv.
+    pub n_dataset: u64,
+    /// `"test"` when the dataset has a split (metrics are on its test leads), else `"all"`.
+    pub split: String,
+    pub bands: Bands,
+    pub started: Option<String>,
+    pub finished: Option<String>,
+    pub options: MetricsOptions,
+    /// The dataset generator's sidecar, verbatim, when the run has one.
+    pub dataset_meta: Option<serde_json::Value>,
+    pub scorers: Vec<ScorerReport>,
+    /// Pairwise tests; `mcnemar_p_holm` is corrected across all of them.
+    pub pairs: Vec<PairReport>,
+    /// Agreement across repeats, for scorers run more than once.
+    pub stability: Vec<StabilityReport>,
+    /// Per dimension (difficulty, archetype, company_size, seniority, source, industry).
+    pub slices: BTreeMap<String, Vec<Slice>>,
+    /// Things a reader should know before trusting the numbers.
+    pub warnings: Vec<String>,
+}
+
+/// One scorer: its metrics against gold (flattened), agreement with the heuristic,
+/// operations and its score distribution.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScorerReport {
+    pub id: String,
+    #[serde(flatten)]
+    pub metrics: ScorerMetrics,
+    /// Cohen's κ with the heuristic's labels (leads both parsed); `null` for the
+    /// heuristic itself or when the run has none.
+    pub kappa_vs_heuristic: Estimate,
+    pub agreement_vs_heuristic: Estimate,
+    /// Repeats found (max repeat index + 1).
+    pub repeats: usize,
+    pub operations: Operations,
+    /// Parsed scores in ten bands of 10 points (the last is 90–100), by gold label.
+    pub score_histogram: Vec<HistogramBin>,
+}
+
+/// Parsed predictions with a score in [lower, upper], by gold label.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HistogramBin {
+    pub lower: u8,
+    pub upper: u8,
+    pub low: u64,
+    pub medium: u64,
+    pub high: u64,
+}
+
+/// Why two scorers were compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairKind {
+    /// A scorer against the heuristic baseline.
+    VsHeuristic,
+    /// Two prompts on the same model.
+    PromptVariants,
+    /// The same scorer id in two runs (`bench compare`).
+    AcrossRuns,
+}
+
+/// Scorer `a` against scorer `b`; `accuracy_difference` is a − b.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairReport {
+    pub a: String,
+    pub b: String,
+    pub kind: PairKind,
+    #[serde(flatten)]
+    pub metrics: PairMetrics,
+}
+
+/// One scorer's agreement with itself across repeats.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StabilityReport {
+    pub scorer: String,
+    #[serde(flatten)]
+    pub metrics: StabilityMetrics,
+}
+
+/// The model of an `llm/<model>/<prompt>` scorer id.
+pub(crate) fn llm_model(id: &str) -> Option<&str> {
+    let rest = id.strip_prefix("llm/")?;
+    let (model, _prompt) = rest.rsplit_once('/')?;
+    Some(model)
+}
+
+/// The pairs to test among scorer ids, in report order.
+pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
+    let mut out = Vec::new();
+    if let Some(h) = ids.iter().position(|id| *id == "heuristic") {
+        for (i, _) in ids.iter().enumerate().filter(|(i, _)| *i != h) {
+            out.push((i, h, PairKind::VsHeuristic));
+        }
+    }
+    for i in 0..ids.len() {
+        for j in i + 1..ids.len() {
+            if let (Some(a), Some(b)) = (llm_model(ids[i]), llm_model(ids[j]))
+                && a == b
+            {
+                out.push((i, j, PairKind::PromptVariants));
+            }
+        }
+    }
+    out
+}
+
+/// Computes every metric of a run held in memory.
+pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
+    let mopts = opts.metrics();
+    let joined = join(&data.leads, &data.predictions);
+    let metrics_err = |scorer: &str| {
+        let scorer = scorer.to_string();
+        move |source| ReportError::Metrics { scorer, source }
+    };
+    let mut scorers = Vec::with_capacity(joined.scorers.len());
+    let mut parsed_all = Vec::with_capacity(joined.scorers.len());
+    let mut warnings = Vec::new();
+    for s in &joined.scorers {
+        let pred = s.parsed();
+        let probs: Vec<Option<[f64; 3]>> = s
+            .first()
+            .iter()
+            .zip(&pred)
+            .map(|(p, parsed)| {
+                parsed.and(
+                    p.and_then(|p| p.probabilities())
+                        .filter(valid_probabilities),
+                )
+            })
+            .collect();
+        let input = ScorerInput {
+            gold: &joined.gold,
+            gold_score: &joined.gold_score,
+            pred: &pred,
+            probabilities: probs.iter().any(Option::is_some).then_some(&probs[..]),
+        };
+        let metrics = summarize(&input, &mopts).map_err(metrics_err(&s.id))?;
+        let correct = pred
+            .iter()
+            .zip(&joined.gold)
+            .filter(|(p, g)| p.map(|x| x.0) == Some(**g))
+            .count() as u64;
+        if let Some(auc) = metrics.roc_auc_high.value
+            && auc > 0.95
+        {
+            warnings.push(format!(
+                "`{}`: ROC-AUC {auc:.3} > 0.95 — unusually high for lead scoring; check for leakage of the gold label into the inputs",
+                s.id
+            ));
+        }
+        scorers.push(ScorerReport {
+            id: s.id.clone(),
+            kappa_vs_heuristic: Estimate::default(),
+            agreement_vs_heuristic: Estimate::default(),
+            repeats: s.by_repeat.len(),
+            operations: operations::operations(s.first(), correct, &s.all, &data.bands),
+            score_histogram: histogram(&pred, &joined.gold),
+            metrics,
+        });
+        parsed_all.push(pred);
+    }
+    let labels: Vec<Vec<Option<Label>>> = parsed_all
+        .iter()
+        .map(|p| p.iter().map(|x| x.map(|v| v.0)).collect())
+        .collect();
+    let ids: Vec<&str> = joined.scorers.iter().map(|s| s.id.as_str()).collect();
+    let mut pair_metrics = Vec::new();
+    let mut pair_keys = Vec::new();
+    for (i, j, kind) in pairs_to_test(&ids) {
+        let m = compare_pair(&labels[i], &labels[j], &joined.gold, &mopts)
+            .map_err(metrics_err(ids[i]))?;
+        pair_metrics.push(m);
+        pair_keys.push((i, j, kind));
+    }
+    holm_pairs(&mut pair_metrics);
+    let mut pairs = Vec::with_capacity(pair_metrics.len());
+    for ((i, j, kind), m) in pair_keys.into_iter().zip(pair_metrics) {
+        if kind == PairKind::VsHeuristic {
+            scorers[i].kappa_vs_heuristic = m.kappa;
+            scorers[i].agreement_vs_heuristic = m.agreement;
+        }
+        pairs.push(PairReport {
+            a: ids[i].to_string(),
+            b: ids[j].to_string(),
+            kind,
+            metrics: m,
+        });
+    }
+    let mut stab = Vec::new();
+    for s in joined.scorers.iter().filter(|s| s.by_repeat.len() > 1) {
+        let m = stability(&s.labels_by_repeat(), &mopts).map_err(metrics_err(&s.id))?;
+        stab.push(StabilityReport {
+            scorer: s.id.clone(),
+            metrics: m,
+        });
+    }
+    let slice_inputs: Vec<slices::SliceInput<'_>> = ids
+        .iter()
+        .zip(&parsed_all)
+        .map(|(id, pred)| slices::SliceInput { id, pred })
+        .collect();
+    let slices = slices::slices(
+        &joined.leads,
+        &joined.gold,
+        &joined.gold_score,
+        &slice_inputs,
+        &mopts,
+    )
+    .map_err(metrics_err("slices"))?;
+    if joined.leads.is_empty() {
+        warnings.push(format!(
+            "no leads to evaluate: none has a gold label{}",
+            if joined.split == "test" {
+                " in the test split"
+            } else {
+                ""
+            }
+        ));
+    }
+    if joined.unknown_leads > 0 {
+        warnings.push(format!(
+            "{} prediction(s) name a lead_id that is not in dataset.csv; they were ignored",
+            joined.unknown_leads
+        ));
+    }
+    if joined.duplicates > 0 {
+        warnings.push(format!(
+            "{} prediction(s) repeat an earlier (lead, scorer, repeat); the first of each was used",
+            joined.duplicates
+        ));
+    }
+    Ok(RunMetrics {
+        run_id: data.run_id.clone(),
+        n_leads: joined.leads.len() as u64,
+        n_dataset: data.leads.len() as u64,
+        split: joined.split.to_string(),
+        bands: data.bands,
+        started: data.started.clone(),
+        finished: data.finished.clone(),
+        options: mopts,
+        dataset_meta: data.dataset_meta.clone(),
+        scorers,
+        pairs,
+        stability: stab,
+        slices,
+        warnings,
+    })
+}
+
+fn histogram(pred: &[Option<(Label, u8)>], gold: &[Label]) -> Vec<HistogramBin> {
+    let mut counts = [[0u64; 3]; 10];
+    for (p, g) in pred.iter().zip(gold) {
+        if let Some((_, s)) = p {
+            counts[usize::from(*s / 10).min(9)][g.index()] += 1;
+        }
+    }
+    counts
+        .iter()
+        .enumerate()
+        .map(|(b, c)| HistogramBin {
+            lower: (b * 10) as u8,
+            upper: if b == 9 { 100 } else { (b * 10 + 9) as u8 },
+            low: c[0],
+            medium: c[1],
+            high: c[2],
+        })
+        .collect()
+}
+
+/// Reads a run directory, computes its metrics and writes `metrics.json`, `report.md` and
+/// `report.html` into it, each atomically.
+pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
+    let data = read_run_dir(dir)?;
+    if !data.leads.iter().any(|l| l.gold.is_some()) {
+        return Err(ReportError::NoGold(dir.join("dataset.csv")));
+    }
+    let metrics = evaluate(&data, opts)?;
+    write_reports(dir, &metrics)?;
+    Ok(metrics)
+}
+
+/// Writes `metrics.json`, `report.md` and `report.html` for computed metrics.
+pub fn write_reports(dir: &Path, metrics: &RunMetrics) -> Result<(), ReportError> {
+    let json = serde_json::to_vec_pretty(metrics).map_err(|e| ReportError::Write {
+        path: dir.join("metrics.json"),
+        source: std::io::Error::other(e),
+    })?;
+    let doc = crate::report::run_document(metrics);
+    let files = [
+        ("metrics.json", json),
+        (
+            "report.md",
+            crate::report::Format::Markdown.render(&doc).into_bytes(),
+        ),
+        (
+            "report.html",
+            crate::report::Format::Html.render(&doc).into_bytes(),
+        ),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        crate::atomic::write_atomic(&path, &bytes)
+            .map_err(|source| ReportError::Write { path, source })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_are_vs_heuristic_and_prompt_variants_of_one_model() {
+        let ids = [
+            "heuristic",
+            "learned",
+            "llm/m1/a",
+            "llm/m1/b",
+            "llm/m2/a",
+            "llm/org/m3/a",
+        ];
+        let pairs = pairs_to_test(&ids);
+        let names: Vec<(&str, &str, PairKind)> = pairs
+            .iter()
+            .map(|(i, j, k)| (ids[*i], ids[*j], *k))
+            .collect();
+        assert_eq!(
+            names,
+            vec![
+                ("learned", "heuristic", PairKind::VsHeuristic),
+                ("llm/m1/a", "heuristic", PairKind::VsHeuristic),
+                ("llm/m1/b", "heuristic", PairKind::VsHeuristic),
+                ("llm/m2/a", "heuristic", PairKind::VsHeuristic),
+                ("llm/org/m3/a", "heuristic", PairKind::VsHeuristic),
+                ("llm/m1/a", "llm/m1/b", PairKind::PromptVariants),
+            ]
+        );
+        assert_eq!(llm_model("llm/org/m3/a"), Some("org/m3"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Operational figures of one scorer: what happened to each request (status counts,
+//! coverage), label/score inconsistency, latency, tokens and cost.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::prediction::Prediction;
+use crate::score::Bands;
+use crate::score::llm::Status;
+
+/// Operations of one scorer on the evaluated leads (repeat 0), plus what the whole run
+/// spent on it (every lead and repeat it was asked about).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operations {
+    /// Evaluated leads.
+    pub leads: u64,
+    /// Evaluated leads with a parsed prediction (`ok` or `coerced`).
+    pub parsed: u64,
+    /// Evaluated leads the scorer has no prediction for (counted as unparsed).
+    pub missing: u64,
+    /// Count of each status on the evaluated leads, every status listed (zeros included).
+    pub status_counts: BTreeMap<String, u64>,
+    /// Parsed predictions whose label disagrees with the band of their score.
+    pub inconsistent: u64,
+    /// inconsistent ÷ parsed; `null` without parsed predictions.
+    pub inconsistency_rate: Option<f64>,
+    /// Latency percentiles over requests that were not cache hits (linear interpolation);
+    /// `null` when every prediction came from the cache or there are none.
+    pub latency_p50_ms: Option<f64>,
+    pub latency_p95_ms: Option<f64>,
+    /// Tokens on the evaluated leads; `null` when the scorer reports none (baselines).
+    pub prompt_tokens: Option<u64>,
+    pub completion_tokens: Option<u64>,
+    /// Cost on the evaluated leads in USD; `null` when no prediction carries a cost.
+    pub cost_usd: Option<f64>,
+    /// cost_usd ÷ leads labelled correctly (strict); `null` without cost or without a
+    /// correct label.
+    pub cost_per_correct_usd: Option<f64>,
+    /// Every prediction of this scorer in the run (all leads, all repeats).
+    pub run_predictions: u64,
+    /// Cost of all of them; `null` when none carries a cost.
+    pub run_cost_usd: Option<f64>,
+}
+
+/// Operations from the evaluated leads' predictions (`None` = no prediction for that lead),
+/// how many of them were labelled correctly, and all of the scorer's predictions.
+pub(crate) fn operations(
+    evaluated: &[Option<&Prediction>],
+    correct: u64,
+    all: &[&Prediction],
+    bands: &Bands,
+) -> Operations {
+    let mut status_counts: BTreeMap<String, u64> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_string(), 0))
+        .collect();
+    let (mut parsed, mut missing, mut inconsistent) = (0u64, 0u64, 0u64);
+    let mut latencies = Vec::new();
+    let mut prompt = None::<u64>;
+    let mut completion = None::<u64>;
+    let mut cost = None::<f64>;
+    for p in evaluated {
+        let Some(p) = p else {
+            missing += 1;
+            continue;
+        };
+        *status_counts
+            .entry(p.status.as_str().to_string())
+            .or_insert(0) += 1;
+        if let Some((label, score)) = p.parsed() {
+            parsed += 1;
+            inconsistent += u64::from(bands.label_for(score) != label);
+        }
+        if !p.cached && p.latency_ms.is_finite() {
+            latencies.push(p.latency_ms);
+        }
+        if let Some(t) = p.prompt_tokens {
+            *prompt.get_or_insert(0) += u64::from(t);
+        }
+        if let Some(t) = p.completion_tokens {
+            *completion.get_or_insert(0) += u64::from(t);
+        }
+        if let Some(c) = p.cost_usd.filter(|c| c.is_finite()) {
+            *cost.get_or_insert(0.0) += c;
+        }
+    }
+    latencies.sort_by(f64::total_cmp);
+    let run_cost = all
+        .iter()
+        .filter_map(|p| p.cost_usd.filter(|c| c.is_finite()))
+        .fold(None, |acc: Option<f64>, c| Some(acc.unwrap_or(0.0) + c));
+    Operations {
+        leads: evaluated.len() as u64,
+        parsed,
+        missing,
+        status_counts,
+        inconsistent,
+        inconsistency_rate: (parsed > 0).then(|| inconsistent as f64 / parsed as f64),
+        latency_p50_ms: percentile(&latencies, 0.50),
+        latency_p95_ms: percentile(&latencies, 0.95),
+        prompt_tokens: prompt,
+        completion_tokens: completion,
+        cost_usd: cost,
+        cost_per_correct_usd: cost.filter(|_| correct > 0).map(|c| c / correct as f64),
+        run_predictions: all.len() as u64,
+        run_cost_usd: run_cost,
+    }
+}
+
+/// The q-quantile of sorted values with numpy's default linear interpolation.
+pub(crate) fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lead::Label;
+    use crate::score::Score;
+
+    fn pred(score: u8, label: Label, latency: f64, cost: Option<f64>) -> Prediction {
+        let s = Score {
+            lead_score: score,
+            lead_label: label,
+            justification: String::new(),
+            probabilities: None,
+        };
+        let mut p = Prediction::from_score("r", "L", "llm/m/p", s, &Bands::default(), latency);
+        p.cost_usd = cost;
+        p.prompt_tokens = Some(100);
+        p
+    }
+
+    #[test]
+    fn percentiles_match_numpy_linear() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(percentile(&v, 0.5), Some(2.5));
+        assert!((percentile(&v, 0.95).expect("some") - 3.85).abs() < 1e-12);
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn counts_statuses_missing_inconsistency_and_cost() {
+        let a = pred(80, Label::High, 10.0, Some(0.01));
+        let b = pred(80, Label::Low, 30.0, Some(0.03));
+        let mut c = pred(0, Label::Low, 50.0, Some(0.02));
+        c.status = Status::ParseError;
+        c.lead_score = None;
+        c.lead_label = None;
+        let evaluated = [Some(&a), Some(&b), Some(&c), None];
+        let ops = operations(&evaluated, 1, &[&a, &b, &c], &Bands::default());
+        assert_eq!((ops.leads, ops.parsed, ops.missing), (4, 2, 1));
+        assert_eq!(ops.status_counts["ok"], 2);
+        assert_eq!(ops.status_counts["parse_error"], 1);
+        assert_eq!(ops.status_counts["timeout"], 0);
+        assert_eq!(ops.inconsistent, 1);
+        assert_eq!(ops.inconsistency_rate, Some(0.5));
+        assert_eq!(ops.latency_p50_ms, Some(30.0));
+        assert_eq!(ops.prompt_tokens, Some(300));
+        assert_eq!(ops.completion_tokens, None);
+        let cost = ops.cost_usd.expect("cost");
+        assert!((cost - 0.06).abs() < 1e-12);
+        assert!((ops.cost_per_correct_usd.expect("per correct") - 0.06).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,181 @@
+//! Metrics per slice of the evaluated leads: difficulty, archetype, company-size band,
+//! seniority, source and industry.
+//!
+//! Slices carry point values only (`ci_low`/`ci_high` are `null`): with dozens of slices ×
+//! scorers, 1,000 resamples each would dominate the run time, and slice sizes (`n`) tell
+//! the reader how far to trust a difference.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::lead::{Label, Lead, Seniority, Source};
+use crate::metrics::{Estimate, MetricsError, MetricsOptions, ScorerInput, summarize};
+
+/// The dimensions leads are sliced by, in report order.
+pub const DIMENSIONS: [&str; 6] = [
+    "difficulty",
+    "archetype",
+    "company_size",
+    "seniority",
+    "source",
+    "industry",
+];
+
+/// Company-size bands (employees), smallest first; leads without a size are `unknown`.
+pub const SIZE_BANDS: [(u32, u32, &str); 6] = [
+    (1, 10, "1-10"),
+    (11, 50, "11-50"),
+    (51, 200, "51-200"),
+    (201, 1000, "201-1000"),
+    (1001, 5000, "1001-5000"),
+    (5001, u32::MAX, "5000+"),
+];
+
+/// One slice: its value and each scorer's metrics on its leads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Slice {
+    pub value: String,
+    /// Evaluated leads in the slice.
+    pub n: u64,
+    pub scorers: Vec<SliceScorer>,
+}
+
+/// One scorer on one slice (point values; see the module docs).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SliceScorer {
+    pub id: String,
+    pub n: u64,
+    pub n_parsed: u64,
+    pub coverage: Estimate,
+    pub accuracy: Estimate,
+    pub accuracy_strict: Estimate,
+    pub macro_f1: Estimate,
+    pub quadratic_kappa: Estimate,
+}
+
+/// One scorer's predictions on all evaluated leads, index-aligned with them.
+pub(crate) struct SliceInput<'a> {
+    pub id: &'a str,
+    pub pred: &'a [Option<(Label, u8)>],
+}
+
+/// The band of a company size, as in [`SIZE_BANDS`].
+pub fn size_band(size: Option<u32>) -> &'static str {
+    match size {
+        None => "unknown",
+        Some(s) => SIZE_BANDS
+            .iter()
+            .find(|(lo, hi, _)| (*lo..=*hi).contains(&s))
+            .map_or("1-10", |b| b.2),
+    }
+}
+
+/// (order key, value) of a lead in one dimension; unknown values sort last.
+fn key(lead: &Lead, dim: &str) -> (usize, String) {
+    const LAST: usize = usize::MAX;
+    let text = |s: &str| {
+        let t = s.trim();
+        if t.is_empty() {
+            (LAST, "unknown".to_string())
+        } else {
+            (0, t.to_string())
+        }
+    };
+    match dim {
+        "difficulty" => match lead.meta.difficulty {
+            Some(d) => (d as usize, d.as_str().to_string()),
+            None => (LAST, "unknown".into()),
+        },
+        "archetype" => text(lead.meta.archetype.as_deref().unwrap_or("")),
+        "company_size" => {
+            let band = size_band(lead.company_size);
+            let rank = SIZE_BANDS.iter().position(|b| b.2 == band).unwrap_or(LAST);
+            (rank, band.to_string())
+        }
+        "seniority" => match lead.seniority {
+            Some(s) => (
+                Seniority::ALL.iter().position(|x| *x == s).unwrap_or(LAST),
+                s.as_str().to_string(),
+            ),
+            None => (LAST, "unknown".into()),
+        },
+        "source" => {
+            let s = lead.source;
+            let rank = Source::ALL.iter().position(|x| *x == s).unwrap_or(LAST);
+            (rank, s.as_str().to_string())
+        }
+        _ => text(&lead.industry),
+    }
+}
+
+/// Slices of every dimension; `gold`/`gold_score` are index-aligned with `leads`.
+pub(crate) fn slices(
+    leads: &[&Lead],
+    gold: &[Label],
+    gold_score: &[Option<u8>],
+    scorers: &[SliceInput<'_>],
+    opts: &MetricsOptions,
+) -> Result<BTreeMap<String, Vec<Slice>>, MetricsError> {
+    let point = MetricsOptions {
+        resamples: 0,
+        ..opts.clone()
+    };
+    let mut out = BTreeMap::new();
+    for dim in DIMENSIONS {
+        let mut groups: BTreeMap<(usize, String), Vec<usize>> = BTreeMap::new();
+        for (i, lead) in leads.iter().enumerate() {
+            groups.entry(key(lead, dim)).or_default().push(i);
+        }
+        let mut rows = Vec::with_capacity(groups.len());
+        for ((_, value), idx) in groups {
+            let g: Vec<Label> = idx.iter().map(|&i| gold[i]).collect();
+            let gs: Vec<Option<u8>> = idx.iter().map(|&i| gold_score[i]).collect();
+            let mut per = Vec::with_capacity(scorers.len());
+            for s in scorers {
+                let pred: Vec<Option<(Label, u8)>> = idx.iter().map(|&i| s.pred[i]).collect();
+                let input = ScorerInput {
+                    gold: &g,
+                    gold_score: &gs,
+                    pred: &pred,
+                    probabilities: None,
+                };
+                let m = summarize(&input, &point)?;
+                per.push(SliceScorer {
+                    id: s.id.to_string(),
+                    n: m.n,
+                    n_parsed: m.n_parsed,
+                    coverage: m.coverage,
+                    accuracy: m.accuracy,
+                    accuracy_strict: m.accuracy_strict,
+                    macro_f1: m.macro_f1,
+                    quadratic_kappa: m.quadratic_kappa,
+                });
+            }
+            rows.push(Slice {
+                value,
+                n: idx.len() as u64,
+                scorers: per,
+            });
+        }
+        out.insert(dim.to_string(), rows);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_bands_cover_every_count() {
+        assert_eq!(size_band(None), "unknown");
+        assert_eq!(size_band(Some(0)), "1-10");
+        assert_eq!(size_band(Some(10)), "1-10");
+        assert_eq!(size_band(Some(11)), "11-50");
+        assert_eq!(size_band(Some(200)), "51-200");
+        assert_eq!(size_band(Some(1000)), "201-1000");
+        assert_eq!(size_band(Some(5000)), "1001-5000");
+        assert_eq!(size_band(Some(5001)), "5000+");
+    }
+}

@@ -1,0 +1,341 @@
+//! Hand-written SVG charts for `report.html`: confusion heatmaps, reliability diagrams,
+//! score distributions by gold label and cumulative-gains curves. Small, deterministic
+//! (fixed sizes, fixed palette, numbers printed with fixed decimals) and self-contained.
+//! Data elements carry `class="mark"` so tests can check that a chart drew its data.
+
+use std::fmt::Write;
+
+use super::html::escape;
+use crate::evaluate::HistogramBin;
+use crate::metrics::{Confusion, GainsRow, Reliability};
+
+const W: f64 = 320.0;
+const H: f64 = 260.0;
+/// Plot area: left, top, right, bottom margins.
+const L: f64 = 48.0;
+const T: f64 = 16.0;
+const R: f64 = 12.0;
+const B: f64 = 40.0;
+const LABELS: [&str; 3] = ["low", "medium", "high"];
+const CLASS_COLOURS: [&str; 3] = ["#9aa5b8", "#e0a43a", "#2f7d4f"];
+const SERIES: [&str; 8] = [
+    "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
+];
+
+fn open(out: &mut String, name: &str, title: &str) {
+    let _ = write!(
+        out,
+        "<svg class=\"chart\" data-chart=\"{name}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>{}</title>",
+        escape(title)
+    );
+}
+
+fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
+    let _ = write!(
+        out,
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
+        escape(s)
+    );
+}
+
+/// Axes of a unit square plot with ticks at 0, 0.5, 1 and axis titles.
+fn unit_axes(out: &mut String, x_title: &str, y_title: &str) {
+    let (x0, y0, x1, y1) = (L, H - B, W - R, T);
+    let _ = write!(
+        out,
+        "<path d=\"M{x0:.1} {y1:.1}V{y0:.1}H{x1:.1}\" stroke=\"#333\" fill=\"none\"/>"
+    );
+    for t in [0.0, 0.5, 1.0] {
+        let x = x0 + t * (x1 - x0);
+        let y = y0 - t * (y0 - y1);
+        text(out, x, y0 + 14.0, "middle", &format!("{t:.1}"));
+        text(out, x0 - 6.0, y + 4.0, "end", &format!("{t:.1}"));
+    }
+    text(out, (x0 + x1) / 2.0, H - 6.0, "middle", x_title);
+    let _ = write!(
+        out,
+        "<text x=\"12\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1})\">{}</text>",
+        (y0 + y1) / 2.0,
+        (y0 + y1) / 2.0,
+        escape(y_title)
+    );
+}
+
+fn px(t: f64) -> f64 {
+    L + t.clamp(0.0, 1.0) * (W - R - L)
+}
+
+fn py(t: f64) -> f64 {
+    (H - B) - t.clamp(0.0, 1.0) * (H - B - T)
+}
+
+/// Confusion matrix as a heatmap: shade = share of the gold row, text = count.
+pub(crate) fn confusion_heatmap(c: &Confusion, title: &str) -> String {
+    let mut out = String::new();
+    open(&mut out, "confusion", title);
+    let cell = 66.0;
+    let (x0, y0) = (86.0, 24.0);
+    for (i, row) in c.0.iter().enumerate() {
+        let total: u64 = row.iter().sum();
+        for (j, &v) in row.iter().enumerate() {
+            let share = if total > 0 {
+                v as f64 / total as f64
+            } else {
+                0.0
+            };
+            let (x, y) = (x0 + j as f64 * cell, y0 + i as f64 * cell);
+            let _ = write!(
+                out,
+                "<rect class=\"mark\" x=\"{x:.1}\" y=\"{y:.1}\" width=\"{cell}\" height=\"{cell}\" fill=\"#1f5fa8\" fill-opacity=\"{:.3}\" stroke=\"#fff\"/>",
+                0.08 + 0.92 * share
+            );
+            let colour = if share > 0.55 { "#fff" } else { "#111" };
+            let _ = write!(
+                out,
+                "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"{colour}\" font-size=\"13\">{v}</text>",
+                x + cell / 2.0,
+                y + cell / 2.0 + 5.0
+            );
+        }
+        text(
+            &mut out,
+            x0 - 6.0,
+            y0 + i as f64 * cell + cell / 2.0 + 4.0,
+            "end",
+            LABELS[i],
+        );
+        text(
+            &mut out,
+            x0 + i as f64 * cell + cell / 2.0,
+            y0 + 3.0 * cell + 14.0,
+            "middle",
+            LABELS[i],
+        );
+    }
+    text(&mut out, x0 + 1.5 * cell, H - 6.0, "middle", "predicted");
+    text(&mut out, 14.0, y0 - 8.0, "start", "gold ↓");
+    out.push_str("</svg>");
+    out
+}
+
+/// Reliability diagram: observed share of gold-high against mean p = score/100 per bin,
+/// with the diagonal of perfect calibration; point area grows with the bin's count.
+pub(crate) fn reliability_diagram(r: &Reliability, title: &str) -> String {
+    let mut out = String::new();
+    open(&mut out, "reliability", title);
+    unit_axes(&mut out, "mean p = score / 100", "observed share high");
+    let _ = write!(
+        out,
+        "<path d=\"M{:.1} {:.1}L{:.1} {:.1}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>",
+        px(0.0),
+        py(0.0),
+        px(1.0),
+        py(1.0)
+    );
+    let max = r.rows.iter().map(|b| b.count).max().unwrap_or(0).max(1) as f64;
+    let pts: Vec<(f64, f64, u64)> = r
+        .rows
+        .iter()
+        .filter_map(|b| Some((b.mean_predicted?, b.observed?, b.count)))
+        .collect();
+    if pts.len() > 1 {
+        let d: Vec<String> = pts
+            .iter()
+            .map(|(x, y, _)| format!("{:.1},{:.1}", px(*x), py(*y)))
+            .collect();
+        let _ = write!(
+            out,
+            "<polyline class=\"mark\" points=\"{}\" fill=\"none\" stroke=\"#1f77b4\"/>",
+            d.join(" ")
+        );
+    }
+    for (x, y, n) in &pts {
+        let radius = 2.5 + 4.5 * (*n as f64 / max).sqrt();
+        let _ = write!(
+            out,
+            "<circle class=\"mark\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"{radius:.1}\" fill=\"#1f77b4\" fill-opacity=\"0.7\"><title>n = {n}</title></circle>",
+            px(*x),
+            py(*y)
+        );
+    }
+    if pts.is_empty() {
+        text(
+            &mut out,
+            px(0.5),
+            py(0.5),
+            "middle",
+            "no parsed predictions",
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Score distribution: stacked bars of parsed scores per 10-point band, by gold label.
+pub(crate) fn score_distribution(bins: &[HistogramBin], title: &str) -> String {
+    let mut out = String::new();
+    open(&mut out, "scores", title);
+    let max = bins
+        .iter()
+        .map(|b| b.low + b.medium + b.high)
+        .max()
+        .unwrap_or(0);
+    let (x0, y0, x1, y1) = (L, H - B, W - R, T);
+    let _ = write!(
+        out,
+        "<path d=\"M{x0:.1} {y1:.1}V{y0:.1}H{x1:.1}\" stroke=\"#333\" fill=\"none\"/>"
+    );
+    text(&mut out, x0 - 6.0, y1 + 8.0, "end", &max.to_string());
+    text(&mut out, x0 - 6.0, y0, "end", "0");
+    let bw = (x1 - x0) / bins.len().max(1) as f64;
+    for (k, b) in bins.iter().enumerate() {
+        let mut base = y0;
+        for (c, v) in [b.low, b.medium, b.high].into_iter().enumerate() {
+            if v == 0 || max == 0 {
+                continue;
+            }
+            let h = v as f64 / max as f64 * (y0 - y1);
+            let _ = write!(
+                out,
+                "<rect class=\"mark\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\"><title>{}–{}: {} gold {}</title></rect>",
+                x0 + k as f64 * bw + 1.0,
+                base - h,
+                bw - 2.0,
+                CLASS_COLOURS[c],
+                b.lower,
+                b.upper,
+                v,
+                LABELS[c]
+            );
+            base -= h;
+        }
+        if k % 2 == 0 {
+            text(
+                &mut out,
+                x0 + k as f64 * bw,
+                y0 + 14.0,
+                "middle",
+                &b.lower.to_string(),
+            );
+        }
+    }
+    text(&mut out, x1, y0 + 14.0, "middle", "100");
+    for (c, label) in LABELS.iter().enumerate() {
+        let x = x0 + 8.0 + c as f64 * 70.0;
+        let _ = write!(
+            out,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"/>",
+            H - 16.0,
+            CLASS_COLOURS[c]
+        );
+        text(
+            &mut out,
+            x + 14.0,
+            H - 7.0,
+            "start",
+            &format!("gold {label}"),
+        );
+    }
+    if max == 0 {
+        text(
+            &mut out,
+            px(0.5),
+            py(0.5),
+            "middle",
+            "no parsed predictions",
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// Cumulative gains: share of gold-high leads captured by the top x of the ranking, one
+/// line per scorer, against the diagonal of a random ranking.
+pub(crate) fn gains_curves(series: &[(&str, &[GainsRow])], title: &str) -> String {
+    let mut out = String::new();
+    open(&mut out, "gains", title);
+    unit_axes(
+        &mut out,
+        "share of leads (by score)",
+        "share of highs captured",
+    );
+    let _ = write!(
+        out,
+        "<path d=\"M{:.1} {:.1}L{:.1} {:.1}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>",
+        px(0.0),
+        py(0.0),
+        px(1.0),
+        py(1.0)
+    );
+    for (k, (id, rows)) in series.iter().enumerate() {
+        let total: u64 = rows.iter().map(|r| r.count).sum();
+        if total == 0 {
+            continue;
+        }
+        let mut pts = vec![format!("{:.1},{:.1}", px(0.0), py(0.0))];
+        let mut seen = 0u64;
+        for r in rows.iter() {
+            seen += r.count;
+            if let Some(c) = r.cumulative_capture {
+                pts.push(format!(
+                    "{:.1},{:.1}",
+                    px(seen as f64 / total as f64),
+                    py(c)
+                ));
+            }
+        }
+        let colour = SERIES[k % SERIES.len()];
+        let _ = write!(
+            out,
+            "<polyline class=\"mark\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.6\"><title>{}</title></polyline>",
+            pts.join(" "),
+            escape(id)
+        );
+        // Legend in the lower right, under the diagonal, where gains curves never run.
+        let ly = H - B - 12.0 - (series.len() - 1 - k) as f64 * 13.0;
+        let _ = write!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{ly:.1}\" width=\"10\" height=\"3\" fill=\"{colour}\"/>",
+            W - R - 130.0
+        );
+        text(&mut out, W - R - 116.0, ly + 5.0, "start", id);
+    }
+    out.push_str("</svg>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::ReliabilityBin;
+
+    #[test]
+    fn charts_draw_marks_and_escape_titles() {
+        let c = Confusion([[5, 1, 0], [2, 6, 1], [0, 1, 4]]);
+        let svg = confusion_heatmap(&c, "a<b");
+        assert_eq!(svg.matches("class=\"mark\"").count(), 9);
+        assert!(svg.contains("<title>a&lt;b</title>"));
+        let r = Reliability {
+            bins: 2,
+            rows: vec![
+                ReliabilityBin {
+                    lower: 0.0,
+                    upper: 0.5,
+                    count: 3,
+                    mean_predicted: Some(0.2),
+                    observed: Some(0.1),
+                },
+                ReliabilityBin {
+                    lower: 0.5,
+                    upper: 1.0,
+                    count: 0,
+                    mean_predicted: None,
+                    observed: None,
+                },
+            ],
+        };
+        let svg = reliability_diagram(&r, "r");
+        assert_eq!(svg.matches("<circle class=\"mark\"").count(), 1);
+        assert!(!svg.contains("NaN"));
+    }
+}

@@ -1,0 +1,148 @@
+//! The comparison of several runs as a [`Document`]: one row per (scorer, run), the same
+//! scorer's rows together, and paired tests where runs share leads.
+
+use super::charts;
+use super::table::{Block, Chart, Document, Table, est, num, p_value, pct, usd};
+use crate::evaluate::Comparison;
+use crate::metrics::GainsRow;
+
+/// Builds the comparison report.
+pub fn compare_document(c: &Comparison) -> Document {
+    let mut b = Vec::new();
+    let ids: Vec<String> = c.runs.iter().map(|r| format!("`{}`", r.run_id)).collect();
+    b.push(Block::Paragraph(format!(
+        "Runs: {}. Intervals are {} % percentile bootstrap intervals over leads.",
+        ids.join(", "),
+        c.runs
+            .first()
+            .map_or(95.0, |r| (r.options.confidence * 100.0).round())
+    )));
+    let mut runs = Table::new(&["run", "leads evaluated", "split", "scorers", "started"]);
+    for r in &c.runs {
+        runs.row(vec![
+            format!("`{}`", r.run_id),
+            r.n_leads.to_string(),
+            r.split.clone(),
+            r.scorers.len().to_string(),
+            r.started.clone().unwrap_or_else(|| super::UNDEFINED.into()),
+        ]);
+    }
+    b.push(Block::Table(runs));
+    b.push(Block::Heading(2, "Scorers side by side".into()));
+    let mut t = Table::new(&[
+        "scorer",
+        "run",
+        "n",
+        "coverage",
+        "accuracy [95 % CI]",
+        "strict acc.",
+        "macro-F1",
+        "QWK",
+        "AUC (high)",
+        "ECE",
+        "lift@10 %",
+        "κ vs heuristic",
+        "cost",
+    ]);
+    // Scorer ids in order of first appearance, so one scorer's runs sit together.
+    let mut order: Vec<&str> = Vec::new();
+    for r in &c.runs {
+        for s in &r.scorers {
+            if !order.contains(&s.id.as_str()) {
+                order.push(&s.id);
+            }
+        }
+    }
+    for id in &order {
+        for r in &c.runs {
+            let Some(s) = r.scorers.iter().find(|s| s.id == *id) else {
+                continue;
+            };
+            let x = &s.metrics;
+            t.row(vec![
+                format!("`{id}`"),
+                format!("`{}`", r.run_id),
+                x.n.to_string(),
+                pct(x.coverage.value),
+                est(&x.accuracy, 3),
+                num(x.accuracy_strict.value, 3),
+                num(x.macro_f1.value, 3),
+                num(x.quadratic_kappa.value, 3),
+                num(x.roc_auc_high.value, 3),
+                num(x.ece.value, 3),
+                num(x.lift_top_decile.value, 2),
+                num(s.kappa_vs_heuristic.value, 3),
+                usd(s.operations.cost_usd),
+            ]);
+        }
+    }
+    b.push(Block::Table(t));
+    b.push(Block::Heading(2, "Paired tests across runs".into()));
+    if c.pairs.is_empty() {
+        b.push(Block::Paragraph(
+            "No scorer appears in two runs that share leads, so nothing was paired.".into(),
+        ));
+    } else {
+        b.push(Block::Paragraph(format!(
+            "The same scorer id in two runs, on the leads both evaluated (same lead id, same gold). Δ = strict accuracy of A − B (A is the later run in the order given); McNemar exact; Holm's correction across the {} pair(s).",
+            c.pairs.len()
+        )));
+        let mut p = Table::new(&[
+            "A",
+            "B",
+            "shared leads",
+            "agreement",
+            "κ",
+            "Δ strict acc. [CI]",
+            "only A right",
+            "only B right",
+            "McNemar p",
+            "Holm p",
+        ]);
+        for pr in &c.pairs {
+            let x = &pr.metrics;
+            p.row(vec![
+                format!("`{}`", pr.a),
+                format!("`{}`", pr.b),
+                x.n.to_string(),
+                num(x.agreement.value, 3),
+                est(&x.kappa, 3),
+                est(&x.accuracy_difference, 3),
+                x.only_a_correct.to_string(),
+                x.only_b_correct.to_string(),
+                p_value(Some(x.mcnemar_p)),
+                p_value(x.mcnemar_p_holm),
+            ]);
+        }
+        b.push(Block::Table(p));
+    }
+    if !c.notes.is_empty() {
+        b.push(Block::List(c.notes.clone()));
+    }
+    let labels: Vec<String> = c
+        .runs
+        .iter()
+        .flat_map(|r| {
+            r.scorers
+                .iter()
+                .map(move |s| format!("{}:{}", r.run_id, s.id))
+        })
+        .collect();
+    let gains: Vec<&[GainsRow]> = c
+        .runs
+        .iter()
+        .flat_map(|r| r.scorers.iter().map(|s| s.metrics.gains.as_slice()))
+        .collect();
+    let series: Vec<(&str, &[GainsRow])> = labels.iter().map(String::as_str).zip(gains).collect();
+    b.push(Block::Charts(vec![Chart {
+        caption: "Cumulative gains of every scorer in every run".into(),
+        svg: charts::gains_curves(&series, "cumulative gains"),
+    }]));
+    Document {
+        title: format!(
+            "Lead-scoring benchmark: comparison of {} runs",
+            c.runs.len()
+        ),
+        blocks: b,
+    }
+}

@@ -1,0 +1,39 @@
+//! Reports: the run report and the comparison of runs, built once as a [`Document`] and
+//! rendered by one [`Format`] per file (`report.md`, `report.html`).
+
+mod charts;
+mod compare_doc;
+mod html;
+mod markdown;
+mod run_doc;
+mod table;
+
+pub use compare_doc::compare_document;
+pub use run_doc::run_document;
+pub use table::{Block, Chart, Document, Table, UNDEFINED};
+
+/// The formats a [`Document`] renders to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// GitHub-flavoured Markdown; charts are left out.
+    Markdown,
+    /// One self-contained HTML page with inline SVG charts.
+    Html,
+}
+
+impl Format {
+    pub fn render(self, doc: &Document) -> String {
+        match self {
+            Format::Markdown => markdown::render(doc),
+            Format::Html => html::render(doc),
+        }
+    }
+
+    /// The usual file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Markdown => "md",
+            Format::Html => "html",
+        }
+    }
+}

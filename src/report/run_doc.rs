@@ -1,0 +1,545 @@
+//! The run report as a [`Document`]: leaderboard, operations, per-scorer confusion matrix,
+//! routing at the high threshold, gains/lift and calibration tables (with charts), pairwise
+//! tests, stability, slices and the dataset's description.
+
+use super::charts;
+use super::table::{Block, Chart, Document, Table, UNDEFINED, count, est, num, p_value, pct, usd};
+use crate::evaluate::{PairKind, RunMetrics, ScorerReport};
+use crate::metrics::GainsRow;
+
+/// Builds the report of one run from its metrics.
+pub fn run_document(m: &RunMetrics) -> Document {
+    let mut b = vec![Block::Paragraph(overview(m))];
+    if let Some(meta) = &m.dataset_meta {
+        b.push(Block::Heading(2, "Dataset".into()));
+        let mut items = Vec::new();
+        describe(meta, "", &mut items);
+        b.push(Block::List(items));
+    }
+    b.push(Block::Heading(2, "Read this first".into()));
+    let mut notes = m.warnings.clone();
+    notes.push(format!(
+        "Calibration (ECE, Brier, reliability) reads p(high) = score / 100, the plain reading of a 0–100 score; it is a probability only if the scorer defines it so. ECE uses {} equal-width bins.",
+        m.options.ece_bins
+    ));
+    notes.push(format!(
+        "Headline metrics are over parsed predictions (`coverage` says how many); `strict accuracy` counts unparsed and missing predictions as wrong. Intervals: {} % percentile bootstrap over leads, {} resamples, seed {}.",
+        (m.options.confidence * 100.0).round(),
+        m.options.resamples,
+        m.options.seed
+    ));
+    notes.push(format!(
+        "{UNDEFINED} = undefined (no parsed predictions, a single class present, zero variance, or no interval because some resample was undefined)."
+    ));
+    b.push(Block::List(notes));
+    b.push(Block::Heading(2, "Leaderboard".into()));
+    b.push(Block::Table(leaderboard(m)));
+    b.push(Block::Heading(2, "Ranking and agreement".into()));
+    b.push(Block::Table(more_metrics(m)));
+    b.push(Block::Heading(2, "Operations".into()));
+    b.push(Block::Table(operations(m)));
+    b.push(Block::Heading(2, "Gains".into()));
+    let mut gains = Table::new(&[
+        "scorer",
+        "highs in top 10 %",
+        "top 20 %",
+        "top 30 %",
+        "top 50 %",
+        "lift@10 % [CI]",
+    ]);
+    for s in &m.scorers {
+        let capture = |d: u8| {
+            pct(s
+                .metrics
+                .gains
+                .iter()
+                .find(|r| r.decile == d)
+                .and_then(|r| r.cumulative_capture))
+        };
+        gains.row(vec![
+            format!("`{}`", s.id),
+            capture(1),
+            capture(2),
+            capture(3),
+            capture(5),
+            est(&s.metrics.lift_top_decile, 2),
+        ]);
+    }
+    b.push(Block::Paragraph(
+        "Share of all gold-high leads captured by the top-scored share of parsed leads (score descending, ties by lead id).".into(),
+    ));
+    b.push(Block::Table(gains));
+    let series: Vec<(&str, &[GainsRow])> = m
+        .scorers
+        .iter()
+        .map(|s| (s.id.as_str(), s.metrics.gains.as_slice()))
+        .collect();
+    b.push(Block::Charts(vec![Chart {
+        caption:
+            "Cumulative gains: share of gold-high leads captured by the top-scored share of leads"
+                .into(),
+        svg: charts::gains_curves(&series, "cumulative gains"),
+    }]));
+    for s in &m.scorers {
+        scorer_section(s, m, &mut b);
+    }
+    b.push(Block::Heading(2, "Pairwise tests".into()));
+    if m.pairs.is_empty() {
+        b.push(Block::Paragraph(
+            "No pairs to test (no heuristic baseline and no two prompts on one model).".into(),
+        ));
+    } else {
+        b.push(Block::Paragraph(format!(
+            "Δ = strict accuracy of A − B on the same leads (paired bootstrap); McNemar exact on strict correctness; Holm's correction across the {} pair(s) tested.",
+            m.pairs.len()
+        )));
+        b.push(Block::Table(pairs(m)));
+    }
+    if let Some(t) = prompt_spread(m) {
+        b.push(Block::Heading(2, "Spread across prompt variants".into()));
+        b.push(Block::Table(t));
+    }
+    if !m.stability.is_empty() {
+        b.push(Block::Heading(2, "Stability across repeats".into()));
+        let mut t = Table::new(&[
+            "scorer",
+            "repeats",
+            "leads",
+            "parsed in every repeat",
+            "Fleiss κ",
+            "identical in every repeat",
+        ]);
+        for s in &m.stability {
+            t.row(vec![
+                format!("`{}`", s.scorer),
+                s.metrics.repeats.to_string(),
+                s.metrics.n.to_string(),
+                s.metrics.n_complete.to_string(),
+                est(&s.metrics.fleiss_kappa, 3),
+                est(&s.metrics.share_identical, 3),
+            ]);
+        }
+        b.push(Block::Table(t));
+    }
+    slices(m, &mut b);
+    Document {
+        title: format!("Lead-scoring benchmark: run `{}`", m.run_id),
+        blocks: b,
+    }
+}
+
+fn overview(m: &RunMetrics) -> String {
+    let split = if m.split == "test" {
+        format!("the test split of {} leads", m.n_dataset)
+    } else {
+        format!("all {} leads with a gold label", m.n_dataset)
+    };
+    let mut s = format!(
+        "**{}** leads evaluated ({split}); {} scorer(s). Bands: high ≥ {}, medium ≥ {}, else low.",
+        m.n_leads,
+        m.scorers.len(),
+        m.bands.high,
+        m.bands.medium
+    );
+    if let (Some(a), Some(z)) = (&m.started, &m.finished) {
+        s.push_str(&format!(" Run from {a} to {z}."));
+    }
+    s
+}
+
+/// Dataset sidecar as `key: value` lines; nested objects become dotted keys.
+fn describe(v: &serde_json::Value, prefix: &str, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let scalars: Vec<String> = map
+                .iter()
+                .filter(|(_, x)| !x.is_object())
+                .map(|(k, x)| format!("{k} = {}", scalar(x)))
+                .collect();
+            if !prefix.is_empty() && !scalars.is_empty() {
+                out.push(format!("{prefix}: {}", scalars.join(", ")));
+            } else {
+                for (k, x) in map.iter().filter(|(_, x)| !x.is_object()) {
+                    out.push(format!("{k}: {}", scalar(x)));
+                }
+            }
+            for (k, x) in map.iter().filter(|(_, x)| x.is_object()) {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                describe(x, &key, out);
+            }
+        }
+        other => out.push(format!("{prefix}: {}", scalar(other))),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn leaderboard(m: &RunMetrics) -> Table {
+    let mut t = Table::new(&[
+        "scorer",
+        "n",
+        "coverage",
+        "accuracy [95 % CI]",
+        "strict acc.",
+        "macro-F1",
+        "κ",
+        "QWK",
+        "AUC (high)",
+        "ECE",
+        "Brier (high)",
+        "lift@10 %",
+        "κ vs heuristic",
+        "p50 latency",
+        "tokens",
+        "cost",
+    ]);
+    for s in &m.scorers {
+        let x = &s.metrics;
+        let o = &s.operations;
+        let tokens = match (o.prompt_tokens, o.completion_tokens) {
+            (None, None) => UNDEFINED.to_string(),
+            (p, c) => (p.unwrap_or(0) + c.unwrap_or(0)).to_string(),
+        };
+        t.row(vec![
+            format!("`{}`", s.id),
+            x.n.to_string(),
+            pct(x.coverage.value),
+            est(&x.accuracy, 3),
+            num(x.accuracy_strict.value, 3),
+            num(x.macro_f1.value, 3),
+            num(x.cohen_kappa.value, 3),
+            num(x.quadratic_kappa.value, 3),
+            num(x.roc_auc_high.value, 3),
+            num(x.ece.value, 3),
+            num(x.brier_high.value, 3),
+            num(x.lift_top_decile.value, 2),
+            num(s.kappa_vs_heuristic.value, 3),
+            o.latency_p50_ms.map_or(UNDEFINED.into(), ms),
+            tokens,
+            usd(o.cost_usd),
+        ]);
+    }
+    t
+}
+
+/// Milliseconds: whole numbers, one decimal below 10 ms (in-process scorers).
+fn ms(v: f64) -> String {
+    if v < 10.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{v:.0} ms")
+    }
+}
+
+fn more_metrics(m: &RunMetrics) -> Table {
+    let mut t = Table::new(&[
+        "scorer",
+        "strict acc. [CI]",
+        "macro-F1 [CI]",
+        "QWK [CI]",
+        "Krippendorff α",
+        "Spearman",
+        "Kendall τ-b",
+        "MAE",
+        "avg. precision",
+        "NDCG@10 %",
+        "Brier 3-class",
+        "log loss",
+    ]);
+    for s in &m.scorers {
+        let x = &s.metrics;
+        t.row(vec![
+            format!("`{}`", s.id),
+            est(&x.accuracy_strict, 3),
+            est(&x.macro_f1, 3),
+            est(&x.quadratic_kappa, 3),
+            num(x.krippendorff_alpha.value, 3),
+            num(x.spearman.value, 3),
+            num(x.kendall_tau_b.value, 3),
+            num(x.mae.value, 1),
+            num(x.average_precision_high.value, 3),
+            num(x.ndcg.value, 3),
+            num(x.brier_3class.value, 3),
+            num(x.log_loss.value, 3),
+        ]);
+    }
+    t
+}
+
+fn operations(m: &RunMetrics) -> Table {
+    let mut t = Table::new(&[
+        "scorer",
+        "parsed / leads",
+        "missing",
+        "statuses",
+        "inconsistent label/score",
+        "latency p50 / p95",
+        "prompt tokens",
+        "completion tokens",
+        "cost",
+        "cost per correct lead",
+        "run cost (all leads, repeats)",
+    ]);
+    for s in &m.scorers {
+        let o = &s.operations;
+        let statuses: Vec<String> = o
+            .status_counts
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        t.row(vec![
+            format!("`{}`", s.id),
+            format!("{} / {}", o.parsed, o.leads),
+            o.missing.to_string(),
+            if statuses.is_empty() {
+                UNDEFINED.into()
+            } else {
+                statuses.join(", ")
+            },
+            format!("{} ({})", o.inconsistent, pct(o.inconsistency_rate)),
+            match (o.latency_p50_ms, o.latency_p95_ms) {
+                (Some(a), Some(z)) => format!("{} / {}", ms(a), ms(z)),
+                _ => UNDEFINED.into(),
+            },
+            count(o.prompt_tokens),
+            count(o.completion_tokens),
+            usd(o.cost_usd),
+            usd(o.cost_per_correct_usd),
+            usd(o.run_cost_usd),
+        ]);
+    }
+    t
+}
+
+fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
+    let x = &s.metrics;
+    b.push(Block::Heading(2, format!("Scorer `{}`", s.id)));
+    let c = &x.confusion.0;
+    let mut conf = Table::new(&["gold \\ predicted", "low", "medium", "high", "recall"]);
+    for (i, label) in ["low", "medium", "high"].iter().enumerate() {
+        let mut row = vec![format!("**{label}**")];
+        row.extend(c[i].iter().map(u64::to_string));
+        row.push(num(x.per_class[i].recall.value, 3));
+        conf.row(row);
+    }
+    let mut prec = vec!["precision".to_string()];
+    prec.extend(x.per_class.iter().map(|k| num(k.precision.value, 3)));
+    prec.push(String::new());
+    conf.row(prec);
+    b.push(Block::Heading(3, "Confusion matrix (parsed leads)".into()));
+    b.push(Block::Table(conf));
+    // Routing: leads labelled high go to sales; what share is that, and what does it catch?
+    let parsed = x.n_parsed;
+    let flagged: u64 = (0..3).map(|i| c[i][2]).sum();
+    let highs: u64 = c[2].iter().sum();
+    let ratio = |a: u64, z: u64| (z > 0).then(|| a as f64 / z as f64);
+    b.push(Block::Paragraph(format!(
+        "Routing at the high threshold (label high, score ≥ {}): {} of parsed leads flagged ({flagged} of {parsed}), capturing {} of gold-high leads ({} of {highs}); precision of the flag {}.",
+        m.bands.high,
+        pct(ratio(flagged, parsed)),
+        pct(ratio(c[2][2], highs)),
+        c[2][2],
+        pct(ratio(c[2][2], flagged)),
+    )));
+    b.push(Block::Heading(3, "Lift by score decile".into()));
+    let mut g = Table::new(&[
+        "decile",
+        "leads",
+        "gold high",
+        "share high",
+        "cumulative capture",
+        "lift",
+    ]);
+    for r in &x.gains {
+        g.row(vec![
+            r.decile.to_string(),
+            r.count.to_string(),
+            r.high.to_string(),
+            pct(r.share_high),
+            pct(r.cumulative_capture),
+            num(r.lift, 2),
+        ]);
+    }
+    b.push(Block::Table(g));
+    let shares: Vec<f64> = x.gains.iter().filter_map(|r| r.share_high).collect();
+    let monotone = shares.windows(2).all(|w| w[0] >= w[1]);
+    b.push(Block::Paragraph(format!(
+        "Top-decile lift {} (k = {}; ties broken by lead id). Share of highs {} down the deciles.",
+        est(&x.lift_top_decile, 2),
+        x.top_decile_k,
+        if monotone {
+            "falls monotonically"
+        } else {
+            "does **not** fall monotonically"
+        }
+    )));
+    b.push(Block::Heading(
+        3,
+        "Calibration (p = score / 100, high vs rest)".into(),
+    ));
+    b.push(Block::Paragraph(format!(
+        "ECE {} over {} bins; Brier {}; AUC {}.",
+        est(&x.ece, 3),
+        x.reliability.bins,
+        est(&x.brier_high, 3),
+        est(&x.roc_auc_high, 3)
+    )));
+    let mut rel = Table::new(&["bin", "leads", "mean p", "observed share high"]);
+    for r in x.reliability.rows.iter().filter(|r| r.count > 0) {
+        rel.row(vec![
+            format!("{:.1}–{:.1}", r.lower, r.upper),
+            r.count.to_string(),
+            num(r.mean_predicted, 3),
+            num(r.observed, 3),
+        ]);
+    }
+    b.push(Block::Table(rel));
+    b.push(Block::Charts(vec![
+        Chart {
+            caption: format!(
+                "`{}`: confusion matrix (shade = share of the gold row)",
+                s.id
+            ),
+            svg: charts::confusion_heatmap(&x.confusion, &format!("{} confusion", s.id)),
+        },
+        Chart {
+            caption: format!("`{}`: reliability diagram", s.id),
+            svg: charts::reliability_diagram(&x.reliability, &format!("{} reliability", s.id)),
+        },
+        Chart {
+            caption: format!("`{}`: score distribution by gold label", s.id),
+            svg: charts::score_distribution(&s.score_histogram, &format!("{} scores", s.id)),
+        },
+    ]));
+}
+
+fn pairs(m: &RunMetrics) -> Table {
+    let mut t = Table::new(&[
+        "A",
+        "B",
+        "why",
+        "leads",
+        "both parsed",
+        "agreement",
+        "κ",
+        "Δ strict acc. [CI]",
+        "only A right",
+        "only B right",
+        "McNemar p",
+        "Holm p",
+    ]);
+    for p in &m.pairs {
+        let x = &p.metrics;
+        t.row(vec![
+            format!("`{}`", p.a),
+            format!("`{}`", p.b),
+            match p.kind {
+                PairKind::VsHeuristic => "vs heuristic",
+                PairKind::PromptVariants => "prompt variants",
+                PairKind::AcrossRuns => "across runs",
+            }
+            .into(),
+            x.n.to_string(),
+            x.n_both_parsed.to_string(),
+            num(x.agreement.value, 3),
+            est(&x.kappa, 3),
+            est(&x.accuracy_difference, 3),
+            x.only_a_correct.to_string(),
+            x.only_b_correct.to_string(),
+            p_value(Some(x.mcnemar_p)),
+            p_value(x.mcnemar_p_holm),
+        ]);
+    }
+    t
+}
+
+fn slices(m: &RunMetrics, b: &mut Vec<Block>) {
+    b.push(Block::Heading(2, "Slices".into()));
+    b.push(Block::Paragraph(
+        "Cells: accuracy / macro-F1 over parsed predictions, with coverage when below 100 %. Point values only (no intervals: small slices, many of them); metrics.json also has QWK and strict accuracy per slice. Macro-F1 averages all three classes, so in a slice with one gold class it is at most 1/3: read accuracy there. Company-size bands are employees: 1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+, unknown.".into(),
+    ));
+    for dim in crate::evaluate::DIMENSIONS {
+        let Some(rows) = m.slices.get(dim) else {
+            continue;
+        };
+        b.push(Block::Heading(3, format!("By {}", dim.replace('_', " "))));
+        let mut headers = vec![dim.replace('_', " "), "leads".into()];
+        headers.extend(m.scorers.iter().map(|s| format!("`{}`", s.id)));
+        let mut t = Table {
+            headers,
+            rows: Vec::new(),
+        };
+        for r in rows {
+            let mut row = vec![r.value.clone(), r.n.to_string()];
+            for s in &r.scorers {
+                let mut cell = format!(
+                    "{} / {}",
+                    num(s.accuracy.value, 2),
+                    num(s.macro_f1.value, 2)
+                );
+                if s.coverage.value.is_some_and(|c| c < 1.0) {
+                    cell.push_str(&format!(" (cov {})", pct(s.coverage.value)));
+                }
+                row.push(cell);
+            }
+            t.rows.push(row);
+        }
+        b.push(Block::Table(t));
+    }
+}
+
+/// Per model with two or more prompts: the best and worst prompt by accuracy.
+fn prompt_spread(m: &RunMetrics) -> Option<Table> {
+    let mut by_model: Vec<(&str, Vec<&ScorerReport>)> = Vec::new();
+    for s in &m.scorers {
+        let Some(model) = crate::evaluate::llm_model(&s.id) else {
+            continue;
+        };
+        match by_model.iter_mut().find(|(k, _)| *k == model) {
+            Some((_, v)) => v.push(s),
+            None => by_model.push((model, vec![s])),
+        }
+    }
+    let mut t = Table::new(&[
+        "model",
+        "prompts",
+        "best prompt (accuracy)",
+        "worst prompt (accuracy)",
+        "spread",
+    ]);
+    for (model, scorers) in by_model.iter().filter(|(_, v)| v.len() > 1) {
+        // Prompts with a defined accuracy, best first.
+        let mut ranked: Vec<(f64, &str)> = scorers
+            .iter()
+            .filter_map(|s| Some((s.metrics.accuracy.value?, s.id.as_str())))
+            .collect();
+        ranked.sort_by(|a, z| z.0.total_cmp(&a.0).then(a.1.cmp(z.1)));
+        let name = |x: Option<&(f64, &str)>| {
+            x.map_or(UNDEFINED.to_string(), |(a, id)| {
+                let prompt = id.rsplit('/').next().unwrap_or(id);
+                format!("`{prompt}` ({a:.3})")
+            })
+        };
+        let (best, worst) = (ranked.first(), ranked.last());
+        let spread = best.zip(worst).map(|(b, w)| b.0 - w.0);
+        t.row(vec![
+            format!("`{model}`"),
+            scorers.len().to_string(),
+            name(best),
+            name(worst),
+            num(spread, 3),
+        ]);
+    }
+    (!t.rows.is_empty()).then_some(t)
+}

@@ -1,0 +1,139 @@
+//! The document model every report format renders: headings, paragraphs, lists, tables
+//! and charts, plus the number formatting all formats share (so Markdown and HTML show
+//! the same figures).
+
+use crate::metrics::Estimate;
+
+/// What undefined values render as; the reports explain it in a footnote.
+pub const UNDEFINED: &str = "—";
+
+/// A report: a title and its blocks in order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub title: String,
+    pub blocks: Vec<Block>,
+}
+
+/// One piece of a report. Text may hold `code` spans in backticks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Level 2 or 3 (the title is level 1).
+    Heading(u8, String),
+    Paragraph(String),
+    List(Vec<String>),
+    Table(Table),
+    /// SVG charts shown side by side; formats without graphics skip them.
+    Charts(Vec<Chart>),
+}
+
+/// A table of preformatted cells; columns of figures are right-aligned, text left.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Whether column `j` holds figures (right-aligned): every cell is a number, a
+    /// percentage, a cost, a p-value or undefined.
+    pub fn is_numeric(&self, j: usize) -> bool {
+        j > 0
+            && self.rows.iter().all(|r| {
+                r.get(j).is_none_or(|c| {
+                    c.is_empty()
+                        || c.starts_with(|ch: char| {
+                            ch.is_ascii_digit() || matches!(ch, '-' | '$' | '<' | '—')
+                        })
+                })
+            })
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        debug_assert_eq!(cells.len(), self.headers.len());
+        self.rows.push(cells);
+    }
+}
+
+/// One chart: a caption and a complete `<svg>` element.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chart {
+    pub caption: String,
+    pub svg: String,
+}
+
+/// A number with `decimals` places, or [`UNDEFINED`].
+pub fn num(x: Option<f64>, decimals: usize) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        _ => UNDEFINED.to_string(),
+    }
+}
+
+/// A share as a percentage with one decimal, or [`UNDEFINED`].
+pub fn pct(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("{:.1} %", v * 100.0),
+        _ => UNDEFINED.to_string(),
+    }
+}
+
+/// A value with its interval: `0.812 [0.781, 0.840]`; the value alone when there is no
+/// interval.
+pub fn est(e: &Estimate, decimals: usize) -> String {
+    match (e.value, e.ci_low, e.ci_high) {
+        (Some(v), Some(lo), Some(hi)) => {
+            format!("{v:.decimals$} [{lo:.decimals$}, {hi:.decimals$}]")
+        }
+        (v, _, _) => num(v, decimals),
+    }
+}
+
+/// A p-value: three significant places, `< 0.001` below that.
+pub fn p_value(p: Option<f64>) -> String {
+    match p {
+        Some(v) if v.is_finite() && v < 0.001 => "< 0.001".to_string(),
+        Some(v) if v.is_finite() => format!("{v:.3}"),
+        _ => UNDEFINED.to_string(),
+    }
+}
+
+/// A cost in USD with enough places for sub-cent figures.
+pub fn usd(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => format!("${v:.4}"),
+        _ => UNDEFINED.to_string(),
+    }
+}
+
+/// An optional count.
+pub fn count(x: Option<u64>) -> String {
+    x.map_or_else(|| UNDEFINED.to_string(), |v| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undefined_values_never_render_as_nan() {
+        assert_eq!(num(None, 3), UNDEFINED);
+        assert_eq!(num(Some(f64::NAN), 3), UNDEFINED);
+        assert_eq!(pct(Some(f64::INFINITY)), UNDEFINED);
+        assert_eq!(est(&Estimate::default(), 2), UNDEFINED);
+        let e = Estimate {
+            value: Some(0.8123),
+            ci_low: Some(0.7),
+            ci_high: Some(0.9),
+        };
+        assert_eq!(est(&e, 3), "0.812 [0.700, 0.900]");
+        assert_eq!(p_value(Some(0.0001)), "< 0.001");
+        assert_eq!(usd(Some(0.5)), "$0.5000");
+    }
+}

@@ -1,0 +1,217 @@
+//! The run report end to end on a fixed small run directory: metrics.json's shape,
+//! report.md as a snapshot, `bench report` and `bench compare` through the CLI.
+
+mod report_fixture;
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use lead_bench::evaluate::{ReportOptions, report_run};
+
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    report_fixture::write_run(&dir.path().join("fixture-run"), 0);
+    dir
+}
+
+fn opts() -> ReportOptions {
+    ReportOptions {
+        resamples: 200,
+        seed: 7,
+        ..ReportOptions::default()
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn report_md_snapshot() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    report_run(&run, &opts()).expect("report");
+    insta::assert_snapshot!("fixture_report_md", read(&run.join("report.md")));
+}
+
+#[test]
+fn metrics_json_has_the_documented_shape() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    let m = report_run(&run, &opts()).expect("report");
+    let v: serde_json::Value =
+        serde_json::from_str(&read(&run.join("metrics.json"))).expect("json");
+    assert_eq!(v["run_id"], "fixture-run");
+    assert_eq!(v["split"], "test");
+    assert_eq!(v["n_leads"], 60);
+    let scorers = v["scorers"].as_array().expect("scorers");
+    let ids: Vec<&str> = scorers.iter().filter_map(|s| s["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "heuristic",
+            "learned",
+            "llm/tiny/few_shot",
+            "llm/tiny/zero_shot"
+        ]
+    );
+    for s in scorers {
+        for key in [
+            "coverage",
+            "accuracy",
+            "accuracy_strict",
+            "macro_f1",
+            "cohen_kappa",
+            "quadratic_kappa",
+            "krippendorff_alpha",
+            "spearman",
+            "kendall_tau_b",
+            "mae",
+            "roc_auc_high",
+            "average_precision_high",
+            "ece",
+            "brier_high",
+            "lift_top_decile",
+        ] {
+            let e = &s[key];
+            assert!(e.is_object(), "{}: {key} missing", s["id"]);
+            assert!(e["value"].is_number(), "{}: {key} = {e}", s["id"]);
+            assert!(e["ci_low"].as_f64() <= e["value"].as_f64(), "{key}");
+            assert!(e["ci_high"].as_f64() >= e["value"].as_f64(), "{key}");
+        }
+        assert_eq!(s["n"], 60);
+    }
+    // The heuristic has no κ with itself; the others do.
+    assert!(scorers[0]["kappa_vs_heuristic"]["value"].is_null());
+    assert!(scorers[1]["kappa_vs_heuristic"]["value"].is_number());
+    // Learned probabilities feed the 3-class Brier; the others have none.
+    assert!(scorers[1]["brier_3class"]["value"].is_number());
+    assert!(scorers[0]["brier_3class"]["value"].is_null());
+    // Parse errors count against coverage and strict accuracy only.
+    let zero = &m.scorers[3];
+    assert!(zero.metrics.coverage.value.expect("coverage") < 1.0);
+    assert!(zero.operations.status_counts["parse_error"] > 0);
+    assert!(m.scorers[2].operations.inconsistent > 0);
+    assert!(zero.operations.cost_usd.is_some());
+    // Pairs: three vs heuristic, one between the two prompts; Holm applied to all.
+    let pairs = v["pairs"].as_array().expect("pairs");
+    assert_eq!(pairs.len(), 4);
+    assert!(pairs.iter().all(|p| p["mcnemar_p_holm"].is_number()));
+    assert_eq!(pairs[3]["kind"], "prompt_variants");
+    // Stability for the scorer run twice.
+    assert_eq!(v["stability"][0]["scorer"], "llm/tiny/zero_shot");
+    assert_eq!(v["stability"][0]["repeats"], 2);
+    // Slices: every dimension, every scorer in every slice, sizes adding up.
+    for dim in lead_bench::evaluate::DIMENSIONS {
+        let rows = v["slices"][dim].as_array().expect(dim);
+        let total: u64 = rows.iter().filter_map(|r| r["n"].as_u64()).sum();
+        assert_eq!(total, 60, "{dim}");
+        assert!(
+            rows.iter()
+                .all(|r| r["scorers"].as_array().map(Vec::len) == Some(4))
+        );
+    }
+    assert!(!read(&run.join("metrics.json")).contains("NaN"));
+}
+
+#[test]
+fn the_same_inputs_give_byte_identical_reports() {
+    let a = fixture();
+    let b = fixture();
+    for d in [&a, &b] {
+        report_run(&d.path().join("fixture-run"), &opts()).expect("report");
+    }
+    for name in ["metrics.json", "report.md", "report.html"] {
+        let x = read(&a.path().join("fixture-run").join(name));
+        let y = read(&b.path().join("fixture-run").join(name));
+        assert!(x == y, "{name} differs between two identical runs");
+    }
+}
+
+#[test]
+fn bench_report_writes_the_three_files() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    Command::cargo_bin("bench")
+        .expect("bench binary")
+        .args(["report", "--resamples", "50"])
+        .arg(&run)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("60 leads evaluated"));
+    for name in ["metrics.json", "report.md", "report.html"] {
+        assert!(run.join(name).is_file(), "{name}");
+    }
+}
+
+#[test]
+fn bench_report_on_a_missing_directory_is_bad_input() {
+    Command::cargo_bin("bench")
+        .expect("bench binary")
+        .args(["report", "/nonexistent/run"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("/nonexistent/run"));
+}
+
+#[test]
+fn bench_compare_pairs_the_same_scorer_across_runs() {
+    let dir = fixture();
+    let second = dir.path().join("second-run");
+    report_fixture::write_run(&second, 1);
+    std::fs::write(
+        second.join("run.json"),
+        r#"{"run_id": "second-run", "bands": {"high": 70, "medium": 40}}"#,
+    )
+    .expect("run.json");
+    let out = dir.path().join("cmp");
+    Command::cargo_bin("bench")
+        .expect("bench binary")
+        .args(["compare", "--resamples", "50", "--out"])
+        .arg(&out)
+        .arg(dir.path().join("fixture-run"))
+        .arg(&second)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("Paired tests across runs"))
+        .stdout(predicates::str::contains(
+            "`second-run:heuristic` | `fixture-run:heuristic`",
+        ));
+    let md = read(&out.join("compare.md"));
+    insta::assert_snapshot!("fixture_compare_md", md);
+    assert!(
+        md.contains("| `llm/tiny/zero_shot` | `second-run` |"),
+        "{md}"
+    );
+    assert!(read(&out.join("compare.html")).contains("<svg class=\"chart\""));
+}
+
+#[test]
+fn report_html_is_self_contained() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    report_run(&run, &opts()).expect("report");
+    let html = read(&run.join("report.html"));
+    for banned in ["http://", "https://", "<script", "<link", "@import", "url("] {
+        assert!(!html.contains(banned), "report.html contains {banned}");
+    }
+    assert!(!html.contains("NaN"));
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 13);
+}
+
+#[test]
+fn a_split_without_gold_test_leads_gives_an_empty_report_not_a_panic() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    let data = read(&run.join("dataset.csv")).replace(",test\n", ",train\n");
+    std::fs::write(run.join("dataset.csv"), data).expect("rewrite dataset");
+    let m = report_run(&run, &opts()).expect("report");
+    assert_eq!(m.n_leads, 0);
+    assert!(
+        m.warnings
+            .iter()
+            .any(|w| w.contains("no leads to evaluate"))
+    );
+    assert!(m.scorers.iter().all(|s| s.metrics.accuracy.value.is_none()));
+    assert!(read(&run.join("report.md")).contains("Leaderboard"));
+}
