@@ -84,6 +84,20 @@ fn answer_for(user: &str) -> Reply {
     }
 }
 
+/// Runs `bench run --quiet --config CONFIG` off the async runtime (the fake server lives on it).
+async fn bench_run(config: &Path) -> std::process::Output {
+    let config = config.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        Command::new(bench_path())
+            .args(["run", "--quiet", "--config"])
+            .arg(&config)
+            .output()
+            .expect("run bench")
+    })
+    .await
+    .expect("join")
+}
+
 fn run_dir_from_stdout(stdout: &[u8]) -> PathBuf {
     let text = String::from_utf8_lossy(stdout);
     PathBuf::from(text.lines().last().expect("a last line").trim())
@@ -111,15 +125,7 @@ async fn whole_pipeline_records_every_job_and_reruns_from_the_cache() {
     let server = FakeServer::start(|seen| answer_for(seen.user)).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path(), &server.url, 100, true, "concurrency = 4");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(bench_path())
-            .args(["run", "--quiet", "--config"])
-            .arg(&config)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join");
+    let out = bench_run(&config).await;
     assert!(
         out.status.success(),
         "{}",
@@ -178,16 +184,7 @@ async fn whole_pipeline_records_every_job_and_reruns_from_the_cache() {
     assert_eq!(info["llm"]["requests_sent"], jobs);
 
     // Unchanged re-run: nothing is sent, the same predictions come back from the cache.
-    let config = dir.path().join("config.toml");
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(bench_path())
-            .args(["run", "--quiet", "--config"])
-            .arg(&config)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join");
+    let out = bench_run(&config).await;
     assert!(out.status.success());
     assert_eq!(server.requests(), jobs, "an unchanged re-run sent requests");
     let again = read_predictions_csv(&run_dir_from_stdout(&out.stdout).join("predictions.csv"))
@@ -302,16 +299,7 @@ async fn sigkill_mid_run_then_restart_sends_no_answered_request_again() {
         "{stored} answers stored before the kill"
     );
 
-    let c = config.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new(bench_path())
-            .args(["run", "--quiet", "--config"])
-            .arg(&c)
-            .output()
-            .expect("rerun bench")
-    })
-    .await
-    .expect("join");
+    let out = bench_run(&config).await;
     assert!(
         out.status.success(),
         "{}",
