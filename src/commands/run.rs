@@ -491,7 +491,7 @@ fn run_llm(
         note(w);
     }
     note(format!(
-        "llm: {} jobs, {} answered ({} from cache), {} requests sent, {} retries, {} api errors, {} timeouts, {} skipped, ${:.4}",
+        "llm: {} jobs: {} answered now, {} from the cache; {} requests sent, {} retries, {} api errors, {} timeouts, {} skipped; ${:.4} spent",
         summary.jobs,
         summary.answered,
         summary.from_cache,
