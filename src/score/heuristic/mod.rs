@@ -11,6 +11,7 @@ mod patterns;
 mod rules;
 mod signals;
 mod weights;
+mod words;
 
 use std::fmt::Write as _;
 
@@ -205,12 +206,15 @@ impl HeuristicScorer {
         }
         // Sentences that try to instruct the scorer are read for the attempt only: none of
         // their words may count for the lead.
-        let mut hits: Vec<(Cue, usize)> = Vec::with_capacity(32);
-        self.message.scan(text, |cue, s, _| hits.push((cue, s)));
-        let has_negator = hits.iter().any(|(cue, _)| *cue == Cue::Negator);
+        let mut hits: Vec<(Cue, usize, usize)> = Vec::with_capacity(32);
+        self.message.scan(text, |cue, s, e| hits.push((cue, s, e)));
+        // In the order the phrases end, as an automaton reports them: only the first few
+        // injection sentences are kept.
+        hits.sort_by_key(|&(_, _, e)| e);
+        let has_negator = hits.iter().any(|(cue, ..)| *cue == Cue::Negator);
         let mut injected: [(usize, usize); 4] = [(0, 0); 4];
         let mut n_injected = 0;
-        for &(cue, s) in &hits {
+        for &(cue, s, _) in &hits {
             if cue == Cue::Family(Family::Injection) && n_injected < injected.len() {
                 injected[n_injected] = sentence_around(text, s);
                 n_injected += 1;
@@ -224,7 +228,7 @@ impl HeuristicScorer {
                 .iter()
                 .any(|&(a, b)| a <= pos && pos < b)
         };
-        for &(cue, s) in &hits {
+        for &(cue, s, _) in &hits {
             if in_injection(s) {
                 continue;
             }

@@ -4,6 +4,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use super::words::{self, WordIndex};
 use crate::lead::Seniority;
 
 /// A family of message or organisation signals; each counts once per lead.
@@ -191,19 +192,27 @@ fn fold_into(c: char, buf: &mut String) {
 /// `*` is a stem ("evaluat*" matches evaluate, evaluating, evaluation); other phrases must
 /// end on a word boundary. Phrases are written lowercase with spaces for hyphens.
 pub(crate) struct PhraseSet<K> {
-    ac: AhoCorasick,
-    /// Per pattern: its meaning, and whether the text must not continue a word before it
-    /// (it starts with a letter or digit) and after it (it ends with one and is no stem).
+    /// The phrases the word index cannot file (all of them when not overlapping); `None`
+    /// when there are none.
+    ac: Option<AhoCorasick>,
+    /// Per automaton pattern: its meaning, and whether the text must not continue a word
+    /// before it (it starts with a letter or digit) and after it (it ends with one and is no
+    /// stem).
     meanings: Vec<(K, bool, bool)>,
     overlapping: bool,
+    /// Overlapping sets: most phrases, looked up word by word.
+    words: Option<(WordIndex, Vec<K>)>,
 }
 
 impl<K: Copy> PhraseSet<K> {
-    /// Builds the automaton. `overlapping` reports every phrase; otherwise the longest
-    /// phrase wins at each position ("vice president" hides "president").
+    /// Builds the matcher. `overlapping` reports every phrase (through the word index, and
+    /// an automaton for the phrases it cannot file); otherwise the longest phrase wins at
+    /// each position ("vice president" hides "president"), through an automaton.
     pub(crate) fn new(groups: &[(K, &str)], overlapping: bool) -> PhraseSet<K> {
         let mut patterns = Vec::new();
         let mut meanings = Vec::new();
+        let mut indexed = Vec::new();
+        let mut indexed_meanings = Vec::new();
         for (meaning, list) in groups {
             for p in phrases(list) {
                 let stem = p.ends_with('*');
@@ -212,8 +221,13 @@ impl<K: Copy> PhraseSet<K> {
                 let p = normalised(p.trim_end_matches('*'), &mut buf).to_string();
                 let check_start = p.chars().next().is_some_and(char::is_alphanumeric);
                 let check_end = !stem && p.chars().next_back().is_some_and(char::is_alphanumeric);
-                patterns.push(p);
-                meanings.push((*meaning, check_start, check_end));
+                if overlapping && words::indexable(&p, stem) {
+                    indexed.push((p, check_end));
+                    indexed_meanings.push(*meaning);
+                } else {
+                    patterns.push(p);
+                    meanings.push((*meaning, check_start, check_end));
+                }
             }
         }
         let kind = if overlapping {
@@ -221,21 +235,31 @@ impl<K: Copy> PhraseSet<K> {
         } else {
             MatchKind::LeftmostLongest
         };
-        let ac = AhoCorasick::builder()
-            .match_kind(kind)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .expect("the built-in phrase tables are small enough for a DFA");
+        let ac = (!patterns.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(kind)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .expect("the built-in phrase tables are small enough for a DFA")
+        });
+        let words = (!indexed.is_empty()).then(|| (WordIndex::new(indexed), indexed_meanings));
         PhraseSet {
             ac,
             meanings,
             overlapping,
+            words,
         }
     }
 
     /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
-    /// (already [`normalised`]).
+    /// (already [`normalised`]). Overlapping sets report in no particular order.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
+        if let Some((index, meanings)) = &self.words {
+            index.scan(text, |id, s, e| f(meanings[id], s, e));
+        }
+        let Some(ac) = &self.ac else {
+            return;
+        };
         let mut visit = |m: aho_corasick::Match| {
             let (meaning, check_start, check_end) = self.meanings[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
@@ -245,9 +269,9 @@ impl<K: Copy> PhraseSet<K> {
             f(meaning, s, e);
         };
         if self.overlapping {
-            self.ac.find_overlapping_iter(text).for_each(&mut visit);
+            ac.find_overlapping_iter(text).for_each(&mut visit);
         } else {
-            self.ac.find_iter(text).for_each(&mut visit);
+            ac.find_iter(text).for_each(&mut visit);
         }
     }
 }
@@ -275,7 +299,7 @@ fn letter_before(text: &str, i: usize) -> bool {
 }
 
 /// Whether a letter or digit starts at byte `i`.
-fn letter_after(text: &str, i: usize) -> bool {
+pub(crate) fn letter_after(text: &str, i: usize) -> bool {
     match text.as_bytes().get(i) {
         None => false,
         Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),
