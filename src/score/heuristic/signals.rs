@@ -202,6 +202,9 @@ pub(crate) struct PhraseSet<K> {
     overlapping: bool,
     /// Overlapping sets: most phrases, looked up word by word.
     words: Option<(WordIndex, Vec<K>)>,
+    /// Bytes that start an automaton pattern: text without any of them skips the automaton
+    /// (the message set leaves it one phrase, "% off").
+    first_bytes: [bool; 256],
 }
 
 impl<K: Copy> PhraseSet<K> {
@@ -243,7 +246,14 @@ impl<K: Copy> PhraseSet<K> {
                 .expect("the built-in phrase tables are small enough for a DFA")
         });
         let words = (!indexed.is_empty()).then(|| (WordIndex::new(indexed), indexed_meanings));
+        let mut first_bytes = [false; 256];
+        for p in &patterns {
+            if let Some(&b) = p.as_bytes().first() {
+                first_bytes[usize::from(b)] = true;
+            }
+        }
         PhraseSet {
+            first_bytes,
             ac,
             meanings,
             overlapping,
@@ -260,6 +270,9 @@ impl<K: Copy> PhraseSet<K> {
         let Some(ac) = &self.ac else {
             return;
         };
+        if self.words.is_some() && !text.bytes().any(|b| self.first_bytes[usize::from(b)]) {
+            return;
+        }
         let mut visit = |m: aho_corasick::Match| {
             let (meaning, check_start, check_end) = self.meanings[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
