@@ -44,9 +44,7 @@ fn key_of(bytes: &[u8]) -> u32 {
 pub(crate) fn indexable(phrase: &str, stem: bool) -> bool {
     let b = phrase.as_bytes();
     let first_word = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
-    phrase.is_ascii()
-        && first_word > 0
-        && !(stem && first_word == b.len() && first_word < KEY_LEN)
+    phrase.is_ascii() && first_word > 0 && !(stem && first_word == b.len() && first_word < KEY_LEN)
 }
 
 impl WordIndex {
@@ -166,9 +164,15 @@ mod tests {
             ("i'm learning".into(), true),
             ("system:".into(), false),
         ]);
-        assert_eq!(found(&index, "pricing? no, how much"), vec![(0, 0), (1, 9), (2, 13)]);
+        assert_eq!(
+            found(&index, "pricing? no, how much"),
+            vec![(0, 0), (1, 9), (2, 13)]
+        );
         assert_eq!(found(&index, "reprice nothing now"), vec![]);
-        assert_eq!(found(&index, "i'm learning. system: x"), vec![(3, 0), (4, 14)]);
+        assert_eq!(
+            found(&index, "i'm learning. system: x"),
+            vec![(3, 0), (4, 14)]
+        );
         // A letter outside ASCII continues a word; other characters end it.
         assert_eq!(found(&index, "łno ¿no"), vec![(1, 7)]);
         assert_eq!(found(&index, "how muchness"), vec![]);
