@@ -140,9 +140,9 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
     }
     buf.clear();
     if s.is_ascii() {
-        // Byte-wise through a table, on a reused vector: ASCII in, ASCII out.
+        // Byte-wise on a reused vector: ASCII in, ASCII out.
         let mut bytes = std::mem::take(buf).into_bytes();
-        bytes.extend(s.bytes().map(|b| ASCII_FOLD[usize::from(b)]));
+        bytes.extend(s.bytes().map(fold_ascii));
         *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
         return buf;
     }
@@ -157,22 +157,16 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
     buf
 }
 
-/// ASCII bytes as [`normalised`] writes them: lowercase, `-` and `_` as spaces, `` ` `` as
-/// an apostrophe.
-const ASCII_FOLD: [u8; 256] = {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = match b {
-            b'-' | b'_' => b' ',
-            b'`' => b'\'',
-            _ => b.to_ascii_lowercase(),
-        };
-        i += 1;
+/// An ASCII byte as [`normalised`] writes it: lowercase, `-` and `_` as spaces, `` ` `` as
+/// an apostrophe. Arithmetic and selects only, so the copy loop vectorises.
+fn fold_ascii(b: u8) -> u8 {
+    let b = b | (u8::from(b.wrapping_sub(b'A') < 26) << 5);
+    match b {
+        b'-' | b'_' => b' ',
+        b'`' => b'\'',
+        other => other,
     }
-    table
-};
+}
 
 /// Lowercases a non-ASCII letter and strips its accent.
 fn fold_into(c: char, buf: &mut String) {

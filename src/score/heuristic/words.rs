@@ -20,10 +20,31 @@ pub(crate) struct WordIndex {
     keys: Vec<u32>,
     ranges: Vec<(u32, u32)>,
     shift: u32,
-    /// Phrase ids, grouped by key.
-    ids: Vec<u32>,
-    /// Per phrase id: its bytes and whether the text must not continue a word after it.
-    phrases: Vec<(Box<[u8]>, bool)>,
+    /// The phrases, grouped by key.
+    entries: Vec<Entry>,
+}
+
+/// One filed phrase. Most phrases are compared through their first eight bytes alone, in a
+/// register, without a call to `memcmp`.
+struct Entry {
+    /// The phrase's first eight bytes (zero-padded), and the mask of those it has.
+    head: u64,
+    mask: u64,
+    /// The bytes past the eighth.
+    tail: Box<[u8]>,
+    len: usize,
+    /// Whether the text must not continue a word after the phrase.
+    check_end: bool,
+    /// Its id: its position in the list given to [`WordIndex::new`].
+    id: usize,
+}
+
+/// Up to the first eight bytes of `bytes`, zero-padded, as one little-endian number.
+fn head_of(bytes: &[u8]) -> u64 {
+    let mut head = [0u8; 8];
+    let n = bytes.len().min(8);
+    head[..n].copy_from_slice(&bytes[..n]);
+    u64::from_le_bytes(head)
 }
 
 /// The key of the word at the start of `bytes`: its first four bytes, zero-padded when the
@@ -63,10 +84,25 @@ impl WordIndex {
             keys: vec![0; slots],
             ranges: vec![(0, 0); slots],
             shift,
-            ids: by_key.iter().map(|(_, id)| *id).collect(),
-            phrases: phrases
-                .into_iter()
-                .map(|(p, check_end)| (p.into_bytes().into_boxed_slice(), check_end))
+            entries: by_key
+                .iter()
+                .map(|&(_, id)| {
+                    let (p, check_end) = &phrases[id as usize];
+                    let bytes = p.as_bytes();
+                    let n = bytes.len().min(8);
+                    Entry {
+                        head: head_of(bytes),
+                        mask: if n == 8 {
+                            u64::MAX
+                        } else {
+                            (1u64 << (8 * n)) - 1
+                        },
+                        tail: bytes[n..].into(),
+                        len: bytes.len(),
+                        check_end: *check_end,
+                        id: id as usize,
+                    }
+                })
                 .collect(),
         };
         let mut start = 0;
@@ -88,8 +124,8 @@ impl WordIndex {
         (key.wrapping_mul(0x9E37_79B1) >> self.shift) as usize
     }
 
-    /// The phrase ids filed under `key`.
-    fn candidates(&self, key: u32) -> &[u32] {
+    /// The phrases filed under `key`.
+    fn candidates(&self, key: u32) -> &[Entry] {
         let mask = self.keys.len() - 1;
         let mut slot = self.slot(key);
         loop {
@@ -97,7 +133,7 @@ impl WordIndex {
                 0 => return &[],
                 k if k == key => {
                     let (a, b) = self.ranges[slot];
-                    return &self.ids[a as usize..b as usize];
+                    return &self.entries[a as usize..b as usize];
                 }
                 _ => slot = (slot + 1) & mask,
             }
@@ -116,8 +152,8 @@ impl WordIndex {
             if b.is_ascii_alphanumeric() {
                 if !in_word {
                     self.match_at(text, i, &mut f);
+                    in_word = true;
                 }
-                in_word = true;
                 i += 1;
             } else if b.is_ascii() {
                 in_word = false;
@@ -133,13 +169,17 @@ impl WordIndex {
 
     fn match_at(&self, text: &str, start: usize, f: &mut impl FnMut(usize, usize, usize)) {
         let rest = &text.as_bytes()[start..];
-        for &id in self.candidates(key_of(rest)) {
-            let (phrase, check_end) = &self.phrases[id as usize];
-            if rest.starts_with(phrase) {
-                let end = start + phrase.len();
-                if !(*check_end && super::signals::letter_after(text, end)) {
-                    f(id as usize, start, end);
-                }
+        let head = head_of(rest);
+        for e in self.candidates(key_of(rest)) {
+            // Text shorter than the phrase reads as zero bytes, which no phrase has.
+            if head & e.mask != e.head
+                || e.len > 8 && (rest.len() < e.len || rest[8..e.len] != *e.tail)
+            {
+                continue;
+            }
+            let end = start + e.len;
+            if !(e.check_end && super::signals::letter_after(text, end)) {
+                f(e.id, start, end);
             }
         }
     }
