@@ -207,7 +207,7 @@ pub(crate) struct PhraseSet<K> {
     words: Option<(WordIndex, Vec<K>)>,
     /// Bytes that start an automaton pattern: text without any of them skips the automaton
     /// (the message set leaves it one phrase, "% off").
-    first_bytes: [bool; 256],
+    first_bytes: Vec<u8>,
 }
 
 impl<K: Copy> PhraseSet<K> {
@@ -249,12 +249,9 @@ impl<K: Copy> PhraseSet<K> {
                 .expect("the built-in phrase tables are small enough for a DFA")
         });
         let words = (!indexed.is_empty()).then(|| (WordIndex::new(indexed), indexed_meanings));
-        let mut first_bytes = [false; 256];
-        for p in &patterns {
-            if let Some(&b) = p.as_bytes().first() {
-                first_bytes[usize::from(b)] = true;
-            }
-        }
+        let mut first_bytes: Vec<u8> = patterns.iter().filter_map(|p| p.bytes().next()).collect();
+        first_bytes.sort_unstable();
+        first_bytes.dedup();
         PhraseSet {
             first_bytes,
             ac,
@@ -273,7 +270,8 @@ impl<K: Copy> PhraseSet<K> {
         let Some(ac) = &self.ac else {
             return;
         };
-        if self.words.is_some() && !text.bytes().any(|b| self.first_bytes[usize::from(b)]) {
+        // One `memchr` per byte: the message set leaves the automaton a single phrase.
+        if self.words.is_some() && !self.first_bytes.iter().any(|b| text.as_bytes().contains(b)) {
             return;
         }
         let mut visit = |m: aho_corasick::Match| {

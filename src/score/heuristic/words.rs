@@ -14,36 +14,57 @@
 /// Bytes of a word that key the index.
 const KEY_LEN: usize = 4;
 
-/// Phrases filed under the first [`KEY_LEN`] bytes of their first word.
+/// Phrases filed under the first [`KEY_LEN`] bytes of their first word. Compact (8 bytes
+/// a slot, 16 an entry) so that the whole index stays in the first-level cache.
 pub(crate) struct WordIndex {
-    /// Open-addressed table of keys (0 = empty slot) and, per slot, its range in `ids`.
-    keys: Vec<u32>,
-    ranges: Vec<(u32, u32)>,
+    /// Open-addressed table of keys (0 = empty slot), each with its range in `entries`.
+    slots: Vec<Slot>,
     shift: u32,
     /// The phrases, grouped by key.
     entries: Vec<Entry>,
+    /// The bytes of every phrase past its eighth, end to end.
+    tails: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u32,
+    start: u16,
+    end: u16,
 }
 
 /// One filed phrase. Most phrases are compared through their first eight bytes alone, in a
 /// register, without a call to `memcmp`.
 struct Entry {
-    /// The phrase's first eight bytes (zero-padded), and the mask of those it has.
+    /// The phrase's first eight bytes, zero-padded.
     head: u64,
-    mask: u64,
-    /// The bytes past the eighth.
-    tail: Box<[u8]>,
-    len: usize,
+    /// Where its bytes past the eighth start in `tails`.
+    tail: u32,
+    /// Its id: its position in the list given to [`WordIndex::new`].
+    id: u16,
+    len: u8,
     /// Whether the text must not continue a word after the phrase.
     check_end: bool,
-    /// Its id: its position in the list given to [`WordIndex::new`].
-    id: usize,
+}
+
+impl Entry {
+    /// The bytes of [`Entry::head`] that belong to the phrase.
+    fn mask(&self) -> u64 {
+        if self.len >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * u32::from(self.len))) - 1
+        }
+    }
 }
 
 /// Up to the first eight bytes of `bytes`, zero-padded, as one little-endian number.
 fn head_of(bytes: &[u8]) -> u64 {
+    if let Some(first) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*first);
+    }
     let mut head = [0u8; 8];
-    let n = bytes.len().min(8);
-    head[..n].copy_from_slice(&bytes[..n]);
+    head[..bytes.len()].copy_from_slice(bytes);
     u64::from_le_bytes(head)
 }
 
@@ -71,50 +92,49 @@ pub(crate) fn indexable(phrase: &str, stem: bool) -> bool {
 impl WordIndex {
     /// Files `phrases` (each [`indexable`]) as `(bytes, check_end)`, with ids in list order.
     pub(crate) fn new(phrases: Vec<(String, bool)>) -> WordIndex {
-        let mut by_key: Vec<(u32, u32)> = phrases
+        let mut by_key: Vec<(u32, usize)> = phrases
             .iter()
             .enumerate()
-            .map(|(id, (p, _))| (key_of(p.as_bytes()), id as u32))
+            .map(|(id, (p, _))| (key_of(p.as_bytes()), id))
             .collect();
         by_key.sort_unstable();
         let n_keys = by_key.windows(2).filter(|w| w[0].0 != w[1].0).count() + 1;
-        let slots = (n_keys * 4).next_power_of_two().max(16);
-        let shift = 32 - slots.trailing_zeros();
+        let n_slots = (n_keys * 2).next_power_of_two().max(16);
+        let mut tails = Vec::new();
+        let entries = by_key
+            .iter()
+            .map(|&(_, id)| {
+                let bytes = phrases[id].0.as_bytes();
+                let tail = tails.len() as u32;
+                tails.extend_from_slice(bytes.get(8..).unwrap_or_default());
+                Entry {
+                    head: head_of(bytes),
+                    tail,
+                    id: u16::try_from(id).expect("phrase tables hold fewer than 65,536 phrases"),
+                    len: u8::try_from(bytes.len()).expect("phrases are shorter than 256 bytes"),
+                    check_end: phrases[id].1,
+                }
+            })
+            .collect();
         let mut index = WordIndex {
-            keys: vec![0; slots],
-            ranges: vec![(0, 0); slots],
-            shift,
-            entries: by_key
-                .iter()
-                .map(|&(_, id)| {
-                    let (p, check_end) = &phrases[id as usize];
-                    let bytes = p.as_bytes();
-                    let n = bytes.len().min(8);
-                    Entry {
-                        head: head_of(bytes),
-                        mask: if n == 8 {
-                            u64::MAX
-                        } else {
-                            (1u64 << (8 * n)) - 1
-                        },
-                        tail: bytes[n..].into(),
-                        len: bytes.len(),
-                        check_end: *check_end,
-                        id: id as usize,
-                    }
-                })
-                .collect(),
+            slots: vec![Slot::default(); n_slots],
+            shift: 32 - n_slots.trailing_zeros(),
+            entries,
+            tails,
         };
         let mut start = 0;
         while start < by_key.len() {
             let key = by_key[start].0;
             let end = start + by_key[start..].iter().take_while(|e| e.0 == key).count();
             let mut slot = index.slot(key);
-            while index.keys[slot] != 0 {
-                slot = (slot + 1) & (slots - 1);
+            while index.slots[slot].key != 0 {
+                slot = (slot + 1) & (n_slots - 1);
             }
-            index.keys[slot] = key;
-            index.ranges[slot] = (start as u32, end as u32);
+            index.slots[slot] = Slot {
+                key,
+                start: start as u16,
+                end: end as u16,
+            };
             start = end;
         }
         index
@@ -126,17 +146,17 @@ impl WordIndex {
 
     /// The phrases filed under `key`.
     fn candidates(&self, key: u32) -> &[Entry] {
-        let mask = self.keys.len() - 1;
+        let mask = self.slots.len() - 1;
         let mut slot = self.slot(key);
         loop {
-            match self.keys[slot] {
-                0 => return &[],
-                k if k == key => {
-                    let (a, b) = self.ranges[slot];
-                    return &self.entries[a as usize..b as usize];
-                }
-                _ => slot = (slot + 1) & mask,
+            let Slot { key: k, start, end } = self.slots[slot];
+            if k == key {
+                return &self.entries[usize::from(start)..usize::from(end)];
             }
+            if k == 0 {
+                return &[];
+            }
+            slot = (slot + 1) & mask;
         }
     }
 
@@ -172,14 +192,18 @@ impl WordIndex {
         let head = head_of(rest);
         for e in self.candidates(key_of(rest)) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
-            if head & e.mask != e.head
-                || e.len > 8 && (rest.len() < e.len || rest[8..e.len] != *e.tail)
+            let len = usize::from(e.len);
+            if head & e.mask() != e.head
+                || len > 8 && {
+                    let tail = &self.tails[e.tail as usize..][..len - 8];
+                    rest.len() < len || rest[8..len] != *tail
+                }
             {
                 continue;
             }
-            let end = start + e.len;
+            let end = start + len;
             if !(e.check_end && super::signals::letter_after(text, end)) {
-                f(e.id, start, end);
+                f(usize::from(e.id), start, end);
             }
         }
     }
