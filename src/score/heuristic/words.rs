@@ -68,6 +68,19 @@ fn head_of(bytes: &[u8]) -> u64 {
     u64::from_le_bytes(head)
 }
 
+/// The high bit of each byte of `w` (eight ASCII bytes) that is a letter or digit. Adding
+/// `0x80 - c` to a byte below 0x80 sets its high bit exactly when it is at least `c`, and
+/// never carries into the next byte.
+fn alnum_mask(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let at_least = |c: u8| w.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let upper = at_least(b'A') & !at_least(b'Z' + 1);
+    let lower = at_least(b'a') & !at_least(b'z' + 1);
+    digit | upper | lower
+}
+
 /// The key of the word at the start of `bytes`: its first four bytes, zero-padded when the
 /// word is shorter. Word bytes are ASCII letters and digits, never zero.
 fn key_of(bytes: &[u8]) -> u32 {
@@ -163,6 +176,9 @@ impl WordIndex {
     /// Calls `f(id, start, end)` for every filed phrase found in `text` on word boundaries,
     /// in order of start.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+        if text.is_ascii() {
+            return self.scan_ascii(text, &mut f);
+        }
         let bytes = text.as_bytes();
         let mut i = 0;
         // Whether the character before `i` is a letter or digit.
@@ -184,6 +200,26 @@ impl WordIndex {
                 in_word = c.is_alphanumeric();
                 i += c.len_utf8();
             }
+        }
+    }
+
+    /// [`WordIndex::scan`] for ASCII text, eight bytes at a time: the word starts of a chunk
+    /// are the letters and digits not preceded by one.
+    fn scan_ascii(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
+        let bytes = text.as_bytes();
+        // Whether the byte before the chunk is a letter or digit, as the chunk's mask has it.
+        let mut carry = 0u64;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Past the end the chunk reads zeros, which are no letters.
+            let alnum = alnum_mask(head_of(&bytes[i..]));
+            let mut starts = alnum & !((alnum << 8) | carry);
+            while starts != 0 {
+                self.match_at(text, i + (starts.trailing_zeros() / 8) as usize, f);
+                starts &= starts - 1;
+            }
+            carry = (alnum >> 56) & 0x80;
+            i += 8;
         }
     }
 
@@ -240,6 +276,26 @@ mod tests {
         // A letter outside ASCII continues a word; other characters end it.
         assert_eq!(found(&index, "łno ¿no"), vec![(1, 7)]);
         assert_eq!(found(&index, "how muchness"), vec![]);
+    }
+
+    #[test]
+    fn ascii_chunks_find_every_word_start() {
+        let index = WordIndex::new(vec![("ab".into(), true), ("z9".into(), true)]);
+        // Word starts on every offset within and across eight-byte chunks.
+        for pad in 0..17 {
+            let text = format!("{}ab Ab,ab@z9 `ab{{ab", " ".repeat(pad));
+            let starts: Vec<usize> = found(&index, &text).iter().map(|&(_, s)| s - pad).collect();
+            assert_eq!(starts, vec![0, 6, 9, 13, 16], "padding {pad}");
+        }
+        for b in 0..=127u8 {
+            let w = u64::from_le_bytes([b, b' ', b, 0, b, b'x', b, 127]);
+            let expect = if b.is_ascii_alphanumeric() {
+                0x0080_0080_0080_0080
+            } else {
+                0
+            };
+            assert_eq!(alnum_mask(w), expect | 0x0000_8000_0000_0000, "byte {b}");
+        }
     }
 
     #[test]
