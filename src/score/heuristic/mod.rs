@@ -225,8 +225,13 @@ impl HeuristicScorer {
         hits.clear();
         self.message.scan(text, |cue, s, e| hits.push((cue, s, e)));
         // In the order the phrases end, as an automaton reports them: only the first few
-        // injection sentences are kept.
-        hits.sort_by_key(|&(_, _, e)| e);
+        // injection sentences are kept, so the order matters only when there is one.
+        if hits
+            .iter()
+            .any(|(cue, ..)| *cue == Cue::Family(Family::Injection))
+        {
+            hits.sort_by_key(|&(_, _, e)| e);
+        }
         let has_negator = hits.iter().any(|(cue, ..)| *cue == Cue::Negator);
         let mut injected: [(usize, usize); 4] = [(0, 0); 4];
         let mut n_injected = 0;

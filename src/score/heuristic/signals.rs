@@ -139,6 +139,12 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
         return s;
     }
     buf.clear();
+    if s.is_ascii() && !s.bytes().any(|b| matches!(b, b'-' | b'_' | b'`')) {
+        // The common case, uppercase letters only: copy and lowercase in place.
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+        return buf;
+    }
     if s.is_ascii() {
         // Byte-wise on a reused vector: ASCII in, ASCII out.
         let mut bytes = std::mem::take(buf).into_bytes();
