@@ -11,6 +11,7 @@ mod patterns;
 mod rules;
 mod signals;
 mod weights;
+mod words;
 
 use std::fmt::Write as _;
 
@@ -40,6 +41,18 @@ pub struct HeuristicScorer {
     title: PhraseSet<TitleCue>,
     organisation: PhraseSet<Family>,
     personal_domains: Vec<&'static str>,
+}
+
+/// Buffers reused from lead to lead on each thread, so that scoring allocates only the
+/// justification: the normalised text of a field and the phrases found in the message.
+#[derive(Default)]
+struct Scratch {
+    text: String,
+    hits: Vec<(Cue, usize, usize)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::default();
 }
 
 /// Everything read from one lead before any points are given.
@@ -136,10 +149,14 @@ impl HeuristicScorer {
     }
 
     fn gather(&self, lead: &Lead) -> Evidence {
+        SCRATCH.with_borrow_mut(|scratch| self.gather_into(lead, scratch))
+    }
+
+    fn gather_into(&self, lead: &Lead, scratch: &mut Scratch) -> Evidence {
         let mut ev = Evidence::default();
-        let mut buf = String::new();
+        let Scratch { text: buf, hits } = scratch;
         for field in [&lead.company_name, &lead.industry] {
-            let text = normalised(field, &mut buf);
+            let text = normalised(field, buf);
             self.organisation
                 .scan(text, |f, _, _| ev.families.insert(f));
         }
@@ -160,7 +177,7 @@ impl HeuristicScorer {
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);
 
-        let title = normalised(&lead.job_title, &mut buf);
+        let title = normalised(&lead.job_title, buf);
         let mut title_level: Option<Seniority> = None;
         self.title.scan(title, |cue, _, _| {
             if let Some(l) = cue.level {
@@ -186,14 +203,14 @@ impl HeuristicScorer {
         ev.seniority = lead.seniority.or(title_level);
         ev.seniority_from_title = lead.seniority.is_none() && title_level.is_some();
 
-        let message = normalised(&lead.inbound_message, &mut buf);
-        self.read_message(message, &mut ev);
+        let message = normalised(&lead.inbound_message, buf);
+        self.read_message(message, hits, &mut ev);
         ev.size_from_message = lead.company_size.is_none() && ev.size.is_some();
         ev.size = lead.company_size.or(ev.size);
         ev
     }
 
-    fn read_message(&self, text: &str, ev: &mut Evidence) {
+    fn read_message(&self, text: &str, hits: &mut Vec<(Cue, usize, usize)>, ev: &mut Evidence) {
         let words = count_words(text);
         if words == 0 {
             ev.empty_message = true;
@@ -205,12 +222,20 @@ impl HeuristicScorer {
         }
         // Sentences that try to instruct the scorer are read for the attempt only: none of
         // their words may count for the lead.
-        let mut hits: Vec<(Cue, usize)> = Vec::with_capacity(32);
-        self.message.scan(text, |cue, s, _| hits.push((cue, s)));
-        let has_negator = hits.iter().any(|(cue, _)| *cue == Cue::Negator);
+        hits.clear();
+        self.message.scan(text, |cue, s, e| hits.push((cue, s, e)));
+        // In the order the phrases end, as an automaton reports them: only the first few
+        // injection sentences are kept, so the order matters only when there is one.
+        if hits
+            .iter()
+            .any(|(cue, ..)| *cue == Cue::Family(Family::Injection))
+        {
+            hits.sort_by_key(|&(_, _, e)| e);
+        }
+        let has_negator = hits.iter().any(|(cue, ..)| *cue == Cue::Negator);
         let mut injected: [(usize, usize); 4] = [(0, 0); 4];
         let mut n_injected = 0;
-        for &(cue, s) in &hits {
+        for &(cue, s, _) in hits.iter() {
             if cue == Cue::Family(Family::Injection) && n_injected < injected.len() {
                 injected[n_injected] = sentence_around(text, s);
                 n_injected += 1;
@@ -224,7 +249,7 @@ impl HeuristicScorer {
                 .iter()
                 .any(|&(a, b)| a <= pos && pos < b)
         };
-        for &(cue, s) in &hits {
+        for &(cue, s, _) in hits.iter() {
             if in_injection(s) {
                 continue;
             }
@@ -441,7 +466,9 @@ fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> Str
     let mut out = String::with_capacity(200);
     for (i, (item, points)) in items.iter().enumerate() {
         if out.len() > JUSTIFICATION_SOFT_LIMIT {
-            let _ = write!(out, "; +{} more", items.len() - i);
+            out.push_str("; +");
+            write_number(&mut out, (items.len() - i) as u32, false);
+            out.push_str(" more");
             break;
         }
         if !out.is_empty() {
@@ -453,10 +480,14 @@ fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> Str
         out.push(')');
     }
     if out.is_empty() {
+        // Rare (every signal weighted zero), so the formatting machinery may do it.
         let _ = write!(out, "no signals (base {base})");
     }
     if let Some((reason, label)) = note {
-        let _ = write!(out, "; {reason} → {label}");
+        out.push_str("; ");
+        out.push_str(reason);
+        out.push_str(" → ");
+        out.push_str(label.as_str());
     }
     out
 }

@@ -4,6 +4,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use super::words::{self, WordIndex};
 use crate::lead::Seniority;
 
 /// A family of message or organisation signals; each counts once per lead.
@@ -138,18 +139,16 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
         return s;
     }
     buf.clear();
+    if s.is_ascii() && !s.bytes().any(|b| matches!(b, b'-' | b'_' | b'`')) {
+        // The common case, uppercase letters only: copy and lowercase in place.
+        buf.push_str(s);
+        buf.make_ascii_lowercase();
+        return buf;
+    }
     if s.is_ascii() {
         // Byte-wise on a reused vector: ASCII in, ASCII out.
         let mut bytes = std::mem::take(buf).into_bytes();
-        bytes.extend_from_slice(s.as_bytes());
-        bytes.make_ascii_lowercase();
-        for b in &mut bytes {
-            *b = match *b {
-                b'-' | b'_' => b' ',
-                b'`' => b'\'',
-                other => other,
-            };
-        }
+        bytes.extend(s.bytes().map(fold_ascii));
         *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
         return buf;
     }
@@ -162,6 +161,17 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
         }
     }
     buf
+}
+
+/// An ASCII byte as [`normalised`] writes it: lowercase, `-` and `_` as spaces, `` ` `` as
+/// an apostrophe. Arithmetic and selects only, so the copy loop vectorises.
+fn fold_ascii(b: u8) -> u8 {
+    let b = b | (u8::from(b.wrapping_sub(b'A') < 26) << 5);
+    match b {
+        b'-' | b'_' => b' ',
+        b'`' => b'\'',
+        other => other,
+    }
 }
 
 /// Lowercases a non-ASCII letter and strips its accent.
@@ -191,19 +201,30 @@ fn fold_into(c: char, buf: &mut String) {
 /// `*` is a stem ("evaluat*" matches evaluate, evaluating, evaluation); other phrases must
 /// end on a word boundary. Phrases are written lowercase with spaces for hyphens.
 pub(crate) struct PhraseSet<K> {
-    ac: AhoCorasick,
-    /// Per pattern: its meaning, and whether the text must not continue a word before it
-    /// (it starts with a letter or digit) and after it (it ends with one and is no stem).
+    /// The phrases the word index cannot file (all of them when not overlapping); `None`
+    /// when there are none.
+    ac: Option<AhoCorasick>,
+    /// Per automaton pattern: its meaning, and whether the text must not continue a word
+    /// before it (it starts with a letter or digit) and after it (it ends with one and is no
+    /// stem).
     meanings: Vec<(K, bool, bool)>,
     overlapping: bool,
+    /// Overlapping sets: most phrases, looked up word by word.
+    words: Option<(WordIndex, Vec<K>)>,
+    /// Bytes that start an automaton pattern: text without any of them skips the automaton
+    /// (the message set leaves it one phrase, "% off").
+    first_bytes: Vec<u8>,
 }
 
 impl<K: Copy> PhraseSet<K> {
-    /// Builds the automaton. `overlapping` reports every phrase; otherwise the longest
-    /// phrase wins at each position ("vice president" hides "president").
+    /// Builds the matcher. `overlapping` reports every phrase (through the word index, and
+    /// an automaton for the phrases it cannot file); otherwise the longest phrase wins at
+    /// each position ("vice president" hides "president"), through an automaton.
     pub(crate) fn new(groups: &[(K, &str)], overlapping: bool) -> PhraseSet<K> {
         let mut patterns = Vec::new();
         let mut meanings = Vec::new();
+        let mut indexed = Vec::new();
+        let mut indexed_meanings = Vec::new();
         for (meaning, list) in groups {
             for p in phrases(list) {
                 let stem = p.ends_with('*');
@@ -212,8 +233,13 @@ impl<K: Copy> PhraseSet<K> {
                 let p = normalised(p.trim_end_matches('*'), &mut buf).to_string();
                 let check_start = p.chars().next().is_some_and(char::is_alphanumeric);
                 let check_end = !stem && p.chars().next_back().is_some_and(char::is_alphanumeric);
-                patterns.push(p);
-                meanings.push((*meaning, check_start, check_end));
+                if overlapping && words::indexable(&p, stem) {
+                    indexed.push((p, check_end));
+                    indexed_meanings.push(*meaning);
+                } else {
+                    patterns.push(p);
+                    meanings.push((*meaning, check_start, check_end));
+                }
             }
         }
         let kind = if overlapping {
@@ -221,21 +247,39 @@ impl<K: Copy> PhraseSet<K> {
         } else {
             MatchKind::LeftmostLongest
         };
-        let ac = AhoCorasick::builder()
-            .match_kind(kind)
-            .kind(Some(AhoCorasickKind::DFA))
-            .build(&patterns)
-            .expect("the built-in phrase tables are small enough for a DFA");
+        let ac = (!patterns.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(kind)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&patterns)
+                .expect("the built-in phrase tables are small enough for a DFA")
+        });
+        let words = (!indexed.is_empty()).then(|| (WordIndex::new(indexed), indexed_meanings));
+        let mut first_bytes: Vec<u8> = patterns.iter().filter_map(|p| p.bytes().next()).collect();
+        first_bytes.sort_unstable();
+        first_bytes.dedup();
         PhraseSet {
+            first_bytes,
             ac,
             meanings,
             overlapping,
+            words,
         }
     }
 
     /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
-    /// (already [`normalised`]).
+    /// (already [`normalised`]). Overlapping sets report in no particular order.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
+        if let Some((index, meanings)) = &self.words {
+            index.scan(text, |id, s, e| f(meanings[id], s, e));
+        }
+        let Some(ac) = &self.ac else {
+            return;
+        };
+        // One `memchr` per byte: the message set leaves the automaton a single phrase.
+        if self.words.is_some() && !self.first_bytes.iter().any(|b| text.as_bytes().contains(b)) {
+            return;
+        }
         let mut visit = |m: aho_corasick::Match| {
             let (meaning, check_start, check_end) = self.meanings[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
@@ -245,9 +289,9 @@ impl<K: Copy> PhraseSet<K> {
             f(meaning, s, e);
         };
         if self.overlapping {
-            self.ac.find_overlapping_iter(text).for_each(&mut visit);
+            ac.find_overlapping_iter(text).for_each(&mut visit);
         } else {
-            self.ac.find_iter(text).for_each(&mut visit);
+            ac.find_iter(text).for_each(&mut visit);
         }
     }
 }
@@ -275,7 +319,7 @@ fn letter_before(text: &str, i: usize) -> bool {
 }
 
 /// Whether a letter or digit starts at byte `i`.
-fn letter_after(text: &str, i: usize) -> bool {
+pub(crate) fn letter_after(text: &str, i: usize) -> bool {
     match text.as_bytes().get(i) {
         None => false,
         Some(b) if b.is_ascii() => b.is_ascii_alphanumeric(),

@@ -1,0 +1,309 @@
+//! A word-start index over a phrase list: the overlapping phrase sets (message, company,
+//! industry) are matched by looking up each word of the text, instead of walking a large
+//! Aho-Corasick DFA byte by byte. The DFA of the message phrases (~1.6 MB) did not fit in
+//! the cache; this index is a few kilobytes.
+//!
+//! It finds exactly what the automaton found on word boundaries. A phrase that starts with a
+//! letter or digit can only match where a word starts, and its first word (its leading run
+//! of ASCII letters and digits) is then the text's word there — or, for a one-word stem
+//! ("pric*"), a prefix of it. So each word start looks up the first four bytes of its word
+//! (shorter words padded with zeros) and checks the few phrases filed under them byte for
+//! byte. Phrases the index cannot file (non-ASCII, a non-alphanumeric first character, a
+//! one-word stem shorter than four bytes) are left to the caller's automaton.
+
+/// Bytes of a word that key the index.
+const KEY_LEN: usize = 4;
+
+/// Phrases filed under the first [`KEY_LEN`] bytes of their first word. Compact (8 bytes
+/// a slot, 16 an entry) so that the whole index stays in the first-level cache.
+pub(crate) struct WordIndex {
+    /// Open-addressed table of keys (0 = empty slot), each with its range in `entries`.
+    slots: Vec<Slot>,
+    shift: u32,
+    /// The phrases, grouped by key.
+    entries: Vec<Entry>,
+    /// The bytes of every phrase past its eighth, end to end.
+    tails: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct Slot {
+    key: u32,
+    start: u16,
+    end: u16,
+}
+
+/// One filed phrase. Most phrases are compared through their first eight bytes alone, in a
+/// register, without a call to `memcmp`.
+struct Entry {
+    /// The phrase's first eight bytes, zero-padded.
+    head: u64,
+    /// Where its bytes past the eighth start in `tails`.
+    tail: u32,
+    /// Its id: its position in the list given to [`WordIndex::new`].
+    id: u16,
+    len: u8,
+    /// Whether the text must not continue a word after the phrase.
+    check_end: bool,
+}
+
+impl Entry {
+    /// The bytes of [`Entry::head`] that belong to the phrase.
+    fn mask(&self) -> u64 {
+        if self.len >= 8 {
+            u64::MAX
+        } else {
+            (1u64 << (8 * u32::from(self.len))) - 1
+        }
+    }
+}
+
+/// Up to the first eight bytes of `bytes`, zero-padded, as one little-endian number.
+fn head_of(bytes: &[u8]) -> u64 {
+    if let Some(first) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*first);
+    }
+    let mut head = [0u8; 8];
+    head[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(head)
+}
+
+/// The high bit of each byte of `w` (eight ASCII bytes) that is a letter or digit. Adding
+/// `0x80 - c` to a byte below 0x80 sets its high bit exactly when it is at least `c`, and
+/// never carries into the next byte.
+fn alnum_mask(w: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let at_least = |c: u8| w.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
+    let digit = at_least(b'0') & !at_least(b'9' + 1);
+    let upper = at_least(b'A') & !at_least(b'Z' + 1);
+    let lower = at_least(b'a') & !at_least(b'z' + 1);
+    digit | upper | lower
+}
+
+/// The key of the word at the start of `bytes`: its first four bytes, zero-padded when the
+/// word is shorter. Word bytes are ASCII letters and digits, never zero.
+fn key_of(bytes: &[u8]) -> u32 {
+    let mut key = [0u8; KEY_LEN];
+    for (k, b) in key.iter_mut().zip(bytes) {
+        if !b.is_ascii_alphanumeric() {
+            break;
+        }
+        *k = *b;
+    }
+    u32::from_le_bytes(key)
+}
+
+/// Whether a phrase can be filed: ASCII, starting with a letter or digit, and (a one-word
+/// stem) at least a key long.
+pub(crate) fn indexable(phrase: &str, stem: bool) -> bool {
+    let b = phrase.as_bytes();
+    let first_word = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    phrase.is_ascii() && first_word > 0 && !(stem && first_word == b.len() && first_word < KEY_LEN)
+}
+
+impl WordIndex {
+    /// Files `phrases` (each [`indexable`]) as `(bytes, check_end)`, with ids in list order.
+    pub(crate) fn new(phrases: Vec<(String, bool)>) -> WordIndex {
+        let mut by_key: Vec<(u32, usize)> = phrases
+            .iter()
+            .enumerate()
+            .map(|(id, (p, _))| (key_of(p.as_bytes()), id))
+            .collect();
+        by_key.sort_unstable();
+        let n_keys = by_key.windows(2).filter(|w| w[0].0 != w[1].0).count() + 1;
+        let n_slots = (n_keys * 2).next_power_of_two().max(16);
+        let mut tails = Vec::new();
+        let entries = by_key
+            .iter()
+            .map(|&(_, id)| {
+                let bytes = phrases[id].0.as_bytes();
+                let tail = tails.len() as u32;
+                tails.extend_from_slice(bytes.get(8..).unwrap_or_default());
+                Entry {
+                    head: head_of(bytes),
+                    tail,
+                    id: u16::try_from(id).expect("phrase tables hold fewer than 65,536 phrases"),
+                    len: u8::try_from(bytes.len()).expect("phrases are shorter than 256 bytes"),
+                    check_end: phrases[id].1,
+                }
+            })
+            .collect();
+        let mut index = WordIndex {
+            slots: vec![Slot::default(); n_slots],
+            shift: 32 - n_slots.trailing_zeros(),
+            entries,
+            tails,
+        };
+        let mut start = 0;
+        while start < by_key.len() {
+            let key = by_key[start].0;
+            let end = start + by_key[start..].iter().take_while(|e| e.0 == key).count();
+            let mut slot = index.slot(key);
+            while index.slots[slot].key != 0 {
+                slot = (slot + 1) & (n_slots - 1);
+            }
+            index.slots[slot] = Slot {
+                key,
+                start: start as u16,
+                end: end as u16,
+            };
+            start = end;
+        }
+        index
+    }
+
+    fn slot(&self, key: u32) -> usize {
+        (key.wrapping_mul(0x9E37_79B1) >> self.shift) as usize
+    }
+
+    /// The phrases filed under `key`.
+    fn candidates(&self, key: u32) -> &[Entry] {
+        let mask = self.slots.len() - 1;
+        let mut slot = self.slot(key);
+        loop {
+            let Slot { key: k, start, end } = self.slots[slot];
+            if k == key {
+                return &self.entries[usize::from(start)..usize::from(end)];
+            }
+            if k == 0 {
+                return &[];
+            }
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    /// Calls `f(id, start, end)` for every filed phrase found in `text` on word boundaries,
+    /// in order of start.
+    pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+        if text.is_ascii() {
+            return self.scan_ascii(text, &mut f);
+        }
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        // Whether the character before `i` is a letter or digit.
+        let mut in_word = false;
+        while i < bytes.len() {
+            let b = bytes[i];
+            if b.is_ascii_alphanumeric() {
+                if !in_word {
+                    self.match_at(text, i, &mut f);
+                    in_word = true;
+                }
+                i += 1;
+            } else if b.is_ascii() {
+                in_word = false;
+                i += 1;
+            } else {
+                // A non-ASCII character: a letter ("¿" is not, "ł" is) continues a word.
+                let c = text[i..].chars().next().expect("i is on a char boundary");
+                in_word = c.is_alphanumeric();
+                i += c.len_utf8();
+            }
+        }
+    }
+
+    /// [`WordIndex::scan`] for ASCII text, eight bytes at a time: the word starts of a chunk
+    /// are the letters and digits not preceded by one.
+    fn scan_ascii(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
+        let bytes = text.as_bytes();
+        // Whether the byte before the chunk is a letter or digit, as the chunk's mask has it.
+        let mut carry = 0u64;
+        let mut i = 0;
+        while i < bytes.len() {
+            // Past the end the chunk reads zeros, which are no letters.
+            let alnum = alnum_mask(head_of(&bytes[i..]));
+            let mut starts = alnum & !((alnum << 8) | carry);
+            while starts != 0 {
+                self.match_at(text, i + (starts.trailing_zeros() / 8) as usize, f);
+                starts &= starts - 1;
+            }
+            carry = (alnum >> 56) & 0x80;
+            i += 8;
+        }
+    }
+
+    fn match_at(&self, text: &str, start: usize, f: &mut impl FnMut(usize, usize, usize)) {
+        let rest = &text.as_bytes()[start..];
+        let head = head_of(rest);
+        for e in self.candidates(key_of(rest)) {
+            // Text shorter than the phrase reads as zero bytes, which no phrase has.
+            let len = usize::from(e.len);
+            if head & e.mask() != e.head
+                || len > 8 && {
+                    let tail = &self.tails[e.tail as usize..][..len - 8];
+                    rest.len() < len || rest[8..len] != *tail
+                }
+            {
+                continue;
+            }
+            let end = start + len;
+            if !(e.check_end && super::signals::letter_after(text, end)) {
+                f(usize::from(e.id), start, end);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(index: &WordIndex, text: &str) -> Vec<(usize, usize)> {
+        let mut v = Vec::new();
+        index.scan(text, |id, s, _| v.push((id, s)));
+        v
+    }
+
+    #[test]
+    fn words_stems_and_phrases_on_boundaries() {
+        let index = WordIndex::new(vec![
+            ("pric".into(), false),
+            ("no".into(), true),
+            ("how much".into(), true),
+            ("i'm learning".into(), true),
+            ("system:".into(), false),
+        ]);
+        assert_eq!(
+            found(&index, "pricing? no, how much"),
+            vec![(0, 0), (1, 9), (2, 13)]
+        );
+        assert_eq!(found(&index, "reprice nothing now"), vec![]);
+        assert_eq!(
+            found(&index, "i'm learning. system: x"),
+            vec![(3, 0), (4, 14)]
+        );
+        // A letter outside ASCII continues a word; other characters end it.
+        assert_eq!(found(&index, "łno ¿no"), vec![(1, 7)]);
+        assert_eq!(found(&index, "how muchness"), vec![]);
+    }
+
+    #[test]
+    fn ascii_chunks_find_every_word_start() {
+        let index = WordIndex::new(vec![("ab".into(), true), ("z9".into(), true)]);
+        // Word starts on every offset within and across eight-byte chunks.
+        for pad in 0..17 {
+            let text = format!("{}ab Ab,ab@z9 `ab{{ab", " ".repeat(pad));
+            let starts: Vec<usize> = found(&index, &text).iter().map(|&(_, s)| s - pad).collect();
+            assert_eq!(starts, vec![0, 6, 9, 13, 16], "padding {pad}");
+        }
+        for b in 0..=127u8 {
+            let w = u64::from_le_bytes([b, b' ', b, 0, b, b'x', b, 127]);
+            let expect = if b.is_ascii_alphanumeric() {
+                0x0080_0080_0080_0080
+            } else {
+                0
+            };
+            assert_eq!(alnum_mask(w), expect | 0x0000_8000_0000_0000, "byte {b}");
+        }
+    }
+
+    #[test]
+    fn what_the_index_cannot_file() {
+        assert!(indexable("pric", true));
+        assert!(indexable("no", false));
+        assert!(!indexable("api", true));
+        assert!(!indexable("% off", false));
+        assert!(!indexable("coût", false));
+    }
+}
