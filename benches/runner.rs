@@ -149,8 +149,11 @@ async fn memory(n: u64) {
     println!("memory, {n} jobs with the cache on ({rate:.0} jobs/s): peak RSS {peak}");
 }
 
-/// The `bench` binary cargo built for this bench (same profile).
-const BENCH_BIN: &str = env!("CARGO_BIN_EXE_bench");
+/// The `bench` binary: `$BENCH_BIN` if set (a copy taken right after building, when the
+/// target directory is shared with other checkouts), else the one cargo built for this bench.
+fn bench_bin() -> std::path::PathBuf {
+    std::env::var_os("BENCH_BIN").map_or_else(|| env!("CARGO_BIN_EXE_bench").into(), Into::into)
+}
 
 struct ChildFigures {
     wall_s: f64,
@@ -163,7 +166,7 @@ fn run_child(config: &std::path::Path, out: &std::path::Path, extra: &[&str]) ->
     let start = Instant::now();
     let output = std::process::Command::new("/usr/bin/time")
         .arg("-v")
-        .arg(BENCH_BIN)
+        .arg(bench_bin())
         .args(["run", "--quiet", "--config"])
         .arg(config)
         .arg("--out")

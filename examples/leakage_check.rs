@@ -20,7 +20,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let leads: Vec<_> = Generator::new(&params, Bands::default()).collect();
     let r = leakage_check(&leads, &LearnedOptions::default(), Bands::default())?;
-    println!("n = {n}, seed = {seed}: {} train, {} test leads", r.n_train, r.n_test);
+    println!(
+        "n = {n}, seed = {seed}: {} train, {} test leads",
+        r.n_train, r.n_test
+    );
     println!("| features | held-out accuracy |");
     println!("|---|---:|");
     println!("| majority class | {:.3} |", r.majority_accuracy);
@@ -29,7 +32,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("| firmographics only | {:.3} |", r.firmographic_only);
     println!(
         "message-only accuracy {} the {:.2} threshold",
-        if r.message_leaks { "EXCEEDS" } else { "is below" },
+        if r.message_leaks {
+            "EXCEEDS"
+        } else {
+            "is below"
+        },
         r.threshold
     );
     Ok(())

@@ -189,7 +189,11 @@ async fn whole_pipeline_records_every_job_and_reruns_from_the_cache() {
     .await
     .expect("join");
     assert!(out.status.success());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let again = read_predictions_csv(&run_dir_from_stdout(&out.stdout).join("predictions.csv"))
         .expect("predictions");
     assert!(

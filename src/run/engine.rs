@@ -211,12 +211,15 @@ pub struct Unmade {
     pub reason: String,
 }
 
+/// Scorer ids with their numbers of jobs.
+pub type ScorerCounts = Vec<(Arc<str>, u64)>;
+
 /// The jobs of one model, made (rendered) only as its workers are ready for them.
 pub struct JobStream<'a> {
     /// Index into the `models` given to [`run_streams`].
     pub model: usize,
     /// Every scorer of the stream with its number of jobs, for the totals and progress.
-    pub counts: Vec<(Arc<str>, u64)>,
+    pub counts: ScorerCounts,
     /// Exactly `counts`' total items.
     pub jobs: Box<dyn Iterator<Item = Result<LlmJob, Unmade>> + Send + 'a>,
 }
@@ -229,7 +232,7 @@ pub async fn run_jobs(
     opts: EngineOptions,
     on_outcome: impl FnMut(CallOutcome),
 ) -> Result<EngineSummary, RunError> {
-    let mut per_model: Vec<(Vec<(Arc<str>, u64)>, Vec<LlmJob>)> =
+    let mut per_model: Vec<(ScorerCounts, Vec<LlmJob>)> =
         models.iter().map(|_| Default::default()).collect();
     for job in jobs {
         let Some((counts, queue)) = per_model.get_mut(job.model) else {
@@ -312,7 +315,7 @@ pub async fn run_streams(
     opts: EngineOptions,
     on_outcome: impl FnMut(CallOutcome),
 ) -> Result<EngineSummary, RunError> {
-    let mut scorers: Vec<(Arc<str>, u64)> = Vec::new();
+    let mut scorers: ScorerCounts = Vec::new();
     let mut total = 0;
     for stream in &streams {
         if stream.model >= models.len() {
