@@ -7,6 +7,12 @@
 //! 3) and answering in 200 ms; span from first to last request against N ÷ limit, and 429s.
 //! `cargo bench --bench runner -- memory [N]`: peak RSS (VmHWM) for N jobs (default 100,000)
 //! with the cache on. Run each in its own process so the peaks do not mix.
+//! `cargo bench --bench runner -- pipeline [N_LEADS]`: the whole `bench run` (the release
+//! binary as a child process under `/usr/bin/time -v`) on a generated dataset of N_LEADS
+//! (default 125,000; 40 % test leads × 2 prompts = 100,000 jobs), baselines off, against the
+//! instant server: with a fresh cache, re-run from that cache, and with `--no-cache`. Prints
+//! the LLM phase's wall time (from the engine's own progress line), requests/s, the whole
+//! process's wall time and its peak RSS.
 
 #[path = "../tests/support/fake_openai.rs"]
 mod fake_openai;
@@ -143,6 +149,129 @@ async fn memory(n: u64) {
     println!("memory, {n} jobs with the cache on ({rate:.0} jobs/s): peak RSS {peak}");
 }
 
+/// The `bench` binary: `$BENCH_BIN` if set (a copy taken right after building, when the
+/// target directory is shared with other checkouts), else the one cargo built for this bench.
+fn bench_bin() -> std::path::PathBuf {
+    std::env::var_os("BENCH_BIN").map_or_else(|| env!("CARGO_BIN_EXE_bench").into(), Into::into)
+}
+
+struct ChildFigures {
+    wall_s: f64,
+    peak_rss_mb: f64,
+    llm_line: String,
+}
+
+/// Runs `bench run` under `/usr/bin/time -v`; its figures come from time's report on stderr.
+fn run_child(config: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> ChildFigures {
+    let start = Instant::now();
+    let output = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(bench_bin())
+        .args(["run", "--quiet", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .expect("/usr/bin/time runs (apt-get install time)");
+    let wall_s = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "bench run failed:\n{stderr}");
+    let kb: f64 = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v reports the peak RSS");
+    let llm_line = stderr
+        .lines()
+        .find(|l| l.starts_with("bench: llm phase"))
+        .expect("bench run reports its llm phase")
+        .to_string();
+    ChildFigures {
+        wall_s,
+        peak_rss_mb: kb / 1024.0,
+        llm_line,
+    }
+}
+
+async fn pipeline(n_leads: u64) {
+    let server = FakeServer::start_with(|_| Reply::answer(ANSWER), None, false).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = dir.path().join("config.toml");
+    let text = format!(
+        r#"[run]
+name = "pipeline"
+results_dir = "{results}"
+cache = "{cache}"
+[dataset.generate]
+n = {n_leads}
+seed = 7
+test_fraction = 0.4
+[baselines]
+heuristic = false
+learned = false
+[[models]]
+name = "bench"
+model = "bench"
+base_url = "{url}"
+structured_output = "json_object"
+concurrency = 64
+max_retries = 6
+[[prompts]]
+name = "zero_shot"
+path = "{zero}"
+[[prompts]]
+name = "rubric"
+path = "{rubric}"
+"#,
+        results = dir.path().join("results").display(),
+        cache = dir.path().join("cache.sqlite").display(),
+        url = server.url,
+        zero = root.join("prompts/zero_shot.j2").display(),
+        rubric = root.join("prompts/rubric.j2").display(),
+    );
+    std::fs::write(&config, text).expect("config written");
+    println!(
+        "pipeline: `bench run` on {n_leads} generated leads (40 % test × 2 prompts), instant server, concurrency 64:"
+    );
+    let runs: [(&str, &[&str]); 3] = [
+        ("cache (all miss)", &[]),
+        ("cache (all hit) ", &[]),
+        ("--no-cache      ", &["--no-cache"]),
+    ];
+    for (i, (what, extra)) in runs.iter().enumerate() {
+        let before = server.requests();
+        let out = dir.path().join(format!("run{i}"));
+        let config = config.clone();
+        let extra: Vec<&'static str> = extra.to_vec();
+        let f = tokio::task::spawn_blocking(move || run_child(&config, &out, &extra))
+            .await
+            .expect("child run joins");
+        let info: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.path().join(format!("run{i}/run.json"))).expect("run.json"),
+        )
+        .expect("run.json parses");
+        let jobs = info["llm"]["jobs"].as_u64().unwrap_or(0);
+        let llm_s = llm_seconds(&f.llm_line);
+        println!(
+            "  {what}: {jobs} jobs, {} requests; LLM phase {llm_s:.2} s = {:.0} jobs/s; whole process {:.2} s; peak RSS {:.1} MB",
+            server.requests() - before,
+            jobs as f64 / llm_s,
+            f.wall_s,
+            f.peak_rss_mb
+        );
+    }
+}
+
+/// Seconds from `bench: llm phase (…): 12.34 s`.
+fn llm_seconds(line: &str) -> f64 {
+    line.rsplit(": ")
+        .next()
+        .and_then(|v| v.trim_end_matches(" s").parse().ok())
+        .expect("llm phase line ends in seconds")
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -159,7 +288,10 @@ fn main() {
             "throughput" => throughput(n.unwrap_or(20_000)).await,
             "ratelimit" => ratelimit(n.unwrap_or(100)).await,
             "memory" => memory(n.unwrap_or(100_000)).await,
-            other => eprintln!("unknown experiment {other:?}: throughput | ratelimit | memory"),
+            "pipeline" => pipeline(n.unwrap_or(125_000)).await,
+            other => eprintln!(
+                "unknown experiment {other:?}: throughput | ratelimit | memory | pipeline"
+            ),
         }
     });
 }

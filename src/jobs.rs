@@ -7,9 +7,15 @@ use std::sync::Arc;
 use crate::config::PromptSpec;
 use crate::lead::Lead;
 use crate::prediction::Prediction;
-use crate::run::{CallOutcome, CallResult, LlmJob, ModelSettings, StructuredOutput};
+use serde_json::Value;
+
+use crate::run::{
+    CallOutcome, CallResult, JobStream, LlmJob, ModelSettings, StructuredOutput, Unmade,
+};
 use crate::score::Bands;
-use crate::score::llm::{PromptContext, PromptError, Status, parse_answer, select_examples};
+use crate::score::llm::{
+    Example, PromptContext, PromptError, Status, parse_answer, select_examples,
+};
 
 /// An LLM scorer of the run: one model with one prompt.
 #[derive(Debug, Clone)]
@@ -32,12 +38,26 @@ pub struct JobKey {
     pub repeat: u32,
 }
 
-/// The rendered requests of a run, with the keys to join outcomes back.
-#[derive(Debug, Default)]
-pub struct JobMatrix {
+/// The requests of a run, rendered only when the engine asks for them (a run of 100,000
+/// jobs would otherwise hold every 1–3 KB prompt at once), with the keys to join outcomes
+/// back.
+pub struct JobMatrix<'a> {
     pub scorers: Vec<LlmScorer>,
+    /// Indexed by `job_id`; a scorer's jobs are contiguous, lead by lead, repeats inside.
     pub keys: Vec<JobKey>,
-    pub jobs: Vec<LlmJob>,
+    plans: Vec<ScorerPlan>,
+    prompts: &'a [PromptSpec],
+    eval: &'a [&'a Lead],
+    product: &'a str,
+    bands: Bands,
+    repeats: u32,
+}
+
+/// What every prompt of one scorer shares.
+struct ScorerPlan {
+    first_job: u64,
+    examples: Vec<Example>,
+    schema: Option<Arc<Value>>,
 }
 
 /// Input of [`build_llm_jobs`].
@@ -56,48 +76,50 @@ pub struct MatrixInput<'a> {
     pub keep: &'a dyn Fn(&str) -> bool,
 }
 
-/// Renders every request of the run. A render error names the template file and line.
-pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<JobMatrix, PromptError> {
-    let mut m = JobMatrix::default();
+/// Plans every request of the run. Each template is rendered once here, for the first lead,
+/// so that a broken template stops the run before any request (the error names the template
+/// file and line); a lead whose prompt fails later ends as a skipped job with the reason.
+pub fn build_llm_jobs<'a>(input: &MatrixInput<'a>) -> Result<JobMatrix<'a>, PromptError> {
+    let mut m = JobMatrix {
+        scorers: Vec::new(),
+        keys: Vec::new(),
+        plans: Vec::new(),
+        prompts: input.prompts,
+        eval: input.eval,
+        product: input.product,
+        bands: input.bands,
+        repeats: input.repeats,
+    };
     for (mi, model) in input.models.iter().enumerate() {
         for (pi, spec) in input.prompts.iter().enumerate() {
             let id: Arc<str> = format!("llm/{}/{}", model.name, spec.template.name()).into();
             if !(input.keep)(&id) {
                 continue;
             }
+            let examples = select_examples(input.train, spec.examples, input.seed, &input.bands);
+            if let Some(lead) = input.eval.first() {
+                let ctx = PromptContext::new(lead, input.product, input.bands, examples.clone());
+                spec.template.render(&ctx)?;
+            }
             let scorer = m.scorers.len() as u32;
+            m.plans.push(ScorerPlan {
+                first_job: m.keys.len() as u64,
+                examples,
+                schema: match model.structured_output {
+                    StructuredOutput::None => None,
+                    _ => Some(Arc::new(spec.template.answer_schema())),
+                },
+            });
             m.scorers.push(LlmScorer {
-                id: id.clone(),
+                id,
                 model: mi,
                 prompt: pi,
             });
-            let examples = select_examples(input.train, spec.examples, input.seed, &input.bands);
-            let schema = match model.structured_output {
-                StructuredOutput::None => None,
-                _ => Some(Arc::new(spec.template.answer_schema())),
-            };
-            // Most templates render one system message for every lead: share it.
-            let mut systems: HashMap<String, Arc<str>> = HashMap::new();
-            for (li, lead) in input.eval.iter().enumerate() {
-                let ctx = PromptContext::new(lead, input.product, input.bands, examples.clone());
-                let rendered = spec.template.render(&ctx)?;
-                let system = systems
-                    .entry(rendered.system)
-                    .or_insert_with_key(|s| Arc::from(s.as_str()))
-                    .clone();
+            for lead in 0..input.eval.len() as u32 {
                 for repeat in 0..input.repeats {
                     m.keys.push(JobKey {
-                        lead: li as u32,
+                        lead,
                         scorer,
-                        repeat,
-                    });
-                    m.jobs.push(LlmJob {
-                        job_id: m.jobs.len() as u64,
-                        model: mi,
-                        scorer: id.clone(),
-                        system: system.clone(),
-                        user: rendered.user.clone(),
-                        schema: schema.clone(),
                         repeat,
                     });
                 }
@@ -105,6 +127,76 @@ pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<JobMatrix, PromptError>
         }
     }
     Ok(m)
+}
+
+impl<'a> JobMatrix<'a> {
+    /// One stream per model with scorers, in `job_id` order within each.
+    pub fn streams(&self) -> Vec<JobStream<'_>> {
+        let mut streams: Vec<JobStream<'_>> = Vec::new();
+        for (si, scorer) in self.scorers.iter().enumerate() {
+            let n = self.eval.len() as u64 * u64::from(self.repeats);
+            let jobs = self.scorer_jobs(si);
+            match streams.iter_mut().find(|s| s.model == scorer.model) {
+                Some(s) => {
+                    s.counts.push((scorer.id.clone(), n));
+                    let before = std::mem::replace(&mut s.jobs, Box::new(std::iter::empty()));
+                    s.jobs = Box::new(before.chain(jobs));
+                }
+                None => streams.push(JobStream {
+                    model: scorer.model,
+                    counts: vec![(scorer.id.clone(), n)],
+                    jobs: Box::new(jobs),
+                }),
+            }
+        }
+        streams
+    }
+
+    /// The jobs of one scorer, each lead's prompt rendered when the engine takes it.
+    fn scorer_jobs(
+        &self,
+        si: usize,
+    ) -> impl Iterator<Item = Result<LlmJob, Unmade>> + Send + use<'_, 'a> {
+        let scorer = &self.scorers[si];
+        let plan = &self.plans[si];
+        let template = &self.prompts[scorer.prompt].template;
+        let repeats = self.repeats;
+        // Most templates render one system message for every lead: share it.
+        let mut systems: HashMap<String, Arc<str>> = HashMap::new();
+        self.eval.iter().enumerate().flat_map(move |(li, lead)| {
+            let first = plan.first_job + li as u64 * u64::from(repeats);
+            let ctx = PromptContext::new(lead, self.product, self.bands, plan.examples.clone());
+            let rendered = template
+                .render(&ctx)
+                .map(|r| {
+                    let system = systems
+                        .entry(r.system)
+                        .or_insert_with_key(|s| Arc::from(s.as_str()))
+                        .clone();
+                    (system, r.user)
+                })
+                .map_err(|e| format!("prompt not rendered: {e}"));
+            (0..repeats).map(move |repeat| {
+                let job_id = first + u64::from(repeat);
+                match &rendered {
+                    Ok((system, user)) => Ok(LlmJob {
+                        job_id,
+                        model: scorer.model,
+                        scorer: scorer.id.clone(),
+                        system: system.clone(),
+                        user: user.clone(),
+                        schema: plan.schema.clone(),
+                        repeat,
+                    }),
+                    Err(reason) => Err(Unmade {
+                        job_id,
+                        scorer: scorer.id.clone(),
+                        reason: reason.clone(),
+                    }),
+                }
+            })
+        })
+    }
 }
 
 /// The prediction an LLM call's outcome becomes: answers are parsed, failures recorded with

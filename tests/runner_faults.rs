@@ -12,8 +12,8 @@ use std::time::Duration;
 
 use fake_openai::{FakeServer, Reply};
 use lead_bench::run::{
-    Cache, CallOutcome, CallResult, EngineOptions, EngineSummary, LlmJob, ModelSettings,
-    RawModelSettings, RetryPolicy, run_jobs,
+    Cache, CallOutcome, CallResult, EngineOptions, EngineSummary, JobStream, LlmJob, ModelSettings,
+    RawModelSettings, RetryPolicy, Unmade, run_jobs, run_streams,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -515,4 +515,56 @@ async fn endless_429s_and_refused_connections_end_after_max_retries() {
     }
     assert_eq!(got[&1].attempts, 3);
     assert_eq!(summary.retries, 3 + 2);
+}
+
+#[tokio::test]
+async fn a_stream_is_made_on_demand_and_unmade_jobs_end_skipped() {
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    let m = model("m", &server.url, "concurrency = 2\n");
+    let made = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = made.clone();
+    let scorer: Arc<str> = Arc::from("llm/m0/p");
+    let items = (0..200u64).map(move |i| {
+        counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if i % 50 == 7 {
+            Err(Unmade {
+                job_id: i,
+                scorer: Arc::from("llm/m0/p"),
+                reason: format!("prompt not rendered for job {i}"),
+            })
+        } else {
+            Ok(job(i, 0, &format!("lead {i}")))
+        }
+    });
+    let stream = JobStream {
+        model: 0,
+        counts: vec![(scorer, 200)],
+        jobs: Box::new(items),
+    };
+    let mut got: HashMap<u64, CallOutcome> = HashMap::new();
+    let mut most_ahead = 0u64;
+    let summary = run_streams(std::slice::from_ref(&m), vec![stream], opts(None), |o| {
+        // Jobs are made as workers take them: never more than the queue (2 × concurrency)
+        // plus the workers' jobs ahead of the outcomes seen.
+        let done = got.len() as u64;
+        most_ahead = most_ahead.max(made.load(std::sync::atomic::Ordering::SeqCst) - done);
+        let id = o.job_id;
+        assert!(got.insert(id, o).is_none(), "job {id} got two outcomes");
+    })
+    .await
+    .expect("engine runs");
+    assert_eq!(got.len(), 200, "a job lost its outcome");
+    assert!(
+        most_ahead <= 12,
+        "{most_ahead} jobs were made ahead of their outcomes"
+    );
+    assert_eq!(
+        (summary.jobs, summary.skipped, summary.answered),
+        (200, 4, 196)
+    );
+    assert_eq!(server.requests(), 196);
+    assert!(matches!(
+        &got[&57].result,
+        CallResult::Skipped { reason } if reason == "prompt not rendered for job 57"
+    ));
 }

@@ -14,7 +14,7 @@ use crate::generate::{DatasetStats, Generator};
 use crate::jobs::{MatrixInput, build_llm_jobs, matches_only, prediction_from_outcome};
 use crate::lead::{Columns, Format, Lead, LeadWriter, Split, read_leads};
 use crate::prediction::{Prediction, PredictionSink};
-use crate::run::{Cache, EngineOptions, EngineSummary, ModelSettings, ensure_up, run_jobs};
+use crate::run::{Cache, EngineOptions, EngineSummary, ModelSettings, ensure_up, run_streams};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
 use crate::score::learned::{LearnedModel, ensure_split};
@@ -194,11 +194,23 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     if let Some(n) = args.limit {
         eval.truncate(n);
     }
-    let train: Vec<Lead> = leads
+    let n_train = leads
         .iter()
         .filter(|l| l.meta.split == Some(Split::Train))
-        .cloned()
-        .collect();
+        .count();
+    // Few-shot examples are drawn from the train split. `select_examples` already passes
+    // over test leads, so when every lead has a split the whole dataset can be given as is
+    // (no copy of the train leads: at 100,000 jobs that copy was a third of the memory);
+    // only leads without a split (a partly split file, scored as test) need filtering out.
+    let train: std::borrow::Cow<'_, [Lead]> = if leads.iter().all(|l| l.meta.split.is_some()) {
+        std::borrow::Cow::Borrowed(&leads)
+    } else {
+        leads
+            .iter()
+            .filter(|l| l.meta.split == Some(Split::Train))
+            .cloned()
+            .collect()
+    };
 
     let run_id = match &args.out {
         Some(dir) => dir
@@ -262,6 +274,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
 
     let mut skipped_models = Vec::new();
     let models = usable_models(&config, &mut skipped_models);
+    let llm_started = Instant::now();
     let matrix = build_llm_jobs(&MatrixInput {
         models: &models,
         prompts: &config.prompts,
@@ -277,7 +290,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     scorers.extend(matrix.scorers.iter().map(|s| s.id.to_string()));
 
     let mut summary = None;
-    if !matrix.jobs.is_empty() {
+    if !matrix.keys.is_empty() {
         let s = run_llm(
             args,
             &config,
@@ -291,6 +304,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
             &mut skipped_models,
         )?;
         summary = Some(s);
+        note(format!(
+            "llm phase (rendering, calls, predictions): {:.2} s",
+            llm_started.elapsed().as_secs_f64()
+        ));
     }
     let written = sink.written();
     sink.finish()
@@ -307,7 +324,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         dataset: dataset_desc,
         n_leads: leads.len(),
         n_evaluated: eval.len(),
-        n_train: train.len(),
+        n_train,
         repeats: config.run.repeats,
         scorers,
         skipped_models,
@@ -316,6 +333,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     };
     write_json(&dir.join("run.json"), &info)?;
     note(format!("{written} predictions written"));
+    // The report reads the dataset and predictions back from the run directory: free the
+    // leads held for scoring first, so that both are not in memory at once (at 100,000 jobs
+    // that overlap was the run's peak).
+    drop(info);
+    drop(eval);
+    drop(train);
+    drop(leads);
     let opts = ReportOptions {
         seed: config.run.seed,
         ..ReportOptions::default()
@@ -384,7 +408,7 @@ fn run_llm(
     config_dir: &Path,
     dir: &Path,
     models: &[ModelSettings],
-    matrix: crate::jobs::JobMatrix,
+    matrix: crate::jobs::JobMatrix<'_>,
     eval: &[&Lead],
     run_id: &str,
     sink: &mut PredictionSink,
@@ -394,11 +418,7 @@ fn run_llm(
         .enable_all()
         .build()
         .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
-    let crate::jobs::JobMatrix {
-        scorers,
-        keys,
-        jobs,
-    } = matrix;
+    let (scorers, keys) = (&matrix.scorers, &matrix.keys);
     let mut write_error: Option<std::io::Error> = None;
     let mut record = |job_id: u64, p: Prediction| {
         if write_error.is_none()
@@ -426,18 +446,19 @@ fn run_llm(
                 }
             }
         }
-        let (send, held): (Vec<_>, Vec<_>) =
-            jobs.into_iter().partition(|j| down[j.model].is_none());
-        for job in held {
-            let key = keys[job.job_id as usize];
+        // Jobs of a model whose server did not come up are failures, made without rendering.
+        for (job_id, key) in keys.iter().enumerate() {
             let scorer = &scorers[key.scorer as usize];
+            let Some(why) = &down[scorer.model] else {
+                continue;
+            };
             let mut p = prediction_from_outcome(
                 run_id,
                 &eval[key.lead as usize].lead_id,
                 &scorer.id,
                 key.repeat,
                 crate::run::CallOutcome {
-                    job_id: job.job_id,
+                    job_id: job_id as u64,
                     result: crate::run::CallResult::Skipped {
                         reason: String::new(),
                     },
@@ -451,12 +472,14 @@ fn run_llm(
                 &config.bands,
             );
             p.status = Status::ApiError;
-            p.error = format!(
-                "server not available: {}",
-                down[job.model].as_deref().unwrap_or_default()
-            );
-            record(job.job_id, p);
+            p.error = format!("server not available: {why}");
+            record(job_id as u64, p);
         }
+        let send: Vec<_> = matrix
+            .streams()
+            .into_iter()
+            .filter(|s| down[s.model].is_none())
+            .collect();
         let opts = EngineOptions {
             cache: (!args.no_cache).then(|| config.run.cache.clone()),
             budget_usd: config.run.budget_usd,
@@ -464,7 +487,7 @@ fn run_llm(
             ctrl_c: true,
             ..EngineOptions::default()
         };
-        let result = run_jobs(models, send, opts, |outcome| {
+        let result = run_streams(models, send, opts, |outcome| {
             let key = keys[outcome.job_id as usize];
             let scorer = &scorers[key.scorer as usize];
             let job_id = outcome.job_id;

@@ -12,9 +12,8 @@
 //! [`CallResult::Skipped`]. A second Ctrl-C aborts requests in flight too. Either way every
 //! job still gets its outcome and the summary says `cancelled`.
 
-use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -192,16 +191,37 @@ struct ModelCtx {
     pacing: Pacing,
     /// Set by the first 401/403/404: why this model stopped.
     dead: OnceLock<String>,
-    queue: Mutex<VecDeque<LlmJob>>,
+    /// Jobs fed by the collector's task as workers take them (bounded, so that only a few
+    /// prompts are rendered at once). Closed when the producer is done or the run stops.
+    queue: tokio::sync::Mutex<mpsc::Receiver<LlmJob>>,
 }
 
 impl ModelCtx {
-    fn pop(&self) -> Option<LlmJob> {
-        self.queue
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop_front()
+    async fn pop(&self) -> Option<LlmJob> {
+        self.queue.lock().await.recv().await
     }
+}
+
+/// A job the producer could not make (say, its prompt did not render for this lead): it
+/// ends as [`CallResult::Skipped`] with `reason`, like any job that was not sent.
+#[derive(Debug, Clone)]
+pub struct Unmade {
+    pub job_id: u64,
+    pub scorer: Arc<str>,
+    pub reason: String,
+}
+
+/// Scorer ids with their numbers of jobs.
+pub type ScorerCounts = Vec<(Arc<str>, u64)>;
+
+/// The jobs of one model, made (rendered) only as its workers are ready for them.
+pub struct JobStream<'a> {
+    /// Index into the `models` given to [`run_streams`].
+    pub model: usize,
+    /// Every scorer of the stream with its number of jobs, for the totals and progress.
+    pub counts: ScorerCounts,
+    /// Exactly `counts`' total items.
+    pub jobs: Box<dyn Iterator<Item = Result<LlmJob, Unmade>> + Send + 'a>,
 }
 
 /// Runs every job and calls `on_outcome` once per job, as outcomes arrive. Returns when every
@@ -212,24 +232,106 @@ pub async fn run_jobs(
     opts: EngineOptions,
     on_outcome: impl FnMut(CallOutcome),
 ) -> Result<EngineSummary, RunError> {
-    let mut queues: Vec<VecDeque<LlmJob>> = models.iter().map(|_| VecDeque::new()).collect();
-    let mut scorers: Vec<(Arc<str>, u64)> = Vec::new();
-    let mut scorer_index: HashMap<Arc<str>, usize> = HashMap::new();
-    let total = jobs.len() as u64;
+    let mut per_model: Vec<(ScorerCounts, Vec<LlmJob>)> =
+        models.iter().map(|_| Default::default()).collect();
     for job in jobs {
-        let Some(queue) = queues.get_mut(job.model) else {
+        let Some((counts, queue)) = per_model.get_mut(job.model) else {
             return Err(RunError::UnknownModel {
                 job_id: job.job_id,
                 model: job.model,
                 models: models.len(),
             });
         };
-        let i = *scorer_index.entry(job.scorer.clone()).or_insert_with(|| {
-            scorers.push((job.scorer.clone(), 0));
-            scorers.len() - 1
-        });
-        scorers[i].1 += 1;
-        queue.push_back(job);
+        match counts.iter_mut().find(|(id, _)| *id == job.scorer) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((job.scorer.clone(), 1)),
+        }
+        queue.push(job);
+    }
+    let streams = per_model
+        .into_iter()
+        .enumerate()
+        .map(|(model, (counts, queue))| JobStream {
+            model,
+            counts,
+            jobs: Box::new(queue.into_iter().map(Ok)),
+        })
+        .collect();
+    run_streams(models, streams, opts, on_outcome).await
+}
+
+/// Feeds one model's queue from its stream, in the collector's task.
+struct Feeder<'a> {
+    tx: Option<mpsc::Sender<LlmJob>>,
+    jobs: Box<dyn Iterator<Item = Result<LlmJob, Unmade>> + Send + 'a>,
+}
+
+impl<F: FnMut(CallOutcome)> Collector<F> {
+    /// Makes jobs while the model's queue has room. When the stream is done, or the run is
+    /// stopping (then every job not made yet ends as skipped here), the queue is closed, so
+    /// that its workers end once it is empty.
+    fn feed(&mut self, f: &mut Feeder<'_>, stopping: bool) {
+        if f.tx.is_none() {
+            return;
+        }
+        if stopping {
+            f.tx = None;
+            for item in f.jobs.by_ref() {
+                let (job_id, scorer) = match item {
+                    Ok(job) => (job.job_id, job.scorer),
+                    Err(u) => (u.job_id, u.scorer),
+                };
+                let reason = "run stopped before this request was sent".to_string();
+                self.handle(Event::Outcome(CallOutcome::skipped(job_id, reason), scorer));
+            }
+            return;
+        }
+        let mut done = false;
+        while let Some(Ok(permit)) = f.tx.as_ref().map(mpsc::Sender::try_reserve) {
+            match f.jobs.next() {
+                Some(Ok(job)) => permit.send(job),
+                Some(Err(u)) => {
+                    drop(permit);
+                    let outcome = CallOutcome::skipped(u.job_id, u.reason);
+                    self.handle(Event::Outcome(outcome, u.scorer));
+                }
+                None => {
+                    done = true;
+                    break;
+                }
+            }
+        }
+        if done {
+            f.tx = None;
+        }
+    }
+}
+
+/// [`run_jobs`] for jobs made on demand: at most `2 × concurrency` jobs of a model wait
+/// rendered in its queue; the rest are made as workers take them.
+pub async fn run_streams(
+    models: &[ModelSettings],
+    streams: Vec<JobStream<'_>>,
+    opts: EngineOptions,
+    on_outcome: impl FnMut(CallOutcome),
+) -> Result<EngineSummary, RunError> {
+    let mut scorers: ScorerCounts = Vec::new();
+    let mut total = 0;
+    for stream in &streams {
+        if stream.model >= models.len() {
+            return Err(RunError::UnknownModel {
+                job_id: 0,
+                model: stream.model,
+                models: models.len(),
+            });
+        }
+        for (id, n) in &stream.counts {
+            total += n;
+            match scorers.iter_mut().find(|(s, _)| s == id) {
+                Some((_, m)) => *m += n,
+                None => scorers.push((id.clone(), *n)),
+            }
+        }
     }
     let cache = opts.cache.as_deref().map(Cache::open).transpose()?;
     let abort = CancellationToken::new();
@@ -259,8 +361,11 @@ pub async fn run_jobs(
         ));
     }
     let mut tasks = JoinSet::new();
-    for (settings, queue) in models.iter().zip(queues) {
-        if queue.is_empty() {
+    let mut feeders = Vec::new();
+    for stream in streams {
+        let settings = &models[stream.model];
+        let n_jobs: u64 = stream.counts.iter().map(|(_, n)| n).sum();
+        if n_jobs == 0 {
             continue;
         }
         let key = match &settings.api_key_env {
@@ -272,27 +377,48 @@ pub async fn run_jobs(
                         "model `{}` skipped: environment variable {var} is not set",
                         settings.name
                     );
-                    collector.handle(Event::Warning(format!("{reason} ({} jobs)", queue.len())));
-                    for job in queue {
-                        let outcome = CallOutcome::skipped(job.job_id, reason.clone());
-                        collector.handle(Event::Outcome(outcome, job.scorer));
+                    collector.handle(Event::Warning(format!("{reason} ({n_jobs} jobs)")));
+                    for item in stream.jobs {
+                        let (job_id, scorer) = match item {
+                            Ok(job) => (job.job_id, job.scorer),
+                            Err(u) => (u.job_id, u.scorer),
+                        };
+                        let outcome = CallOutcome::skipped(job_id, reason.clone());
+                        collector.handle(Event::Outcome(outcome, scorer));
                     }
                     continue;
                 }
             },
         };
+        let workers = settings.concurrency.get() as usize * 2;
+        let (job_tx, job_rx) = mpsc::channel(workers);
         let ctx = Arc::new(ModelCtx {
             client: ModelClient::new(settings, key).map_err(RunError::Client)?,
             pacing: Pacing::new(settings),
             settings: settings.clone(),
             dead: OnceLock::new(),
-            queue: Mutex::new(queue),
+            queue: tokio::sync::Mutex::new(job_rx),
         });
-        tasks.spawn(run_model(ctx, shared.clone(), tx.clone()));
+        tasks.spawn(run_model(ctx, workers, shared.clone(), tx.clone()));
+        feeders.push(Feeder {
+            tx: Some(job_tx),
+            jobs: stream.jobs,
+        });
     }
     drop(tx);
-    while let Some(event) = rx.recv().await {
-        collector.handle(event);
+    let mut stopping = false;
+    loop {
+        for f in &mut feeders {
+            collector.feed(f, stopping);
+        }
+        tokio::select! {
+            event = rx.recv() => match event {
+                Some(event) => collector.handle(event),
+                None => break,
+            },
+            // Wakes the feeders up to close their queues, so that idle workers end.
+            _ = shared.stopped(), if !stopping => stopping = true,
+        }
     }
     while tasks.join_next().await.is_some() {}
     let mut summary = collector.summary;
@@ -373,14 +499,14 @@ async fn watch_ctrl_c(
 }
 
 /// Runs one model's workers, then ends every job left in its queue (the run was stopped).
-async fn run_model(ctx: Arc<ModelCtx>, shared: Arc<Shared>, tx: mpsc::Sender<Event>) {
-    let n = ctx.settings.concurrency.get() as usize * 2;
+async fn run_model(ctx: Arc<ModelCtx>, n: usize, shared: Arc<Shared>, tx: mpsc::Sender<Event>) {
     let mut workers = JoinSet::new();
     for _ in 0..n {
         workers.spawn(worker(ctx.clone(), shared.clone(), tx.clone()));
     }
     while workers.join_next().await.is_some() {}
-    while let Some(job) = ctx.pop() {
+    // The queue is closed once the run stops, so this ends.
+    while let Some(job) = ctx.pop().await {
         let reason = match ctx.dead.get() {
             Some(why) => why.clone(),
             None => "run stopped before this request was sent".to_string(),
@@ -394,7 +520,7 @@ async fn run_model(ctx: Arc<ModelCtx>, shared: Arc<Shared>, tx: mpsc::Sender<Eve
 
 async fn worker(ctx: Arc<ModelCtx>, shared: Arc<Shared>, tx: mpsc::Sender<Event>) {
     while !shared.stopping() {
-        let Some(job) = ctx.pop() else { return };
+        let Some(job) = ctx.pop().await else { return };
         let (job_id, scorer) = (job.job_id, job.scorer.clone());
         // Each job runs in its own task so that a panic ends that job with an outcome
         // instead of taking the worker, and the jobs it would have taken, down with it.

@@ -29,7 +29,8 @@ mod retry;
 
 pub use cache::{Cache, CacheError};
 pub use engine::{
-    CallOutcome, CallResult, EngineOptions, EngineSummary, LlmJob, RunError, run_jobs,
+    CallOutcome, CallResult, EngineOptions, EngineSummary, JobStream, LlmJob, RunError, Unmade,
+    run_jobs, run_streams,
 };
 pub use launch::{LaunchedServer, ensure_up};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
