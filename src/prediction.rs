@@ -144,6 +144,22 @@ impl PredictionSink {
 
 /// Reads a `predictions.csv` written by `bench run`; errors name the file and line.
 pub fn read_predictions_csv(path: &Path) -> Result<Vec<Prediction>, LeadError> {
+    read_predictions_with(path, |_| {})
+}
+
+/// Reads `predictions.csv` for metrics: the free text no metric reads (raw response,
+/// justification) is dropped row by row, so a large run is not held in memory twice over.
+pub fn read_predictions_for_metrics(path: &Path) -> Result<Vec<Prediction>, LeadError> {
+    read_predictions_with(path, |p| {
+        p.raw_response = String::new();
+        p.justification = String::new();
+    })
+}
+
+fn read_predictions_with(
+    path: &Path,
+    trim: impl Fn(&mut Prediction),
+) -> Result<Vec<Prediction>, LeadError> {
     let io = |source| LeadError::Io {
         path: path.to_path_buf(),
         source,
@@ -152,11 +168,12 @@ pub fn read_predictions_csv(path: &Path) -> Result<Vec<Prediction>, LeadError> {
     let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
     let mut out = Vec::new();
     for (i, row) in reader.deserialize::<Prediction>().enumerate() {
-        let row = row.map_err(|e| LeadError::Parse {
+        let mut row = row.map_err(|e| LeadError::Parse {
             path: path.to_path_buf(),
             line: e.position().map_or(i as u64 + 2, |p| p.line()),
             message: format!("expected a prediction row as `bench run` writes it: {e}"),
         })?;
+        trim(&mut row);
         out.push(row);
     }
     Ok(out)

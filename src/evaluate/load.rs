@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::ReportError;
 use crate::lead::{Lead, read_leads};
-use crate::prediction::{Prediction, read_predictions_csv};
+use crate::prediction::{Prediction, read_predictions_for_metrics};
 use crate::score::Bands;
 
 /// Everything a run directory holds that the metrics need.
@@ -73,7 +73,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
         None => Bands::default(),
     };
     let leads = read_leads(&dir.join("dataset.csv"))?;
-    let predictions = read_predictions_csv(&dir.join("predictions.csv"))?;
+    let predictions = read_predictions_for_metrics(&dir.join("predictions.csv"))?;
     let meta_path = dir.join("dataset.meta.json");
     let dataset_meta = if meta_path.exists() {
         let text = read_text(&meta_path)?;
