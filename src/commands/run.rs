@@ -18,7 +18,6 @@ use crate::run::{Cache, EngineOptions, EngineSummary, ModelSettings, ensure_up, 
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
 use crate::score::learned::{LearnedModel, ensure_split};
-use crate::score::llm::Status;
 use crate::{EXIT_INTERRUPTED, EXIT_OK, Error};
 
 /// `run.json`: what was run, for reports and for people reading the directory later.
@@ -420,13 +419,14 @@ fn run_llm(
         .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
     let (scorers, keys) = (&matrix.scorers, &matrix.keys);
     let mut write_error: Option<std::io::Error> = None;
-    let mut record = |job_id: u64, p: Prediction| {
+    // The first write error is kept and reported once the engine is done; every job still
+    // gets its outcome counted.
+    let mut record = |p: Prediction| {
         if write_error.is_none()
             && let Err(e) = sink.push(&p)
         {
             write_error = Some(e);
         }
-        let _ = job_id;
     };
     let summary = runtime.block_on(async {
         // Servers are started before any job is sent and stopped when `servers` drops.
@@ -452,28 +452,27 @@ fn run_llm(
             let Some(why) = &down[scorer.model] else {
                 continue;
             };
-            let mut p = prediction_from_outcome(
+            let failed = crate::run::CallOutcome {
+                job_id: job_id as u64,
+                result: crate::run::CallResult::ApiError {
+                    status: None,
+                    message: format!("server not available: {why}"),
+                },
+                attempts: 0,
+                latency_ms: 0,
+                prompt_tokens: None,
+                completion_tokens: None,
+                cost_usd: None,
+                cached: false,
+            };
+            record(prediction_from_outcome(
                 run_id,
                 &eval[key.lead as usize].lead_id,
                 &scorer.id,
                 key.repeat,
-                crate::run::CallOutcome {
-                    job_id: job_id as u64,
-                    result: crate::run::CallResult::Skipped {
-                        reason: String::new(),
-                    },
-                    attempts: 0,
-                    latency_ms: 0,
-                    prompt_tokens: None,
-                    completion_tokens: None,
-                    cost_usd: None,
-                    cached: false,
-                },
+                failed,
                 &config.bands,
-            );
-            p.status = Status::ApiError;
-            p.error = format!("server not available: {why}");
-            record(job_id as u64, p);
+            ));
         }
         let send: Vec<_> = matrix
             .streams()
@@ -490,16 +489,14 @@ fn run_llm(
         let result = run_streams(models, send, opts, |outcome| {
             let key = keys[outcome.job_id as usize];
             let scorer = &scorers[key.scorer as usize];
-            let job_id = outcome.job_id;
-            let p = prediction_from_outcome(
+            record(prediction_from_outcome(
                 run_id,
                 &eval[key.lead as usize].lead_id,
                 &scorer.id,
                 key.repeat,
                 outcome,
                 &config.bands,
-            );
-            record(job_id, p);
+            ));
         })
         .await;
         drop(servers);
