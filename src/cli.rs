@@ -14,7 +14,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the whole benchmark: dataset → scorers → predictions (→ metrics and reports).
+    /// Run the whole benchmark: dataset → scorers → predictions → metrics and reports.
     Run(RunArgs),
     /// Check a config file and the dataset it names, without spending anything.
     Validate(ValidateArgs),
