@@ -8,7 +8,7 @@ use std::thread;
 use serde::Serialize;
 
 use crate::Error;
-use crate::atomic::{AtomicFile, write_atomic};
+use crate::atomic::{AtomicFile, write_json_atomic};
 use crate::cli::GenerateArgs;
 use crate::config::{Config, DatasetSource};
 use crate::generate::{DatasetStats, GenerateParams, Generator, Mix};
@@ -22,7 +22,7 @@ const BATCHES_IN_FLIGHT: usize = 4;
 
 /// The sidecar: everything needed to reproduce and describe a generated dataset.
 #[derive(Debug, Serialize)]
-struct Sidecar<'a> {
+pub(crate) struct Sidecar<'a> {
     tool: &'static str,
     tool_version: &'static str,
     /// The data file, as given to `--out`.
@@ -32,6 +32,28 @@ struct Sidecar<'a> {
     params: &'a GenerateParams,
     bands: Bands,
     counts: &'a DatasetStats,
+}
+
+impl<'a> Sidecar<'a> {
+    /// The sidecar of `data`, generated with `params` under `bands`.
+    pub(crate) fn new(
+        data: String,
+        format: Format,
+        params: &'a GenerateParams,
+        bands: Bands,
+        counts: &'a DatasetStats,
+    ) -> Sidecar<'a> {
+        Sidecar {
+            tool: "lead-bench",
+            tool_version: env!("CARGO_PKG_VERSION"),
+            data,
+            format,
+            seed: params.seed,
+            params,
+            bands,
+            counts,
+        }
+    }
 }
 
 /// Parameters from the config (when given) with the flags laid over them.
@@ -136,19 +158,8 @@ pub(crate) fn run(args: &GenerateArgs) -> Result<(), Error> {
     file.commit().map_err(|e| Error::output(out, e))?;
 
     let meta_path = sidecar_path(out);
-    let sidecar = Sidecar {
-        tool: "lead-bench",
-        tool_version: env!("CARGO_PKG_VERSION"),
-        data: out.display().to_string(),
-        format,
-        seed: params.seed,
-        params: &params,
-        bands,
-        counts: &stats,
-    };
-    let mut json = serde_json::to_vec_pretty(&sidecar).map_err(|e| Error::output(&meta_path, e))?;
-    json.push(b'\n');
-    write_atomic(&meta_path, &json).map_err(|e| Error::output(&meta_path, e))?;
+    let sidecar = Sidecar::new(out.display().to_string(), format, &params, bands, &stats);
+    write_json_atomic(&meta_path, &sidecar).map_err(|e| Error::output(&meta_path, e))?;
 
     let count = |l: &str| stats.labels.get(l).copied().unwrap_or(0);
     println!(

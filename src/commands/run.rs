@@ -6,8 +6,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::atomic::write_atomic;
+use crate::atomic::{write_atomic, write_json_atomic};
 use crate::cli::{RunArgs, ValidateArgs};
+use crate::commands::generate::Sidecar;
 use crate::config::{Config, DatasetSource};
 use crate::evaluate::{ReportOptions, RunMetrics, report_run};
 use crate::generate::{DatasetStats, Generator};
@@ -124,9 +125,7 @@ fn write_dataset(path: &Path, leads: &[Lead]) -> Result<(), Error> {
 }
 
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(|e| Error::output(path, e))?;
-    bytes.push(b'\n');
-    write_atomic(path, &bytes).map_err(|e| Error::output(path, e))
+    write_json_atomic(path, value).map_err(|e| Error::output(path, e))
 }
 
 /// Scores the evaluated leads with one in-process scorer.
@@ -231,15 +230,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         .map_err(|e| Error::output(&dir.join("config.toml"), e))?;
     write_dataset(&dir.join("dataset.csv"), &leads)?;
     if let (Some(stats), DatasetSource::Generate(params)) = (&gen_stats, &config.dataset) {
-        let sidecar = serde_json::json!({
-            "tool": "lead-bench",
-            "tool_version": env!("CARGO_PKG_VERSION"),
-            "data": "dataset.csv",
-            "seed": params.seed,
-            "params": params,
-            "bands": config.bands,
-            "counts": stats,
-        });
+        let sidecar = Sidecar::new(
+            "dataset.csv".into(),
+            Format::Csv,
+            params,
+            config.bands,
+            stats,
+        );
         write_json(&dir.join("dataset.meta.json"), &sidecar)?;
     }
     note(format!(
