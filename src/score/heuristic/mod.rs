@@ -80,30 +80,6 @@ enum Item {
     NoCompany,
 }
 
-/// Families read from the message only (flags and title-derived families excluded).
-const MESSAGE_SIGNALS: [Family; 20] = [
-    Family::Pricing,
-    Family::Evaluation,
-    Family::Production,
-    Family::Requirements,
-    Family::Urgency,
-    Family::Purchase,
-    Family::Demo,
-    Family::Scale,
-    Family::Explore,
-    Family::UseCase,
-    Family::Coursework,
-    Family::Learning,
-    Family::Personal,
-    Family::JobSeeking,
-    Family::VendorPitch,
-    Family::Support,
-    Family::Spam,
-    Family::OptOut,
-    Family::Free,
-    Family::NotReady,
-];
-
 /// Message families that carry points, in the order they are listed on ties.
 const POINTED: [Family; 22] = [
     Family::Pricing,
@@ -129,6 +105,10 @@ const POINTED: [Family; 22] = [
     Family::Vague,
     Family::Injection,
 ];
+
+/// Families read from the message only: the pointed ones before `Vague` and `Injection`,
+/// which are judgements about the message rather than signals in it.
+const MESSAGE_SIGNALS: &[Family] = POINTED.split_at(POINTED.len() - 2).0;
 
 impl HeuristicScorer {
     /// Compiles the phrase automata; `bands` turn scores into labels and bound the caps.
@@ -292,7 +272,7 @@ impl HeuristicScorer {
             }
         }
         // A message that says nothing the tables know is a generic one: no buying signal.
-        if !ev.families.any_of(&MESSAGE_SIGNALS) {
+        if !ev.families.any_of(MESSAGE_SIGNALS) {
             ev.families.insert(Family::Vague);
         }
     }
