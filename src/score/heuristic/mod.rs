@@ -10,6 +10,7 @@
 mod patterns;
 mod rules;
 mod signals;
+mod swar;
 mod weights;
 mod words;
 
@@ -31,15 +32,16 @@ const VAGUE_MAX_WORDS: usize = 4;
 /// Justifications stop listing signals past this length (the strongest come first).
 const JUSTIFICATION_SOFT_LIMIT: usize = 150;
 
-/// The heuristic baseline (scorer id `heuristic`). Build once: the phrase automata are
-/// compiled in [`HeuristicScorer::new`]; scoring copies a field only when it has non-ASCII
-/// text or underscores to normalise.
+/// The heuristic baseline (scorer id `heuristic`). Build once: the phrase indexes are
+/// compiled in [`HeuristicScorer::new`]; scoring reuses per-thread buffers and allocates only
+/// the justification.
 pub struct HeuristicScorer {
     weights: HeuristicWeights,
     bands: Bands,
     message: PhraseSet<Cue>,
     title: PhraseSet<TitleCue>,
     organisation: PhraseSet<Family>,
+    /// Sorted, for binary search.
     personal_domains: Vec<&'static str>,
 }
 
@@ -119,7 +121,11 @@ impl HeuristicScorer {
             message: PhraseSet::new(patterns::MESSAGE, true),
             title: PhraseSet::new(patterns::TITLE, false),
             organisation: PhraseSet::new(patterns::ORGANISATION, true),
-            personal_domains: signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS).collect(),
+            personal_domains: {
+                let mut v: Vec<_> = signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS).collect();
+                v.sort_unstable();
+                v
+            },
         }
     }
 
@@ -149,10 +155,11 @@ impl HeuristicScorer {
         };
         let domain = domain.trim().rsplit('@').next().unwrap_or("");
         let domain = domain.strip_prefix("www.").unwrap_or(domain);
-        if domain.ends_with(".edu") || domain.contains(".edu.") || domain.contains(".ac.") {
+        if academic_domain(domain) {
             ev.families.insert(Family::Research);
         }
-        ev.personal_email = !domain.is_empty() && self.personal_domains.contains(&domain);
+        ev.personal_email =
+            !domain.is_empty() && self.personal_domains.binary_search(&domain).is_ok();
         ev.no_company = lead.company_name.trim().is_empty()
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);
@@ -423,6 +430,18 @@ impl Scorer for HeuristicScorer {
     }
 }
 
+/// Whether a (lowercase) domain is a university's: an `edu` label anywhere after the first
+/// ("mit.edu", "cs.uni.edu.au"), or an `ac` label between two others ("ox.ac.uk").
+fn academic_domain(domain: &str) -> bool {
+    let mut labels = domain.split('.').skip(1).peekable();
+    while let Some(label) = labels.next() {
+        if label == "edu" || label == "ac" && labels.peek().is_some() {
+            return true;
+        }
+    }
+    false
+}
+
 /// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter), up to
 /// one more than [`VAGUE_MAX_WORDS`].
 fn count_words(text: &str) -> usize {
@@ -518,6 +537,29 @@ fn write_number(out: &mut String, n: u32, thousands: bool) {
         out.push(digits[i] as char);
         if thousands && i > 0 && i % 3 == 0 {
             out.push(',');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn academic_domains() {
+        for d in ["mit.edu", "cs.uni.edu.au", "ox.ac.uk", "x.edu."] {
+            assert!(academic_domain(d), "{d}");
+        }
+        for d in [
+            "edu.com",
+            "ac.uk",
+            "mac.com",
+            "x.ac",
+            "education.org",
+            "redu.io",
+            "",
+        ] {
+            assert!(!academic_domain(d), "{d}");
         }
     }
 }

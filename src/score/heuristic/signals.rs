@@ -132,26 +132,20 @@ pub(crate) struct TitleCue {
 /// The text as the phrase sets read it: lowercase, hyphens, underscores and dashes as
 /// spaces ("SOC-2" is "soc 2"), curly apostrophes straight, accented letters folded to ASCII
 /// ("Étudiant" is "etudiant"). A small alphabet keeps the automata small enough for the
-/// cache, which is most of the scorer's speed. Text that is already so is returned uncopied.
+/// cache, which is most of the scorer's speed.
 pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
-    let plain = |b: u8| b.is_ascii() && !b.is_ascii_uppercase() && !matches!(b, b'-' | b'_' | b'`');
-    if s.bytes().all(plain) {
-        return s;
-    }
-    buf.clear();
-    if s.is_ascii() && !s.bytes().any(|b| matches!(b, b'-' | b'_' | b'`')) {
-        // The common case, uppercase letters only: copy and lowercase in place.
-        buf.push_str(s);
-        buf.make_ascii_lowercase();
-        return buf;
-    }
+    let mut bytes = std::mem::take(buf).into_bytes();
+    bytes.clear();
     if s.is_ascii() {
-        // Byte-wise on a reused vector: ASCII in, ASCII out.
-        let mut bytes = std::mem::take(buf).into_bytes();
-        bytes.extend(s.bytes().map(fold_ascii));
+        // Slice to slice, with no state carried from byte to byte, so that it vectorises.
+        bytes.resize(s.len(), 0);
+        for (out, b) in bytes.iter_mut().zip(s.as_bytes()) {
+            *out = fold_ascii(*b);
+        }
         *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
         return buf;
     }
+    *buf = String::from_utf8(bytes).expect("an empty vector is UTF-8");
     for c in s.chars() {
         match c {
             '-' | '_' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => buf.push(' '),
@@ -164,7 +158,7 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
 }
 
 /// An ASCII byte as [`normalised`] writes it: lowercase, `-` and `_` as spaces, `` ` `` as
-/// an apostrophe. Arithmetic and selects only, so the copy loop vectorises.
+/// an apostrophe.
 fn fold_ascii(b: u8) -> u8 {
     let b = b | (u8::from(b.wrapping_sub(b'A') < 26) << 5);
     match b {
@@ -225,15 +219,24 @@ impl<K: Copy> PhraseSet<K> {
         let mut meanings = Vec::new();
         let mut indexed = Vec::new();
         let mut indexed_meanings = Vec::new();
+        let folded = |p: &str| {
+            let mut buf = String::new();
+            // Phrases are folded like the text, so "étudiant" in a table is "etudiant".
+            normalised(p.trim_end_matches('*'), &mut buf).to_string()
+        };
+        // A longest-match set goes to the word index only whole, so that its phrases compete
+        // with one another in one place.
+        let index_all = !overlapping
+            && groups.iter().all(|(_, list)| {
+                phrases(list).all(|p| words::indexable(&folded(p), p.ends_with('*')))
+            });
         for (meaning, list) in groups {
             for p in phrases(list) {
                 let stem = p.ends_with('*');
-                let mut buf = String::new();
-                // Phrases are folded like the text, so "étudiant" in a table is "etudiant".
-                let p = normalised(p.trim_end_matches('*'), &mut buf).to_string();
+                let p = folded(p);
                 let check_start = p.chars().next().is_some_and(char::is_alphanumeric);
                 let check_end = !stem && p.chars().next_back().is_some_and(char::is_alphanumeric);
-                if overlapping && words::indexable(&p, stem) {
+                if (overlapping || index_all) && words::indexable(&p, stem) {
                     indexed.push((p, check_end));
                     indexed_meanings.push(*meaning);
                 } else {
@@ -271,6 +274,28 @@ impl<K: Copy> PhraseSet<K> {
     /// (already [`normalised`]). Overlapping sets report in no particular order.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
         if let Some((index, meanings)) = &self.words {
+            if !self.overlapping {
+                // Leftmost-longest: at each start the longest phrase (the first listed of
+                // equal ones) wins, and the next match must start after it ends.
+                let mut best: Option<(usize, usize, usize)> = None;
+                index.scan(text, |id, s, e| match best {
+                    Some((b_id, b_s, b_e)) if b_s == s => {
+                        if e > b_e || e == b_e && id < b_id {
+                            best = Some((id, s, e));
+                        }
+                    }
+                    Some((b_id, b_s, b_e)) if s >= b_e => {
+                        f(meanings[b_id], b_s, b_e);
+                        best = Some((id, s, e));
+                    }
+                    Some(_) => {}
+                    None => best = Some((id, s, e)),
+                });
+                if let Some((id, s, e)) = best {
+                    f(meanings[id], s, e);
+                }
+                return;
+            }
             index.scan(text, |id, s, e| f(meanings[id], s, e));
         }
         let Some(ac) = &self.ac else {
@@ -498,9 +523,8 @@ mod tests {
             "soc 2 lead score i'm etudiant"
         );
         assert_eq!(norm("SOC-2 LEAD_score"), "soc 2 lead score");
-        let mut buf = String::new();
-        let plain = "plain lowercase ascii, no copy";
-        assert!(std::ptr::eq(normalised(plain, &mut buf), plain));
+        assert_eq!(norm("plain lowercase ascii"), "plain lowercase ascii");
+        assert_eq!(norm("Zoë—ZOË"), "zoe zoe");
     }
 
     #[test]
@@ -516,6 +540,26 @@ mod tests {
         assert!(hits("classification of internal international").is_empty());
         assert_eq!(hits("a class, an intern."), vec![1, 2]);
         assert!(hits("reevaluate").is_empty());
+    }
+
+    #[test]
+    fn longest_phrase_wins_at_each_start() {
+        let set = PhraseSet::new(&[(1, "president, vice, co"), (2, "vice president")], false);
+        assert!(set.ac.is_none(), "every phrase goes to the word index");
+        let hits = |t: &str| {
+            let mut v = Vec::new();
+            set.scan(&norm(t), |k, s, _| v.push((k, s)));
+            v
+        };
+        assert_eq!(hits("Vice President, Sales"), vec![(2, 0)]);
+        assert_eq!(hits("president & vice"), vec![(1, 0), (1, 12)]);
+        assert_eq!(hits("taco president"), vec![(1, 5)]);
+        // The job-title table is matched this way too.
+        assert!(
+            PhraseSet::new(super::super::patterns::TITLE, false)
+                .ac
+                .is_none()
+        );
     }
 
     #[test]

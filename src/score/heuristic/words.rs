@@ -14,6 +14,8 @@
 /// Bytes of a word that key the index.
 const KEY_LEN: usize = 4;
 
+use super::swar;
+
 /// Phrases filed under the first [`KEY_LEN`] bytes of their first word. Compact (8 bytes
 /// a slot, 16 an entry) so that the whole index stays in the first-level cache.
 pub(crate) struct WordIndex {
@@ -24,7 +26,13 @@ pub(crate) struct WordIndex {
     entries: Vec<Entry>,
     /// The bytes of every phrase past its eighth, end to end.
     tails: Vec<u8>,
+    /// One bit per hash of a key (4,096 bits): a word whose bit is clear has no phrases,
+    /// which most words of a message are found to be without a probe of `slots`.
+    filter: [u64; FILTER_WORDS],
 }
+
+/// Words of [`WordIndex::filter`].
+const FILTER_WORDS: usize = 64;
 
 #[derive(Clone, Copy, Default)]
 struct Slot {
@@ -58,40 +66,31 @@ impl Entry {
     }
 }
 
-/// Up to the first eight bytes of `bytes`, zero-padded, as one little-endian number.
-fn head_of(bytes: &[u8]) -> u64 {
-    if let Some(first) = bytes.first_chunk::<8>() {
-        return u64::from_le_bytes(*first);
-    }
-    let mut head = [0u8; 8];
-    head[..bytes.len()].copy_from_slice(bytes);
-    u64::from_le_bytes(head)
+/// The key of the word that starts `head` (a text's next eight bytes, zero-padded): its
+/// first four bytes, zero-padded when the word is shorter. Word bytes are ASCII letters and
+/// digits, never zero.
+fn key_of_head(head: u64) -> u32 {
+    // Bit 7 of each byte is set in `not_word` for a byte that is no word byte; the first
+    // one ends the word.
+    let not_word = !swar::alnum(head) & swar::HIGH;
+    let len = (not_word.trailing_zeros() / 8).min(KEY_LEN as u32);
+    let keep = if len >= 4 {
+        u32::MAX
+    } else {
+        (1u32 << (8 * len)) - 1
+    };
+    head as u32 & keep
 }
 
-/// The high bit of each byte of `w` (eight ASCII bytes) that is a letter or digit. Adding
-/// `0x80 - c` to a byte below 0x80 sets its high bit exactly when it is at least `c`, and
-/// never carries into the next byte.
-fn alnum_mask(w: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let at_least = |c: u8| w.wrapping_add(ONES * u64::from(0x80 - c)) & HIGH;
-    let digit = at_least(b'0') & !at_least(b'9' + 1);
-    let upper = at_least(b'A') & !at_least(b'Z' + 1);
-    let lower = at_least(b'a') & !at_least(b'z' + 1);
-    digit | upper | lower
-}
-
-/// The key of the word at the start of `bytes`: its first four bytes, zero-padded when the
-/// word is shorter. Word bytes are ASCII letters and digits, never zero.
+/// The key of the word at the start of `bytes` (see [`key_of_head`]).
 fn key_of(bytes: &[u8]) -> u32 {
-    let mut key = [0u8; KEY_LEN];
-    for (k, b) in key.iter_mut().zip(bytes) {
-        if !b.is_ascii_alphanumeric() {
-            break;
-        }
-        *k = *b;
-    }
-    u32::from_le_bytes(key)
+    key_of_head(swar::load(bytes))
+}
+
+/// The word of [`WordIndex::filter`] and the bit in it for `key`.
+fn filter_bit(key: u32) -> (usize, u64) {
+    let h = key.wrapping_mul(0x2545_F491) >> 20;
+    ((h >> 6) as usize, 1 << (h & 63))
 }
 
 /// Whether a phrase can be filed: ASCII, starting with a letter or digit, and (a one-word
@@ -121,7 +120,7 @@ impl WordIndex {
                 let tail = tails.len() as u32;
                 tails.extend_from_slice(bytes.get(8..).unwrap_or_default());
                 Entry {
-                    head: head_of(bytes),
+                    head: swar::load(bytes),
                     tail,
                     id: u16::try_from(id).expect("phrase tables hold fewer than 65,536 phrases"),
                     len: u8::try_from(bytes.len()).expect("phrases are shorter than 256 bytes"),
@@ -134,6 +133,7 @@ impl WordIndex {
             shift: 32 - n_slots.trailing_zeros(),
             entries,
             tails,
+            filter: [0; FILTER_WORDS],
         };
         let mut start = 0;
         while start < by_key.len() {
@@ -148,6 +148,8 @@ impl WordIndex {
                 start: start as u16,
                 end: end as u16,
             };
+            let (word, bit) = filter_bit(key);
+            index.filter[word] |= bit;
             start = end;
         }
         index
@@ -159,6 +161,10 @@ impl WordIndex {
 
     /// The phrases filed under `key`.
     fn candidates(&self, key: u32) -> &[Entry] {
+        let (word, bit) = filter_bit(key);
+        if self.filter[word] & bit == 0 {
+            return &[];
+        }
         let mask = self.slots.len() - 1;
         let mut slot = self.slot(key);
         loop {
@@ -212,7 +218,7 @@ impl WordIndex {
         let mut i = 0;
         while i < bytes.len() {
             // Past the end the chunk reads zeros, which are no letters.
-            let alnum = alnum_mask(head_of(&bytes[i..]));
+            let alnum = swar::alnum(swar::load(&bytes[i..]));
             let mut starts = alnum & !((alnum << 8) | carry);
             while starts != 0 {
                 self.match_at(text, i + (starts.trailing_zeros() / 8) as usize, f);
@@ -223,17 +229,24 @@ impl WordIndex {
         }
     }
 
+    /// Whether `text` (as long as the phrase's tail) is the tail of `e`, eight bytes at a
+    /// time: tails are short, and a call to `memcmp` costs more than comparing them.
+    fn tail_matches(&self, e: &Entry, text: &[u8]) -> bool {
+        let tail = &self.tails[e.tail as usize..][..text.len()];
+        text.chunks(8)
+            .zip(tail.chunks(8))
+            .all(|(a, b)| swar::load(a) == swar::load(b))
+    }
+
+    #[inline]
     fn match_at(&self, text: &str, start: usize, f: &mut impl FnMut(usize, usize, usize)) {
         let rest = &text.as_bytes()[start..];
-        let head = head_of(rest);
-        for e in self.candidates(key_of(rest)) {
+        let head = swar::load(rest);
+        for e in self.candidates(key_of_head(head)) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
             let len = usize::from(e.len);
             if head & e.mask() != e.head
-                || len > 8 && {
-                    let tail = &self.tails[e.tail as usize..][..len - 8];
-                    rest.len() < len || rest[8..len] != *tail
-                }
+                || len > 8 && (rest.len() < len || !self.tail_matches(e, &rest[8..len]))
             {
                 continue;
             }
@@ -287,15 +300,13 @@ mod tests {
             let starts: Vec<usize> = found(&index, &text).iter().map(|&(_, s)| s - pad).collect();
             assert_eq!(starts, vec![0, 6, 9, 13, 16], "padding {pad}");
         }
-        for b in 0..=127u8 {
-            let w = u64::from_le_bytes([b, b' ', b, 0, b, b'x', b, 127]);
-            let expect = if b.is_ascii_alphanumeric() {
-                0x0080_0080_0080_0080
-            } else {
-                0
-            };
-            assert_eq!(alnum_mask(w), expect | 0x0000_8000_0000_0000, "byte {b}");
-        }
+        // The key is the word's first four bytes, whatever follows it.
+        let key = |s: &str| key_of(s.as_bytes()).to_le_bytes();
+        assert_eq!(key("pricing"), *b"pric");
+        assert_eq!(key("no, thanks"), [b'n', b'o', 0, 0]);
+        assert_eq!(key("q3"), [b'q', b'3', 0, 0]);
+        assert_eq!(key("abc\u{e9}t\u{e9}"), [b'a', b'b', b'c', 0]);
+        assert_eq!(key("x"), [b'x', 0, 0, 0]);
     }
 
     #[test]

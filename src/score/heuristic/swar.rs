@@ -1,0 +1,73 @@
+//! Eight bytes at a time in one `u64` (little-endian, byte 0 lowest): the word-boundary
+//! tests the phrase index runs on every byte of every lead, without `unsafe`.
+//!
+//! Every helper works on the seven low bits of each byte, where adding at most `0x80` never
+//! carries into the next byte, and treats a byte with its high bit set (outside ASCII) as
+//! matching nothing.
+
+/// `0x01` in every byte.
+const ONES: u64 = 0x0101_0101_0101_0101;
+/// The high bit of every byte.
+pub(crate) const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Up to the first eight bytes of `bytes`, zero-padded, as one number.
+pub(crate) fn load(bytes: &[u8]) -> u64 {
+    if let Some(first) = bytes.first_chunk::<8>() {
+        return u64::from_le_bytes(*first);
+    }
+    let mut head = [0u8; 8];
+    head[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(head)
+}
+
+/// The high bit of each byte of `w` that is at least `c` (an ASCII byte).
+fn at_least(w: u64, c: u8) -> u64 {
+    (w & !HIGH).wrapping_add(ONES * u64::from(0x80 - c)) & HIGH & !w
+}
+
+/// The high bit of each byte of `w` in `lo..=hi` (ASCII bytes).
+fn in_range(w: u64, lo: u8, hi: u8) -> u64 {
+    at_least(w, lo) & !at_least(w, hi + 1)
+}
+
+/// The high bit of each byte of `w` that is an ASCII letter or digit.
+pub(crate) fn alnum(w: u64) -> u64 {
+    in_range(w, b'0', b'9') | in_range(w, b'A', b'Z') | in_range(w, b'a', b'z')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Each byte value in every lane, next to neighbours that could carry into it.
+    fn lanes(b: u8) -> [u64; 3] {
+        [
+            u64::from_le_bytes([b; 8]),
+            u64::from_le_bytes([b, 0xFF, b, 0, b, 0x7F, b, 0x80]),
+            u64::from_le_bytes([0x80, b, 0x7F, b, 0xFF, b, 0, b]),
+        ]
+    }
+
+    #[test]
+    fn byte_tests_agree_with_the_scalar_ones_on_every_byte() {
+        for b in 0..=255u8 {
+            for w in lanes(b) {
+                let bytes = w.to_le_bytes();
+                let high = |pred: &dyn Fn(u8) -> bool| {
+                    bytes
+                        .iter()
+                        .enumerate()
+                        .fold(0u64, |m, (i, &x)| m | (u64::from(pred(x)) << (8 * i + 7)))
+                };
+                assert_eq!(alnum(w), high(&|x| x.is_ascii_alphanumeric()), "byte {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn short_loads_are_zero_padded() {
+        assert_eq!(load(b"ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
+        assert_eq!(load(b""), 0);
+        assert_eq!(load(b"abcdefghij"), u64::from_le_bytes(*b"abcdefgh"));
+    }
+}
