@@ -142,9 +142,8 @@ impl HeuristicScorer {
         let mut ev = Evidence::default();
         let Scratch { text: buf, hits } = scratch;
         for field in [&lead.company_name, &lead.industry] {
-            let text = normalised(field, buf);
             self.organisation
-                .scan(text, |f, _, _| ev.families.insert(f));
+                .scan_field(field, buf, |f, _, _| ev.families.insert(f));
         }
         let lowered;
         let domain = if lead.domain.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -164,9 +163,8 @@ impl HeuristicScorer {
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);
 
-        let title = normalised(&lead.job_title, buf);
         let mut title_level: Option<Seniority> = None;
-        self.title.scan(title, |cue, _, _| {
+        self.title.scan_field(&lead.job_title, buf, |cue, _, _| {
             if let Some(l) = cue.level {
                 title_level = title_level.max(Some(l));
             }
@@ -184,12 +182,14 @@ impl HeuristicScorer {
         });
         // "Partner" alone is an owner's title in consultancies and law firms, but
         // "Partner Manager" is not, so only the whole title counts.
-        if title.trim().eq_ignore_ascii_case("partner") {
+        if lead.job_title.trim().eq_ignore_ascii_case("partner") {
             title_level = Some(Seniority::CSuite);
         }
         ev.seniority = lead.seniority.or(title_level);
         ev.seniority_from_title = lead.seniority.is_none() && title_level.is_some();
 
+        // Normalised whole, in one pass that vectorises: the message is long, and more than
+        // the phrase index reads it.
         let message = normalised(&lead.inbound_message, buf);
         self.read_message(message, hits, &mut ev);
         ev.size_from_message = lead.company_size.is_none() && ev.size.is_some();
@@ -442,21 +442,22 @@ fn academic_domain(domain: &str) -> bool {
     false
 }
 
-/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter), up to
-/// one more than [`VAGUE_MAX_WORDS`].
+/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter),
+/// counted until there are more than [`VAGUE_MAX_WORDS`].
 fn count_words(text: &str) -> usize {
     // Only "none" and "a few" matter (empty and vague messages), so stop counting early.
     let mut words = 0;
-    let mut in_word = false;
-    for b in text.bytes() {
-        let word_char = b.is_ascii_alphanumeric() || b == b'\'' || !b.is_ascii();
-        if word_char && !in_word {
-            words += 1;
-            if words > VAGUE_MAX_WORDS {
-                break;
-            }
+    // Whether the byte before the chunk is a word byte, as the chunk's mask has it.
+    let mut carry = 0;
+    for chunk in text.as_bytes().chunks(8) {
+        let w = swar::load(chunk);
+        let word = swar::alnum(w) | swar::equal(w, b'\'') | (w & swar::HIGH);
+        let starts = word & !((word << 8) | carry);
+        words += starts.count_ones() as usize;
+        if words > VAGUE_MAX_WORDS {
+            break;
         }
-        in_word = word_char;
+        carry = (word >> 56) & 0x80;
     }
     words
 }
@@ -522,6 +523,14 @@ fn write_item(out: &mut String, item: Item) {
 /// Writes `n` in decimal, with thousands separators when asked ("1,200"), without going
 /// through the formatting machinery (this runs for every signal of every lead).
 fn write_number(out: &mut String, n: u32, thousands: bool) {
+    // Points are one or two digits.
+    if n < 100 {
+        if n >= 10 {
+            out.push(char::from(b'0' + (n / 10) as u8));
+        }
+        out.push(char::from(b'0' + (n % 10) as u8));
+        return;
+    }
     let mut digits = [0u8; 10];
     let mut len = 0;
     let mut rest = n;
@@ -534,7 +543,7 @@ fn write_number(out: &mut String, n: u32, thousands: bool) {
         }
     }
     for i in (0..len).rev() {
-        out.push(digits[i] as char);
+        out.push(char::from(digits[i]));
         if thousands && i > 0 && i % 3 == 0 {
             out.push(',');
         }
@@ -544,6 +553,73 @@ fn write_number(out: &mut String, n: u32, thousands: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_with_and_without_separators() {
+        let written = |n: u32, thousands: bool| {
+            let mut s = String::new();
+            write_number(&mut s, n, thousands);
+            s
+        };
+        assert_eq!(written(0, true), "0");
+        assert_eq!(written(999, true), "999");
+        assert_eq!(written(1200, true), "1,200");
+        assert_eq!(written(1200, false), "1200");
+        assert_eq!(written(u32::MAX, true), "4,294,967,295");
+        assert_eq!(written(100_000, true), "100,000");
+    }
+
+    /// ASCII job titles, company names and industries are read in place, folded as they
+    /// are compared; they must read exactly as their normalised copies do.
+    #[test]
+    fn raw_ascii_fields_read_like_their_normalised_copies() {
+        let scorer = HeuristicScorer::new(HeuristicWeights::default(), Bands::default());
+        let messages = [
+            "We DON`T have a BUDGET yet; just-looking. Roll-out to 60-70 STORES by-March?",
+            "GET 50%-OFF NOW!!! Click_here",
+            "Need SOC-2, SSO and an RFP response in TWO-weeks. IGNORE-PREVIOUS instructions.",
+            "no_budget, not-ready. Several-clients, FIVE hundred-employees",
+            "`",
+            "Hi",
+        ];
+        for m in messages {
+            let mut lead = Lead {
+                lead_id: "x".into(),
+                company_name: "ACME-Consulting_Group".into(),
+                company_size: None,
+                domain: "acme.com".into(),
+                industry: "Non-Profit".into(),
+                job_title: "VICE-PRESIDENT_of Ops".into(),
+                seniority: None,
+                inbound_message: m.into(),
+                source: Source::Email,
+                gold: None,
+                meta: Default::default(),
+            };
+            let raw = scorer.score(&lead);
+            let mut buf = String::new();
+            for field in [
+                &mut lead.company_name,
+                &mut lead.industry,
+                &mut lead.job_title,
+            ] {
+                *field = normalised(field, &mut buf).to_string();
+            }
+            assert_eq!(raw, scorer.score(&lead), "{m}");
+        }
+    }
+
+    #[test]
+    fn words_are_counted_as_far_as_they_matter() {
+        assert_eq!(count_words(""), 0);
+        assert_eq!(count_words(" ?! -- "), 0);
+        assert_eq!(count_words("don't  stop"), 2);
+        assert_eq!(count_words("¿qué tal?"), 2);
+        assert_eq!(count_words("soc-2 ready"), 3);
+        assert_eq!(count_words("one two three four"), 4);
+        assert!(count_words("one two three four five") > VAGUE_MAX_WORDS);
+        assert!(count_words(&"word ".repeat(100)) > VAGUE_MAX_WORDS);
+    }
 
     #[test]
     fn academic_domains() {

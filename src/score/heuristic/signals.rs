@@ -208,6 +208,9 @@ pub(crate) struct PhraseSet<K> {
     /// Bytes that start an automaton pattern: text without any of them skips the automaton
     /// (the message set leaves it one phrase, "% off").
     first_bytes: Vec<u8>,
+    /// The bytes of text not yet normalised that [`normalised`] may turn into one of
+    /// `first_bytes` ("E" and "e" for "e"; "-", "_" and " " for " ").
+    raw_first_bytes: Vec<u8>,
 }
 
 impl<K: Copy> PhraseSet<K> {
@@ -261,8 +264,13 @@ impl<K: Copy> PhraseSet<K> {
         let mut first_bytes: Vec<u8> = patterns.iter().filter_map(|p| p.bytes().next()).collect();
         first_bytes.sort_unstable();
         first_bytes.dedup();
+        let mut raw_first_bytes: Vec<u8> = (0..=127u8)
+            .filter(|b| first_bytes.contains(&fold_ascii(*b)))
+            .collect();
+        raw_first_bytes.dedup();
         PhraseSet {
             first_bytes,
+            raw_first_bytes,
             ac,
             meanings,
             overlapping,
@@ -273,38 +281,86 @@ impl<K: Copy> PhraseSet<K> {
     /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
     /// (already [`normalised`]). Overlapping sets report in no particular order.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
-        if let Some((index, meanings)) = &self.words {
-            if !self.overlapping {
-                // Leftmost-longest: at each start the longest phrase (the first listed of
-                // equal ones) wins, and the next match must start after it ends.
-                let mut best: Option<(usize, usize, usize)> = None;
-                index.scan(text, |id, s, e| match best {
-                    Some((b_id, b_s, b_e)) if b_s == s => {
-                        if e > b_e || e == b_e && id < b_id {
-                            best = Some((id, s, e));
-                        }
-                    }
-                    Some((b_id, b_s, b_e)) if s >= b_e => {
-                        f(meanings[b_id], b_s, b_e);
-                        best = Some((id, s, e));
-                    }
-                    Some(_) => {}
-                    None => best = Some((id, s, e)),
-                });
-                if let Some((id, s, e)) = best {
-                    f(meanings[id], s, e);
-                }
-                return;
-            }
-            index.scan(text, |id, s, e| f(meanings[id], s, e));
+        self.scan_index::<false>(text, &mut f);
+        let Some(ac) = &self.ac else {
+            return;
+        };
+        if self.words.is_some() && !self.first_bytes.iter().any(|b| text.as_bytes().contains(b)) {
+            return;
         }
+        self.scan_automaton(ac, text, f);
+    }
+
+    /// [`PhraseSet::scan`] for ASCII text not normalised: the word index reads it in place,
+    /// folding eight bytes at a time as it compares; only when the automaton may have
+    /// something to find is a normalised copy made in `buf` (ASCII keeps every byte where
+    /// it is, so the positions found in it are the text's). A copy of every field would
+    /// cost more than all the comparisons.
+    pub(crate) fn scan_ascii(
+        &self,
+        text: &str,
+        buf: &mut String,
+        mut f: impl FnMut(K, usize, usize),
+    ) {
+        debug_assert!(text.is_ascii());
+        self.scan_index::<true>(text, &mut f);
         let Some(ac) = &self.ac else {
             return;
         };
         // One `memchr` per byte: the message set leaves the automaton a single phrase.
-        if self.words.is_some() && !self.first_bytes.iter().any(|b| text.as_bytes().contains(b)) {
+        if self.words.is_some()
+            && !self
+                .raw_first_bytes
+                .iter()
+                .any(|b| text.as_bytes().contains(b))
+        {
             return;
         }
+        self.scan_automaton(ac, normalised(text, buf), f);
+    }
+
+    /// [`PhraseSet::scan`] for a field as the lead has it: ASCII text is read in place,
+    /// anything else is normalised into `buf` first.
+    pub(crate) fn scan_field(&self, field: &str, buf: &mut String, f: impl FnMut(K, usize, usize)) {
+        if field.is_ascii() {
+            self.scan_ascii(field, buf, f);
+        } else {
+            self.scan(normalised(field, buf), f);
+        }
+    }
+
+    /// The word index's phrases; `FOLD`: the text is ASCII but not normalised.
+    fn scan_index<const FOLD: bool>(&self, text: &str, f: &mut impl FnMut(K, usize, usize)) {
+        let Some((index, meanings)) = &self.words else {
+            return;
+        };
+        if self.overlapping {
+            index.scan::<FOLD>(text, |id, s, e| f(meanings[id], s, e));
+            return;
+        }
+        // Leftmost-longest: at each start the longest phrase (the first listed of equal
+        // ones) wins, and the next match must start after it ends.
+        let mut best: Option<(usize, usize, usize)> = None;
+        index.scan::<FOLD>(text, |id, s, e| match best {
+            Some((b_id, b_s, b_e)) if b_s == s => {
+                if e > b_e || e == b_e && id < b_id {
+                    best = Some((id, s, e));
+                }
+            }
+            Some((b_id, b_s, b_e)) if s >= b_e => {
+                f(meanings[b_id], b_s, b_e);
+                best = Some((id, s, e));
+            }
+            Some(_) => {}
+            None => best = Some((id, s, e)),
+        });
+        if let Some((id, s, e)) = best {
+            f(meanings[id], s, e);
+        }
+    }
+
+    /// The automaton's phrases in normalised `text`.
+    fn scan_automaton(&self, ac: &AhoCorasick, text: &str, mut f: impl FnMut(K, usize, usize)) {
         let mut visit = |m: aho_corasick::Match| {
             let (meaning, check_start, check_end) = self.meanings[m.pattern().as_usize()];
             let (s, e) = (m.start(), m.end());
@@ -372,15 +428,31 @@ fn negators() -> &'static [&'static str] {
 /// Whether one of the three words before `start` (in the same clause) negates it.
 pub(crate) fn is_negated(text: &str, start: usize) -> bool {
     let window = window_before(text, start);
-    let clause = match window.rfind(['.', ',', ';', ':', '!', '?', '\n', '(', ')']) {
+    // The clause marks are ASCII, so a byte search finds them.
+    let clause = match window.bytes().rposition(|b| {
+        matches!(
+            b,
+            b'.' | b',' | b';' | b':' | b'!' | b'?' | b'\n' | b'(' | b')'
+        )
+    }) {
         Some(i) => &window[i + 1..],
         None => window,
     };
-    clause
-        .split_whitespace()
-        .rev()
-        .take(3)
-        .any(|w| negators().iter().any(|n| n.eq_ignore_ascii_case(w)))
+    // Normalised text is lowercase.
+    words_back(clause).take(3).any(|w| negators().contains(&w))
+}
+
+/// The words of `s`, split on whitespace, last first (ASCII text split the cheap way).
+fn words_back(s: &str) -> impl Iterator<Item = &str> {
+    let (ascii, other) = if s.is_ascii() {
+        (Some(s.split_ascii_whitespace().rev()), None)
+    } else {
+        (None, Some(s.split_whitespace().rev()))
+    };
+    ascii
+        .into_iter()
+        .flatten()
+        .chain(other.into_iter().flatten())
 }
 
 /// Words that make a following month name a deadline.
@@ -390,9 +462,8 @@ const DEADLINE_WORDS: [&str; 12] = [
 
 /// Whether the word before `start` makes a month name a deadline ("by March", "in June").
 pub(crate) fn is_deadline(text: &str, start: usize) -> bool {
-    window_before(text, start)
-        .split_whitespace()
-        .next_back()
+    words_back(window_before(text, start))
+        .next()
         .is_some_and(|w| DEADLINE_WORDS.iter().any(|d| d.eq_ignore_ascii_case(w)))
 }
 
@@ -442,7 +513,8 @@ const NUMBER_WORDS: [(&str, u32); 33] = [
     ("cinco", 5),
     ("zwei", 2),
     ("drei", 3),
-    ("fünf", 5),
+    // Text is accent-folded: "fünf" reads "funf".
+    ("funf", 5),
     ("deux", 2),
     ("trois", 3),
     ("cinq", 5),
@@ -463,7 +535,7 @@ const FILLERS: [&str; 14] = [
 /// Reads the quantity before `start`: digits ("1,200", "60+", "5k"), number words, or a
 /// quantifier, skipping up to two filler words.
 pub(crate) fn quantity_before(text: &str, start: usize) -> Option<Quantity> {
-    for raw in window_before(text, start).split_whitespace().rev().take(3) {
+    for raw in words_back(window_before(text, start)).take(3) {
         let w = raw.trim_matches(|c: char| !c.is_alphanumeric());
         if let Some(n) = parse_number(w) {
             return Some(Quantity::Number(n));

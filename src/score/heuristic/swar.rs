@@ -1,5 +1,6 @@
 //! Eight bytes at a time in one `u64` (little-endian, byte 0 lowest): the word-boundary
-//! tests the phrase index runs on every byte of every lead, without `unsafe`.
+//! tests and the case folding the phrase index runs on the text of every lead, without
+//! `unsafe`.
 //!
 //! Every helper works on the seven low bits of each byte, where adding at most `0x80` never
 //! carries into the next byte, and treats a byte with its high bit set (outside ASCII) as
@@ -30,9 +31,25 @@ fn in_range(w: u64, lo: u8, hi: u8) -> u64 {
     at_least(w, lo) & !at_least(w, hi + 1)
 }
 
+/// The high bit of each byte of `w` equal to `c`.
+pub(crate) fn equal(w: u64, c: u8) -> u64 {
+    let x = w ^ (ONES * u64::from(c));
+    !(((x & !HIGH).wrapping_add(!HIGH)) | x) & HIGH
+}
+
 /// The high bit of each byte of `w` that is an ASCII letter or digit.
 pub(crate) fn alnum(w: u64) -> u64 {
     in_range(w, b'0', b'9') | in_range(w, b'A', b'Z') | in_range(w, b'a', b'z')
+}
+
+/// Eight ASCII bytes as the phrase tables are written (see `signals::normalised`):
+/// lowercase, `-` and `_` as spaces, `` ` `` as an apostrophe.
+pub(crate) fn fold(w: u64) -> u64 {
+    let w = w | (in_range(w, b'A', b'Z') >> 2);
+    // Whole bytes of ones where a byte is replaced.
+    let space = ((equal(w, b'-') | equal(w, b'_')) >> 7) * 0xFF;
+    let tick = (equal(w, b'`') >> 7) * 0xFF;
+    (w & !(space | tick)) | (space & (ONES * u64::from(b' '))) | (tick & (ONES * u64::from(b'\'')))
 }
 
 #[cfg(test)]
@@ -60,6 +77,18 @@ mod tests {
                         .fold(0u64, |m, (i, &x)| m | (u64::from(pred(x)) << (8 * i + 7)))
                 };
                 assert_eq!(alnum(w), high(&|x| x.is_ascii_alphanumeric()), "byte {b}");
+                assert_eq!(equal(w, b'-'), high(&|x| x == b'-'), "byte {b}");
+                if bytes.is_ascii() {
+                    let folded: Vec<u8> = bytes
+                        .iter()
+                        .map(|&x| match x.to_ascii_lowercase() {
+                            b'-' | b'_' => b' ',
+                            b'`' => b'\'',
+                            other => other,
+                        })
+                        .collect();
+                    assert_eq!(fold(w).to_le_bytes().to_vec(), folded, "byte {b}");
+                }
             }
         }
     }

@@ -58,33 +58,29 @@ struct Entry {
 impl Entry {
     /// The bytes of [`Entry::head`] that belong to the phrase.
     fn mask(&self) -> u64 {
-        if self.len >= 8 {
-            u64::MAX
-        } else {
-            (1u64 << (8 * u32::from(self.len))) - 1
-        }
+        // Phrases are at least a byte long, so the shift is below 64.
+        u64::MAX >> (64 - 8 * u32::from(self.len.min(8)))
     }
 }
 
-/// The key of the word that starts `head` (a text's next eight bytes, zero-padded): its
-/// first four bytes, zero-padded when the word is shorter. Word bytes are ASCII letters and
-/// digits, never zero.
-fn key_of_head(head: u64) -> u32 {
-    // Bit 7 of each byte is set in `not_word` for a byte that is no word byte; the first
-    // one ends the word.
-    let not_word = !swar::alnum(head) & swar::HIGH;
-    let len = (not_word.trailing_zeros() / 8).min(KEY_LEN as u32);
-    let keep = if len >= 4 {
-        u32::MAX
-    } else {
-        (1u32 << (8 * len)) - 1
-    };
-    head as u32 & keep
+/// The key of the word that starts `head` (a text's next eight bytes, zero-padded, with
+/// `word` the high bit of each that is a letter or digit): its first four bytes,
+/// zero-padded when the word is shorter. Word bytes are ASCII letters and digits, never zero.
+fn key_of_word(head: u64, word: u64) -> u32 {
+    let len = ((!word & swar::HIGH).trailing_zeros() / 8).min(KEY_LEN as u32);
+    // `len` is at least one: a word starts here.
+    head as u32 & (u32::MAX >> (32 - 8 * len))
 }
 
-/// The key of the word at the start of `bytes` (see [`key_of_head`]).
+/// The key of the word at the start of `bytes` (see [`key_of_word`]).
 fn key_of(bytes: &[u8]) -> u32 {
-    key_of_head(swar::load(bytes))
+    let head = swar::load(bytes);
+    key_of_word(head, swar::alnum(head))
+}
+
+/// Eight bytes of text as the phrases are written, when `FOLD` (see [`swar::fold`]).
+fn folded<const FOLD: bool>(w: u64) -> u64 {
+    if FOLD { swar::fold(w) } else { w }
 }
 
 /// The word of [`WordIndex::filter`] and the bit in it for `key`.
@@ -181,9 +177,15 @@ impl WordIndex {
 
     /// Calls `f(id, start, end)` for every filed phrase found in `text` on word boundaries,
     /// in order of start.
-    pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+    ///
+    /// `FOLD`: the text is ASCII but not normalised; each word is folded as it is compared.
+    pub(crate) fn scan<const FOLD: bool>(
+        &self,
+        text: &str,
+        mut f: impl FnMut(usize, usize, usize),
+    ) {
         if text.is_ascii() {
-            return self.scan_ascii(text, &mut f);
+            return self.scan_ascii::<FOLD>(text, &mut f);
         }
         let bytes = text.as_bytes();
         let mut i = 0;
@@ -193,7 +195,8 @@ impl WordIndex {
             let b = bytes[i];
             if b.is_ascii_alphanumeric() {
                 if !in_word {
-                    self.match_at(text, i, &mut f);
+                    let word = swar::alnum(swar::load(&bytes[i..]));
+                    self.match_at::<false>(text, i, word, &mut f);
                     in_word = true;
                 }
                 i += 1;
@@ -211,42 +214,59 @@ impl WordIndex {
 
     /// [`WordIndex::scan`] for ASCII text, eight bytes at a time: the word starts of a chunk
     /// are the letters and digits not preceded by one.
-    fn scan_ascii(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
+    fn scan_ascii<const FOLD: bool>(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
         let bytes = text.as_bytes();
         // Whether the byte before the chunk is a letter or digit, as the chunk's mask has it.
         let mut carry = 0u64;
         let mut i = 0;
+        // Past the end a chunk reads zeros, which are no letters.
+        let mut alnum = swar::alnum(swar::load(bytes));
         while i < bytes.len() {
-            // Past the end the chunk reads zeros, which are no letters.
-            let alnum = swar::alnum(swar::load(&bytes[i..]));
+            let next = swar::alnum(swar::load(bytes.get(i + 8..).unwrap_or_default()));
             let mut starts = alnum & !((alnum << 8) | carry);
             while starts != 0 {
-                self.match_at(text, i + (starts.trailing_zeros() / 8) as usize, f);
+                let offset = starts.trailing_zeros() / 8;
+                // The mask of the eight bytes from the word start, from the two chunks.
+                let word = if offset == 0 {
+                    alnum
+                } else {
+                    (alnum >> (8 * offset)) | (next << (64 - 8 * offset))
+                };
+                self.match_at::<FOLD>(text, i + offset as usize, word, f);
                 starts &= starts - 1;
             }
             carry = (alnum >> 56) & 0x80;
+            alnum = next;
             i += 8;
         }
     }
 
     /// Whether `text` (as long as the phrase's tail) is the tail of `e`, eight bytes at a
     /// time: tails are short, and a call to `memcmp` costs more than comparing them.
-    fn tail_matches(&self, e: &Entry, text: &[u8]) -> bool {
+    fn tail_matches<const FOLD: bool>(&self, e: &Entry, text: &[u8]) -> bool {
         let tail = &self.tails[e.tail as usize..][..text.len()];
         text.chunks(8)
             .zip(tail.chunks(8))
-            .all(|(a, b)| swar::load(a) == swar::load(b))
+            .all(|(a, b)| folded::<FOLD>(swar::load(a)) == swar::load(b))
     }
 
-    #[inline]
-    fn match_at(&self, text: &str, start: usize, f: &mut impl FnMut(usize, usize, usize)) {
+    /// Reports the phrases that start at `start`, where a word starts; `word` has the high
+    /// bit of each of the eight bytes from there that is a letter or digit.
+    #[inline(always)]
+    fn match_at<const FOLD: bool>(
+        &self,
+        text: &str,
+        start: usize,
+        word: u64,
+        f: &mut impl FnMut(usize, usize, usize),
+    ) {
         let rest = &text.as_bytes()[start..];
-        let head = swar::load(rest);
-        for e in self.candidates(key_of_head(head)) {
+        let head = folded::<FOLD>(swar::load(rest));
+        for e in self.candidates(key_of_word(head, word)) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
             let len = usize::from(e.len);
             if head & e.mask() != e.head
-                || len > 8 && (rest.len() < len || !self.tail_matches(e, &rest[8..len]))
+                || len > 8 && (rest.len() < len || !self.tail_matches::<FOLD>(e, &rest[8..len]))
             {
                 continue;
             }
@@ -264,7 +284,7 @@ mod tests {
 
     fn found(index: &WordIndex, text: &str) -> Vec<(usize, usize)> {
         let mut v = Vec::new();
-        index.scan(text, |id, s, _| v.push((id, s)));
+        index.scan::<false>(text, |id, s, _| v.push((id, s)));
         v
     }
 
