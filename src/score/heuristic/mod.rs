@@ -41,8 +41,8 @@ pub struct HeuristicScorer {
     message: PhraseSet<Cue>,
     title: PhraseSet<TitleCue>,
     organisation: PhraseSet<Family>,
-    /// Sorted, for binary search.
-    personal_domains: Vec<&'static str>,
+    /// Free-mail domains by length: most domains are compared with none.
+    personal_domains: Vec<Vec<&'static str>>,
 }
 
 /// Buffers reused from lead to lead on each thread, so that scoring allocates only the
@@ -122,9 +122,14 @@ impl HeuristicScorer {
             title: PhraseSet::new(patterns::TITLE, false),
             organisation: PhraseSet::new(patterns::ORGANISATION, true),
             personal_domains: {
-                let mut v: Vec<_> = signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS).collect();
-                v.sort_unstable();
-                v
+                let mut by_len: Vec<Vec<&'static str>> = Vec::new();
+                for d in signals::phrases(patterns::PERSONAL_EMAIL_DOMAINS) {
+                    if by_len.len() <= d.len() {
+                        by_len.resize(d.len() + 1, Vec::new());
+                    }
+                    by_len[d.len()].push(d);
+                }
+                by_len
             },
         }
     }
@@ -157,8 +162,11 @@ impl HeuristicScorer {
         if academic_domain(domain) {
             ev.families.insert(Family::Research);
         }
-        ev.personal_email =
-            !domain.is_empty() && self.personal_domains.binary_search(&domain).is_ok();
+        ev.personal_email = !domain.is_empty()
+            && self
+                .personal_domains
+                .get(domain.len())
+                .is_some_and(|same_len| same_len.contains(&domain));
         ev.no_company = lead.company_name.trim().is_empty()
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);

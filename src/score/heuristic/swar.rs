@@ -16,9 +16,16 @@ pub(crate) fn load(bytes: &[u8]) -> u64 {
     if let Some(first) = bytes.first_chunk::<8>() {
         return u64::from_le_bytes(*first);
     }
-    let mut head = [0u8; 8];
-    head[..bytes.len()].copy_from_slice(bytes);
-    u64::from_le_bytes(head)
+    // Two overlapping reads instead of a call to `memcpy` for the few bytes left.
+    let n = bytes.len();
+    if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        let (first, last) = (u32::from_le_bytes(*first), u32::from_le_bytes(*last));
+        return u64::from(first) | (u64::from(last) << (8 * (n - 4)));
+    }
+    bytes
+        .iter()
+        .rev()
+        .fold(0u64, |w, b| (w << 8) | u64::from(*b))
 }
 
 /// The high bit of each byte of `w` that is at least `c` (an ASCII byte).
@@ -98,5 +105,14 @@ mod tests {
         assert_eq!(load(b"ab"), u64::from_le_bytes(*b"ab\0\0\0\0\0\0"));
         assert_eq!(load(b""), 0);
         assert_eq!(load(b"abcdefghij"), u64::from_le_bytes(*b"abcdefgh"));
+        for n in 0..8 {
+            let mut padded = [0u8; 8];
+            padded[..n].copy_from_slice(&b"abcdefg"[..n]);
+            assert_eq!(
+                load(&b"abcdefg"[..n]),
+                u64::from_le_bytes(padded),
+                "{n} bytes"
+            );
+        }
     }
 }
