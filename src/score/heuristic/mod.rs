@@ -157,7 +157,12 @@ impl HeuristicScorer {
         } else {
             lead.domain.as_str()
         };
-        let domain = domain.trim().rsplit('@').next().unwrap_or("");
+        let domain = domain.trim();
+        // What follows the last "@", if an address was given.
+        let domain = match domain.bytes().rposition(|b| b == b'@') {
+            Some(at) => &domain[at + 1..],
+            None => domain,
+        };
         let domain = domain.strip_prefix("www.").unwrap_or(domain);
         if academic_domain(domain) {
             ev.families.insert(Family::Research);
@@ -441,9 +446,9 @@ impl Scorer for HeuristicScorer {
 /// Whether a (lowercase) domain is a university's: an `edu` label anywhere after the first
 /// ("mit.edu", "cs.uni.edu.au"), or an `ac` label between two others ("ox.ac.uk").
 fn academic_domain(domain: &str) -> bool {
-    let mut labels = domain.split('.').skip(1).peekable();
+    let mut labels = domain.as_bytes().split(|b| *b == b'.').skip(1).peekable();
     while let Some(label) = labels.next() {
-        if label == "edu" || label == "ac" && labels.peek().is_some() {
+        if label == b"edu" || label == b"ac" && labels.peek().is_some() {
             return true;
         }
     }

@@ -28,14 +28,15 @@ pub(crate) fn load(bytes: &[u8]) -> u64 {
         .fold(0u64, |w, b| (w << 8) | u64::from(*b))
 }
 
-/// The high bit of each byte of `w` that is at least `c` (an ASCII byte).
+/// The high bit of each byte of `w` that is at least `c` (an ASCII byte), among the
+/// bytes below 0x80 (the others come out at random: callers mask them).
 fn at_least(w: u64, c: u8) -> u64 {
-    (w & !HIGH).wrapping_add(ONES * u64::from(0x80 - c)) & HIGH & !w
+    (w & !HIGH).wrapping_add(ONES * u64::from(0x80 - c))
 }
 
 /// The high bit of each byte of `w` in `lo..=hi` (ASCII bytes).
 fn in_range(w: u64, lo: u8, hi: u8) -> u64 {
-    at_least(w, lo) & !at_least(w, hi + 1)
+    at_least(w, lo) & !at_least(w, hi + 1) & HIGH & !w
 }
 
 /// The high bit of each byte of `w` equal to `c`.
@@ -46,7 +47,10 @@ pub(crate) fn equal(w: u64, c: u8) -> u64 {
 
 /// The high bit of each byte of `w` that is an ASCII letter or digit.
 pub(crate) fn alnum(w: u64) -> u64 {
-    in_range(w, b'0', b'9') | in_range(w, b'A', b'Z') | in_range(w, b'a', b'z')
+    // Setting bit 5 maps "A".."Z" onto "a".."z" and no other byte into that range.
+    let letter = at_least(w | (ONES * 0x20), b'a') & !at_least(w | (ONES * 0x20), b'z' + 1);
+    let digit = at_least(w, b'0') & !at_least(w, b'9' + 1);
+    (letter | digit) & HIGH & !w
 }
 
 /// Eight ASCII bytes as the phrase tables are written (see `signals::normalised`):

@@ -47,10 +47,12 @@ struct Entry {
     /// The phrase's first eight bytes, zero-padded.
     head: u64,
     /// Where its bytes past the eighth start in `tails`.
-    tail: u32,
+    tail: u16,
     /// Its id: its position in the list given to [`WordIndex::new`].
     id: u16,
     len: u8,
+    /// `u64::MAX >> mask_shift` keeps the bytes of [`Entry::head`] that are the phrase's.
+    mask_shift: u8,
     /// Whether the text must not continue a word after the phrase.
     check_end: bool,
 }
@@ -58,8 +60,7 @@ struct Entry {
 impl Entry {
     /// The bytes of [`Entry::head`] that belong to the phrase.
     fn mask(&self) -> u64 {
-        // Phrases are at least a byte long, so the shift is below 64.
-        u64::MAX >> (64 - 8 * u32::from(self.len.min(8)))
+        u64::MAX >> self.mask_shift
     }
 }
 
@@ -113,13 +114,16 @@ impl WordIndex {
             .iter()
             .map(|&(_, id)| {
                 let bytes = phrases[id].0.as_bytes();
-                let tail = tails.len() as u32;
+                let tail = u16::try_from(tails.len()).expect("the tails fit in 64 KiB");
                 tails.extend_from_slice(bytes.get(8..).unwrap_or_default());
+                // Phrases are at least a byte long, so the shift is below 64.
+                let mask_shift = 64 - 8 * bytes.len().min(8);
                 Entry {
                     head: swar::load(bytes),
                     tail,
                     id: u16::try_from(id).expect("phrase tables hold fewer than 65,536 phrases"),
                     len: u8::try_from(bytes.len()).expect("phrases are shorter than 256 bytes"),
+                    mask_shift: mask_shift as u8,
                     check_end: phrases[id].1,
                 }
             })
@@ -244,7 +248,7 @@ impl WordIndex {
     /// Whether `text` (as long as the phrase's tail) is the tail of `e`, eight bytes at a
     /// time: tails are short, and a call to `memcmp` costs more than comparing them.
     fn tail_matches<const FOLD: bool>(&self, e: &Entry, text: &[u8]) -> bool {
-        let tail = &self.tails[e.tail as usize..][..text.len()];
+        let tail = &self.tails[usize::from(e.tail)..][..text.len()];
         text.chunks(8)
             .zip(tail.chunks(8))
             .all(|(a, b)| folded::<FOLD>(swar::load(a)) == swar::load(b))
