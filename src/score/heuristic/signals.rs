@@ -136,24 +136,36 @@ pub(crate) struct TitleCue {
 pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
     let mut bytes = std::mem::take(buf).into_bytes();
     bytes.clear();
-    if s.is_ascii() {
-        // Slice to slice, with no state carried from byte to byte, so that it vectorises.
-        bytes.resize(s.len(), 0);
-        for (out, b) in bytes.iter_mut().zip(s.as_bytes()) {
+    let src = s.as_bytes();
+    let mut i = 0;
+    // ASCII runs are folded slice to slice, which vectorises; the few other characters (an
+    // accent, a curly quote) one by one.
+    loop {
+        let run = if i == 0 && s.is_ascii() {
+            src.len()
+        } else {
+            src[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(src.len() - i)
+        };
+        let at = bytes.len();
+        bytes.resize(at + run, 0);
+        for (out, b) in bytes[at..].iter_mut().zip(&src[i..i + run]) {
             *out = fold_ascii(*b);
         }
-        *buf = String::from_utf8(bytes).expect("ASCII bytes mapped to ASCII are UTF-8");
-        return buf;
-    }
-    *buf = String::from_utf8(bytes).expect("an empty vector is UTF-8");
-    for c in s.chars() {
+        i += run;
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
         match c {
-            '-' | '_' | '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => buf.push(' '),
-            '\u{2018}' | '\u{2019}' | '`' => buf.push('\''),
-            c if c.is_ascii() => buf.push(c.to_ascii_lowercase()),
-            c => fold_into(c, buf),
+            '\u{2010}' | '\u{2011}' | '\u{2013}' | '\u{2014}' => bytes.push(b' '),
+            '\u{2018}' | '\u{2019}' => bytes.push(b'\''),
+            c => fold_into(c, &mut bytes),
         }
+        i += c.len_utf8();
     }
+    *buf = String::from_utf8(bytes).expect("folded text is UTF-8");
     buf
 }
 
@@ -168,8 +180,8 @@ fn fold_ascii(b: u8) -> u8 {
     }
 }
 
-/// Lowercases a non-ASCII letter and strips its accent.
-fn fold_into(c: char, buf: &mut String) {
+/// Lowercases a non-ASCII letter and strips its accent, onto the end of UTF-8 text.
+fn fold_into(c: char, out: &mut Vec<u8>) {
     for l in c.to_lowercase() {
         let folded = match l {
             'à' | 'á' | 'â' | 'ä' | 'ã' | 'å' => "a",
@@ -183,11 +195,11 @@ fn fold_into(c: char, buf: &mut String) {
             'æ' => "ae",
             'œ' => "oe",
             other => {
-                buf.push(other);
+                out.extend_from_slice(other.encode_utf8(&mut [0; 4]).as_bytes());
                 continue;
             }
         };
-        buf.push_str(folded);
+        out.extend_from_slice(folded.as_bytes());
     }
 }
 
