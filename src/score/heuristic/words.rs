@@ -224,18 +224,16 @@ impl WordIndex {
         let mut carry = 0u64;
         let mut i = 0;
         // Past the end a chunk reads zeros, which are no letters.
-        let mut alnum = swar::alnum(swar::load(bytes));
+        let mut masks = bytes.chunks(8).map(|c| swar::alnum(swar::load(c)));
+        let mut alnum = masks.next().unwrap_or(0);
         while i < bytes.len() {
-            let next = swar::alnum(swar::load(bytes.get(i + 8..).unwrap_or_default()));
+            let next = masks.next().unwrap_or(0);
             let mut starts = alnum & !((alnum << 8) | carry);
             while starts != 0 {
                 let offset = starts.trailing_zeros() / 8;
-                // The mask of the eight bytes from the word start, from the two chunks.
-                let word = if offset == 0 {
-                    alnum
-                } else {
-                    (alnum >> (8 * offset)) | (next << (64 - 8 * offset))
-                };
+                // The mask of the eight bytes from the word start, from the two chunks (the
+                // next one shifted in two steps, so that nothing is shifted by 64).
+                let word = (alnum >> (8 * offset)) | ((next << 1) << (63 - 8 * offset));
                 self.match_at::<FOLD>(text, i + offset as usize, word, f);
                 starts &= starts - 1;
             }
