@@ -149,11 +149,7 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
                 .position(|b| !b.is_ascii())
                 .unwrap_or(src.len() - i)
         };
-        let at = bytes.len();
-        bytes.resize(at + run, 0);
-        for (out, b) in bytes[at..].iter_mut().zip(&src[i..i + run]) {
-            *out = fold_ascii(*b);
-        }
+        bytes.extend(src[i..i + run].iter().map(|b| fold_ascii(*b)));
         i += run;
         let Some(c) = s[i..].chars().next() else {
             break;
@@ -573,11 +569,21 @@ fn parse_number(w: &str) -> Option<u32> {
         Some(d) => (d, 1000.0),
         None => (w, 1.0),
     };
-    let cleaned: String = digits.chars().filter(|c| *c != ',').collect();
-    if cleaned.is_empty() || !cleaned.chars().all(|c| c.is_ascii_digit() || c == '.') {
+    // Digits and points without the thousands commas, on the stack: most words are no
+    // number, and a number is a few bytes.
+    let mut cleaned = [0u8; 32];
+    let mut len = 0;
+    for b in digits.bytes().filter(|b| *b != b',') {
+        if !(b.is_ascii_digit() || b == b'.') || len == cleaned.len() {
+            return None;
+        }
+        cleaned[len] = b;
+        len += 1;
+    }
+    if len == 0 {
         return None;
     }
-    let v: f64 = cleaned.parse().ok()?;
+    let v: f64 = std::str::from_utf8(&cleaned[..len]).ok()?.parse().ok()?;
     let v = v * mult;
     (v.is_finite() && v <= u32::MAX as f64).then_some(v as u32)
 }
@@ -663,6 +669,17 @@ mod tests {
         assert_eq!(q("across all our "), Some(Quantity::Many));
         assert_eq!(q("one of our "), Some(Quantity::Number(1)));
         assert_eq!(q("some of the blue "), None);
+    }
+
+    #[test]
+    fn numbers_with_commas_points_and_thousands() {
+        assert_eq!(parse_number("1,200"), Some(1200));
+        assert_eq!(parse_number("5k"), Some(5000));
+        assert_eq!(parse_number("1.5K"), Some(1500));
+        assert_eq!(parse_number("99.9"), Some(99));
+        for not_a_number in ["", ".", "1.2.3", "12a", "k", ",", "9".repeat(40).as_str()] {
+            assert_eq!(parse_number(not_a_number), None, "{not_a_number}");
+        }
     }
 
     #[test]
