@@ -1,8 +1,8 @@
 //! The comparison of several runs as a [`Document`]: one row per (scorer, run), the same
 //! scorer's rows together, and paired tests where runs share leads.
 
-use super::charts;
-use super::table::{Block, Chart, Document, Table, est, num, p_value, pct, usd};
+use super::table::{Block, Chart, Document, Table, est, num, pct, usd};
+use super::{charts, run_doc};
 use crate::evaluate::Comparison;
 use crate::metrics::GainsRow;
 
@@ -87,34 +87,7 @@ pub fn compare_document(c: &Comparison) -> Document {
             "The same scorer id in two runs, on the leads both evaluated (same lead id, same gold). Δ = strict accuracy of A − B (A is the later run in the order given); McNemar exact; Holm's correction across the {} pair(s).",
             c.pairs.len()
         )));
-        let mut p = Table::new(&[
-            "A",
-            "B",
-            "shared leads",
-            "agreement",
-            "κ",
-            "Δ strict acc. [CI]",
-            "only A right",
-            "only B right",
-            "McNemar p",
-            "Holm p",
-        ]);
-        for pr in &c.pairs {
-            let x = &pr.metrics;
-            p.row(vec![
-                format!("`{}`", pr.a),
-                format!("`{}`", pr.b),
-                x.n.to_string(),
-                num(x.agreement.value, 3),
-                est(&x.kappa, 3),
-                est(&x.accuracy_difference, 3),
-                x.only_a_correct.to_string(),
-                x.only_b_correct.to_string(),
-                p_value(Some(x.mcnemar_p)),
-                p_value(x.mcnemar_p_holm),
-            ]);
-        }
-        b.push(Block::Table(p));
+        b.push(Block::Table(run_doc::pairs_table(&c.pairs, false)));
     }
     if !c.notes.is_empty() {
         b.push(Block::List(c.notes.clone()));

@@ -4,7 +4,7 @@
 
 use super::charts;
 use super::table::{Block, Chart, Document, Table, UNDEFINED, count, est, num, p_value, pct, usd};
-use crate::evaluate::{PairKind, RunMetrics, ScorerReport};
+use crate::evaluate::{PairKind, PairReport, RunMetrics, ScorerReport};
 use crate::metrics::GainsRow;
 
 /// Builds the report of one run from its metrics.
@@ -93,7 +93,7 @@ pub fn run_document(m: &RunMetrics) -> Document {
             "Δ = strict accuracy of A − B on the same leads (paired bootstrap); McNemar exact on strict correctness; Holm's correction across the {} pair(s) tested.",
             m.pairs.len()
         )));
-        b.push(Block::Table(pairs(m)));
+        b.push(Block::Table(pairs_table(&m.pairs, true)));
     }
     if let Some(t) = prompt_spread(m) {
         b.push(Block::Heading(2, "Spread across prompt variants".into()));
@@ -424,11 +424,14 @@ fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
     ]));
 }
 
-fn pairs(m: &RunMetrics) -> Table {
-    let mut t = Table::new(&[
-        "A",
-        "B",
-        "why",
+/// The paired-test table of a run (`why`: the reason each pair was tested) or of a comparison
+/// of runs (every pair is the same scorer across runs, so no `why`).
+pub(super) fn pairs_table(pairs: &[PairReport], why: bool) -> Table {
+    let mut headers = vec!["A", "B"];
+    if why {
+        headers.push("why");
+    }
+    headers.extend([
         "leads",
         "both parsed",
         "agreement",
@@ -439,17 +442,21 @@ fn pairs(m: &RunMetrics) -> Table {
         "McNemar p",
         "Holm p",
     ]);
-    for p in &m.pairs {
+    let mut t = Table::new(&headers);
+    for p in pairs {
         let x = &p.metrics;
-        t.row(vec![
-            format!("`{}`", p.a),
-            format!("`{}`", p.b),
-            match p.kind {
-                PairKind::VsHeuristic => "vs heuristic",
-                PairKind::PromptVariants => "prompt variants",
-                PairKind::AcrossRuns => "across runs",
-            }
-            .into(),
+        let mut row = vec![format!("`{}`", p.a), format!("`{}`", p.b)];
+        if why {
+            row.push(
+                match p.kind {
+                    PairKind::VsHeuristic => "vs heuristic",
+                    PairKind::PromptVariants => "prompt variants",
+                    PairKind::AcrossRuns => "across runs",
+                }
+                .into(),
+            );
+        }
+        row.extend([
             x.n.to_string(),
             x.n_both_parsed.to_string(),
             num(x.agreement.value, 3),
@@ -460,6 +467,7 @@ fn pairs(m: &RunMetrics) -> Table {
             p_value(Some(x.mcnemar_p)),
             p_value(x.mcnemar_p_holm),
         ]);
+        t.row(row);
     }
     t
 }
