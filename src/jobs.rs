@@ -209,28 +209,13 @@ pub fn prediction_from_outcome(
     outcome: CallOutcome,
     bands: &Bands,
 ) -> Prediction {
-    let mut p = Prediction {
-        run_id: run_id.to_string(),
-        lead_id: lead_id.to_string(),
-        scorer: scorer.to_string(),
-        repeat,
-        lead_score: None,
-        lead_label: None,
-        justification: String::new(),
-        status: Status::Skipped,
-        error: String::new(),
-        consistent: None,
-        p_low: None,
-        p_medium: None,
-        p_high: None,
-        latency_ms: outcome.latency_ms as f64,
-        prompt_tokens: outcome.prompt_tokens,
-        completion_tokens: outcome.completion_tokens,
-        cost_usd: outcome.cost_usd,
-        attempts: outcome.attempts,
-        cached: outcome.cached,
-        raw_response: String::new(),
-    };
+    let mut p = Prediction::empty(run_id, lead_id, scorer, repeat, Status::Skipped);
+    p.latency_ms = outcome.latency_ms as f64;
+    p.prompt_tokens = outcome.prompt_tokens;
+    p.completion_tokens = outcome.completion_tokens;
+    p.cost_usd = outcome.cost_usd;
+    p.attempts = outcome.attempts;
+    p.cached = outcome.cached;
     match outcome.result {
         CallResult::Answer {
             content,
@@ -245,10 +230,7 @@ pub fn prediction_from_outcome(
                 (None, true) => String::new(),
             };
             if let Some(score) = parsed.score {
-                p.consistent = Some(score.is_consistent(bands));
-                p.lead_score = Some(score.lead_score);
-                p.lead_label = Some(score.lead_label);
-                p.justification = score.justification;
+                p.set_score(score, bands);
             }
             p.raw_response = content;
         }

@@ -45,6 +45,46 @@ pub struct Prediction {
 }
 
 impl Prediction {
+    /// A prediction of `scorer` for `lead_id` with `status` and nothing else yet: no score,
+    /// no text, no usage.
+    pub fn empty(run_id: &str, lead_id: &str, scorer: &str, repeat: u32, status: Status) -> Self {
+        Prediction {
+            run_id: run_id.to_string(),
+            lead_id: lead_id.to_string(),
+            scorer: scorer.to_string(),
+            repeat,
+            lead_score: None,
+            lead_label: None,
+            justification: String::new(),
+            status,
+            error: String::new(),
+            consistent: None,
+            p_low: None,
+            p_medium: None,
+            p_high: None,
+            latency_ms: 0.0,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost_usd: None,
+            attempts: 0,
+            cached: false,
+            raw_response: String::new(),
+        }
+    }
+
+    /// Records a parsed score: label, score, justification, class probabilities, and whether
+    /// label and score agree under `bands`.
+    pub fn set_score(&mut self, score: Score, bands: &Bands) {
+        self.consistent = Some(score.is_consistent(bands));
+        [self.p_low, self.p_medium, self.p_high] = match score.probabilities {
+            Some(p) => p.map(Some),
+            None => [None; 3],
+        };
+        self.lead_score = Some(score.lead_score);
+        self.lead_label = Some(score.lead_label);
+        self.justification = score.justification;
+    }
+
     /// A parsed prediction from an in-process scorer.
     pub fn from_score(
         run_id: &str,
@@ -54,33 +94,10 @@ impl Prediction {
         bands: &Bands,
         latency_ms: f64,
     ) -> Prediction {
-        let consistent = Some(score.is_consistent(bands));
-        let [p_low, p_medium, p_high] = match score.probabilities {
-            Some(p) => p.map(Some),
-            None => [None; 3],
-        };
-        Prediction {
-            run_id: run_id.to_string(),
-            lead_id: lead_id.to_string(),
-            scorer: scorer.to_string(),
-            repeat: 0,
-            lead_score: Some(score.lead_score),
-            lead_label: Some(score.lead_label),
-            justification: score.justification,
-            status: Status::Ok,
-            error: String::new(),
-            consistent,
-            p_low,
-            p_medium,
-            p_high,
-            latency_ms,
-            prompt_tokens: None,
-            completion_tokens: None,
-            cost_usd: None,
-            attempts: 0,
-            cached: false,
-            raw_response: String::new(),
-        }
+        let mut p = Prediction::empty(run_id, lead_id, scorer, 0, Status::Ok);
+        p.set_score(score, bands);
+        p.latency_ms = latency_ms;
+        p
     }
 
     /// The (label, score) pair when the prediction was parsed.
