@@ -65,14 +65,10 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), Error> {
             Some(var) => format!("key from {var}: NOT SET (the model will be skipped)"),
         };
         // GET /models costs nothing; a key, when set, is sent but never printed.
-        let url = format!("{}/models", m.base_url);
-        let mut req = client.get(&url);
-        if let Some(key) = m.api_key_env.as_ref().and_then(|v| std::env::var(v).ok()) {
-            req = req.bearer_auth(key);
-        }
-        let endpoint = match runtime.block_on(async { req.send().await }) {
-            Ok(r) if r.status().is_success() => format!("{url} answers"),
-            Ok(r) => format!("{url} answered HTTP {}", r.status().as_u16()),
+        let (url, status) = runtime.block_on(crate::run::probe_models(&client, m));
+        let endpoint = match status {
+            Ok(s) if s.is_success() => format!("{url} answers"),
+            Ok(s) => format!("{url} answered HTTP {}", s.as_u16()),
             Err(_) if m.launch.is_some() => {
                 format!("{url} does not answer yet (bench run will launch it)")
             }

@@ -33,8 +33,32 @@ impl Drop for LaunchedServer {
     }
 }
 
-async fn answers(client: &reqwest::Client, url: &str) -> bool {
-    matches!(client.get(url).send().await, Ok(r) if r.status().is_success())
+/// `GET {base_url}/models` of `model`: free on every OpenAI-compatible server, and the way
+/// `bench validate` and the launcher tell whether a server is up. The model's key, when its
+/// variable is set, is sent (never shown). Returns the URL asked and the HTTP status or the
+/// transport error.
+pub async fn probe_models(
+    client: &reqwest::Client,
+    model: &ModelSettings,
+) -> (String, Result<reqwest::StatusCode, reqwest::Error>) {
+    let url = format!("{}/models", model.base_url);
+    let mut req = client.get(&url);
+    if let Some(key) = model
+        .api_key_env
+        .as_ref()
+        .and_then(|v| std::env::var(v).ok())
+    {
+        req = req.bearer_auth(key);
+    }
+    let status = req.send().await.map(|r| r.status());
+    (url, status)
+}
+
+async fn answers(client: &reqwest::Client, model: &ModelSettings) -> bool {
+    probe_models(client, model)
+        .await
+        .1
+        .is_ok_and(|status| status.is_success())
 }
 
 fn log_tail(path: &Path) -> String {
@@ -60,7 +84,7 @@ pub async fn ensure_up(
         .timeout(Duration::from_secs(3))
         .build()
         .map_err(|e| format!("model {}: cannot build an HTTP client: {e}", model.name))?;
-    if answers(&client, &url).await {
+    if answers(&client, model).await {
         return Ok(None);
     }
     let by_hand = format!(
@@ -97,7 +121,7 @@ pub async fn ensure_up(
     let started = Instant::now();
     let mut next_note = Duration::from_secs(60);
     loop {
-        if answers(&client, &url).await {
+        if answers(&client, model).await {
             notify(format!(
                 "model {}: server up after {:.1} s",
                 model.name,

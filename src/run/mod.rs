@@ -32,6 +32,6 @@ pub use engine::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, JobStream, LlmJob, RunError, Unmade,
     run_jobs, run_streams,
 };
-pub use launch::{LaunchedServer, ensure_up};
+pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
 pub use retry::RetryPolicy;
