@@ -150,20 +150,17 @@ impl HeuristicScorer {
             self.organisation
                 .scan_field(field, buf, |f, _, _| ev.families.insert(f));
         }
-        let lowered;
-        let domain = if lead.domain.bytes().any(|b| b.is_ascii_uppercase()) {
-            lowered = lead.domain.to_ascii_lowercase();
-            lowered.as_str()
-        } else {
-            lead.domain.as_str()
-        };
-        let domain = domain.trim();
+        // Domains are compared without regard to ASCII case, so none is copied to lowercase.
+        let domain = lead.domain.trim();
         // What follows the last "@", if an address was given.
         let domain = match domain.bytes().rposition(|b| b == b'@') {
             Some(at) => &domain[at + 1..],
             None => domain,
         };
-        let domain = domain.strip_prefix("www.").unwrap_or(domain);
+        let domain = match domain.get(..4) {
+            Some(www) if www.eq_ignore_ascii_case("www.") => &domain[4..],
+            _ => domain,
+        };
         if academic_domain(domain) {
             ev.families.insert(Family::Research);
         }
@@ -171,7 +168,7 @@ impl HeuristicScorer {
             && self
                 .personal_domains
                 .get(domain.len())
-                .is_some_and(|same_len| same_len.contains(&domain));
+                .is_some_and(|same_len| same_len.iter().any(|d| d.eq_ignore_ascii_case(domain)));
         ev.no_company = lead.company_name.trim().is_empty()
             && lead.company_size.is_none()
             && (domain.is_empty() || ev.personal_email);
@@ -195,7 +192,7 @@ impl HeuristicScorer {
         });
         // "Partner" alone is an owner's title in consultancies and law firms, but
         // "Partner Manager" is not, so only the whole title counts.
-        if lead.job_title.trim().eq_ignore_ascii_case("partner") {
+        if is_whole_title(&lead.job_title, "partner", buf) {
             title_level = Some(Seniority::CSuite);
         }
         ev.seniority = lead.seniority.or(title_level);
@@ -443,12 +440,26 @@ impl Scorer for HeuristicScorer {
     }
 }
 
-/// Whether a (lowercase) domain is a university's: an `edu` label anywhere after the first
+/// Whether the title, as [`normalised`] reads it and trimmed, is `word` (lowercase ASCII):
+/// dashes, hyphens and underscores around it are spaces, capitals and accents folded.
+fn is_whole_title(title: &str, word: &str, buf: &mut String) -> bool {
+    if title.is_ascii() {
+        title
+            .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .eq_ignore_ascii_case(word)
+    } else {
+        normalised(title, buf).trim() == word
+    }
+}
+
+/// Whether a domain (any ASCII case) is a university's: an `edu` label anywhere after the first
 /// ("mit.edu", "cs.uni.edu.au"), or an `ac` label between two others ("ox.ac.uk").
 fn academic_domain(domain: &str) -> bool {
     let mut labels = domain.as_bytes().split(|b| *b == b'.').skip(1).peekable();
     while let Some(label) = labels.next() {
-        if label == b"edu" || label == b"ac" && labels.peek().is_some() {
+        if label.eq_ignore_ascii_case(b"edu")
+            || label.eq_ignore_ascii_case(b"ac") && labels.peek().is_some()
+        {
             return true;
         }
     }
@@ -649,6 +660,57 @@ mod tests {
             "",
         ] {
             assert!(!academic_domain(d), "{d}");
+        }
+        assert!(academic_domain("CS.Stanford.EDU"));
+    }
+
+    /// The longest title phrase that stands on word boundaries wins at each word.
+    #[test]
+    fn title_levels() {
+        let scorer = HeuristicScorer::new(HeuristicWeights::default(), Bands::default());
+        let cases = [
+            ("Fintech Lead", "manager (title)"),
+            ("Managing Directors", "director (title)"),
+            ("Vice-President, Sales", "vp (title)"),
+            ("Head Office Manager", "manager (title)"),
+            ("Head of Operations", "director (title)"),
+            ("Marketing Intern", "entry (title)"),
+        ];
+        for (title, expected) in cases {
+            let lead = Lead {
+                lead_id: "x".into(),
+                company_name: "Acme".into(),
+                company_size: Some(300),
+                domain: "acme.com".into(),
+                industry: "Retail".into(),
+                job_title: title.into(),
+                seniority: None,
+                inbound_message: "We are evaluating vendors and need pricing this quarter.".into(),
+                source: Source::Email,
+                gold: None,
+                meta: Default::default(),
+            };
+            let j = scorer.score(&lead).justification;
+            assert!(j.contains(expected), "{title}: {j}");
+        }
+    }
+
+    #[test]
+    fn whole_titles_read_as_normalised() {
+        let mut buf = String::new();
+        for t in [
+            "Partner",
+            " PARTNER ",
+            "Partner-",
+            "_partner",
+            "– Partner",
+            "Pártner",
+            "PARTNER—",
+        ] {
+            assert!(is_whole_title(t, "partner", &mut buf), "{t}");
+        }
+        for t in ["Partner Manager", "Partners", "partner`", ""] {
+            assert!(!is_whole_title(t, "partner", &mut buf), "{t}");
         }
     }
 }

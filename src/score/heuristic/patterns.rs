@@ -342,6 +342,15 @@ pub(crate) const TITLE: &[(TitleCue, &str)] = &[
         flagged(Some(Seniority::Entry), TitleFlag::Research),
         "research assistant",
     ),
+    // Phrases that mean nothing themselves but keep a shorter one from firing: the head
+    // office is a place, not a head of anything.
+    (
+        TitleCue {
+            level: None,
+            flag: None,
+        },
+        "head office, head offices",
+    ),
 ];
 
 /// Phrases of the company name and industry that mark the card's edge cases.

@@ -203,15 +203,16 @@ fn fold_into(c: char, out: &mut Vec<u8>) {
 /// `*` is a stem ("evaluat*" matches evaluate, evaluating, evaluation); other phrases must
 /// end on a word boundary. Phrases are written lowercase with spaces for hyphens.
 pub(crate) struct PhraseSet<K> {
-    /// The phrases the word index cannot file (all of them when not overlapping); `None`
-    /// when there are none.
+    /// The phrases the word index cannot file (all of a longest-match set that has one
+    /// such phrase); `None` when there are none.
     ac: Option<AhoCorasick>,
     /// Per automaton pattern: its meaning, and whether the text must not continue a word
     /// before it (it starts with a letter or digit) and after it (it ends with one and is no
     /// stem).
     meanings: Vec<(K, bool, bool)>,
     overlapping: bool,
-    /// Overlapping sets: most phrases, looked up word by word.
+    /// The phrases looked up word by word (all of them, in the built-in tables, but for
+    /// "% off"), with their meanings by id.
     words: Option<(WordIndex, Vec<K>)>,
     /// Bytes that start an automaton pattern: text without any of them skips the automaton
     /// (the message set leaves it one phrase, "% off").
@@ -224,7 +225,8 @@ pub(crate) struct PhraseSet<K> {
 impl<K: Copy> PhraseSet<K> {
     /// Builds the matcher. `overlapping` reports every phrase (through the word index, and
     /// an automaton for the phrases it cannot file); otherwise the longest phrase wins at
-    /// each position ("vice president" hides "president"), through an automaton.
+    /// each position ("vice president" hides "president"), through the word index when it
+    /// can file every phrase of the set, else through a leftmost-longest automaton.
     pub(crate) fn new(groups: &[(K, &str)], overlapping: bool) -> PhraseSet<K> {
         let mut patterns = Vec::new();
         let mut meanings = Vec::new();
@@ -346,8 +348,11 @@ impl<K: Copy> PhraseSet<K> {
             index.scan::<FOLD>(text, |id, s, e| f(meanings[id], s, e));
             return;
         }
-        // Leftmost-longest: at each start the longest phrase (the first listed of equal
-        // ones) wins, and the next match must start after it ends.
+        // Leftmost-longest among the phrases that stand on word boundaries: at each start the
+        // longest such phrase (the first listed of equal ones) wins, and the next match must
+        // start after it ends. (An automaton picks the longest first and checks boundaries
+        // after, so a longer phrase that runs into a word, "managing director" in "Managing
+        // Directors", hid the shorter one that fits, "director*"; here it does not.)
         let mut best: Option<(usize, usize, usize)> = None;
         index.scan::<FOLD>(text, |id, s, e| match best {
             Some((b_id, b_s, b_e)) if b_s == s => {
@@ -450,9 +455,11 @@ pub(crate) fn is_negated(text: &str, start: usize) -> bool {
     words_back(clause).take(3).any(|w| negators().contains(&w))
 }
 
-/// The words of `s`, split on whitespace, last first (ASCII text split the cheap way).
+/// The words of `s`, split on whitespace as [`str::split_whitespace`] splits, last first.
+/// ASCII text is split the cheap way, byte by byte, unless it has a vertical tab, which
+/// `split_ascii_whitespace` would not split on.
 fn words_back(s: &str) -> impl Iterator<Item = &str> {
-    let (ascii, other) = if s.is_ascii() {
+    let (ascii, other) = if s.is_ascii() && !s.as_bytes().contains(&0x0B) {
         (Some(s.split_ascii_whitespace().rev()), None)
     } else {
         (None, Some(s.split_whitespace().rev()))
@@ -521,7 +528,8 @@ const NUMBER_WORDS: [(&str, u32); 33] = [
     ("cinco", 5),
     ("zwei", 2),
     ("drei", 3),
-    // Text is accent-folded: "fünf" reads "funf".
+    // The text is accent-folded, so "fünf" is read as "funf" (the table had "fünf", which
+    // could never match).
     ("funf", 5),
     ("deux", 2),
     ("trois", 3),
@@ -569,21 +577,26 @@ fn parse_number(w: &str) -> Option<u32> {
         Some(d) => (d, 1000.0),
         None => (w, 1.0),
     };
-    // Digits and points without the thousands commas, on the stack: most words are no
-    // number, and a number is a few bytes.
-    let mut cleaned = [0u8; 32];
-    let mut len = 0;
-    for b in digits.bytes().filter(|b| *b != b',') {
-        if !(b.is_ascii_digit() || b == b'.') || len == cleaned.len() {
-            return None;
-        }
-        cleaned[len] = b;
-        len += 1;
-    }
-    if len == 0 {
+    // Digits and points without the thousands commas: most words are no number, so the
+    // check comes first, and the copy to parse is on the stack unless it is very long.
+    let kept = || digits.bytes().filter(|b| *b != b',');
+    if kept().next().is_none() || !kept().all(|b| b.is_ascii_digit() || b == b'.') {
         return None;
     }
-    let v: f64 = std::str::from_utf8(&cleaned[..len]).ok()?.parse().ok()?;
+    let mut short = [0u8; 32];
+    let long: String;
+    let cleaned = if kept().count() <= short.len() {
+        let mut len = 0;
+        for (slot, b) in short.iter_mut().zip(kept()) {
+            *slot = b;
+            len += 1;
+        }
+        std::str::from_utf8(&short[..len]).ok()?
+    } else {
+        long = digits.chars().filter(|c| *c != ',').collect();
+        &long
+    };
+    let v: f64 = cleaned.parse().ok()?;
     let v = v * mult;
     (v.is_finite() && v <= u32::MAX as f64).then_some(v as u32)
 }
@@ -644,6 +657,10 @@ mod tests {
         assert_eq!(hits("Vice President, Sales"), vec![(2, 0)]);
         assert_eq!(hits("president & vice"), vec![(1, 0), (1, 12)]);
         assert_eq!(hits("taco president"), vec![(1, 5)]);
+        // A longer phrase that runs into a word does not hide a shorter one that fits; a
+        // phrase inside a word ("co" in "taco") hides nothing.
+        assert_eq!(hits("vice presidents"), vec![(1, 0)]);
+        assert_eq!(hits("taco vice"), vec![(1, 5)]);
         // The job-title table is matched this way too.
         assert!(
             PhraseSet::new(super::super::patterns::TITLE, false)
@@ -677,6 +694,9 @@ mod tests {
         assert_eq!(parse_number("5k"), Some(5000));
         assert_eq!(parse_number("1.5K"), Some(1500));
         assert_eq!(parse_number("99.9"), Some(99));
+        // Long numbers are read too (leading zeros), and overflow is no number.
+        let long = format!("{}5", "0".repeat(40));
+        assert_eq!(parse_number(&long), Some(5));
         for not_a_number in ["", ".", "1.2.3", "12a", "k", ",", "9".repeat(40).as_str()] {
             assert_eq!(parse_number(not_a_number), None, "{not_a_number}");
         }

@@ -1,15 +1,15 @@
-//! A word-start index over a phrase list: the overlapping phrase sets (message, company,
+//! A word-start index over a phrase list: the phrase sets (message, job title, company,
 //! industry) are matched by looking up each word of the text, instead of walking a large
 //! Aho-Corasick DFA byte by byte. The DFA of the message phrases (~1.6 MB) did not fit in
 //! the cache; this index is a few kilobytes.
 //!
-//! It finds exactly what the automaton found on word boundaries. A phrase that starts with a
-//! letter or digit can only match where a word starts, and its first word (its leading run
-//! of ASCII letters and digits) is then the text's word there — or, for a one-word stem
-//! ("pric*"), a prefix of it. So each word start looks up the first four bytes of its word
-//! (shorter words padded with zeros) and checks the few phrases filed under them byte for
-//! byte. Phrases the index cannot file (non-ASCII, a non-alphanumeric first character, a
-//! one-word stem shorter than four bytes) are left to the caller's automaton.
+//! It reports every phrase that stands on word boundaries in the text. A phrase that starts
+//! with a letter or digit can only match where a word starts, and its first word (its
+//! leading run of ASCII letters and digits) is then the text's word there — or, for a
+//! one-word stem ("pric*"), a prefix of it. So each word start looks up the first four bytes
+//! of its word (shorter words padded with zeros) and checks the few phrases filed under them
+//! byte for byte. Phrases the index cannot file (non-ASCII, a non-alphanumeric first
+//! character, a one-word stem shorter than four bytes) are left to the caller's automaton.
 
 /// Bytes of a word that key the index.
 const KEY_LEN: usize = 4;
@@ -69,7 +69,7 @@ impl Entry {
 /// zero-padded when the word is shorter. Word bytes are ASCII letters and digits, never zero.
 fn key_of_word(head: u64, word: u64) -> u32 {
     let len = ((!word & swar::HIGH).trailing_zeros() / 8).min(KEY_LEN as u32);
-    // `len` is at least one: a word starts here.
+    debug_assert!(len > 0, "a word starts here");
     head as u32 & (u32::MAX >> (32 - 8 * len))
 }
 
@@ -183,6 +183,7 @@ impl WordIndex {
     /// in order of start.
     ///
     /// `FOLD`: the text is ASCII but not normalised; each word is folded as it is compared.
+    /// Text outside ASCII must be normalised first.
     pub(crate) fn scan<const FOLD: bool>(
         &self,
         text: &str,
@@ -191,6 +192,7 @@ impl WordIndex {
         if text.is_ascii() {
             return self.scan_ascii::<FOLD>(text, &mut f);
         }
+        assert!(!FOLD, "only ASCII text is folded as it is compared");
         let bytes = text.as_bytes();
         let mut i = 0;
         // Whether the character before `i` is a letter or digit.
