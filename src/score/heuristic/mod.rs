@@ -41,6 +41,9 @@ pub struct HeuristicScorer {
     message: PhraseSet<Cue>,
     title: PhraseSet<TitleCue>,
     organisation: PhraseSet<Family>,
+    /// The points of each of [`POINTED`], looked up once (a `match` per signal per lead is
+    /// a jump whose target the processor keeps guessing wrong).
+    pointed_points: [i32; POINTED.len()],
     /// Free-mail domains by length: most domains are compared with none.
     personal_domains: Vec<Vec<&'static str>>,
 }
@@ -113,9 +116,10 @@ const POINTED: [Family; 22] = [
 const MESSAGE_SIGNALS: &[Family] = POINTED.split_at(POINTED.len() - 2).0;
 
 impl HeuristicScorer {
-    /// Compiles the phrase automata; `bands` turn scores into labels and bound the caps.
+    /// Builds the phrase indexes; `bands` turn scores into labels and bound the caps.
     pub fn new(weights: HeuristicWeights, bands: Bands) -> Self {
-        HeuristicScorer {
+        let mut scorer = HeuristicScorer {
+            pointed_points: [0; POINTED.len()],
             weights,
             bands,
             message: PhraseSet::new(patterns::MESSAGE, true),
@@ -131,7 +135,9 @@ impl HeuristicScorer {
                 }
                 by_len
             },
-        }
+        };
+        scorer.pointed_points = POINTED.map(|f| scorer.family_points(f));
+        scorer
     }
 
     /// The points table in use.
@@ -396,9 +402,9 @@ impl Scorer for HeuristicScorer {
             seniority_points,
         );
         push(Item::Source(lead.source), self.source_points(lead.source));
-        for f in POINTED {
+        for (&f, &points) in POINTED.iter().zip(&self.pointed_points) {
             if ev.families.has(f) {
-                push(Item::Family(f), self.family_points(f));
+                push(Item::Family(f), points);
             }
         }
         if ev.empty_message {
