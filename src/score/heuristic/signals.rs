@@ -131,8 +131,8 @@ pub(crate) struct TitleCue {
 
 /// The text as the phrase sets read it: lowercase, hyphens, underscores and dashes as
 /// spaces ("SOC-2" is "soc 2"), curly apostrophes straight, accented letters folded to ASCII
-/// ("Étudiant" is "etudiant"). A small alphabet keeps the automata small enough for the
-/// cache, which is most of the scorer's speed.
+/// ("Étudiant" is "etudiant"): one spelling per phrase in the tables, and ASCII for the
+/// word index.
 pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
     let mut bytes = std::mem::take(buf).into_bytes();
     bytes.clear();

@@ -27,7 +27,8 @@ pub(crate) struct WordIndex {
     /// The bytes of every phrase past its eighth, end to end.
     tails: Vec<u8>,
     /// One bit per hash of a key (4,096 bits): a word whose bit is clear has no phrases,
-    /// which most words of a message are found to be without a probe of `slots`.
+    /// found without a probe of `slots` (about a quarter of a message's words; most words
+    /// start some phrase).
     filter: [u64; FILTER_WORDS],
 }
 
