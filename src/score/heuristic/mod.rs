@@ -227,8 +227,9 @@ impl HeuristicScorer {
         // their words may count for the lead.
         hits.clear();
         self.message.scan(text, |cue, s, e| hits.push((cue, s, e)));
-        // In the order the phrases end, as an automaton reports them: only the first few
-        // injection sentences are kept, so the order matters only when there is one.
+        // In the order the phrases end (the order an automaton reported them in, which the
+        // pinned outputs keep): only the first few injection sentences are kept, so the order
+        // matters only when there is one.
         if hits
             .iter()
             .any(|(cue, ..)| *cue == Cue::Family(Family::Injection))

@@ -1,6 +1,7 @@
-//! Signal matching: text normalisation, phrase sets built once on Aho-Corasick automata
-//! with word-boundary checks, stems, negation, quantities ("12 branches", "in 30 days") and
-//! prompt-injection sentences whose words must never count for the lead.
+//! Signal matching: text normalisation, phrase sets built once on a word-start index (and an
+//! Aho-Corasick automaton for the phrases it cannot file) with word-boundary checks, stems,
+//! negation, quantities ("12 branches", "in 30 days") and prompt-injection sentences whose
+//! words must never count for the lead.
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
@@ -105,7 +106,7 @@ pub(crate) enum Unit {
 pub(crate) enum Cue {
     Family(Family),
     Unit(Unit),
-    /// A negating word: found by the automaton so that [`is_negated`] runs only on the
+    /// A negating word: found with the phrases so that [`is_negated`] runs only on the
     /// messages that have one.
     Negator,
 }
