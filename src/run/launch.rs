@@ -41,7 +41,7 @@ pub async fn probe_models(
     client: &reqwest::Client,
     model: &ModelSettings,
 ) -> (String, Result<reqwest::StatusCode, reqwest::Error>) {
-    let url = format!("{}/models", model.base_url);
+    let url = models_url(model);
     let mut req = client.get(&url);
     if let Some(key) = model
         .api_key_env
@@ -52,6 +52,10 @@ pub async fn probe_models(
     }
     let status = req.send().await.map(|r| r.status());
     (url, status)
+}
+
+fn models_url(model: &ModelSettings) -> String {
+    format!("{}/models", model.base_url)
 }
 
 async fn answers(client: &reqwest::Client, model: &ModelSettings) -> bool {
@@ -79,7 +83,7 @@ pub async fn ensure_up(
     let Some(argv) = &model.launch else {
         return Ok(None);
     };
-    let url = format!("{}/models", model.base_url);
+    let url = models_url(model);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(3))
         .build()

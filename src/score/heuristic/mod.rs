@@ -447,16 +447,9 @@ impl Scorer for HeuristicScorer {
     }
 }
 
-/// Whether the title, as [`normalised`] reads it and trimmed, is `word` (lowercase ASCII):
-/// dashes, hyphens and underscores around it are spaces, capitals and accents folded.
+/// Whether the title, as [`normalised`] reads it and trimmed, is `word` (lowercase ASCII).
 fn is_whole_title(title: &str, word: &str, buf: &mut String) -> bool {
-    if title.is_ascii() {
-        title
-            .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '_')
-            .eq_ignore_ascii_case(word)
-    } else {
-        normalised(title, buf).trim() == word
-    }
+    normalised(title, buf).trim() == word
 }
 
 /// Whether a domain (any ASCII case) is a university's: an `edu` label anywhere after the first
@@ -585,6 +578,23 @@ fn write_number(out: &mut String, n: u32, thousands: bool) {
 mod tests {
     use super::*;
 
+    /// A 300-person retail lead with no seniority given, for the fields a test sets.
+    fn retail_lead(job_title: &str, inbound_message: &str) -> Lead {
+        Lead {
+            lead_id: "x".into(),
+            company_name: "Acme".into(),
+            company_size: Some(300),
+            domain: "acme.com".into(),
+            industry: "Retail".into(),
+            job_title: job_title.into(),
+            seniority: None,
+            inbound_message: inbound_message.into(),
+            source: Source::Email,
+            gold: None,
+            meta: Default::default(),
+        }
+    }
+
     #[test]
     fn numbers_with_and_without_separators() {
         let written = |n: u32, thousands: bool| {
@@ -615,17 +625,10 @@ mod tests {
         ];
         for m in messages {
             let mut lead = Lead {
-                lead_id: "x".into(),
                 company_name: "ACME-Consulting_Group".into(),
                 company_size: None,
-                domain: "acme.com".into(),
                 industry: "Non-Profit".into(),
-                job_title: "VICE-PRESIDENT_of Ops".into(),
-                seniority: None,
-                inbound_message: m.into(),
-                source: Source::Email,
-                gold: None,
-                meta: Default::default(),
+                ..retail_lead("VICE-PRESIDENT_of Ops", m)
             };
             let raw = scorer.score(&lead);
             let mut buf = String::new();
@@ -684,19 +687,10 @@ mod tests {
             ("Marketing Intern", "entry (title)"),
         ];
         for (title, expected) in cases {
-            let lead = Lead {
-                lead_id: "x".into(),
-                company_name: "Acme".into(),
-                company_size: Some(300),
-                domain: "acme.com".into(),
-                industry: "Retail".into(),
-                job_title: title.into(),
-                seniority: None,
-                inbound_message: "We are evaluating vendors and need pricing this quarter.".into(),
-                source: Source::Email,
-                gold: None,
-                meta: Default::default(),
-            };
+            let lead = retail_lead(
+                title,
+                "We are evaluating vendors and need pricing this quarter.",
+            );
             let j = scorer.score(&lead).justification;
             assert!(j.contains(expected), "{title}: {j}");
         }

@@ -218,9 +218,6 @@ pub(crate) struct PhraseSet<K> {
     /// Bytes that start an automaton pattern: text without any of them skips the automaton
     /// (the message set leaves it one phrase, "% off").
     first_bytes: Vec<u8>,
-    /// The bytes of text not yet normalised that [`normalised`] may turn into one of
-    /// `first_bytes` ("E" and "e" for "e"; "-", "_" and " " for " ").
-    raw_first_bytes: Vec<u8>,
 }
 
 impl<K: Copy> PhraseSet<K> {
@@ -275,13 +272,8 @@ impl<K: Copy> PhraseSet<K> {
         let mut first_bytes: Vec<u8> = patterns.iter().filter_map(|p| p.bytes().next()).collect();
         first_bytes.sort_unstable();
         first_bytes.dedup();
-        let mut raw_first_bytes: Vec<u8> = (0..=127u8)
-            .filter(|b| first_bytes.contains(&fold_ascii(*b)))
-            .collect();
-        raw_first_bytes.dedup();
         PhraseSet {
             first_bytes,
-            raw_first_bytes,
             ac,
             meanings,
             overlapping,
@@ -302,39 +294,18 @@ impl<K: Copy> PhraseSet<K> {
         self.scan_automaton(ac, text, f);
     }
 
-    /// [`PhraseSet::scan`] for ASCII text not normalised: the word index reads it in place,
-    /// folding eight bytes at a time as it compares; only when the automaton may have
-    /// something to find is a normalised copy made in `buf` (ASCII keeps every byte where
-    /// it is, so the positions found in it are the text's). A copy of every field would
-    /// cost more than all the comparisons.
-    pub(crate) fn scan_ascii(
+    /// [`PhraseSet::scan`] for a field as the lead has it. ASCII text that the word index
+    /// alone matches is read in place, folded eight bytes at a time as it is compared (a copy
+    /// of every short field would cost more than all the comparisons); anything else is
+    /// normalised into `buf` first.
+    pub(crate) fn scan_field(
         &self,
-        text: &str,
+        field: &str,
         buf: &mut String,
         mut f: impl FnMut(K, usize, usize),
     ) {
-        debug_assert!(text.is_ascii());
-        self.scan_index::<true>(text, &mut f);
-        let Some(ac) = &self.ac else {
-            return;
-        };
-        // One `memchr` per byte: the message set leaves the automaton a single phrase.
-        if self.words.is_some()
-            && !self
-                .raw_first_bytes
-                .iter()
-                .any(|b| text.as_bytes().contains(b))
-        {
-            return;
-        }
-        self.scan_automaton(ac, normalised(text, buf), f);
-    }
-
-    /// [`PhraseSet::scan`] for a field as the lead has it: ASCII text is read in place,
-    /// anything else is normalised into `buf` first.
-    pub(crate) fn scan_field(&self, field: &str, buf: &mut String, f: impl FnMut(K, usize, usize)) {
-        if field.is_ascii() {
-            self.scan_ascii(field, buf, f);
+        if self.ac.is_none() && field.is_ascii() {
+            self.scan_index::<true>(field, &mut f);
         } else {
             self.scan(normalised(field, buf), f);
         }
