@@ -46,6 +46,45 @@ pub struct HeuristicScorer {
     pointed_points: [i32; POINTED.len()],
     /// Free-mail domains by length: most domains are compared with none.
     personal_domains: Vec<Vec<&'static str>>,
+    /// The justification's lines, written once.
+    texts: ItemTexts,
+}
+
+/// Every line of the justification but a known company size, with its points ("pricing
+/// (+12)"): they depend only on the weights, so they are written once and scoring copies
+/// them.
+#[derive(Default)]
+struct ItemTexts {
+    size_unknown: String,
+    /// By seniority (unknown first, then [`Seniority::ALL`]), whether it came from the
+    /// title, and whether the company is tiny: see [`ItemTexts::seniority`].
+    seniority: Vec<String>,
+    /// In [`Source::ALL`] order, which is the order of its discriminants.
+    source: Vec<String>,
+    /// In [`POINTED`] order.
+    family: Vec<String>,
+    empty_message: String,
+    personal_email: String,
+    no_company: String,
+}
+
+impl ItemTexts {
+    fn seniority_slot(s: Option<Seniority>, from_title: bool, tiny: bool) -> usize {
+        let level = s.map_or(0, |s| s as usize + 1);
+        level * 4 + usize::from(from_title) * 2 + usize::from(tiny)
+    }
+
+    fn seniority(&self, s: Option<Seniority>, from_title: bool, tiny: bool) -> &str {
+        &self.seniority[Self::seniority_slot(s, from_title, tiny)]
+    }
+}
+
+/// A line of a lead's justification: written once ([`ItemTexts`]), or a company size
+/// written for the lead.
+#[derive(Debug, Clone, Copy)]
+enum Line<'a> {
+    Text(&'a str),
+    Size(u32, bool),
 }
 
 /// Buffers reused from lead to lead on each thread, so that scoring allocates only the
@@ -120,6 +159,7 @@ impl HeuristicScorer {
     pub fn new(weights: HeuristicWeights, bands: Bands) -> Self {
         let mut scorer = HeuristicScorer {
             pointed_points: [0; POINTED.len()],
+            texts: ItemTexts::default(),
             weights,
             bands,
             message: PhraseSet::new(patterns::MESSAGE, true),
@@ -137,7 +177,64 @@ impl HeuristicScorer {
             },
         };
         scorer.pointed_points = POINTED.map(|f| scorer.family_points(f));
+        scorer.texts = scorer.item_texts();
         scorer
+    }
+
+    /// Writes every fixed line of the justification with the points it carries.
+    fn item_texts(&self) -> ItemTexts {
+        let line = |item: Item, points: i32| {
+            let mut out = String::new();
+            write_item(&mut out, item);
+            write_points(&mut out, points);
+            out
+        };
+        let levels = std::iter::once(None).chain(Seniority::ALL.map(Some));
+        let mut seniority = Vec::new();
+        for s in levels {
+            for from_title in [false, true] {
+                for tiny in [false, true] {
+                    debug_assert_eq!(
+                        seniority.len(),
+                        ItemTexts::seniority_slot(s, from_title, tiny)
+                    );
+                    let item = Item::Seniority(s, from_title, tiny);
+                    seniority.push(line(item, self.seniority_points_at(s, tiny)));
+                }
+            }
+        }
+        let w = &self.weights;
+        ItemTexts {
+            size_unknown: line(Item::Size(None, false), self.size_points(None)),
+            seniority,
+            source: Source::ALL
+                .iter()
+                .enumerate()
+                .map(|(i, &s)| {
+                    debug_assert_eq!(s as usize, i, "texts are looked up by discriminant");
+                    line(Item::Source(s), self.source_points(s))
+                })
+                .collect(),
+            family: POINTED
+                .iter()
+                .zip(&self.pointed_points)
+                .map(|(&f, &p)| line(Item::Family(f), p))
+                .collect(),
+            empty_message: line(Item::EmptyMessage, w.neg_empty_message),
+            personal_email: line(Item::PersonalEmail, w.neg_personal_email),
+            no_company: line(Item::NoCompany, w.neg_no_company),
+        }
+    }
+
+    /// A seniority's points; at a company of ten or fewer no more than a manager's: the
+    /// owner of a four-person shop decides, but rarely has a budget.
+    fn seniority_points_at(&self, s: Option<Seniority>, tiny: bool) -> i32 {
+        let points = self.seniority_points(s);
+        if tiny {
+            points.min(self.weights.seniority_manager)
+        } else {
+            points
+        }
     }
 
     /// The points table in use.
@@ -204,16 +301,21 @@ impl HeuristicScorer {
         ev.seniority = lead.seniority.or(title_level);
         ev.seniority_from_title = lead.seniority.is_none() && title_level.is_some();
 
-        // Normalised whole, in one pass that vectorises: the message is long, and more than
-        // the phrase index reads it.
-        let message = normalised(&lead.inbound_message, buf);
+        hits.clear();
+        let message = self
+            .message
+            .scan_field(&lead.inbound_message, buf, |cue, s, e| {
+                hits.push((cue, s, e))
+            });
         self.read_message(message, hits, &mut ev);
         ev.size_from_message = lead.company_size.is_none() && ev.size.is_some();
         ev.size = lead.company_size.or(ev.size);
         ev
     }
 
-    fn read_message(&self, text: &str, hits: &mut Vec<(Cue, usize, usize)>, ev: &mut Evidence) {
+    /// Reads the message's `hits` (phrases found in `text`, the message as the phrase set
+    /// read it: normalised, or ASCII as written).
+    fn read_message(&self, text: &str, hits: &mut [(Cue, usize, usize)], ev: &mut Evidence) {
         let words = count_words(text);
         if words == 0 {
             ev.empty_message = true;
@@ -225,8 +327,6 @@ impl HeuristicScorer {
         }
         // Sentences that try to instruct the scorer are read for the attempt only: none of
         // their words may count for the lead.
-        hits.clear();
-        self.message.scan(text, |cue, s, e| hits.push((cue, s, e)));
         // In the order the phrases end (the order an automaton reported them in, which the
         // pinned outputs keep): only the first few injection sentences are kept, so the order
         // matters only when there is one.
@@ -379,43 +479,48 @@ impl Scorer for HeuristicScorer {
 
     fn score(&self, lead: &Lead) -> Score {
         let ev = self.gather(lead);
-        let mut items: [(Item, i32); 32] = [(Item::NoCompany, 0); 32];
+        let texts = &self.texts;
+        let mut items: [(Line<'_>, i32); 32] = [(Line::Text(""), 0); 32];
         let mut n = 0;
-        let mut push = |item: Item, points: i32| {
+        let mut push = |line, points: i32| {
             if points != 0 && n < items.len() {
-                items[n] = (item, points);
+                items[n] = (line, points);
                 n += 1;
             }
         };
-        push(
-            Item::Size(ev.size, ev.size_from_message),
-            self.size_points(ev.size),
-        );
-        // A title at a company of ten or fewer carries no more weight than a manager's:
-        // the owner of a four-person shop decides, but rarely has a budget.
-        let tiny = ev.size.is_some_and(|s| s <= MICRO_MAX);
-        let mut seniority_points = self.seniority_points(ev.seniority);
-        if tiny {
-            seniority_points = seniority_points.min(self.weights.seniority_manager);
+        let size_points = self.size_points(ev.size);
+        match ev.size {
+            Some(size) => push(Line::Size(size, ev.size_from_message), size_points),
+            None => push(Line::Text(&texts.size_unknown), size_points),
         }
+        let tiny = ev.size.is_some_and(|s| s <= MICRO_MAX);
         push(
-            Item::Seniority(ev.seniority, ev.seniority_from_title, tiny),
-            seniority_points,
+            Line::Text(texts.seniority(ev.seniority, ev.seniority_from_title, tiny)),
+            self.seniority_points_at(ev.seniority, tiny),
         );
-        push(Item::Source(lead.source), self.source_points(lead.source));
-        for (&f, &points) in POINTED.iter().zip(&self.pointed_points) {
+        push(
+            Line::Text(&texts.source[lead.source as usize]),
+            self.source_points(lead.source),
+        );
+        for ((&f, &points), text) in POINTED.iter().zip(&self.pointed_points).zip(&texts.family) {
             if ev.families.has(f) {
-                push(Item::Family(f), points);
+                push(Line::Text(text), points);
             }
         }
         if ev.empty_message {
-            push(Item::EmptyMessage, self.weights.neg_empty_message);
+            push(
+                Line::Text(&texts.empty_message),
+                self.weights.neg_empty_message,
+            );
         }
         if ev.personal_email {
-            push(Item::PersonalEmail, self.weights.neg_personal_email);
+            push(
+                Line::Text(&texts.personal_email),
+                self.weights.neg_personal_email,
+            );
         }
         if ev.no_company {
-            push(Item::NoCompany, self.weights.neg_no_company);
+            push(Line::Text(&texts.no_company), self.weights.neg_no_company);
         }
         let items = &mut items[..n];
         let raw = self.weights.base + items.iter().map(|(_, p)| p).sum::<i32>();
@@ -447,8 +552,15 @@ impl Scorer for HeuristicScorer {
     }
 }
 
-/// Whether the title, as [`normalised`] reads it and trimmed, is `word` (lowercase ASCII).
+/// Whether the title, as [`normalised`] reads it and trimmed, is `word` (lowercase ASCII
+/// letters). An ASCII title is read as it is: trimmed of whitespace and of the hyphens and
+/// underscores that normalisation turns into spaces, and compared without regard to case.
 fn is_whole_title(title: &str, word: &str, buf: &mut String) -> bool {
+    if title.is_ascii() {
+        return title
+            .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .eq_ignore_ascii_case(word);
+    }
     normalised(title, buf).trim() == word
 }
 
@@ -466,8 +578,9 @@ fn academic_domain(domain: &str) -> bool {
     false
 }
 
-/// Words of letters, digits and apostrophes (any non-ASCII byte counts as a letter),
-/// counted until there are more than [`VAGUE_MAX_WORDS`].
+/// Words of letters, digits and apostrophes (`` ` `` too, which normalisation turns into
+/// one; any non-ASCII byte counts as a letter), counted until there are more than
+/// [`VAGUE_MAX_WORDS`].
 fn count_words(text: &str) -> usize {
     // Only "none" and "a few" matter (empty and vague messages), so stop counting early.
     let mut words = 0;
@@ -475,7 +588,7 @@ fn count_words(text: &str) -> usize {
     let mut carry = 0;
     for chunk in text.as_bytes().chunks(8) {
         let w = swar::load(chunk);
-        let word = swar::alnum(w) | swar::equal(w, b'\'') | (w & swar::HIGH);
+        let word = swar::alnum(w) | swar::equal(w, b'\'') | swar::equal(w, b'`') | (w & swar::HIGH);
         let starts = word & !((word << 8) | carry);
         words += starts.count_ones() as usize;
         if words > VAGUE_MAX_WORDS {
@@ -486,9 +599,9 @@ fn count_words(text: &str) -> usize {
     words
 }
 
-fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> String {
+fn justify(items: &[(Line, i32)], note: Option<(&str, Label)>, base: i32) -> String {
     let mut out = String::with_capacity(200);
-    for (i, (item, points)) in items.iter().enumerate() {
+    for (i, (line, points)) in items.iter().enumerate() {
         if out.len() > JUSTIFICATION_SOFT_LIMIT {
             out.push_str("; +");
             write_number(&mut out, (items.len() - i) as u32, false);
@@ -498,10 +611,13 @@ fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> Str
         if !out.is_empty() {
             out.push_str("; ");
         }
-        write_item(&mut out, *item);
-        out.push_str(if *points < 0 { " (-" } else { " (+" });
-        write_number(&mut out, points.unsigned_abs(), false);
-        out.push(')');
+        match *line {
+            Line::Text(text) => out.push_str(text),
+            Line::Size(size, from_message) => {
+                write_item(&mut out, Item::Size(Some(size), from_message));
+                write_points(&mut out, *points);
+            }
+        }
     }
     if out.is_empty() {
         // Rare (every signal weighted zero), so the formatting machinery may do it.
@@ -514,6 +630,13 @@ fn justify(items: &[(Item, i32)], note: Option<(&str, Label)>, base: i32) -> Str
         out.push_str(label.as_str());
     }
     out
+}
+
+/// Writes a line's points: " (+12)", " (-20)".
+fn write_points(out: &mut String, points: i32) {
+    out.push_str(if points < 0 { " (-" } else { " (+" });
+    write_number(out, points.unsigned_abs(), false);
+    out.push(')');
 }
 
 fn write_item(out: &mut String, item: Item) {
@@ -610,8 +733,22 @@ mod tests {
         assert_eq!(written(100_000, true), "100,000");
     }
 
-    /// ASCII job titles, company names and industries are read in place, folded as they
-    /// are compared; they must read exactly as their normalised copies do.
+    /// ASCII fields (message, job title, company name, industry) are read in place, folded
+    /// as they are compared; a lead must score exactly as its normalised copy does.
+    fn assert_reads_like_normalised_copy(scorer: &HeuristicScorer, mut lead: Lead) {
+        let raw = scorer.score(&lead);
+        let mut buf = String::new();
+        for field in [
+            &mut lead.company_name,
+            &mut lead.industry,
+            &mut lead.job_title,
+            &mut lead.inbound_message,
+        ] {
+            *field = normalised(field, &mut buf).to_string();
+        }
+        assert_eq!(raw, scorer.score(&lead), "{lead:?}");
+    }
+
     #[test]
     fn raw_ascii_fields_read_like_their_normalised_copies() {
         let scorer = HeuristicScorer::new(HeuristicWeights::default(), Bands::default());
@@ -620,26 +757,54 @@ mod tests {
             "GET 50%-OFF NOW!!! Click_here",
             "Need SOC-2, SSO and an RFP response in TWO-weeks. IGNORE-PREVIOUS instructions.",
             "no_budget, not-ready. Several-clients, FIVE hundred-employees",
+            "We are NOT\u{b}evaluating; WITHOUT_a-Budget. ALL-our-CLIENTS (twelve_stores) By-JUNE",
             "`",
+            "` ` ` `a",
             "Hi",
         ];
         for m in messages {
-            let mut lead = Lead {
+            let lead = Lead {
                 company_name: "ACME-Consulting_Group".into(),
                 company_size: None,
                 industry: "Non-Profit".into(),
                 ..retail_lead("VICE-PRESIDENT_of Ops", m)
             };
-            let raw = scorer.score(&lead);
-            let mut buf = String::new();
-            for field in [
-                &mut lead.company_name,
-                &mut lead.industry,
-                &mut lead.job_title,
-            ] {
-                *field = normalised(field, &mut buf).to_string();
-            }
-            assert_eq!(raw, scorer.score(&lead), "{m}");
+            assert_reads_like_normalised_copy(&scorer, lead);
+        }
+    }
+
+    /// The same over generated leads spelled the ways people type: upper case, hyphens and
+    /// underscores for spaces, backticks for apostrophes.
+    #[test]
+    fn generated_leads_in_odd_spellings_read_like_their_normalised_copies() {
+        use rand::{RngExt, SeedableRng};
+        let scorer = HeuristicScorer::new(HeuristicWeights::default(), Bands::default());
+        let params = crate::generate::GenerateParams {
+            n: 3000,
+            ..Default::default()
+        };
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let mut mangle = |text: &str| -> String {
+            text.chars()
+                .map(|c| match (c, rng.random_range(0..10)) {
+                    (' ', 0) => '-',
+                    (' ', 1) => '_',
+                    ('\'', 0..=4) => '`',
+                    (c, 0..=2) => c.to_ascii_uppercase(),
+                    (c, _) => c,
+                })
+                .collect()
+        };
+        for lead in crate::generate::Generator::new(&params, Bands::default()) {
+            let mangled = Lead {
+                inbound_message: mangle(&lead.inbound_message),
+                job_title: mangle(&lead.job_title),
+                company_name: mangle(&lead.company_name),
+                industry: mangle(&lead.industry),
+                ..lead.clone()
+            };
+            assert_reads_like_normalised_copy(&scorer, lead);
+            assert_reads_like_normalised_copy(&scorer, mangled);
         }
     }
 

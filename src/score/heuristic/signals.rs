@@ -218,6 +218,10 @@ pub(crate) struct PhraseSet<K> {
     /// Bytes that start an automaton pattern: text without any of them skips the automaton
     /// (the message set leaves it one phrase, "% off").
     first_bytes: Vec<u8>,
+    /// Whether ASCII text without any of [`PhraseSet::first_bytes`] can be read as it is
+    /// (every first byte is one that normalisation neither makes nor changes, like `%`), so
+    /// that the automaton has nothing to find in it either way.
+    raw_skips_automaton: bool,
 }
 
 impl<K: Copy> PhraseSet<K> {
@@ -272,7 +276,11 @@ impl<K: Copy> PhraseSet<K> {
         let mut first_bytes: Vec<u8> = patterns.iter().filter_map(|p| p.bytes().next()).collect();
         first_bytes.sort_unstable();
         first_bytes.dedup();
+        let raw_skips_automaton = first_bytes
+            .iter()
+            .all(|b| b.is_ascii_punctuation() && !b"-_`'".contains(b));
         PhraseSet {
+            raw_skips_automaton,
             first_bytes,
             ac,
             meanings,
@@ -294,20 +302,32 @@ impl<K: Copy> PhraseSet<K> {
         self.scan_automaton(ac, text, f);
     }
 
-    /// [`PhraseSet::scan`] for a field as the lead has it. ASCII text that the word index
-    /// alone matches is read in place, folded eight bytes at a time as it is compared (a copy
-    /// of every short field would cost more than all the comparisons); anything else is
-    /// normalised into `buf` first.
-    pub(crate) fn scan_field(
+    /// [`PhraseSet::scan`] for a field as the lead has it; returns the text it read, in
+    /// which the reported spans lie. ASCII text that the word index alone matches is read in
+    /// place, folded eight bytes at a time as it is compared (a copy of every field would
+    /// cost more than all the comparisons); anything else is normalised into `buf` first.
+    /// Both texts have the same length and the same spans, and the helpers that read around
+    /// a phrase ([`is_negated`], [`quantity_before`], …) read them alike.
+    pub(crate) fn scan_field<'a>(
         &self,
-        field: &str,
-        buf: &mut String,
+        field: &'a str,
+        buf: &'a mut String,
         mut f: impl FnMut(K, usize, usize),
-    ) {
-        if self.ac.is_none() && field.is_ascii() {
+    ) -> &'a str {
+        let automaton_idle = self.ac.is_none()
+            || self.words.is_some()
+                && self.raw_skips_automaton
+                && !self
+                    .first_bytes
+                    .iter()
+                    .any(|b| field.as_bytes().contains(b));
+        if automaton_idle && field.is_ascii() {
             self.scan_index::<true>(field, &mut f);
+            field
         } else {
-            self.scan(normalised(field, buf), f);
+            let text = normalised(field, buf);
+            self.scan(text, f);
+            text
         }
     }
 
@@ -410,7 +430,8 @@ fn negators() -> &'static [&'static str] {
     &LIST
 }
 
-/// Whether one of the three words before `start` (in the same clause) negates it.
+/// Whether one of the three words before `start` (in the same clause) negates it. `text`
+/// is [`normalised`] or ASCII as the lead has it (see [`words_back`]).
 pub(crate) fn is_negated(text: &str, start: usize) -> bool {
     let window = window_before(text, start);
     // The clause marks are ASCII, so a byte search finds them.
@@ -423,23 +444,28 @@ pub(crate) fn is_negated(text: &str, start: usize) -> bool {
         Some(i) => &window[i + 1..],
         None => window,
     };
-    // Normalised text is lowercase.
-    words_back(clause).take(3).any(|w| negators().contains(&w))
+    words_back(clause)
+        .take(3)
+        .any(|w| negators().iter().any(|n| reads_as(w, n)))
 }
 
-/// The words of `s`, split on whitespace as [`str::split_whitespace`] splits, last first.
-/// ASCII text is split the cheap way, byte by byte, unless it has a vertical tab, which
-/// `split_ascii_whitespace` would not split on.
+/// Whether `word`, as [`normalised`] would write it, is `lower` (lowercase ASCII without
+/// hyphens, underscores or backticks): ASCII case and `` ` `` for `'` aside, byte for byte.
+fn reads_as(word: &str, lower: &str) -> bool {
+    word.len() == lower.len()
+        && word
+            .bytes()
+            .zip(lower.bytes())
+            .all(|(w, l)| fold_ascii(w) == l)
+}
+
+/// The words of `s`, last first, split where [`normalised`] text has whitespace: on
+/// whitespace as [`str::split_whitespace`] splits, and on the hyphens and underscores that
+/// normalisation turns into spaces — so that a field read as the lead has it splits as its
+/// normalised copy does.
 fn words_back(s: &str) -> impl Iterator<Item = &str> {
-    let (ascii, other) = if s.is_ascii() && !s.as_bytes().contains(&0x0B) {
-        (Some(s.split_ascii_whitespace().rev()), None)
-    } else {
-        (None, Some(s.split_whitespace().rev()))
-    };
-    ascii
-        .into_iter()
-        .flatten()
-        .chain(other.into_iter().flatten())
+    s.rsplit(|c: char| c.is_whitespace() || c == '-' || c == '_')
+        .filter(|w| !w.is_empty())
 }
 
 /// Words that make a following month name a deadline.

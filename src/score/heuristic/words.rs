@@ -202,8 +202,8 @@ impl WordIndex {
             let b = bytes[i];
             if b.is_ascii_alphanumeric() {
                 if !in_word {
-                    let word = swar::alnum(swar::load(&bytes[i..]));
-                    self.match_at::<false>(text, i, word, &mut f);
+                    let head = swar::load(&bytes[i..]);
+                    self.match_at::<false>(text, i, head, swar::alnum(head), &mut f);
                     in_word = true;
                 }
                 i += 1;
@@ -226,22 +226,28 @@ impl WordIndex {
         // Whether the byte before the chunk is a letter or digit, as the chunk's mask has it.
         let mut carry = 0u64;
         let mut i = 0;
-        // Past the end a chunk reads zeros, which are no letters.
-        let mut masks = bytes.chunks(8).map(|c| swar::alnum(swar::load(c)));
-        let mut alnum = masks.next().unwrap_or(0);
+        // Each chunk is loaded and folded once, with its mask of letters and digits (folding
+        // changes neither); past the end a chunk reads zeros, which are no letters.
+        let mut chunks = bytes.chunks(8).map(|c| {
+            let w = folded::<FOLD>(swar::load(c));
+            (w, swar::alnum(w))
+        });
+        let (mut chunk, mut alnum) = chunks.next().unwrap_or_default();
         while i < bytes.len() {
-            let next = masks.next().unwrap_or(0);
+            let (next, next_alnum) = chunks.next().unwrap_or_default();
             let mut starts = alnum & !((alnum << 8) | carry);
             while starts != 0 {
-                let offset = starts.trailing_zeros() / 8;
-                // The mask of the eight bytes from the word start, from the two chunks (the
-                // next one shifted in two steps, so that nothing is shifted by 64).
-                let word = (alnum >> (8 * offset)) | ((next << 1) << (63 - 8 * offset));
-                self.match_at::<FOLD>(text, i + offset as usize, word, f);
+                let shift = starts.trailing_zeros() / 8 * 8;
+                // The eight bytes from the word start and their mask, from the two chunks
+                // (the next one shifted in two steps, so that nothing is shifted by 64).
+                let from_two = |a: u64, b: u64| (a >> shift) | ((b << 1) << (63 - shift));
+                let start = i + (shift / 8) as usize;
+                let (head, word) = (from_two(chunk, next), from_two(alnum, next_alnum));
+                self.match_at::<FOLD>(text, start, head, word, f);
                 starts &= starts - 1;
             }
             carry = (alnum >> 56) & 0x80;
-            alnum = next;
+            (chunk, alnum) = (next, next_alnum);
             i += 8;
         }
     }
@@ -255,18 +261,19 @@ impl WordIndex {
             .all(|(a, b)| folded::<FOLD>(swar::load(a)) == swar::load(b))
     }
 
-    /// Reports the phrases that start at `start`, where a word starts; `word` has the high
-    /// bit of each of the eight bytes from there that is a letter or digit.
+    /// Reports the phrases that start at `start`, where a word starts; `head` holds the
+    /// eight bytes from there (folded if `FOLD`, zero-padded past the end of the text) and
+    /// `word` the high bit of each that is a letter or digit.
     #[inline(always)]
     fn match_at<const FOLD: bool>(
         &self,
         text: &str,
         start: usize,
+        head: u64,
         word: u64,
         f: &mut impl FnMut(usize, usize, usize),
     ) {
         let rest = &text.as_bytes()[start..];
-        let head = folded::<FOLD>(swar::load(rest));
         for e in self.candidates(key_of_word(head, word)) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
             let len = usize::from(e.len);
