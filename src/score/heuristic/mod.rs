@@ -556,7 +556,7 @@ impl Scorer for HeuristicScorer {
 /// letters). An ASCII title is read as it is: trimmed of whitespace and of the hyphens and
 /// underscores that normalisation turns into spaces, and compared without regard to case.
 fn is_whole_title(title: &str, word: &str, buf: &mut String) -> bool {
-    if title.is_ascii() {
+    if swar::is_ascii(title.as_bytes()) {
         return title
             .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '_')
             .eq_ignore_ascii_case(word);

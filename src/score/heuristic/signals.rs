@@ -5,6 +5,7 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
+use super::swar;
 use super::words::{self, WordIndex};
 use crate::lead::Seniority;
 
@@ -142,7 +143,7 @@ pub(crate) fn normalised<'a>(s: &'a str, buf: &'a mut String) -> &'a str {
     // ASCII runs are folded slice to slice, which vectorises; the few other characters (an
     // accent, a curly quote) one by one.
     loop {
-        let run = if i == 0 && s.is_ascii() {
+        let run = if i == 0 && swar::is_ascii(src) {
             src.len()
         } else {
             src[i..]
@@ -292,7 +293,7 @@ impl<K: Copy> PhraseSet<K> {
     /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
     /// (already [`normalised`]). Overlapping sets report in no particular order.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
-        self.scan_index::<false>(text, &mut f);
+        self.scan_index(text, None, &mut f);
         let Some(ac) = &self.ac else {
             return;
         };
@@ -304,8 +305,8 @@ impl<K: Copy> PhraseSet<K> {
 
     /// [`PhraseSet::scan`] for a field as the lead has it; returns the text it read, in
     /// which the reported spans lie. ASCII text that the word index alone matches is read in
-    /// place, folded eight bytes at a time as it is compared (a copy of every field would
-    /// cost more than all the comparisons); anything else is normalised into `buf` first.
+    /// place, compared without regard to case (a copy of every field would cost more than
+    /// all the comparisons); anything else is normalised into `buf` first.
     /// Both texts have the same length and the same spans, and the helpers that read around
     /// a phrase ([`is_negated`], [`quantity_before`], …) read them alike.
     pub(crate) fn scan_field<'a>(
@@ -321,8 +322,9 @@ impl<K: Copy> PhraseSet<K> {
                     .first_bytes
                     .iter()
                     .any(|b| field.as_bytes().contains(b));
-        if automaton_idle && field.is_ascii() {
-            self.scan_index::<true>(field, &mut f);
+        let survey = swar::survey(field.as_bytes());
+        if automaton_idle && survey.ascii {
+            self.scan_index(field, Some(survey), &mut f);
             field
         } else {
             let text = normalised(field, buf);
@@ -331,13 +333,19 @@ impl<K: Copy> PhraseSet<K> {
         }
     }
 
-    /// The word index's phrases; `FOLD`: the text is ASCII but not normalised.
-    fn scan_index<const FOLD: bool>(&self, text: &str, f: &mut impl FnMut(K, usize, usize)) {
+    /// The word index's phrases in `text` (surveyed already, if `survey` is given).
+    fn scan_index(
+        &self,
+        text: &str,
+        survey: Option<swar::Survey>,
+        f: &mut impl FnMut(K, usize, usize),
+    ) {
         let Some((index, meanings)) = &self.words else {
             return;
         };
+        let survey = survey.unwrap_or_else(|| swar::survey(text.as_bytes()));
         if self.overlapping {
-            index.scan::<FOLD>(text, |id, s, e| f(meanings[id], s, e));
+            index.scan(text, survey, |id, s, e| f(meanings[id], s, e));
             return;
         }
         // Leftmost-longest among the phrases that stand on word boundaries: at each start the
@@ -346,7 +354,7 @@ impl<K: Copy> PhraseSet<K> {
         // after, so a longer phrase that runs into a word, "managing director" in "Managing
         // Directors", hid the shorter one that fits, "director*"; here it does not.)
         let mut best: Option<(usize, usize, usize)> = None;
-        index.scan::<FOLD>(text, |id, s, e| match best {
+        index.scan(text, survey, |id, s, e| match best {
             Some((b_id, b_s, b_e)) if b_s == s => {
                 if e > b_e || e == b_e && id < b_id {
                     best = Some((id, s, e));

@@ -1,6 +1,6 @@
 //! Eight bytes at a time in one `u64` (little-endian, byte 0 lowest): the word-boundary
-//! tests and the case folding the phrase index runs on the text of every lead, without
-//! `unsafe`.
+//! tests, case folding and byte replacements the phrase index runs on the text of every
+//! lead, without `unsafe`; and the one-pass survey of a text that decides how it is read.
 //!
 //! Every helper works on the seven low bits of each byte, where adding at most `0x80` never
 //! carries into the next byte, and treats a byte with its high bit set (outside ASCII) as
@@ -26,6 +26,17 @@ pub(crate) fn load(bytes: &[u8]) -> u64 {
         .iter()
         .rev()
         .fold(0u64, |w, b| (w << 8) | u64::from(*b))
+}
+
+/// Whether every byte is ASCII. Without an early exit, so that it vectorises: the standard
+/// library's check goes byte by byte on the short texts of a lead, where it cost more than
+/// matching the phrases.
+pub(crate) fn is_ascii(bytes: &[u8]) -> bool {
+    let (chunks, rest) = bytes.as_chunks::<8>();
+    let all = chunks
+        .iter()
+        .fold(0u64, |all, c| all | u64::from_le_bytes(*c));
+    all & HIGH == 0 && rest.iter().all(u8::is_ascii)
 }
 
 /// The high bit of each byte of `w` that is at least `c` (an ASCII byte), among the
@@ -56,11 +67,49 @@ pub(crate) fn alnum(w: u64) -> u64 {
 /// Eight ASCII bytes as the phrase tables are written (see `signals::normalised`):
 /// lowercase, `-` and `_` as spaces, `` ` `` as an apostrophe.
 pub(crate) fn fold(w: u64) -> u64 {
-    let w = w | (in_range(w, b'A', b'Z') >> 2);
+    spaced(w | (in_range(w, b'A', b'Z') >> 2))
+}
+
+/// Eight bytes with `-` and `_` as spaces and `` ` `` as an apostrophe, as normalisation
+/// writes them; letter case is left as it is.
+pub(crate) fn spaced(w: u64) -> u64 {
     // Whole bytes of ones where a byte is replaced.
     let space = ((equal(w, b'-') | equal(w, b'_')) >> 7) * 0xFF;
     let tick = (equal(w, b'`') >> 7) * 0xFF;
     (w & !(space | tick)) | (space & (ONES * u64::from(b' '))) | (tick & (ONES * u64::from(b'\'')))
+}
+
+/// The bytes that [`spaced`] changes: `-`, `_` and `` ` ``.
+pub(crate) fn is_spaced_away(b: u8) -> bool {
+    matches!(b, b'-' | b'_' | b'`')
+}
+
+/// What a text needs before the phrase index reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Survey {
+    /// Every byte is ASCII.
+    pub(crate) ascii: bool,
+    /// Some byte is one that [`spaced`] changes.
+    pub(crate) spaced_away: bool,
+}
+
+/// Surveys `bytes` in one pass without an early exit, which vectorises (16 or 32 bytes an
+/// instruction).
+pub(crate) fn survey(bytes: &[u8]) -> Survey {
+    let (all, spaced_away) = bytes.iter().fold((0u8, false), |(all, sp), &b| {
+        (all | b, sp | is_spaced_away(b))
+    });
+    Survey {
+        ascii: all.is_ascii(),
+        spaced_away,
+    }
+}
+
+/// Case bits of up to eight bytes of lowercase phrase text: `0x20` where a byte is a letter.
+/// Phrase bytes from `0x40` up are lowercase letters (see `words::indexable`), and they are
+/// the ones with bit 6 set.
+pub(crate) fn letter_case(phrase: u64) -> u64 {
+    (phrase & (ONES * 0x40)) >> 1
 }
 
 #[cfg(test)]
@@ -99,6 +148,49 @@ mod tests {
                         })
                         .collect();
                     assert_eq!(fold(w).to_le_bytes().to_vec(), folded, "byte {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_checks_agree_with_the_standard_library() {
+        for len in 0..40 {
+            let text = vec![b'a'; len];
+            assert!(is_ascii(&text));
+            for at in 0..len {
+                let mut t = text.clone();
+                t[at] = 0x80 | (at as u8);
+                assert!(!is_ascii(&t), "byte {at} of {len}");
+            }
+        }
+    }
+
+    #[test]
+    fn surveys_find_non_ascii_and_spaced_away_bytes() {
+        for len in 0..40 {
+            let text = vec![b'a'; len];
+            let plain = Survey {
+                ascii: true,
+                spaced_away: false,
+            };
+            assert_eq!(survey(&text), plain);
+            for at in 0..len {
+                for (b, expected) in [
+                    (0xC3, (false, false)),
+                    (b'-', (true, true)),
+                    (b'_', (true, true)),
+                    (b'`', (true, true)),
+                    (b' ', (true, false)),
+                ] {
+                    let mut t = text.clone();
+                    t[at] = b;
+                    let s = survey(&t);
+                    assert_eq!(
+                        (s.ascii, s.spaced_away),
+                        expected,
+                        "{b:#x} at {at} of {len}"
+                    );
                 }
             }
         }

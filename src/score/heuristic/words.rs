@@ -10,6 +10,11 @@
 //! of its word (shorter words padded with zeros) and checks the few phrases filed under them
 //! byte for byte. Phrases the index cannot file (non-ASCII, a non-alphanumeric first
 //! character, a one-word stem shorter than four bytes) are left to the caller's automaton.
+//!
+//! The text may be normalised or ASCII as the lead has it: letters are compared without
+//! regard to case (a letter of a phrase matches the text's byte with bit 5 set), and a
+//! text with hyphens, underscores or backticks has them replaced as normalisation would,
+//! eight bytes at a time. Nothing is copied.
 
 /// Bytes of a word that key the index.
 const KEY_LEN: usize = 4;
@@ -66,23 +71,19 @@ impl Entry {
 }
 
 /// The key of the word that starts `head` (a text's next eight bytes, zero-padded, with
-/// `word` the high bit of each that is a letter or digit): its first four bytes,
-/// zero-padded when the word is shorter. Word bytes are ASCII letters and digits, never zero.
+/// `word` the high bit of each that is a letter or digit): its first four bytes in lower
+/// case, zero-padded when the word is shorter. Word bytes are ASCII letters and digits,
+/// never zero; setting bit 5 lowercases a letter and leaves a digit as it is.
 fn key_of_word(head: u64, word: u64) -> u32 {
     let len = ((!word & swar::HIGH).trailing_zeros() / 8).min(KEY_LEN as u32);
     debug_assert!(len > 0, "a word starts here");
-    head as u32 & (u32::MAX >> (32 - 8 * len))
+    (head as u32 | 0x2020_2020) & (u32::MAX >> (32 - 8 * len))
 }
 
 /// The key of the word at the start of `bytes` (see [`key_of_word`]).
 fn key_of(bytes: &[u8]) -> u32 {
     let head = swar::load(bytes);
     key_of_word(head, swar::alnum(head))
-}
-
-/// Eight bytes of text as the phrases are written, when `FOLD` (see [`swar::fold`]).
-fn folded<const FOLD: bool>(w: u64) -> u64 {
-    if FOLD { swar::fold(w) } else { w }
 }
 
 /// The word of [`WordIndex::filter`] and the bit in it for `key`.
@@ -92,11 +93,15 @@ fn filter_bit(key: u32) -> (usize, u64) {
 }
 
 /// Whether a phrase can be filed: ASCII, starting with a letter or digit, and (a one-word
-/// stem) at least a key long.
+/// stem) at least a key long; and its bytes from `0x40` up are lowercase letters, so that
+/// [`swar::letter_case`] knows where the text may differ in case.
 pub(crate) fn indexable(phrase: &str, stem: bool) -> bool {
     let b = phrase.as_bytes();
     let first_word = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
-    phrase.is_ascii() && first_word > 0 && !(stem && first_word == b.len() && first_word < KEY_LEN)
+    phrase.is_ascii()
+        && first_word > 0
+        && !(stem && first_word == b.len() && first_word < KEY_LEN)
+        && b.iter().all(|c| *c < 0x40 || c.is_ascii_lowercase())
 }
 
 impl WordIndex {
@@ -181,19 +186,24 @@ impl WordIndex {
     }
 
     /// Calls `f(id, start, end)` for every filed phrase found in `text` on word boundaries,
-    /// in order of start.
-    ///
-    /// `FOLD`: the text is ASCII but not normalised; each word is folded as it is compared.
-    /// Text outside ASCII must be normalised first.
-    pub(crate) fn scan<const FOLD: bool>(
+    /// in order of start. `text` is [`normalised`](super::signals::normalised), or ASCII as
+    /// written: letters are compared without regard to case, and `-`, `_` and `` ` `` read as
+    /// normalisation writes them. `survey` is the text's [`swar::survey`].
+    pub(crate) fn scan(
         &self,
         text: &str,
+        survey: swar::Survey,
         mut f: impl FnMut(usize, usize, usize),
     ) {
-        if text.is_ascii() {
-            return self.scan_ascii::<FOLD>(text, &mut f);
+        match survey {
+            swar::Survey {
+                ascii: true,
+                spaced_away: false,
+            } => return self.scan_ascii::<false>(text, &mut f),
+            swar::Survey { ascii: true, .. } => return self.scan_ascii::<true>(text, &mut f),
+            swar::Survey { ascii: false, .. } => {}
         }
-        assert!(!FOLD, "only ASCII text is folded as it is compared");
+        // Normalised text outside ASCII (normalisation leaves no `-`, `_` or `` ` ``).
         let bytes = text.as_bytes();
         let mut i = 0;
         // Whether the character before `i` is a letter or digit.
@@ -203,7 +213,7 @@ impl WordIndex {
             if b.is_ascii_alphanumeric() {
                 if !in_word {
                     let head = swar::load(&bytes[i..]);
-                    self.match_at::<false>(text, i, head, swar::alnum(head), &mut f);
+                    self.match_at(text, i, head, swar::alnum(head), &mut f);
                     in_word = true;
                 }
                 i += 1;
@@ -220,16 +230,18 @@ impl WordIndex {
     }
 
     /// [`WordIndex::scan`] for ASCII text, eight bytes at a time: the word starts of a chunk
-    /// are the letters and digits not preceded by one.
-    fn scan_ascii<const FOLD: bool>(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
+    /// are the letters and digits not preceded by one. `SPACED`: the text has `-`, `_` or
+    /// `` ` ``, which each chunk has replaced as normalisation replaces them.
+    fn scan_ascii<const SPACED: bool>(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
         let bytes = text.as_bytes();
         // Whether the byte before the chunk is a letter or digit, as the chunk's mask has it.
         let mut carry = 0u64;
         let mut i = 0;
-        // Each chunk is loaded and folded once, with its mask of letters and digits (folding
-        // changes neither); past the end a chunk reads zeros, which are no letters.
+        // Each chunk is loaded once, with its mask of letters and digits; past the end a
+        // chunk reads zeros, which are no letters.
         let mut chunks = bytes.chunks(8).map(|c| {
-            let w = folded::<FOLD>(swar::load(c));
+            let w = swar::load(c);
+            let w = if SPACED { swar::spaced(w) } else { w };
             (w, swar::alnum(w))
         });
         let (mut chunk, mut alnum) = chunks.next().unwrap_or_default();
@@ -243,7 +255,7 @@ impl WordIndex {
                 let from_two = |a: u64, b: u64| (a >> shift) | ((b << 1) << (63 - shift));
                 let start = i + (shift / 8) as usize;
                 let (head, word) = (from_two(chunk, next), from_two(alnum, next_alnum));
-                self.match_at::<FOLD>(text, start, head, word, f);
+                self.match_at(text, start, head, word, f);
                 starts &= starts - 1;
             }
             carry = (alnum >> 56) & 0x80;
@@ -254,18 +266,18 @@ impl WordIndex {
 
     /// Whether `text` (as long as the phrase's tail) is the tail of `e`, eight bytes at a
     /// time: tails are short, and a call to `memcmp` costs more than comparing them.
-    fn tail_matches<const FOLD: bool>(&self, e: &Entry, text: &[u8]) -> bool {
+    fn tail_matches(&self, e: &Entry, text: &[u8]) -> bool {
         let tail = &self.tails[usize::from(e.tail)..][..text.len()];
         text.chunks(8)
             .zip(tail.chunks(8))
-            .all(|(a, b)| folded::<FOLD>(swar::load(a)) == swar::load(b))
+            .all(|(a, b)| swar::fold(swar::load(a)) == swar::load(b))
     }
 
     /// Reports the phrases that start at `start`, where a word starts; `head` holds the
-    /// eight bytes from there (folded if `FOLD`, zero-padded past the end of the text) and
-    /// `word` the high bit of each that is a letter or digit.
+    /// eight bytes from there (with `-`, `_` and `` ` `` replaced, zero-padded past the end
+    /// of the text) and `word` the high bit of each that is a letter or digit.
     #[inline(always)]
-    fn match_at<const FOLD: bool>(
+    fn match_at(
         &self,
         text: &str,
         start: usize,
@@ -277,8 +289,8 @@ impl WordIndex {
         for e in self.candidates(key_of_word(head, word)) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
             let len = usize::from(e.len);
-            if head & e.mask() != e.head
-                || len > 8 && (rest.len() < len || !self.tail_matches::<FOLD>(e, &rest[8..len]))
+            if (head | swar::letter_case(e.head)) & e.mask() != e.head
+                || len > 8 && (rest.len() < len || !self.tail_matches(e, &rest[8..len]))
             {
                 continue;
             }
@@ -296,7 +308,9 @@ mod tests {
 
     fn found(index: &WordIndex, text: &str) -> Vec<(usize, usize)> {
         let mut v = Vec::new();
-        index.scan::<false>(text, |id, s, _| v.push((id, s)));
+        index.scan(text, swar::survey(text.as_bytes()), |id, s, _| {
+            v.push((id, s))
+        });
         v
     }
 
@@ -326,11 +340,28 @@ mod tests {
     #[test]
     fn ascii_chunks_find_every_word_start() {
         let index = WordIndex::new(vec![("ab".into(), true), ("z9".into(), true)]);
-        // Word starts on every offset within and across eight-byte chunks.
+        // Word starts on every offset within and across eight-byte chunks, letters in
+        // either case, with and without the bytes that read as spaces.
         for pad in 0..17 {
-            let text = format!("{}ab Ab,ab@z9 `ab{{ab", " ".repeat(pad));
-            let starts: Vec<usize> = found(&index, &text).iter().map(|&(_, s)| s - pad).collect();
-            assert_eq!(starts, vec![0, 6, 9, 13, 16], "padding {pad}");
+            for text in ["ab AB,ab@z9 `ab{ab", "ab AB,ab@Z9 'ab{aB"] {
+                let text = format!("{}{text}", " ".repeat(pad));
+                let starts: Vec<usize> =
+                    found(&index, &text).iter().map(|&(_, s)| s - pad).collect();
+                assert_eq!(starts, vec![0, 3, 6, 9, 13, 16], "padding {pad}: {text}");
+            }
+        }
+        // Phrases with spaces and apostrophes match hyphens, underscores and backticks in
+        // any case; other bytes of the same letter case do not stand in for them.
+        let index = WordIndex::new(vec![("roll out".into(), true), ("don't".into(), true)]);
+        for text in ["Roll-Out DON`T", "ROLL_OUT don't", "roll out Don't"] {
+            assert_eq!(found(&index, text), vec![(0, 0), (1, 9)], "{text}");
+        }
+        for text in ["roll\0out don\x07t", "roll@out donGt", "roll\tout don't."] {
+            assert_eq!(
+                found(&index, text).len(),
+                usize::from(text.ends_with('.')),
+                "{text}"
+            );
         }
         // The key is the word's first four bytes, whatever follows it.
         let key = |s: &str| key_of(s.as_bytes()).to_le_bytes();
@@ -348,5 +379,9 @@ mod tests {
         assert!(!indexable("api", true));
         assert!(!indexable("% off", false));
         assert!(!indexable("coût", false));
+        // Bytes from 0x40 up other than lowercase letters could not be told from the other
+        // case of a letter.
+        assert!(!indexable("see [1]", false));
+        assert!(indexable("soc 2 (type ii)", false));
     }
 }
