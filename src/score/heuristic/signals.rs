@@ -293,7 +293,7 @@ impl<K: Copy> PhraseSet<K> {
     /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
     /// (already [`normalised`]). Overlapping sets report in no particular order.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
-        self.scan_index(text, None, &mut f);
+        self.scan_index(text, &mut f);
         let Some(ac) = &self.ac else {
             return;
         };
@@ -322,9 +322,8 @@ impl<K: Copy> PhraseSet<K> {
                     .first_bytes
                     .iter()
                     .any(|b| field.as_bytes().contains(b));
-        let survey = swar::survey(field.as_bytes());
-        if automaton_idle && survey.ascii {
-            self.scan_index(field, Some(survey), &mut f);
+        if automaton_idle && swar::is_ascii(field.as_bytes()) {
+            self.scan_index(field, &mut f);
             field
         } else {
             let text = normalised(field, buf);
@@ -333,19 +332,13 @@ impl<K: Copy> PhraseSet<K> {
         }
     }
 
-    /// The word index's phrases in `text` (surveyed already, if `survey` is given).
-    fn scan_index(
-        &self,
-        text: &str,
-        survey: Option<swar::Survey>,
-        f: &mut impl FnMut(K, usize, usize),
-    ) {
+    /// The word index's phrases in `text`.
+    fn scan_index(&self, text: &str, f: &mut impl FnMut(K, usize, usize)) {
         let Some((index, meanings)) = &self.words else {
             return;
         };
-        let survey = survey.unwrap_or_else(|| swar::survey(text.as_bytes()));
         if self.overlapping {
-            index.scan(text, survey, |id, s, e| f(meanings[id], s, e));
+            index.scan(text, |id, s, e| f(meanings[id], s, e));
             return;
         }
         // Leftmost-longest among the phrases that stand on word boundaries: at each start the
@@ -354,7 +347,7 @@ impl<K: Copy> PhraseSet<K> {
         // after, so a longer phrase that runs into a word, "managing director" in "Managing
         // Directors", hid the shorter one that fits, "director*"; here it does not.)
         let mut best: Option<(usize, usize, usize)> = None;
-        index.scan(text, survey, |id, s, e| match best {
+        index.scan(text, |id, s, e| match best {
             Some((b_id, b_s, b_e)) if b_s == s => {
                 if e > b_e || e == b_e && id < b_id {
                     best = Some((id, s, e));

@@ -1,6 +1,6 @@
 //! Eight bytes at a time in one `u64` (little-endian, byte 0 lowest): the word-boundary
 //! tests, case folding and byte replacements the phrase index runs on the text of every
-//! lead, without `unsafe`; and the one-pass survey of a text that decides how it is read.
+//! lead, without `unsafe`.
 //!
 //! Every helper works on the seven low bits of each byte, where adding at most `0x80` never
 //! carries into the next byte, and treats a byte with its high bit set (outside ASCII) as
@@ -79,30 +79,11 @@ pub(crate) fn spaced(w: u64) -> u64 {
     (w & !(space | tick)) | (space & (ONES * u64::from(b' '))) | (tick & (ONES * u64::from(b'\'')))
 }
 
-/// The bytes that [`spaced`] changes: `-`, `_` and `` ` ``.
-pub(crate) fn is_spaced_away(b: u8) -> bool {
-    matches!(b, b'-' | b'_' | b'`')
-}
-
-/// What a text needs before the phrase index reads it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Survey {
-    /// Every byte is ASCII.
-    pub(crate) ascii: bool,
-    /// Some byte is one that [`spaced`] changes.
-    pub(crate) spaced_away: bool,
-}
-
-/// Surveys `bytes` in one pass without an early exit, which vectorises (16 or 32 bytes an
-/// instruction).
-pub(crate) fn survey(bytes: &[u8]) -> Survey {
-    let (all, spaced_away) = bytes.iter().fold((0u8, false), |(all, sp), &b| {
-        (all | b, sp | is_spaced_away(b))
-    });
-    Survey {
-        ascii: all.is_ascii(),
-        spaced_away,
-    }
+/// The high bit of each byte of `w` that [`spaced`] changes: `-`, `_` or `` ` ``.
+pub(crate) fn spaced_away(w: u64) -> u64 {
+    // `_` and `` ` `` are neighbours: at least `_` and below `a`.
+    let low_line_or_tick = at_least(w, b'_') & !at_least(w, b'a');
+    (equal(w, b'-') | low_line_or_tick) & HIGH & !w
 }
 
 /// Case bits of up to eight bytes of lowercase phrase text: `0x20` where a byte is a letter.
@@ -138,6 +119,8 @@ mod tests {
                 };
                 assert_eq!(alnum(w), high(&|x| x.is_ascii_alphanumeric()), "byte {b}");
                 assert_eq!(equal(w, b'-'), high(&|x| x == b'-'), "byte {b}");
+                let replaced = |x: u8| matches!(x, b'-' | b'_' | b'`');
+                assert_eq!(spaced_away(w), high(&replaced), "byte {b}");
                 if bytes.is_ascii() {
                     let folded: Vec<u8> = bytes
                         .iter()
@@ -162,36 +145,6 @@ mod tests {
                 let mut t = text.clone();
                 t[at] = 0x80 | (at as u8);
                 assert!(!is_ascii(&t), "byte {at} of {len}");
-            }
-        }
-    }
-
-    #[test]
-    fn surveys_find_non_ascii_and_spaced_away_bytes() {
-        for len in 0..40 {
-            let text = vec![b'a'; len];
-            let plain = Survey {
-                ascii: true,
-                spaced_away: false,
-            };
-            assert_eq!(survey(&text), plain);
-            for at in 0..len {
-                for (b, expected) in [
-                    (0xC3, (false, false)),
-                    (b'-', (true, true)),
-                    (b'_', (true, true)),
-                    (b'`', (true, true)),
-                    (b' ', (true, false)),
-                ] {
-                    let mut t = text.clone();
-                    t[at] = b;
-                    let s = survey(&t);
-                    assert_eq!(
-                        (s.ascii, s.spaced_away),
-                        expected,
-                        "{b:#x} at {at} of {len}"
-                    );
-                }
             }
         }
     }

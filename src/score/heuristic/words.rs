@@ -188,20 +188,10 @@ impl WordIndex {
     /// Calls `f(id, start, end)` for every filed phrase found in `text` on word boundaries,
     /// in order of start. `text` is [`normalised`](super::signals::normalised), or ASCII as
     /// written: letters are compared without regard to case, and `-`, `_` and `` ` `` read as
-    /// normalisation writes them. `survey` is the text's [`swar::survey`].
-    pub(crate) fn scan(
-        &self,
-        text: &str,
-        survey: swar::Survey,
-        mut f: impl FnMut(usize, usize, usize),
-    ) {
-        match survey {
-            swar::Survey {
-                ascii: true,
-                spaced_away: false,
-            } => return self.scan_ascii::<false>(text, &mut f),
-            swar::Survey { ascii: true, .. } => return self.scan_ascii::<true>(text, &mut f),
-            swar::Survey { ascii: false, .. } => {}
+    /// normalisation writes them.
+    pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
+        if swar::is_ascii(text.as_bytes()) {
+            return self.scan_ascii(text, &mut f);
         }
         // Normalised text outside ASCII (normalisation leaves no `-`, `_` or `` ` ``).
         let bytes = text.as_bytes();
@@ -230,18 +220,22 @@ impl WordIndex {
     }
 
     /// [`WordIndex::scan`] for ASCII text, eight bytes at a time: the word starts of a chunk
-    /// are the letters and digits not preceded by one. `SPACED`: the text has `-`, `_` or
-    /// `` ` ``, which each chunk has replaced as normalisation replaces them.
-    fn scan_ascii<const SPACED: bool>(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
+    /// are the letters and digits not preceded by one.
+    fn scan_ascii(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
         let bytes = text.as_bytes();
         // Whether the byte before the chunk is a letter or digit, as the chunk's mask has it.
         let mut carry = 0u64;
         let mut i = 0;
-        // Each chunk is loaded once, with its mask of letters and digits; past the end a
-        // chunk reads zeros, which are no letters.
+        // Each chunk is loaded once, with `-`, `_` and `` ` `` replaced if it has any (few
+        // have), and its mask of letters and digits; past the end a chunk reads zeros, which
+        // are no letters.
         let mut chunks = bytes.chunks(8).map(|c| {
             let w = swar::load(c);
-            let w = if SPACED { swar::spaced(w) } else { w };
+            let w = if swar::spaced_away(w) != 0 {
+                swar::spaced(w)
+            } else {
+                w
+            };
             (w, swar::alnum(w))
         });
         let (mut chunk, mut alnum) = chunks.next().unwrap_or_default();
@@ -308,9 +302,7 @@ mod tests {
 
     fn found(index: &WordIndex, text: &str) -> Vec<(usize, usize)> {
         let mut v = Vec::new();
-        index.scan(text, swar::survey(text.as_bytes()), |id, s, _| {
-            v.push((id, s))
-        });
+        index.scan(text, |id, s, _| v.push((id, s)));
         v
     }
 
