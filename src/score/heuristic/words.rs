@@ -279,12 +279,13 @@ impl WordIndex {
         word: u64,
         f: &mut impl FnMut(usize, usize, usize),
     ) {
-        let rest = &text.as_bytes()[start..];
         for e in self.candidates(key_of_word(head, word)) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
             let len = usize::from(e.len);
             if (head | swar::letter_case(e.head)) & e.mask() != e.head
-                || len > 8 && (rest.len() < len || !self.tail_matches(e, &rest[8..len]))
+                || len > 8
+                    && !(text.as_bytes().get(start + 8..start + len))
+                        .is_some_and(|tail| self.tail_matches(e, tail))
             {
                 continue;
             }
