@@ -281,18 +281,33 @@ impl WordIndex {
     ) {
         for e in self.candidates(key_of_word(head, word)) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
-            let len = usize::from(e.len);
-            if (head | swar::letter_case(e.head)) & e.mask() != e.head
-                || len > 8
-                    && !(text.as_bytes().get(start + 8..start + len))
-                        .is_some_and(|tail| self.tail_matches(e, tail))
-            {
-                continue;
+            if (head | swar::letter_case(e.head)) & e.mask() == e.head {
+                self.confirm(text, start, e, f);
             }
-            let end = start + len;
-            if !(e.check_end && super::signals::letter_after(text, end)) {
-                f(usize::from(e.id), start, end);
-            }
+        }
+    }
+
+    /// Reports `e`, whose first eight bytes match at `start`, if the rest of it matches and
+    /// it ends on a word boundary. Kept out of the loop over the candidates, which then
+    /// holds what it needs in registers.
+    #[inline(never)]
+    fn confirm(
+        &self,
+        text: &str,
+        start: usize,
+        e: &Entry,
+        f: &mut impl FnMut(usize, usize, usize),
+    ) {
+        let len = usize::from(e.len);
+        if len > 8
+            && !(text.as_bytes().get(start + 8..start + len))
+                .is_some_and(|tail| self.tail_matches(e, tail))
+        {
+            return;
+        }
+        let end = start + len;
+        if !(e.check_end && super::signals::letter_after(text, end)) {
+            f(usize::from(e.id), start, end);
         }
     }
 }
