@@ -29,8 +29,9 @@ pub(crate) struct WordIndex {
     shift: u32,
     /// The phrases, grouped by key.
     entries: Vec<Entry>,
-    /// The bytes of every phrase past its eighth, end to end.
-    tails: Vec<u8>,
+    /// The bytes of every phrase past its eighth, eight to a word, each phrase's last word
+    /// padded with zeros.
+    tails: Vec<u64>,
     /// One bit per hash of a key (4,096 bits): a word whose bit is clear has no phrases,
     /// found without a probe of `slots` (about a quarter of a message's words; most words
     /// start some phrase).
@@ -52,7 +53,7 @@ struct Slot {
 struct Entry {
     /// The phrase's first eight bytes, zero-padded.
     head: u64,
-    /// Where its bytes past the eighth start in `tails`.
+    /// Where the words of its bytes past the eighth start in `tails`.
     tail: u16,
     /// Its id: its position in the list given to [`WordIndex::new`].
     id: u16,
@@ -121,7 +122,8 @@ impl WordIndex {
             .map(|&(_, id)| {
                 let bytes = phrases[id].0.as_bytes();
                 let tail = u16::try_from(tails.len()).expect("the tails fit in 64 KiB");
-                tails.extend_from_slice(bytes.get(8..).unwrap_or_default());
+                let rest = bytes.get(8..).unwrap_or_default();
+                tails.extend(rest.chunks(8).map(swar::load));
                 // Phrases are at least a byte long, so the shift is below 64.
                 let mask_shift = 64 - 8 * bytes.len().min(8);
                 Entry {
@@ -258,13 +260,17 @@ impl WordIndex {
         }
     }
 
-    /// Whether `text` (as long as the phrase's tail) is the tail of `e`, eight bytes at a
-    /// time: tails are short, and a call to `memcmp` costs more than comparing them.
-    fn tail_matches(&self, e: &Entry, text: &[u8]) -> bool {
-        let tail = &self.tails[usize::from(e.tail)..][..text.len()];
-        text.chunks(8)
-            .zip(tail.chunks(8))
-            .all(|(a, b)| swar::fold(swar::load(a)) == swar::load(b))
+    /// Whether the text `after_head` (from the phrase's ninth byte on; it may be shorter)
+    /// goes on with the tail of `e`, eight bytes at a time, each word of the text masked to
+    /// the phrase's bytes (past the end of the text it reads zeros, which no phrase has).
+    fn tail_matches(&self, e: &Entry, after_head: &[u8]) -> bool {
+        let len = usize::from(e.len) - 8;
+        let words = &self.tails[usize::from(e.tail)..][..len.div_ceil(8)];
+        words.iter().enumerate().all(|(k, &want)| {
+            let got = swar::fold(swar::load(after_head.get(8 * k..).unwrap_or_default()));
+            let bytes = (len - 8 * k).min(8);
+            got & (u64::MAX >> (64 - 8 * bytes)) == want
+        })
     }
 
     /// Reports the phrases that start at `start`, where a word starts; `head` holds the
@@ -299,10 +305,7 @@ impl WordIndex {
         f: &mut impl FnMut(usize, usize, usize),
     ) {
         let len = usize::from(e.len);
-        if len > 8
-            && !(text.as_bytes().get(start + 8..start + len))
-                .is_some_and(|tail| self.tail_matches(e, tail))
-        {
+        if len > 8 && !self.tail_matches(e, text.as_bytes().get(start + 8..).unwrap_or_default()) {
             return;
         }
         let end = start + len;
@@ -343,6 +346,23 @@ mod tests {
         // A letter outside ASCII continues a word; other characters end it.
         assert_eq!(found(&index, "łno ¿no"), vec![(1, 7)]);
         assert_eq!(found(&index, "how muchness"), vec![]);
+        // Phrases past eight and sixteen bytes are compared to their ends, not past the text.
+        let index = WordIndex::new(vec![
+            ("master services agreement".into(), true),
+            ("request for proposal".into(), false),
+        ]);
+        assert_eq!(
+            found(&index, "Master-Services_AGREEMENT. A request for proposals"),
+            vec![(0, 0), (1, 29)]
+        );
+        for text in [
+            "master services agreemen",
+            "master services agreements",
+            "master services agreemenT2",
+            "request for proposa",
+        ] {
+            assert_eq!(found(&index, text), vec![], "{text}");
+        }
     }
 
     #[test]
