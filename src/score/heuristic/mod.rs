@@ -256,7 +256,7 @@ impl HeuristicScorer {
         // Domains are compared without regard to ASCII case, so none is copied to lowercase.
         let domain = lead.domain.trim();
         // What follows the last "@", if an address was given.
-        let domain = match domain.bytes().rposition(|b| b == b'@') {
+        let domain = match domain.rfind('@') {
             Some(at) => &domain[at + 1..],
             None => domain,
         };
@@ -272,9 +272,9 @@ impl HeuristicScorer {
                 .personal_domains
                 .get(domain.len())
                 .is_some_and(|same_len| same_len.iter().any(|d| d.eq_ignore_ascii_case(domain)));
-        ev.no_company = lead.company_name.trim().is_empty()
-            && lead.company_size.is_none()
-            && (domain.is_empty() || ev.personal_email);
+        ev.no_company = lead.company_size.is_none()
+            && (domain.is_empty() || ev.personal_email)
+            && lead.company_name.trim().is_empty();
 
         let mut title_level: Option<Seniority> = None;
         self.title.scan_field(&lead.job_title, buf, |cue, _, _| {
