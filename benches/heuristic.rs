@@ -3,9 +3,8 @@
 //! leads (target ≥ 500,000 leads/s).
 //!
 //! `cargo bench --bench heuristic`; criterion reports the rate as `thrpt` in elements/s.
-//! On a loaded machine the wall clock undercounts, so the bench also prints the rate per
-//! CPU-second of the scoring thread (Linux: `/proc/thread-self/stat`) and the median and
-//! fastest of 300 timed passes.
+//! This machine's speed swings with its neighbours, so the bench also times 150 passes over
+//! each set, taken in turn, and prints the median, upper-quartile and fastest pass of each.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -89,7 +88,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| score_all(&scorer, &generated))
     });
     group.finish();
-    cpu_rate(&scorer, &leads);
+    pass_rates(&scorer, &[("fixture", &leads), ("generated", &generated)]);
     // Building compiles the phrase indexes; done once per run, so timed apart.
     let mut build = c.benchmark_group("heuristic-build");
     build.sample_size(10);
@@ -99,8 +98,9 @@ fn bench(c: &mut Criterion) {
     build.finish();
 }
 
-/// Passes over the leads for the CPU-time and per-pass figures (about a million leads).
-const CPU_PASSES: usize = 300;
+/// Timed passes over each lead set, taken in turn so that every set sees the same spells
+/// of the machine (about 2 million leads in all).
+const PASSES: usize = 150;
 
 /// User + system CPU time of this thread in seconds, at the kernel's 100 Hz tick; `None`
 /// off Linux.
@@ -114,41 +114,43 @@ fn thread_cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
-/// Prints leads scored per CPU-second of this thread, which other processes on the machine
-/// do not dilute the way they dilute the wall clock.
-fn cpu_rate(scorer: &HeuristicScorer, leads: &[Lead]) {
-    let Some(cpu0) = thread_cpu_seconds() else {
-        return;
-    };
+/// Prints, per lead set, the rate of the median, upper-quartile and fastest pass, and the
+/// thread's share of the wall clock (below 100 % when it waited for a CPU). The machine's
+/// other tenants slow some passes down: the median pass shows the typical rate, the fastest
+/// the rate undisturbed.
+fn pass_rates(scorer: &HeuristicScorer, sets: &[(&str, &[Lead])]) {
+    let cpu0 = thread_cpu_seconds();
     let wall0 = std::time::Instant::now();
+    let mut rates: Vec<Vec<f64>> = vec![Vec::with_capacity(PASSES); sets.len()];
     let mut sum = 0u64;
-    // The machine's other tenants slow some passes down: the median pass shows the typical
-    // rate, the fastest the rate undisturbed.
-    let mut passes = Vec::with_capacity(CPU_PASSES);
-    for _ in 0..CPU_PASSES {
-        let pass = std::time::Instant::now();
-        sum += score_all(scorer, leads);
-        passes.push(pass.elapsed().as_secs_f64());
+    for _ in 0..PASSES {
+        for ((_, leads), rates) in sets.iter().zip(&mut rates) {
+            let pass = std::time::Instant::now();
+            sum += score_all(scorer, leads);
+            rates.push(leads.len() as f64 / pass.elapsed().as_secs_f64());
+        }
     }
     black_box(sum);
     let wall = wall0.elapsed().as_secs_f64();
-    let Some(cpu1) = thread_cpu_seconds() else {
-        return;
-    };
-    passes.sort_by(f64::total_cmp);
-    let n = (CPU_PASSES * leads.len()) as f64;
-    let per_pass = |secs: f64| leads.len() as f64 / secs;
-    println!(
-        "heuristic/cpu-time: {n} leads, {:.2} CPU-s, {:.2} wall-s: {:.0} leads per CPU-second, \
-         {:.0} leads/s wall; per pass of {} leads: median {:.0} leads/s, fastest {:.0} leads/s",
-        cpu1 - cpu0,
-        wall,
-        n / (cpu1 - cpu0),
-        n / wall,
-        leads.len(),
-        per_pass(passes[passes.len() / 2]),
-        per_pass(passes[0]),
-    );
+    if let (Some(cpu0), Some(cpu1)) = (cpu0, thread_cpu_seconds()) {
+        println!(
+            "heuristic/passes: {PASSES} passes per set, thread on a CPU {:.0} % of {:.1} s",
+            100.0 * (cpu1 - cpu0) / wall,
+            wall
+        );
+    }
+    for ((name, leads), rates) in sets.iter().zip(&mut rates) {
+        rates.sort_by(f64::total_cmp);
+        let at = |q: f64| rates[((rates.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "heuristic/passes/{name} ({} leads a pass): median {:.0} leads/s, upper quartile \
+             {:.0}, fastest {:.0}",
+            leads.len(),
+            at(0.5),
+            at(0.75),
+            at(1.0),
+        );
+    }
 }
 
 criterion_group!(benches, bench);
