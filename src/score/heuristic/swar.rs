@@ -1,6 +1,6 @@
 //! Eight bytes at a time in one `u64` (little-endian, byte 0 lowest): the word-boundary
-//! tests, case folding and byte replacements the phrase index runs on the text of every
-//! lead, without `unsafe`.
+//! tests, case bits and byte replacements the phrase index runs on the text of every lead,
+//! without `unsafe`.
 //!
 //! Every helper works on the seven low bits of each byte, where adding at most `0x80` never
 //! carries into the next byte, and treats a byte with its high bit set (outside ASCII) as
@@ -45,11 +45,6 @@ fn at_least(w: u64, c: u8) -> u64 {
     (w & !HIGH).wrapping_add(ONES * u64::from(0x80 - c))
 }
 
-/// The high bit of each byte of `w` in `lo..=hi` (ASCII bytes).
-fn in_range(w: u64, lo: u8, hi: u8) -> u64 {
-    at_least(w, lo) & !at_least(w, hi + 1) & HIGH & !w
-}
-
 /// The high bit of each byte of `w` equal to `c`.
 pub(crate) fn equal(w: u64, c: u8) -> u64 {
     let x = w ^ (ONES * u64::from(c));
@@ -62,12 +57,6 @@ pub(crate) fn alnum(w: u64) -> u64 {
     let letter = at_least(w | (ONES * 0x20), b'a') & !at_least(w | (ONES * 0x20), b'z' + 1);
     let digit = at_least(w, b'0') & !at_least(w, b'9' + 1);
     (letter | digit) & HIGH & !w
-}
-
-/// Eight ASCII bytes as the phrase tables are written (see `signals::normalised`):
-/// lowercase, `-` and `_` as spaces, `` ` `` as an apostrophe.
-pub(crate) fn fold(w: u64) -> u64 {
-    spaced(w | (in_range(w, b'A', b'Z') >> 2))
 }
 
 /// Eight bytes with `-` and `_` as spaces and `` ` `` as an apostrophe, as normalisation
@@ -122,15 +111,20 @@ mod tests {
                 let replaced = |x: u8| matches!(x, b'-' | b'_' | b'`');
                 assert_eq!(spaced_away(w), high(&replaced), "byte {b}");
                 if bytes.is_ascii() {
-                    let folded: Vec<u8> = bytes
+                    let normalised: Vec<u8> = bytes
                         .iter()
-                        .map(|&x| match x.to_ascii_lowercase() {
+                        .map(|&x| match x {
                             b'-' | b'_' => b' ',
                             b'`' => b'\'',
                             other => other,
                         })
                         .collect();
-                    assert_eq!(fold(w).to_le_bytes().to_vec(), folded, "byte {b}");
+                    assert_eq!(spaced(w).to_le_bytes().to_vec(), normalised, "byte {b}");
+                }
+                // Case bits: 0x20 on the bytes of lowercase phrase text that are letters.
+                if bytes.iter().all(|x| *x < 0x40 || x.is_ascii_lowercase()) {
+                    let case = bytes.map(|x| if x.is_ascii_lowercase() { 0x20 } else { 0 });
+                    assert_eq!(letter_case(w), u64::from_le_bytes(case), "byte {b}");
                 }
             }
         }

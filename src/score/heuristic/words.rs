@@ -267,9 +267,14 @@ impl WordIndex {
         let len = usize::from(e.len) - 8;
         let words = &self.tails[usize::from(e.tail)..][..len.div_ceil(8)];
         words.iter().enumerate().all(|(k, &want)| {
-            let got = swar::fold(swar::load(after_head.get(8 * k..).unwrap_or_default()));
+            let got = swar::load(after_head.get(8 * k..).unwrap_or_default());
+            let got = if swar::spaced_away(got) != 0 {
+                swar::spaced(got)
+            } else {
+                got
+            };
             let bytes = (len - 8 * k).min(8);
-            got & (u64::MAX >> (64 - 8 * bytes)) == want
+            (got | swar::letter_case(want)) & (u64::MAX >> (64 - 8 * bytes)) == want
         })
     }
 
