@@ -326,10 +326,9 @@ impl HeuristicScorer {
             ev.families.insert(Family::Vague);
         }
         // Sentences that try to instruct the scorer are read for the attempt only: none of
-        // their words may count for the lead.
-        // In the order the phrases end (the order an automaton reported them in, which the
-        // pinned outputs keep): only the first few injection sentences are kept, so the order
-        // matters only when there is one.
+        // their words may count for the lead. The hits go in the order the phrases end (the
+        // order an automaton reported them in, which the pinned outputs keep): only the first
+        // few injection sentences are kept, so the order matters only when there is one.
         if hits
             .iter()
             .any(|(cue, ..)| *cue == Cue::Family(Family::Injection))
