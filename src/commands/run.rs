@@ -449,19 +449,13 @@ fn run_llm(
             let Some(why) = &down[scorer.model] else {
                 continue;
             };
-            let failed = crate::run::CallOutcome {
-                job_id: job_id as u64,
-                result: crate::run::CallResult::ApiError {
+            let failed = crate::run::CallOutcome::unsent(
+                job_id as u64,
+                crate::run::CallResult::ApiError {
                     status: None,
                     message: format!("server not available: {why}"),
                 },
-                attempts: 0,
-                latency_ms: 0,
-                prompt_tokens: None,
-                completion_tokens: None,
-                cost_usd: None,
-                cached: false,
-            };
+            );
             record(prediction_from_outcome(
                 run_id,
                 &eval[key.lead as usize].lead_id,

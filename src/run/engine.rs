@@ -88,10 +88,11 @@ pub struct CallOutcome {
 }
 
 impl CallOutcome {
-    fn skipped(job_id: u64, reason: String) -> CallOutcome {
+    /// A job that ended without a request being sent: no attempts, tokens, cost or latency.
+    pub fn unsent(job_id: u64, result: CallResult) -> CallOutcome {
         CallOutcome {
             job_id,
-            result: CallResult::Skipped { reason },
+            result,
             attempts: 0,
             latency_ms: 0,
             prompt_tokens: None,
@@ -99,6 +100,10 @@ impl CallOutcome {
             cost_usd: None,
             cached: false,
         }
+    }
+
+    fn skipped(job_id: u64, reason: String) -> CallOutcome {
+        CallOutcome::unsent(job_id, CallResult::Skipped { reason })
     }
 }
 

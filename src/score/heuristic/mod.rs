@@ -22,7 +22,7 @@ use crate::lead::{Label, Lead, Seniority, Source};
 use crate::score::{Bands, Score, Scorer};
 use signals::{
     Cue, Families, Family, PhraseSet, Quantity, TitleCue, TitleFlag, Unit, is_deadline, is_negated,
-    normalised, quantity_before, sentence_around,
+    normalised, quantity_before, reads_as_space, sentence_around,
 };
 
 /// Companies of this many employees or fewer are micro companies.
@@ -557,7 +557,7 @@ impl Scorer for HeuristicScorer {
 fn is_whole_title(title: &str, word: &str, buf: &mut String) -> bool {
     if swar::is_ascii(title.as_bytes()) {
         return title
-            .trim_matches(|c: char| c.is_whitespace() || c == '-' || c == '_')
+            .trim_matches(reads_as_space)
             .eq_ignore_ascii_case(word);
     }
     normalised(title, buf).trim() == word

@@ -460,13 +460,18 @@ fn reads_as(word: &str, lower: &str) -> bool {
             .all(|(w, l)| fold_ascii(w) == l)
 }
 
+/// Whether normalised text has whitespace where the lead has `c`: whitespace itself, and
+/// the hyphens and underscores that normalisation turns into spaces.
+pub(crate) fn reads_as_space(c: char) -> bool {
+    c.is_whitespace() || c == '-' || c == '_'
+}
+
 /// The words of `s`, last first, split where [`normalised`] text has whitespace: on
 /// whitespace as [`str::split_whitespace`] splits, and on the hyphens and underscores that
 /// normalisation turns into spaces — so that a field read as the lead has it splits as its
 /// normalised copy does.
 fn words_back(s: &str) -> impl Iterator<Item = &str> {
-    s.rsplit(|c: char| c.is_whitespace() || c == '-' || c == '_')
-        .filter(|w| !w.is_empty())
+    s.rsplit(reads_as_space).filter(|w| !w.is_empty())
 }
 
 /// Words that make a following month name a deadline.
