@@ -297,10 +297,16 @@ impl<K: Copy> PhraseSet<K> {
         let Some(ac) = &self.ac else {
             return;
         };
-        if self.words.is_some() && !self.first_bytes.iter().any(|b| text.as_bytes().contains(b)) {
+        if self.words.is_some() && self.automaton_idle_on(text) {
             return;
         }
         self.scan_automaton(ac, text, f);
+    }
+
+    /// Whether `text` has none of the bytes the automaton's patterns start with, so that
+    /// the automaton has nothing to find in it.
+    fn automaton_idle_on(&self, text: &str) -> bool {
+        !self.first_bytes.iter().any(|b| text.as_bytes().contains(b))
     }
 
     /// [`PhraseSet::scan`] for a field as the lead has it; returns the text it read, in
@@ -316,12 +322,7 @@ impl<K: Copy> PhraseSet<K> {
         mut f: impl FnMut(K, usize, usize),
     ) -> &'a str {
         let automaton_idle = self.ac.is_none()
-            || self.words.is_some()
-                && self.raw_skips_automaton
-                && !self
-                    .first_bytes
-                    .iter()
-                    .any(|b| field.as_bytes().contains(b));
+            || self.words.is_some() && self.raw_skips_automaton && self.automaton_idle_on(field);
         if automaton_idle && swar::is_ascii(field.as_bytes()) {
             self.scan_index(field, &mut f);
             field
