@@ -7,6 +7,7 @@
 //! ambiguous") lowers the label and clamps the score into the capped band, and the one floor
 //! (agencies and consultants default to medium) raises both, so label and score always agree.
 
+mod blocks;
 mod patterns;
 mod rules;
 mod signals;
@@ -256,7 +257,7 @@ impl HeuristicScorer {
         // Domains are compared without regard to ASCII case, so none is copied to lowercase.
         let domain = lead.domain.trim();
         // What follows the last "@", if an address was given.
-        let domain = match domain.rfind('@') {
+        let domain = match domain.bytes().rposition(|b| b == b'@') {
             Some(at) => &domain[at + 1..],
             None => domain,
         };
@@ -555,10 +556,16 @@ impl Scorer for HeuristicScorer {
 /// letters). An ASCII title is read as it is: trimmed of whitespace and of the hyphens and
 /// underscores that normalisation turns into spaces, and compared without regard to case.
 fn is_whole_title(title: &str, word: &str, buf: &mut String) -> bool {
-    if swar::is_ascii(title.as_bytes()) {
-        return title
-            .trim_matches(reads_as_space)
-            .eq_ignore_ascii_case(word);
+    let bytes = title.as_bytes();
+    if swar::is_ascii(bytes) {
+        // Most titles start and end with a letter: nothing to trim.
+        let kept = |b: Option<&u8>| b.is_some_and(|&b| !reads_as_space(char::from(b)));
+        let title = if kept(bytes.first()) && kept(bytes.last()) {
+            title
+        } else {
+            title.trim_matches(reads_as_space)
+        };
+        return title.eq_ignore_ascii_case(word);
     }
     normalised(title, buf).trim() == word
 }

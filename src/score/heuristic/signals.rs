@@ -5,8 +5,8 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::swar;
 use super::words::{self, WordIndex};
+use super::{blocks, swar};
 use crate::lead::Seniority;
 
 /// A family of message or organisation signals; each counts once per lead.
@@ -306,7 +306,10 @@ impl<K: Copy> PhraseSet<K> {
     /// Whether `text` has none of the bytes the automaton's patterns start with, so that
     /// the automaton has nothing to find in it.
     fn automaton_idle_on(&self, text: &str) -> bool {
-        !self.first_bytes.iter().any(|b| text.as_bytes().contains(b))
+        !self
+            .first_bytes
+            .iter()
+            .any(|&b| blocks::contains(text.as_bytes(), b))
     }
 
     /// [`PhraseSet::scan`] for a field as the lead has it; returns the text it read, in

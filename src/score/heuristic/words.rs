@@ -19,6 +19,7 @@
 /// Bytes of a word that key the index.
 const KEY_LEN: usize = 4;
 
+use super::blocks::{self, BLOCK};
 use super::swar;
 
 /// Phrases filed under the first [`KEY_LEN`] bytes of their first word. Compact (8 bytes
@@ -29,9 +30,9 @@ pub(crate) struct WordIndex {
     shift: u32,
     /// The phrases, grouped by key.
     entries: Vec<Entry>,
-    /// The bytes of every phrase past its eighth, eight to a word, each phrase's last word
-    /// padded with zeros.
-    tails: Vec<u64>,
+    /// The bytes of every phrase past its eighth, eight to a [`Word`], each phrase's last
+    /// word padded with zeros.
+    tails: Vec<Word>,
     /// One bit per hash of a key (4,096 bits): a word whose bit is clear has no phrases,
     /// found without a probe of `slots` (about a quarter of a message's words; most words
     /// start some phrase).
@@ -48,43 +49,77 @@ struct Slot {
     end: u16,
 }
 
+/// Up to eight bytes of a phrase, compared with eight bytes of text at once.
+#[derive(Clone, Copy)]
+struct Word {
+    /// The bits of the text that must be as in the phrase: all bits of the phrase's bytes
+    /// but bit 5 of its letters (their case), none of the bytes past its end.
+    care: u64,
+    /// The phrase's bytes, those bits only.
+    want: u64,
+}
+
+impl Word {
+    /// Up to eight bytes of lowercase phrase text (see [`indexable`]).
+    fn new(bytes: &[u8]) -> Word {
+        let care = !swar::letter_case(swar::load(bytes)) & (u64::MAX >> (64 - 8 * bytes.len()));
+        Word {
+            care,
+            want: swar::load(bytes) & care,
+        }
+    }
+
+    /// Whether `text` (eight bytes of it) starts with the phrase's bytes, in any case.
+    fn matches(self, text: u64) -> bool {
+        text & self.care == self.want
+    }
+}
+
 /// One filed phrase. Most phrases are compared through their first eight bytes alone, in a
 /// register, without a call to `memcmp`.
 struct Entry {
-    /// The phrase's first eight bytes, zero-padded.
-    head: u64,
+    /// The phrase's first eight bytes.
+    head: Word,
     /// Where the words of its bytes past the eighth start in `tails`.
     tail: u16,
     /// Its id: its position in the list given to [`WordIndex::new`].
     id: u16,
     len: u8,
-    /// `u64::MAX >> mask_shift` keeps the bytes of [`Entry::head`] that are the phrase's.
-    mask_shift: u8,
     /// Whether the text must not continue a word after the phrase.
     check_end: bool,
 }
 
-impl Entry {
-    /// The bytes of [`Entry::head`] that belong to the phrase.
-    fn mask(&self) -> u64 {
-        u64::MAX >> self.mask_shift
-    }
-}
-
-/// The key of the word that starts `head` (a text's next eight bytes, zero-padded, with
-/// `word` the high bit of each that is a letter or digit): its first four bytes in lower
+/// The key of the word that starts `head` (a text's next eight bytes, zero-padded), with
+/// bit `i` of `run` set where byte `i` is a letter or digit: its first four bytes in lower
 /// case, zero-padded when the word is shorter. Word bytes are ASCII letters and digits,
 /// never zero; setting bit 5 lowercases a letter and leaves a digit as it is.
-fn key_of_word(head: u64, word: u64) -> u32 {
-    let len = ((!word & swar::HIGH).trailing_zeros() / 8).min(KEY_LEN as u32);
-    debug_assert!(len > 0, "a word starts here");
-    (head as u32 | 0x2020_2020) & (u32::MAX >> (32 - 8 * len))
+fn key_of_run(head: u64, run: u64) -> u32 {
+    debug_assert!(run & 1 == 1, "a word starts here");
+    // The bytes of the key by the first four bits of `run` (the first is set): as many as
+    // lead it unbroken.
+    const KEY_MASKS: [u32; 8] = [
+        0xFF,
+        0xFFFF,
+        0xFF,
+        0xFF_FFFF,
+        0xFF,
+        0xFFFF,
+        0xFF,
+        0xFFFF_FFFF,
+    ];
+    (head as u32 | 0x2020_2020) & KEY_MASKS[(run >> 1) as usize & 7]
 }
 
-/// The key of the word at the start of `bytes` (see [`key_of_word`]).
+/// The key of the word at the start of `bytes` (see [`key_of_run`]).
 fn key_of(bytes: &[u8]) -> u32 {
-    let head = swar::load(bytes);
-    key_of_word(head, swar::alnum(head))
+    let run = bytes
+        .iter()
+        .take(KEY_LEN)
+        .enumerate()
+        .fold(0u64, |m, (i, b)| {
+            m | (u64::from(b.is_ascii_alphanumeric()) << i)
+        });
+    key_of_run(swar::load(bytes), run)
 }
 
 /// The word of [`WordIndex::filter`] and the bit in it for `key`.
@@ -123,15 +158,12 @@ impl WordIndex {
                 let bytes = phrases[id].0.as_bytes();
                 let tail = u16::try_from(tails.len()).expect("the tails fit in 64 KiB");
                 let rest = bytes.get(8..).unwrap_or_default();
-                tails.extend(rest.chunks(8).map(swar::load));
-                // Phrases are at least a byte long, so the shift is below 64.
-                let mask_shift = 64 - 8 * bytes.len().min(8);
+                tails.extend(rest.chunks(8).map(Word::new));
                 Entry {
-                    head: swar::load(bytes),
+                    head: Word::new(&bytes[..bytes.len().min(8)]),
                     tail,
                     id: u16::try_from(id).expect("phrase tables hold fewer than 65,536 phrases"),
                     len: u8::try_from(bytes.len()).expect("phrases are shorter than 256 bytes"),
-                    mask_shift: mask_shift as u8,
                     check_end: phrases[id].1,
                 }
             })
@@ -205,7 +237,7 @@ impl WordIndex {
             if b.is_ascii_alphanumeric() {
                 if !in_word {
                     let head = swar::load(&bytes[i..]);
-                    self.match_at(text, i, head, swar::alnum(head), &mut f);
+                    self.match_at(text, i, head, key_of(&bytes[i..]), &mut f);
                     in_word = true;
                 }
                 i += 1;
@@ -221,78 +253,71 @@ impl WordIndex {
         }
     }
 
-    /// [`WordIndex::scan`] for ASCII text, eight bytes at a time: the word starts of a chunk
-    /// are the letters and digits not preceded by one.
+    /// [`WordIndex::scan`] for ASCII text, a block of 64 bytes at a time: the word starts
+    /// of a block are the letters and digits not preceded by one, and each start's key
+    /// takes as many of its first four bytes as are letters or digits, which the block's
+    /// bits and the next block's tell.
     fn scan_ascii(&self, text: &str, f: &mut impl FnMut(usize, usize, usize)) {
         let bytes = text.as_bytes();
-        // Whether the byte before the chunk is a letter or digit, as the chunk's mask has it.
+        let mut blocks = bytes.chunks(BLOCK).map(blocks::classify);
+        let mut block = blocks.next().unwrap_or_default();
+        // Whether the byte before the block is a letter or digit.
         let mut carry = 0u64;
-        let mut i = 0;
-        // Each chunk is loaded once, with `-`, `_` and `` ` `` replaced if it has any (few
-        // have), and its mask of letters and digits; past the end a chunk reads zeros, which
-        // are no letters.
-        let mut chunks = bytes.chunks(8).map(|c| {
-            let w = swar::load(c);
-            let w = if swar::spaced_away(w) != 0 {
-                swar::spaced(w)
-            } else {
-                w
-            };
-            (w, swar::alnum(w))
-        });
-        let (mut chunk, mut alnum) = chunks.next().unwrap_or_default();
-        while i < bytes.len() {
-            let (next, next_alnum) = chunks.next().unwrap_or_default();
-            let mut starts = alnum & !((alnum << 8) | carry);
+        let mut base = 0;
+        while base < bytes.len() {
+            let next = blocks.next().unwrap_or_default();
+            // A head runs into the next block by up to seven bytes.
+            let spaced = block.spaced || next.spaced;
+            let alnum = block.alnum;
+            let mut starts = alnum & !((alnum << 1) | carry);
             while starts != 0 {
-                let shift = starts.trailing_zeros() / 8 * 8;
-                // The eight bytes from the word start and their mask, from the two chunks
-                // (the next one shifted in two steps, so that nothing is shifted by 64).
-                let from_two = |a: u64, b: u64| (a >> shift) | ((b << 1) << (63 - shift));
-                let start = i + (shift / 8) as usize;
-                let (head, word) = (from_two(chunk, next), from_two(alnum, next_alnum));
-                self.match_at(text, start, head, word, f);
+                let p = starts.trailing_zeros();
+                let start = base + p as usize;
+                // The bits from the start on, from the two blocks (the next one shifted in
+                // two steps, so that nothing is shifted by 64).
+                let run = (alnum >> p) | ((next.alnum << 1) << (63 - p));
+                let head = swar::load(&bytes[start..]);
+                let head = if spaced { swar::spaced(head) } else { head };
+                self.match_at(text, start, head, key_of_run(head, run), f);
                 starts &= starts - 1;
             }
-            carry = (alnum >> 56) & 0x80;
-            (chunk, alnum) = (next, next_alnum);
-            i += 8;
+            carry = alnum >> 63;
+            block = next;
+            base += BLOCK;
         }
     }
 
     /// Whether the text `after_head` (from the phrase's ninth byte on; it may be shorter)
-    /// goes on with the tail of `e`, eight bytes at a time, each word of the text masked to
-    /// the phrase's bytes (past the end of the text it reads zeros, which no phrase has).
+    /// goes on with the tail of `e`, eight bytes at a time (past the end of the text it
+    /// reads zeros, which no phrase has).
     fn tail_matches(&self, e: &Entry, after_head: &[u8]) -> bool {
-        let len = usize::from(e.len) - 8;
-        let words = &self.tails[usize::from(e.tail)..][..len.div_ceil(8)];
-        words.iter().enumerate().all(|(k, &want)| {
+        let words = &self.tails[usize::from(e.tail)..][..(usize::from(e.len) - 8).div_ceil(8)];
+        words.iter().enumerate().all(|(k, want)| {
             let got = swar::load(after_head.get(8 * k..).unwrap_or_default());
             let got = if swar::spaced_away(got) != 0 {
                 swar::spaced(got)
             } else {
                 got
             };
-            let bytes = (len - 8 * k).min(8);
-            (got | swar::letter_case(want)) & (u64::MAX >> (64 - 8 * bytes)) == want
+            want.matches(got)
         })
     }
 
     /// Reports the phrases that start at `start`, where a word starts; `head` holds the
     /// eight bytes from there (with `-`, `_` and `` ` `` replaced, zero-padded past the end
-    /// of the text) and `word` the high bit of each that is a letter or digit.
+    /// of the text) and `key` the key of the word there.
     #[inline(always)]
     fn match_at(
         &self,
         text: &str,
         start: usize,
         head: u64,
-        word: u64,
+        key: u32,
         f: &mut impl FnMut(usize, usize, usize),
     ) {
-        for e in self.candidates(key_of_word(head, word)) {
+        for e in self.candidates(key) {
             // Text shorter than the phrase reads as zero bytes, which no phrase has.
-            if (head | swar::letter_case(e.head)) & e.mask() == e.head {
+            if e.head.matches(head) {
                 self.confirm(text, start, e, f);
             }
         }
