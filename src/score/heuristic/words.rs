@@ -12,9 +12,10 @@
 //! character, a one-word stem shorter than four bytes) are left to the caller's automaton.
 //!
 //! The text may be normalised or ASCII as the lead has it: letters are compared without
-//! regard to case (a letter of a phrase matches the text's byte with bit 5 set), and a
-//! text with hyphens, underscores or backticks has them replaced as normalisation would,
-//! eight bytes at a time. Nothing is copied.
+//! regard to case (bit 5 of the text's byte is ignored where the phrase has a letter), and
+//! a text with hyphens, underscores or backticks has them replaced as normalisation would,
+//! in the eight bytes read at a word. The words of ASCII text are found 64 bytes at a time
+//! with SIMD compares ([`blocks`]). Nothing is copied.
 
 /// Bytes of a word that key the index.
 const KEY_LEN: usize = 4;
@@ -23,7 +24,7 @@ use super::blocks::{self, BLOCK};
 use super::swar;
 
 /// Phrases filed under the first [`KEY_LEN`] bytes of their first word. Compact (8 bytes
-/// a slot, 16 an entry) so that the whole index stays in the first-level cache.
+/// a slot, 24 an entry) so that the whole index stays in the first-level cache.
 pub(crate) struct WordIndex {
     /// Open-addressed table of keys (0 = empty slot), each with its range in `entries`.
     slots: Vec<Slot>,
