@@ -293,7 +293,7 @@ impl<K: Copy> PhraseSet<K> {
     /// Calls `f(meaning, start, end)` for every phrase found on word boundaries in `text`
     /// (already [`normalised`]). Overlapping sets report in no particular order.
     pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(K, usize, usize)) {
-        self.scan_index(text, &mut f);
+        self.scan_index(text, swar::is_ascii(text.as_bytes()), &mut f);
         let Some(ac) = &self.ac else {
             return;
         };
@@ -327,7 +327,7 @@ impl<K: Copy> PhraseSet<K> {
         let automaton_idle = self.ac.is_none()
             || self.words.is_some() && self.raw_skips_automaton && self.automaton_idle_on(field);
         if automaton_idle && swar::is_ascii(field.as_bytes()) {
-            self.scan_index(field, &mut f);
+            self.scan_index(field, true, &mut f);
             field
         } else {
             let text = normalised(field, buf);
@@ -336,13 +336,13 @@ impl<K: Copy> PhraseSet<K> {
         }
     }
 
-    /// The word index's phrases in `text`.
-    fn scan_index(&self, text: &str, f: &mut impl FnMut(K, usize, usize)) {
+    /// The word index's phrases in `text` (`ascii`: whether it is).
+    fn scan_index(&self, text: &str, ascii: bool, f: &mut impl FnMut(K, usize, usize)) {
         let Some((index, meanings)) = &self.words else {
             return;
         };
         if self.overlapping {
-            index.scan(text, |id, s, e| f(meanings[id], s, e));
+            index.scan(text, ascii, |id, s, e| f(meanings[id], s, e));
             return;
         }
         // Leftmost-longest among the phrases that stand on word boundaries: at each start the
@@ -351,7 +351,7 @@ impl<K: Copy> PhraseSet<K> {
         // after, so a longer phrase that runs into a word, "managing director" in "Managing
         // Directors", hid the shorter one that fits, "director*"; here it does not.)
         let mut best: Option<(usize, usize, usize)> = None;
-        index.scan(text, |id, s, e| match best {
+        index.scan(text, ascii, |id, s, e| match best {
             Some((b_id, b_s, b_e)) if b_s == s => {
                 if e > b_e || e == b_e && id < b_id {
                     best = Some((id, s, e));

@@ -222,10 +222,11 @@ impl WordIndex {
 
     /// Calls `f(id, start, end)` for every filed phrase found in `text` on word boundaries,
     /// in order of start. `text` is [`normalised`](super::signals::normalised), or ASCII as
-    /// written: letters are compared without regard to case, and `-`, `_` and `` ` `` read as
-    /// normalisation writes them.
-    pub(crate) fn scan(&self, text: &str, mut f: impl FnMut(usize, usize, usize)) {
-        if swar::is_ascii(text.as_bytes()) {
+    /// written (`ascii`: whether it is, which the caller has checked): letters are compared
+    /// without regard to case, and `-`, `_` and `` ` `` read as normalisation writes them.
+    pub(crate) fn scan(&self, text: &str, ascii: bool, mut f: impl FnMut(usize, usize, usize)) {
+        debug_assert_eq!(ascii, text.is_ascii());
+        if ascii {
             return self.scan_ascii(text, &mut f);
         }
         // Normalised text outside ASCII (normalisation leaves no `-`, `_` or `` ` ``).
@@ -293,15 +294,20 @@ impl WordIndex {
     /// reads zeros, which no phrase has).
     fn tail_matches(&self, e: &Entry, after_head: &[u8]) -> bool {
         let words = &self.tails[usize::from(e.tail)..][..(usize::from(e.len) - 8).div_ceil(8)];
-        words.iter().enumerate().all(|(k, want)| {
-            let got = swar::load(after_head.get(8 * k..).unwrap_or_default());
+        let mut rest = after_head;
+        for want in words {
+            let got = swar::load(rest);
             let got = if swar::spaced_away(got) != 0 {
                 swar::spaced(got)
             } else {
                 got
             };
-            want.matches(got)
-        })
+            if !want.matches(got) {
+                return false;
+            }
+            rest = rest.get(8..).unwrap_or_default();
+        }
+        true
     }
 
     /// Reports the phrases that start at `start`, where a word starts; `head` holds the
@@ -352,7 +358,7 @@ mod tests {
 
     fn found(index: &WordIndex, text: &str) -> Vec<(usize, usize)> {
         let mut v = Vec::new();
-        index.scan(text, |id, s, _| v.push((id, s)));
+        index.scan(text, text.is_ascii(), |id, s, _| v.push((id, s)));
         v
     }
 
