@@ -1,5 +1,5 @@
 //! ASCII text classified sixteen bytes at a time with SIMD compares (SSE2 on x86-64,
-//! through the `wide` crate, which falls back to plain code elsewhere): one bit per byte
+//! through the `wide` crate, which picks the target's SIMD or plain code): one bit per byte
 //! for the letters and digits of a block of up to 64 bytes, which is what the word index
 //! needs to find the words of a text and the length of their first bytes.
 

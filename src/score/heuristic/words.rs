@@ -403,11 +403,11 @@ mod tests {
     }
 
     #[test]
-    fn ascii_chunks_find_every_word_start() {
+    fn ascii_blocks_find_every_word_start() {
         let index = WordIndex::new(vec![("ab".into(), true), ("z9".into(), true)]);
-        // Word starts on every offset within and across eight-byte chunks, letters in
-        // either case, with and without the bytes that read as spaces.
-        for pad in 0..17 {
+        // Word starts on every offset within and across 16-byte chunks and 64-byte blocks,
+        // letters in either case, with and without the bytes that read as spaces.
+        for pad in 0..140 {
             for text in ["ab AB,ab@z9 `ab{ab", "ab AB,ab@Z9 'ab{aB"] {
                 let text = format!("{}{text}", " ".repeat(pad));
                 let starts: Vec<usize> =
@@ -418,8 +418,15 @@ mod tests {
         // Phrases with spaces and apostrophes match hyphens, underscores and backticks in
         // any case; other bytes of the same letter case do not stand in for them.
         let index = WordIndex::new(vec![("roll out".into(), true), ("don't".into(), true)]);
-        for text in ["Roll-Out DON`T", "ROLL_OUT don't", "roll out Don't"] {
-            assert_eq!(found(&index, text), vec![(0, 0), (1, 9)], "{text}");
+        for pad in 0..140 {
+            for text in ["Roll-Out DON`T", "ROLL_OUT don't", "roll out Don't"] {
+                let padded = format!("{}{text}", ".".repeat(pad));
+                assert_eq!(
+                    found(&index, &padded),
+                    vec![(0, pad), (1, pad + 9)],
+                    "padding {pad}: {text}"
+                );
+            }
         }
         for text in ["roll\0out don\x07t", "roll@out donGt", "roll\tout don't."] {
             assert_eq!(
@@ -427,6 +434,18 @@ mod tests {
                 usize::from(text.ends_with('.')),
                 "{text}"
             );
+        }
+        // A word that runs into the next block starts nothing there.
+        let index = WordIndex::new(vec![("ab".into(), true)]);
+        for pad in 56..72 {
+            let text = format!("{}xxab ab", " ".repeat(pad));
+            assert_eq!(found(&index, &text), vec![(0, pad + 5)], "{pad}");
+        }
+        // A word's key runs on into the next block.
+        let index = WordIndex::new(vec![("pricing".into(), true), ("pri".into(), true)]);
+        for pad in 56..72 {
+            let text = format!("{}Pricing pri", " ".repeat(pad));
+            assert_eq!(found(&index, &text), vec![(0, pad), (1, pad + 8)], "{pad}");
         }
         // The key is the word's first four bytes, whatever follows it.
         let key = |s: &str| key_of(s.as_bytes()).to_le_bytes();
