@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench heuristic`; criterion reports the rate as `thrpt` in elements/s.
 //! This machine's speed swings with its neighbours, so the bench also times 150 passes over
-//! each set, taken in turn, and prints the median, upper-quartile and fastest pass of each.
+//! each set, taken in turn, and prints the median, upper-quartile, fastest and slowest pass
+//! of each and the rate of all its passes together.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -114,8 +115,8 @@ fn thread_cpu_seconds() -> Option<f64> {
     Some((utime + stime) / 100.0)
 }
 
-/// Prints, per lead set, the rate of the median, upper-quartile and fastest pass, and the
-/// thread's share of the wall clock (below 100 % when it waited for a CPU). The machine's
+/// Prints, per lead set, the rate of the median, upper-quartile, fastest and slowest pass
+/// and of all passes together, and the thread's share of the wall clock (below 100 % when it waited for a CPU). The machine's
 /// other tenants slow some passes down: the median pass shows the typical rate, the fastest
 /// the rate undisturbed.
 fn pass_rates(scorer: &HeuristicScorer, sets: &[(&str, &[Lead])]) {
@@ -140,15 +141,19 @@ fn pass_rates(scorer: &HeuristicScorer, sets: &[(&str, &[Lead])]) {
         );
     }
     for ((name, leads), rates) in sets.iter().zip(&mut rates) {
+        // All the leads over all the time: what a mean of the passes' times says, and
+        // what the slow spells pull down most.
+        let overall = rates.len() as f64 / rates.iter().map(|r| 1.0 / r).sum::<f64>();
         rates.sort_by(f64::total_cmp);
         let at = |q: f64| rates[((rates.len() - 1) as f64 * q).round() as usize];
         println!(
             "heuristic/passes/{name} ({} leads a pass): median {:.0} leads/s, upper quartile \
-             {:.0}, fastest {:.0}",
+             {:.0}, fastest {:.0}, slowest {:.0}, all passes together {overall:.0}",
             leads.len(),
             at(0.5),
             at(0.75),
             at(1.0),
+            at(0.0),
         );
     }
 }
