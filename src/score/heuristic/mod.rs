@@ -151,6 +151,19 @@ const POINTED: [Family; 22] = [
     Family::Injection,
 ];
 
+// POINTED lists the families in the order they are declared, so that a family's place in it
+// is its bit in `Families`.
+const _: () = {
+    let mut i = 0;
+    while i < POINTED.len() {
+        assert!(
+            POINTED[i] as usize == i,
+            "POINTED follows the declaration of Family"
+        );
+        i += 1;
+    }
+};
+
 /// Families read from the message only: the pointed ones before `Vague` and `Injection`,
 /// which are judgements about the message rather than signals in it.
 const MESSAGE_SIGNALS: &[Family] = POINTED.split_at(POINTED.len() - 2).0;
@@ -502,10 +515,12 @@ impl Scorer for HeuristicScorer {
             Line::Text(&texts.source[lead.source as usize]),
             self.source_points(lead.source),
         );
-        for ((&f, &points), text) in POINTED.iter().zip(&self.pointed_points).zip(&texts.family) {
-            if ev.families.has(f) {
-                push(Line::Text(text), points);
-            }
+        // The pointed families the lead has, in the table's order (which is their bits').
+        let mut present = ev.families.bits() & ((1 << POINTED.len()) - 1);
+        while present != 0 {
+            let i = present.trailing_zeros() as usize;
+            push(Line::Text(&texts.family[i]), self.pointed_points[i]);
+            present &= present - 1;
         }
         if ev.empty_message {
             push(

@@ -85,6 +85,11 @@ impl Families {
     pub(crate) fn count_of(self, fs: &[Family]) -> u32 {
         fs.iter().filter(|f| self.has(**f)).count() as u32
     }
+
+    /// The set as bits: bit `i` for the family declared `i`-th.
+    pub(crate) fn bits(self) -> u32 {
+        self.0
+    }
 }
 
 /// Nouns that count only after a quantity: "12 branches", "all our clients", "in 30 days".
