@@ -4,8 +4,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lead_bench::generate::{GenerateParams, Generator, Mix, archetype_names};
-use lead_bench::lead::{Columns, Format, Label, Lead, LeadWriter, Seniority, Source, Split};
+use lead_bench::lead::{Format, Label, Lead, Seniority, Source, Split};
 use lead_bench::score::Bands;
+
+#[path = "support/generated_bytes.rs"]
+mod generated_bytes;
+use generated_bytes::bytes;
 
 fn leads(params: &GenerateParams) -> Vec<Lead> {
     Generator::new(params, Bands::default()).collect()
@@ -172,19 +176,6 @@ fn gold_scores_lie_in_the_band_of_the_recorded_label() {
             g.label
         );
     }
-}
-
-fn bytes(params: &GenerateParams, format: Format) -> Vec<u8> {
-    let columns = Columns {
-        gold: true,
-        meta: true,
-        tail: vec![],
-    };
-    let mut w = LeadWriter::new(Vec::new(), format, columns).expect("in-memory writer");
-    for l in Generator::new(params, Bands::default()) {
-        w.write(&l, &[]).expect("write to memory");
-    }
-    w.finish().expect("finish")
 }
 
 #[test]

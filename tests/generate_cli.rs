@@ -1,24 +1,13 @@
 //! `bench generate` end to end: CSV and sidecar, config keys and flags, bad parameters.
 
 use assert_cmd::Command;
-use lead_bench::generate::{GenerateParams, Generator};
-use lead_bench::lead::{Columns, Format, LeadWriter};
-use lead_bench::score::Bands;
+use lead_bench::generate::GenerateParams;
+use lead_bench::lead::Format;
 use predicates::str::contains;
 
-/// What the library generates for `params`, written as the command writes it.
-fn bytes(params: &GenerateParams, format: Format) -> Vec<u8> {
-    let columns = Columns {
-        gold: true,
-        meta: true,
-        tail: vec![],
-    };
-    let mut w = LeadWriter::new(Vec::new(), format, columns).expect("in-memory writer");
-    for l in Generator::new(params, Bands::default()) {
-        w.write(&l, &[]).expect("write to memory");
-    }
-    w.finish().expect("finish")
-}
+#[path = "support/generated_bytes.rs"]
+mod generated_bytes;
+use generated_bytes::bytes;
 
 #[test]
 fn writes_csv_and_sidecar() {
