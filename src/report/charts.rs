@@ -38,6 +38,21 @@ fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
     );
 }
 
+/// Ends a plot's SVG, with a note in the middle of a plot that had nothing to draw.
+fn close_plot(mut out: String, empty: bool) -> String {
+    if empty {
+        text(
+            &mut out,
+            px(0.5),
+            py(0.5),
+            "middle",
+            "no parsed predictions",
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
 /// Axes of a unit square plot with ticks at 0, 0.5, 1 and axis titles.
 fn unit_axes(out: &mut String, x_title: &str, y_title: &str) {
     let (x0, y0, x1, y1) = (L, H - B, W - R, T);
@@ -158,17 +173,7 @@ pub(crate) fn reliability_diagram(r: &Reliability, title: &str) -> String {
             py(*y)
         );
     }
-    if pts.is_empty() {
-        text(
-            &mut out,
-            px(0.5),
-            py(0.5),
-            "middle",
-            "no parsed predictions",
-        );
-    }
-    out.push_str("</svg>");
-    out
+    close_plot(out, pts.is_empty())
 }
 
 /// Score distribution: stacked bars of parsed scores per 10-point band, by gold label.
@@ -236,17 +241,7 @@ pub(crate) fn score_distribution(bins: &[HistogramBin], title: &str) -> String {
             &format!("gold {label}"),
         );
     }
-    if max == 0 {
-        text(
-            &mut out,
-            px(0.5),
-            py(0.5),
-            "middle",
-            "no parsed predictions",
-        );
-    }
-    out.push_str("</svg>");
-    out
+    close_plot(out, max == 0)
 }
 
 /// Cumulative gains: share of gold-high leads captured by the top x of the ranking, one
