@@ -12,6 +12,16 @@ fn bench() -> Command {
     Command::cargo_bin("bench").expect("bench binary")
 }
 
+/// `bench score --scorer heuristic --input INPUT --out OUT`, run.
+fn score_heuristic(input: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    bench()
+        .args(["score", "--scorer", "heuristic", "--input"])
+        .arg(input)
+        .arg("--out")
+        .arg(out)
+        .assert()
+}
+
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).expect("open csv");
     let headers = r
@@ -41,13 +51,7 @@ fn heuristic_scores_every_row_in_order_and_passes_extra_columns_through() {
     )
     .expect("write input");
     let out = dir.path().join("scored.csv");
-    bench()
-        .args(["score", "--scorer", "heuristic", "--input"])
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .assert()
-        .success();
+    score_heuristic(&input, &out).success();
     let (headers, rows) = read_csv(&out);
     assert_eq!(
         headers,
@@ -136,12 +140,7 @@ fn bad_input_exits_2_and_writes_nothing() {
     )
     .expect("write input");
     let out = dir.path().join("scored.csv");
-    bench()
-        .args(["score", "--scorer", "heuristic", "--input"])
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .assert()
+    score_heuristic(&input, &out)
         .code(2)
         .stderr(contains("bad.csv:3: row 2, column `company_size`"));
     assert!(!out.exists());
