@@ -20,7 +20,7 @@ const DISQUALIFIERS: [(Family, &str); 6] = [
 /// rule that reaches the lowest cap names it.
 pub(super) fn cap(ev: &Evidence, w: &HeuristicWeights) -> (Label, &'static str) {
     let f = ev.families;
-    let commercial = f.count_of(&Family::COMMERCIAL);
+    let commercial = f.commercial();
     let mut best = (Label::High, "");
     let mut lower = |label: Label, reason: &'static str| {
         if label < best.0 {

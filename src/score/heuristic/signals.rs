@@ -43,18 +43,6 @@ pub(crate) enum Family {
 }
 
 impl Family {
-    /// Families that show commercial intent; a high lead needs several of them.
-    pub(crate) const COMMERCIAL: [Family; 8] = [
-        Family::Pricing,
-        Family::Evaluation,
-        Family::Production,
-        Family::Requirements,
-        Family::Urgency,
-        Family::Purchase,
-        Family::Demo,
-        Family::Scale,
-    ];
-
     /// Positive families: ignored when negated or inside a prompt-injection sentence.
     pub(crate) fn is_positive(self) -> bool {
         (self as u8) <= (Family::UseCase as u8)
@@ -82,8 +70,10 @@ impl Families {
         fs.iter().any(|f| self.has(*f))
     }
 
-    pub(crate) fn count_of(self, fs: &[Family]) -> u32 {
-        fs.iter().filter(|f| self.has(**f)).count() as u32
+    /// How many families that show commercial intent the set holds: those declared from
+    /// `Pricing` to `Scale`. A high lead needs several of them.
+    pub(crate) fn commercial(self) -> u32 {
+        (self.0 & (Family::Scale.bit() * 2 - 1)).count_ones()
     }
 
     /// The set as bits: bit `i` for the family declared `i`-th.
