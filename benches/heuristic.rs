@@ -116,9 +116,9 @@ fn thread_cpu_seconds() -> Option<f64> {
 }
 
 /// Prints, per lead set, the rate of the median, upper-quartile, fastest and slowest pass
-/// and of all passes together, and the thread's share of the wall clock (below 100 % when it waited for a CPU). The machine's
-/// other tenants slow some passes down: the median pass shows the typical rate, the fastest
-/// the rate undisturbed.
+/// and of all passes together, and the thread's share of the wall clock (below 100 % when
+/// it waited for a CPU). The machine's other tenants slow some passes down: the median pass
+/// shows the typical rate, the fastest the rate undisturbed.
 fn pass_rates(scorer: &HeuristicScorer, sets: &[(&str, &[Lead])]) {
     let cpu0 = thread_cpu_seconds();
     let wall0 = std::time::Instant::now();

@@ -63,10 +63,11 @@ struct Word {
 impl Word {
     /// Up to eight bytes of lowercase phrase text (see [`indexable`]).
     fn new(bytes: &[u8]) -> Word {
-        let care = !swar::letter_case(swar::load(bytes)) & (u64::MAX >> (64 - 8 * bytes.len()));
+        let phrase = swar::load(bytes);
+        let care = !swar::letter_case(phrase) & (u64::MAX >> (64 - 8 * bytes.len()));
         Word {
             care,
-            want: swar::load(bytes) & care,
+            want: phrase & care,
         }
     }
 
@@ -111,16 +112,20 @@ fn key_of_run(head: u64, run: u64) -> u32 {
     (head as u32 | 0x2020_2020) & KEY_MASKS[(run >> 1) as usize & 7]
 }
 
-/// The key of the word at the start of `bytes` (see [`key_of_run`]).
-fn key_of(bytes: &[u8]) -> u32 {
-    let run = bytes
+/// The `run` of [`key_of_run`] for the word at the start of `bytes`, as far as a key goes.
+fn run_of(bytes: &[u8]) -> u64 {
+    bytes
         .iter()
         .take(KEY_LEN)
         .enumerate()
         .fold(0u64, |m, (i, b)| {
             m | (u64::from(b.is_ascii_alphanumeric()) << i)
-        });
-    key_of_run(swar::load(bytes), run)
+        })
+}
+
+/// The key of the word at the start of `bytes` (see [`key_of_run`]).
+fn key_of(bytes: &[u8]) -> u32 {
+    key_of_run(swar::load(bytes), run_of(bytes))
 }
 
 /// The word of [`WordIndex::filter`] and the bit in it for `key`.
@@ -239,7 +244,8 @@ impl WordIndex {
             if b.is_ascii_alphanumeric() {
                 if !in_word {
                     let head = swar::load(&bytes[i..]);
-                    self.match_at(text, i, head, key_of(&bytes[i..]), &mut f);
+                    let key = key_of_run(head, run_of(&bytes[i..]));
+                    self.match_at(text, i, head, key, &mut f);
                     in_word = true;
                 }
                 i += 1;
