@@ -21,8 +21,86 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}: {message}", path.display())]
-    Invalid { path: PathBuf, message: String },
+    /// `line` is the line of the key at fault, when the key is in the file.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    Invalid {
+        path: PathBuf,
+        line: Option<usize>,
+        message: String,
+    },
+}
+
+/// Bounds of `[run]` and `[[prompts]]` numbers; beyond them a value is a mistake that would
+/// exhaust memory or never finish.
+pub mod limits {
+    pub const REPEATS: u32 = 100;
+    pub const EXAMPLES: usize = 50;
+    /// Leads generated on the fly (each run holds its leads in memory).
+    pub const GENERATED_LEADS: u64 = 10_000_000;
+    /// Largest config or template file read.
+    pub const TEXT_FILE_BYTES: u64 = 1 << 20;
+}
+
+/// Reads a text file the user named (config, template), refusing what is not a regular
+/// file (`/dev/zero`, a FIFO, a folder) or is larger than `limit` bytes, so that a wrong path
+/// cannot make `bench` read without end.
+pub fn read_text_file(path: &Path, limit: u64) -> std::io::Result<String> {
+    use std::io::{Error, ErrorKind, Read};
+    let file = fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "not a regular file (expected a text file)",
+        ));
+    }
+    if meta.len() > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("{} bytes; expected at most {limit}", meta.len()),
+        ));
+    }
+    let mut text = String::new();
+    file.take(limit + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > limit {
+        return Err(Error::new(
+            ErrorKind::InvalidInput,
+            format!("grew past {limit} bytes while being read"),
+        ));
+    }
+    Ok(text)
+}
+
+/// The 1-based line of a dotted key such as `run.repeats` or `models[1].concurrency` in
+/// TOML `text`; for a key that is not written (a default), the line of the closest table
+/// that is. `None` when the text does not parse or nothing of the path is there.
+pub fn key_line(text: &str, key: &str) -> Option<usize> {
+    use toml::de::{DeTable, DeValue};
+    let doc = DeTable::parse(text).ok()?;
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let mut found: Option<usize> = None;
+    let mut table: Option<&DeTable<'_>> = Some(doc.get_ref());
+    for part in key.split('.') {
+        let (name, index) = match part.split_once('[') {
+            Some((name, rest)) => (name, rest.trim_end_matches(']').parse::<usize>().ok()),
+            None => (part, None),
+        };
+        let Some((k, v)) = table.and_then(|t| t.get_key_value(name)) else {
+            break;
+        };
+        found = Some(line_of(k.span().start));
+        let mut value = v.get_ref();
+        if let (Some(i), DeValue::Array(items)) = (index, value) {
+            let Some(item) = items.get(i) else { break };
+            found = Some(line_of(item.span().start));
+            value = item.get_ref();
+        }
+        table = match value {
+            DeValue::Table(t) => Some(t),
+            _ => None,
+        };
+    }
+    found
 }
 
 #[derive(Debug, Deserialize)]
@@ -194,10 +272,11 @@ pub struct Config {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = fs::read_to_string(path).map_err(|source| ConfigError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text =
+            read_text_file(path, limits::TEXT_FILE_BYTES).map_err(|source| ConfigError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Config::parse(&text, path)
     }
 
@@ -205,7 +284,14 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid {
             path: path.to_path_buf(),
+            line: None,
             message,
+        };
+        // An error about one key: the message starts with the key, the line is where it is.
+        let at = |key: &str, message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: key_line(text, key),
+            message: format!("{key}: {message}"),
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let base = path.parent().unwrap_or(Path::new(""));
@@ -224,13 +310,33 @@ impl Config {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
         {
-            return Err(invalid(format!(
-                "run.name: expected a non-empty name of letters, digits, '-', '_' or '.', found {:?}",
-                raw.run.name
-            )));
+            return Err(at(
+                "run.name",
+                format!(
+                    "expected a non-empty name of letters, digits, '-', '_' or '.', found {:?}",
+                    raw.run.name
+                ),
+            ));
         }
-        if raw.run.repeats == 0 {
-            return Err(invalid("run.repeats: expected at least 1".into()));
+        if !(1..=limits::REPEATS).contains(&raw.run.repeats) {
+            return Err(at(
+                "run.repeats",
+                format!(
+                    "expected 1 to {}, found {}",
+                    limits::REPEATS,
+                    raw.run.repeats
+                ),
+            ));
+        }
+        if raw.run.cache.as_os_str().is_empty() || resolve(&raw.run.cache).is_dir() {
+            return Err(at(
+                "run.cache",
+                format!(
+                    "expected the path of an SQLite file (e.g. \".cache/llm-cache.sqlite\"), \
+                     found {:?}; `bench run --no-cache` runs without one",
+                    raw.run.cache
+                ),
+            ));
         }
         let dataset = match (raw.dataset.path, raw.dataset.generate) {
             (Some(_), Some(_)) => {
@@ -240,8 +346,24 @@ impl Config {
             }
             (Some(p), None) => DatasetSource::File(resolve(&p)),
             (None, Some(g)) => {
-                g.validate()
-                    .map_err(|e| invalid(format!("dataset.generate.{e}")))?;
+                g.validate().map_err(|e| {
+                    let key = e.split_once(':').map_or("", |(k, _)| k.trim());
+                    ConfigError::Invalid {
+                        path: path.to_path_buf(),
+                        line: key_line(text, &format!("dataset.generate.{key}")),
+                        message: format!("dataset.generate.{e}"),
+                    }
+                })?;
+                if g.n > limits::GENERATED_LEADS {
+                    return Err(at(
+                        "dataset.generate.n",
+                        format!(
+                            "expected at most {} leads, found {}",
+                            limits::GENERATED_LEADS,
+                            g.n
+                        ),
+                    ));
+                }
                 DatasetSource::Generate(g)
             }
             (None, None) => DatasetSource::Generate(GenerateParams::default()),
@@ -249,34 +371,53 @@ impl Config {
         if let Some(b) = raw.run.budget_usd
             && !(b.is_finite() && b >= 0.0)
         {
-            return Err(invalid(format!(
-                "run.budget_usd: expected dollars >= 0, found {b}"
-            )));
+            return Err(at(
+                "run.budget_usd",
+                format!("expected dollars >= 0, found {b}"),
+            ));
         }
         if !(raw.run.test_fraction > 0.0 && raw.run.test_fraction < 1.0) {
-            return Err(invalid(format!(
-                "run.test_fraction: expected a share in (0, 1), found {}",
-                raw.run.test_fraction
-            )));
+            return Err(at(
+                "run.test_fraction",
+                format!(
+                    "expected a share in (0, 1), found {}",
+                    raw.run.test_fraction
+                ),
+            ));
         }
         let bands = Bands::new(raw.scoring.bands.high, raw.scoring.bands.medium)
-            .map_err(|e| invalid(format!("scoring.bands: {e}")))?;
+            .map_err(|e| at("scoring.bands", e.to_string()))?;
         raw.baselines
             .learned_options
             .validate()
-            .map_err(|e| invalid(format!("[baselines.learned_options] {e}")))?;
+            .map_err(|e| match e {
+                crate::score::learned::LearnedError::Options { key, message } => {
+                    at(&format!("baselines.learned_options.{key}"), message)
+                }
+                other => at("baselines.learned_options", other.to_string()),
+            })?;
+        raw.baselines
+            .heuristic_weights
+            .validate()
+            .map_err(|(key, message)| at(&format!("baselines.heuristic_weights.{key}"), message))?;
         let models = raw
             .models
             .into_iter()
             .enumerate()
-            .map(|(i, m)| m.validate(i).map_err(|e| invalid(e.to_string())))
+            .map(|(i, m)| {
+                m.validate(i)
+                    .map_err(|e| at(&format!("models[{i}].{}", e.key), e.message))
+            })
             .collect::<Result<Vec<_>, _>>()?;
         for (i, m) in models.iter().enumerate() {
             if models[..i].iter().any(|o| o.name == m.name) {
-                return Err(invalid(format!(
-                    "models[{i}].name: {:?} is used by an earlier model; names must be unique",
-                    m.name
-                )));
+                return Err(at(
+                    &format!("models[{i}].name"),
+                    format!(
+                        "{:?} is used by an earlier model; names must be unique",
+                        m.name
+                    ),
+                ));
             }
         }
         let mut prompts: Vec<PromptSpec> = Vec::with_capacity(raw.prompts.len());
@@ -286,16 +427,32 @@ impl Config {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
             if !ok_name {
-                return Err(invalid(format!(
-                    "prompts[{i}].name: expected letters, digits, '-', '_' or '.', found {:?}",
-                    p.name
-                )));
+                return Err(at(
+                    &format!("prompts[{i}].name"),
+                    format!(
+                        "expected letters, digits, '-', '_' or '.', found {:?}",
+                        p.name
+                    ),
+                ));
             }
             if prompts.iter().any(|o| o.template.name() == p.name) {
-                return Err(invalid(format!(
-                    "prompts[{i}].name: {:?} is used by an earlier prompt; names must be unique",
-                    p.name
-                )));
+                return Err(at(
+                    &format!("prompts[{i}].name"),
+                    format!(
+                        "{:?} is used by an earlier prompt; names must be unique",
+                        p.name
+                    ),
+                ));
+            }
+            if p.examples > limits::EXAMPLES {
+                return Err(at(
+                    &format!("prompts[{i}].examples"),
+                    format!(
+                        "expected 0 to {} few-shot examples, found {}",
+                        limits::EXAMPLES,
+                        p.examples
+                    ),
+                ));
             }
             let template = PromptTemplate::load(&p.name, &resolve(&p.path))
                 .map_err(|e| invalid(format!("prompts[{i}]: {e}")))?;
@@ -383,5 +540,77 @@ mod tests {
             .expect_err("both")
             .to_string();
         assert!(msg.contains("not both"), "{msg}");
+    }
+
+    #[test]
+    fn key_line_finds_keys_array_items_and_defaults() {
+        let text = "[run]\nname = \"x\"\nrepeats = 5\n\n[[models]]\nname = \"a\"\n\n[[models]]\nname = \"b\"\nconcurrency = 7\n";
+        assert_eq!(key_line(text, "run.repeats"), Some(3));
+        assert_eq!(key_line(text, "models[1].concurrency"), Some(10));
+        assert_eq!(key_line(text, "models[0].name"), Some(6));
+        // Not written: the closest table that is.
+        assert_eq!(key_line(text, "run.seed"), Some(1));
+        assert_eq!(key_line(text, "dataset.path"), None);
+    }
+
+    #[test]
+    fn numbers_out_of_bounds_are_refused_with_key_and_line() {
+        let cases = [
+            ("[run]\nrepeats = 1000000000\n", "run.repeats", 2),
+            (
+                "[[models]]\nname = \"m\"\nmodel = \"g\"\nbase_url = \"http://h/v1\"\nconcurrency = 4000000000\n",
+                "models[0].concurrency",
+                5,
+            ),
+            (
+                "[[models]]\nname = \"m\"\nmodel = \"g\"\nbase_url = \"http://h/v1\"\nmax_retries = 1000\n",
+                "models[0].max_retries",
+                5,
+            ),
+            (
+                "[[models]]\nname = \"m\"\nmodel = \"g\"\nbase_url = \"http://h/v1\"\nmax_response_bytes = 1\n",
+                "models[0].max_response_bytes",
+                5,
+            ),
+            (
+                "[dataset.generate]\nn = 100000000000\n",
+                "dataset.generate.n",
+                2,
+            ),
+            (
+                "[dataset.generate]\n\nlabel_noise = 0.9\n",
+                "dataset.generate.label_noise",
+                3,
+            ),
+            (
+                "[baselines.heuristic_weights]\nbase = 2000000000\n",
+                "baselines.heuristic_weights.base",
+                2,
+            ),
+            (
+                "[baselines.learned_options]\nhash_bits = 40\n",
+                "baselines.learned_options.hash_bits",
+                2,
+            ),
+            ("[run]\ncache = \"\"\n", "run.cache", 2),
+        ];
+        for (text, key, line) in cases {
+            let msg = parse(text).expect_err(key).to_string();
+            assert!(
+                msg.starts_with(&format!("conf/config.toml:{line}: {key}: ")),
+                "{key}: {msg}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_config_that_is_no_regular_file_is_refused() {
+        let msg = Config::load(Path::new("/dev/zero"))
+            .expect_err("not a file")
+            .to_string();
+        assert!(
+            msg.contains("/dev/zero") && msg.contains("not a regular file"),
+            "{msg}"
+        );
     }
 }

@@ -240,3 +240,45 @@ fn templates_can_be_shared_across_worker_tasks() {
     shareable::<PromptTemplate>();
     shareable::<PromptContext>();
 }
+
+#[test]
+fn runaway_templates_fail_fast_with_file_and_line() {
+    // Doubling a string 60 times would need 2^60 bytes; fuel counts the bytes built.
+    let (_dir, path) = broken(
+        "{% block system %}\nx\n{% set s = namespace(v='xxxxxxxx') %}\n{% for i in range(60) %}{% set s.v = s.v ~ s.v %}{% endfor %}\n{{ s.v | length }}\n{% endblock %}\n{% block user %}u{% endblock %}\n",
+    );
+    let err = PromptTemplate::load("doubling", &path).expect_err("runs out of fuel");
+    let msg = err.to_string();
+    assert!(msg.contains(&format!("{}:4:", path.display())), "{msg}");
+    assert!(msg.contains("more work than one prompt can need"), "{msg}");
+
+    // Nested loops of 10^10 steps.
+    let (_dir, path) = broken(
+        "{% block system %}\n{% for i in range(99999) %}\n{% for j in range(99999) %}{% endfor %}\n{% endfor %}\n{% endblock %}\n{% block user %}u{% endblock %}\n",
+    );
+    let err = PromptTemplate::load("loops", &path).expect_err("runs out of fuel");
+    assert!(err.line().is_some_and(|l| (2..=3).contains(&l)), "{err}");
+
+    // One big string within the fuel, but no prompt is a megabyte long.
+    let (_dir, path) = broken(
+        "{% block system %}\n{{ 'x' * 2000000 }}\n{% endblock %}\n{% block user %}u{% endblock %}\n",
+    );
+    let msg = PromptTemplate::load("huge", &path)
+        .expect_err("too long")
+        .to_string();
+    assert!(
+        msg.contains("broken.j2") && msg.contains("block `system` renders to"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_template_path_that_is_no_regular_file_is_refused() {
+    let msg = PromptTemplate::load("zero", Path::new("/dev/zero"))
+        .expect_err("not a file")
+        .to_string();
+    assert!(
+        msg.contains("/dev/zero") && msg.contains("not a regular file"),
+        "{msg}"
+    );
+}

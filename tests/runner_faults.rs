@@ -568,3 +568,139 @@ async fn a_stream_is_made_on_demand_and_unmade_jobs_end_skipped() {
         CallResult::Skipped { reason } if reason == "prompt not rendered for job 57"
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_and_endless_bodies_are_cut_off_at_the_cap() {
+    let big = format!(
+        "{{\"choices\":[{{\"message\":{{\"content\":\"{}\"}}}}]}}",
+        "x".repeat(3 << 20)
+    );
+    let server = FakeServer::start(move |s| match s.user {
+        "big" => Reply::raw(200, &big),
+        "endless" => Reply::Endless {
+            chunk: "{\"choices\": [".repeat(4096),
+        },
+        _ => Reply::answer(GOOD),
+    })
+    .await;
+    // A long timeout: the endless body must end at the cap, not when the clock runs out.
+    let m = model(
+        "m",
+        &server.url,
+        "max_response_bytes = 65536\ntimeout_s = 600\nmax_retries = 2\n",
+    );
+    let cache = tempfile::tempdir().expect("temp dir");
+    let path = cache.path().join("cache.sqlite");
+    let jobs = vec![job(0, 0, "big"), job(1, 0, "endless"), job(2, 0, "fine")];
+    let started = std::time::Instant::now();
+    let (summary, got) = run(&[m], jobs, opts(Some(path.clone()))).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "the cap did not fire"
+    );
+    for id in [0, 1] {
+        match &got[&id].result {
+            CallResult::ApiError { status, message } => {
+                assert_eq!(*status, Some(200));
+                assert!(
+                    message.contains("max_response_bytes (65536 bytes)"),
+                    "{message}"
+                );
+                assert!(message.len() < 2_000, "the excerpt is bounded");
+            }
+            other => panic!("job {id}: expected an API error, got {other:?}"),
+        }
+        assert_eq!(got[&id].attempts, 1, "an oversized body is not retried");
+    }
+    assert_eq!(content(&got[&2]).0, GOOD);
+    assert_eq!(summary.api_errors, 2);
+    // Only the good answer is stored, and the file stays small.
+    let stored = Cache::open(&path).expect("reopens");
+    assert_eq!(stored.len().expect("count"), 1);
+    drop(stored);
+    let size: u64 = std::fs::read_dir(cache.path())
+        .expect("cache dir")
+        .map(|e| e.expect("entry").metadata().expect("meta").len())
+        .sum();
+    assert!(size < 1 << 20, "the cache grew to {size} bytes");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_key_echoed_in_answers_and_errors_is_stored_nowhere() {
+    // PATH is long and unique (see unauthorized_model_fails_fast_while_others_carry_on); the
+    // server echoes it in every place a body can hold it, in its case and upper-cased, and
+    // a 401 quotes it after 290 characters so that a cut at 300 would keep a prefix.
+    let key = std::env::var("PATH").expect("PATH is set");
+    let server = FakeServer::start(|s| {
+        let k = s.auth.unwrap_or("");
+        match s.user {
+            "justification" => Reply::answer(&format!(
+                r#"{{"lead_score": 80, "lead_label": "high", "justification": "key {k}"}}"#
+            )),
+            "prose" => Reply::answer(&format!("Your key is {}. {GOOD}", k.to_uppercase())),
+            "extra" => Reply::raw(
+                200,
+                &serde_json::json!({
+                    "echo": k,
+                    "choices": [{"message": {"content": GOOD}, "finish_reason": "stop"}],
+                })
+                .to_string(),
+            ),
+            "notjson" => Reply::raw(200, &format!("<html>{k}</html>")),
+            _ => Reply::error(401, &format!("{} {k}", "x".repeat(290))),
+        }
+    })
+    .await;
+    let m = model(
+        "m",
+        &server.url,
+        "api_key_env = \"PATH\"\nconcurrency = 1\n",
+    );
+    let cache = tempfile::tempdir().expect("temp dir");
+    let path = cache.path().join("cache.sqlite");
+    let users = ["justification", "prose", "extra", "notjson", "unauthorized"];
+    let jobs = users
+        .iter()
+        .enumerate()
+        .map(|(i, u)| job(i as u64, 0, u))
+        .collect();
+    let (summary, got) = run(&[m], jobs, opts(Some(path.clone()))).await;
+    assert_eq!(summary.answered, 3);
+    let everything = format!("{got:?} {summary:?}");
+    let prefix = &key[..12.min(key.len())];
+    assert!(!everything.contains(prefix), "the key leaked: {everything}");
+    assert!(!everything.to_lowercase().contains(&prefix.to_lowercase()));
+    assert!(everything.contains(lead_bench::run::REDACTED));
+    drop(got);
+    let bytes: Vec<u8> = std::fs::read_dir(cache.path())
+        .expect("cache dir")
+        .flat_map(|e| std::fs::read(e.expect("entry").path()).expect("read"))
+        .collect();
+    let text = String::from_utf8_lossy(&bytes).to_lowercase();
+    assert!(
+        !text.contains(&prefix.to_lowercase()),
+        "the key is in the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redirects_to_another_origin_are_not_followed() {
+    let elsewhere = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    let target = format!("{}/chat/completions", elsewhere.url);
+    let server = FakeServer::start(move |s| match s.user {
+        "away" => Reply::raw(307, "").header("location", &target),
+        _ => Reply::answer(GOOD),
+    })
+    .await;
+    let m = model("m", &server.url, "concurrency = 1\n");
+    let (summary, got) = run(&[m], vec![job(0, 0, "away")], opts(None)).await;
+    assert_eq!(elsewhere.requests(), 0, "the prompt reached another origin");
+    match &got[&0].result {
+        CallResult::ApiError { status, message } => {
+            assert_eq!(*status, Some(307));
+            assert!(message.contains(&elsewhere.url), "{message}");
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+    assert_eq!(summary.api_errors, 1);
+}

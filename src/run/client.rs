@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use super::engine::LlmJob;
 use super::model::{ModelSettings, StructuredOutput};
 use super::retry;
+use super::secret::ApiKey;
 
 /// Longest piece of a server's body quoted in an error message.
 const SNIPPET: usize = 300;
@@ -182,8 +183,18 @@ pub(crate) enum Attempt {
 pub(crate) struct ModelClient {
     http: reqwest::Client,
     url: String,
-    key: Option<String>,
+    key: Option<ApiKey>,
     timeout: Duration,
+    max_body: usize,
+}
+
+/// Why a response body was not read whole.
+enum BodyFault {
+    /// The body passed the cap; reading stopped there. `head` is what had arrived.
+    TooLarge {
+        head: Vec<u8>,
+    },
+    Transport(reqwest::Error),
 }
 
 impl ModelClient {
@@ -191,13 +202,15 @@ impl ModelClient {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(model.concurrency.get() as usize)
             .tcp_nodelay(true)
+            .redirect(same_origin_redirects())
             .build()
             .map_err(|e| format!("model `{}`: cannot build an HTTP client: {e}", model.name))?;
         Ok(ModelClient {
             http,
             url: format!("{}/chat/completions", model.base_url),
-            key,
+            key: key.map(ApiKey::new),
             timeout: model.timeout,
+            max_body: model.max_response_bytes,
         })
     }
 
@@ -210,7 +223,7 @@ impl ModelClient {
             .timeout(self.timeout)
             .body(body);
         if let Some(key) = &self.key {
-            req = req.bearer_auth(key);
+            req = req.bearer_auth(key.expose());
         }
         let response = match req.send().await {
             Ok(r) => r,
@@ -218,11 +231,52 @@ impl ModelClient {
         };
         let status = response.status();
         let hint = retry::retry_after(response.headers());
-        let bytes = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => return self.transport_failure(&e),
+        let location = response
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let failed = |kind, message: String| Attempt::Failed {
+            kind,
+            status: Some(status.as_u16()),
+            message: self.redact(&message),
+            retry_after: None,
         };
-        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let bytes = match read_capped(response, self.max_body).await {
+            Ok(b) => b,
+            Err(BodyFault::Transport(e)) => return self.transport_failure(&e),
+            Err(BodyFault::TooLarge { head }) => {
+                let head = self.redact(&String::from_utf8_lossy(&head));
+                let began = if head.trim().is_empty() {
+                    String::new()
+                } else {
+                    format!("; it began: {}", snippet(&head))
+                };
+                return failed(
+                    FailKind::JobFatal,
+                    format!(
+                        "HTTP {status}: the response body is larger than max_response_bytes \
+                         ({} bytes), not read further{began}",
+                        self.max_body
+                    ),
+                );
+            }
+        };
+        // Redacted whole, before anything is cut to an excerpt or parsed: no prefix of the
+        // key can survive in a message, an answer or the cache.
+        let text = self.redact(&String::from_utf8_lossy(&bytes));
+        drop(bytes);
+        if status.is_redirection() {
+            // Same-origin redirects were followed; this one points elsewhere (or nowhere).
+            let target =
+                location.map_or_else(|| "(no Location header)".into(), |l| self.redact(&l));
+            return failed(
+                FailKind::ModelFatal,
+                format!(
+                    "HTTP {status}: redirect to {target} not followed: bench sends prompts \
+                     (lead data) only to the origin of base_url"
+                ),
+            );
+        }
         if !status.is_success() {
             let kind = match status.as_u16() {
                 429 => FailKind::RateLimited,
@@ -234,16 +288,11 @@ impl ModelClient {
             return Attempt::Failed {
                 kind,
                 status: Some(status.as_u16()),
-                message: self.redact(&format!("HTTP {status}: {}", error_message(&text))),
+                message: format!("HTTP {status}: {}", error_message(&text)),
                 retry_after: hint,
             };
         }
-        parse_completion(text).unwrap_or_else(|message| Attempt::Failed {
-            kind: FailKind::JobFatal,
-            status: Some(status.as_u16()),
-            message: self.redact(&message),
-            retry_after: None,
-        })
+        parse_completion(text).unwrap_or_else(|message| failed(FailKind::JobFatal, message))
     }
 
     fn transport_failure(&self, e: &reqwest::Error) -> Attempt {
@@ -271,13 +320,53 @@ impl ModelClient {
         }
     }
 
-    /// Servers sometimes quote the key back in error messages; it never leaves here.
-    fn redact(&self, message: &str) -> String {
+    /// `text` with the key taken out (see [`ApiKey::redact`]); also applied by the engine to
+    /// answers read from the cache, which an older version may have stored unredacted.
+    pub(crate) fn redact(&self, text: &str) -> String {
         match &self.key {
-            Some(key) if key.len() >= 4 => message.replace(key.as_str(), "[redacted]"),
-            _ => message.to_string(),
+            Some(key) => key.redact(text).into_owned(),
+            None => text.to_string(),
         }
     }
+}
+
+/// Reads a response body, stopping as soon as it passes `cap` bytes, so that neither a huge
+/// nor an endless body can grow memory past `cap` per request in flight. A declared
+/// `Content-Length` above the cap is refused before anything is read.
+async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, BodyFault> {
+    let declared = response.content_length();
+    if declared.is_some_and(|n| n > cap as u64) {
+        return Err(BodyFault::TooLarge { head: Vec::new() });
+    }
+    let mut body = Vec::with_capacity(declared.map_or(8 * 1024, |n| n as usize));
+    while let Some(chunk) = response.chunk().await.map_err(BodyFault::Transport)? {
+        if body.len() + chunk.len() > cap {
+            // Enough of the start for an excerpt (SNIPPET characters of up to four bytes).
+            let keep = (SNIPPET * 4).saturating_sub(body.len()).min(chunk.len());
+            body.extend_from_slice(&chunk[..keep]);
+            body.truncate(SNIPPET * 4);
+            return Err(BodyFault::TooLarge { head: body });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Redirects are followed only within the origin (scheme, host and port) of the request, at
+/// most ten deep. Following one elsewhere would send the whole prompt, lead data included,
+/// to a host the user never configured; such a redirect is handed back as it came, and
+/// [`ModelClient::send`] records it as a failure that names the target.
+pub(crate) fn same_origin_redirects() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        let first = attempt.previous().first().map(reqwest::Url::origin);
+        if attempt.previous().len() > 10 {
+            attempt.error("more than 10 redirects")
+        } else if first.is_some_and(|o| o == attempt.url().origin()) {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 /// Reads `choices[0]` of a 2xx body leniently: only the fields the runner needs.

@@ -395,7 +395,12 @@ pub async fn run_streams(
                 }
             },
         };
-        let workers = settings.concurrency.get() as usize * 2;
+        // Tasks per job, not per configured slot: a `concurrency` far above the number of
+        // jobs costs nothing.
+        let workers = (settings.concurrency.get() as usize * 2).min(n_jobs as usize);
+        if let Some(w) = slow_pace_warning(settings, n_jobs) {
+            collector.handle(Event::Warning(w));
+        }
         let (job_tx, job_rx) = mpsc::channel(workers);
         let ctx = Arc::new(ModelCtx {
             client: ModelClient::new(settings, key).map_err(RunError::Client)?,
@@ -503,6 +508,37 @@ async fn watch_ctrl_c(
     say("Ctrl-C again: requests in flight abandoned");
 }
 
+/// Requests slower than this (by the configured limits alone) get a warning.
+const SLOW_PACE_S: f64 = 60.0;
+
+/// A warning when the model's `rpm` or `tpm` allows fewer than one request a minute, so that
+/// a typo such as `tpm = 1` does not look like a hang. The tokens of a request are guessed
+/// as `max_tokens` plus a short prompt (a lower bound: the real pace can only be slower).
+fn slow_pace_warning(m: &ModelSettings, jobs: u64) -> Option<String> {
+    let tokens = f64::from(m.max_tokens) + 200.0;
+    let by_rpm = m.rpm.map_or(0.0, |r| 60.0 / f64::from(r.get()));
+    let by_tpm = m.tpm.map_or(0.0, |t| 60.0 * tokens / f64::from(t.get()));
+    let pace = by_rpm.max(by_tpm);
+    if pace <= SLOW_PACE_S {
+        return None;
+    }
+    let limit = if by_tpm >= by_rpm {
+        format!(
+            "tpm = {} (about {tokens:.0} tokens a request)",
+            m.tpm.map_or(0, |t| t.get())
+        )
+    } else {
+        format!("rpm = {}", m.rpm.map_or(0, |r| r.get()))
+    };
+    // The limits are the model's, whatever the concurrency.
+    let total_h = pace * jobs as f64 / 3600.0;
+    Some(format!(
+        "model `{}`: {limit} allows one request every {:.0} s; its {jobs} jobs will take at \
+         least {total_h:.1} h at that pace (check rpm/tpm in config)",
+        m.name, pace
+    ))
+}
+
 /// Runs one model's workers, then ends every job left in its queue (the run was stopped).
 async fn run_model(ctx: Arc<ModelCtx>, n: usize, shared: Arc<Shared>, tx: mpsc::Sender<Event>) {
     let mut workers = JoinSet::new();
@@ -554,10 +590,11 @@ async fn call(
             Ok(Some(a)) => {
                 outcome.cost_usd =
                     request_cost(s.price.as_ref(), a.prompt_tokens, a.completion_tokens);
+                // Redacted again: a row stored by an older version may hold the key.
                 outcome.result = CallResult::Answer {
-                    content: a.content,
+                    content: ctx.client.redact(&a.content),
                     finish_reason: a.finish_reason,
-                    raw: a.raw,
+                    raw: ctx.client.redact(&a.raw),
                 };
                 outcome.latency_ms = a.latency_ms;
                 outcome.prompt_tokens = a.prompt_tokens;

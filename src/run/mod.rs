@@ -26,6 +26,7 @@ mod model;
 mod pacing;
 mod progress;
 mod retry;
+mod secret;
 
 pub use cache::{Cache, CacheError};
 pub use engine::{
@@ -35,3 +36,4 @@ pub use engine::{
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
 pub use retry::RetryPolicy;
+pub use secret::REDACTED;

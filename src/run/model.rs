@@ -73,6 +73,29 @@ pub struct RawModelSettings {
     /// How long to wait for a launched server to answer (it may install itself first).
     #[serde(default = "default_launch_timeout_s")]
     pub launch_timeout_s: f64,
+    /// Largest response body read; a larger (or endless) one is cut off and recorded as an
+    /// `api_error`, so that memory stays within this × `concurrency`.
+    #[serde(default = "default_max_response_bytes")]
+    pub max_response_bytes: u64,
+}
+
+/// Bounds of the numeric keys: beyond them a value is a typo or a mistake that would stall
+/// the run or exhaust memory (a `concurrency` of 4,000,000,000, a 60-day timeout).
+pub mod limits {
+    pub const RPM: (u32, u32) = (1, 1_000_000);
+    pub const TPM: (u32, u32) = (1, 1_000_000_000);
+    pub const CONCURRENCY: (u32, u32) = (1, 1_024);
+    pub const MAX_RETRIES: (u32, u32) = (0, 20);
+    pub const MAX_TOKENS: (u32, u32) = (1, 1_000_000);
+    pub const MAX_RESPONSE_BYTES: (u64, u64) = (1_024, 256 << 20);
+    /// Seconds, for `timeout_s` and `launch_timeout_s`.
+    pub const MAX_SECONDS: f64 = 86_400.0;
+    /// Dollars per million tokens.
+    pub const MAX_PRICE: f64 = 10_000.0;
+}
+
+fn default_max_response_bytes() -> u64 {
+    1 << 20
 }
 
 fn default_launch_timeout_s() -> f64 {
@@ -129,6 +152,8 @@ pub struct ModelSettings {
     /// Command that starts the server when it does not answer (see [`RawModelSettings`]).
     pub launch: Option<Vec<String>>,
     pub launch_timeout: Duration,
+    /// Largest response body read (see [`RawModelSettings::max_response_bytes`]).
+    pub max_response_bytes: usize,
 }
 
 impl RawModelSettings {
@@ -162,31 +187,53 @@ impl RawModelSettings {
             ));
         }
         let api_key_env = self.api_key_env.filter(|v| !v.trim().is_empty());
-        let nonzero = |key, v: u32| {
-            NonZeroU32::new(v).ok_or_else(|| err(key, "expected at least 1, found 0".into()))
+        let rpm = self
+            .rpm
+            .map(|v| within(&err, "rpm", v, limits::RPM))
+            .transpose()?;
+        let tpm = self
+            .tpm
+            .map(|v| within(&err, "tpm", v, limits::TPM))
+            .transpose()?;
+        let concurrency = within(&err, "concurrency", self.concurrency, limits::CONCURRENCY)?;
+        let max_retries = within(&err, "max_retries", self.max_retries, limits::MAX_RETRIES)?;
+        let max_tokens = within(&err, "max_tokens", self.max_tokens, limits::MAX_TOKENS)?;
+        let max_response_bytes = within(
+            &err,
+            "max_response_bytes",
+            self.max_response_bytes,
+            limits::MAX_RESPONSE_BYTES,
+        )?;
+        let seconds = |key, v: f64| {
+            if v.is_finite() && v > 0.0 && v <= limits::MAX_SECONDS {
+                Ok(Duration::from_secs_f64(v))
+            } else {
+                Err(err(
+                    key,
+                    format!(
+                        "expected seconds in (0, {}], found {v}",
+                        limits::MAX_SECONDS
+                    ),
+                ))
+            }
         };
-        let rpm = self.rpm.map(|v| nonzero("rpm", v)).transpose()?;
-        let tpm = self.tpm.map(|v| nonzero("tpm", v)).transpose()?;
-        let concurrency = nonzero("concurrency", self.concurrency)?;
-        if !(self.timeout_s.is_finite() && self.timeout_s > 0.0 && self.timeout_s <= 86_400.0) {
-            return Err(err(
-                "timeout_s",
-                format!("expected seconds in (0, 86400], found {}", self.timeout_s),
-            ));
-        }
+        let timeout = seconds("timeout_s", self.timeout_s)?;
+        let launch_timeout = seconds("launch_timeout_s", self.launch_timeout_s)?;
         if !(0.0..=2.0).contains(&self.temperature) {
             return Err(err(
                 "temperature",
                 format!("expected a value in [0, 2], found {}", self.temperature),
             ));
         }
-        let max_tokens = nonzero("max_tokens", self.max_tokens)?.get();
         if let Some(p) = &self.price {
-            let ok = |v: f64| v.is_finite() && v >= 0.0;
+            let ok = |v: f64| v.is_finite() && (0.0..=limits::MAX_PRICE).contains(&v);
             if !(ok(p.input_per_mtok) && ok(p.output_per_mtok)) {
                 return Err(err(
                     "price",
-                    "expected non-negative dollars per million tokens".into(),
+                    format!(
+                        "expected dollars per million tokens from 0 to {}",
+                        limits::MAX_PRICE
+                    ),
                 ));
             }
         }
@@ -198,29 +245,38 @@ impl RawModelSettings {
                 "expected a command as a list, e.g. [\"scripts/local-llm.sh\", \"serve\"]".into(),
             ));
         }
-        if !(self.launch_timeout_s.is_finite() && self.launch_timeout_s > 0.0) {
-            return Err(err(
-                "launch_timeout_s",
-                format!("expected seconds > 0, found {}", self.launch_timeout_s),
-            ));
-        }
         Ok(ModelSettings {
             name: self.name,
             model: self.model,
             base_url,
             api_key_env,
             structured_output: self.structured_output,
-            rpm,
-            tpm,
-            concurrency,
-            timeout: Duration::from_secs_f64(self.timeout_s),
-            max_retries: self.max_retries,
+            rpm: rpm.and_then(NonZeroU32::new),
+            tpm: tpm.and_then(NonZeroU32::new),
+            concurrency: NonZeroU32::new(concurrency).expect("bounded to at least 1"),
+            timeout,
+            max_retries,
             temperature: self.temperature,
             max_tokens,
             price: self.price,
             launch: self.launch,
-            launch_timeout: Duration::from_secs_f64(self.launch_timeout_s),
+            launch_timeout,
+            max_response_bytes: usize::try_from(max_response_bytes).unwrap_or(usize::MAX),
         })
+    }
+}
+
+/// `v` when it lies in `[lo, hi]`, else the error naming `key` and the bounds.
+fn within<T: PartialOrd + std::fmt::Display + Copy>(
+    err: &impl Fn(&'static str, String) -> ModelError,
+    key: &'static str,
+    v: T,
+    (lo, hi): (T, T),
+) -> Result<T, ModelError> {
+    if lo <= v && v <= hi {
+        Ok(v)
+    } else {
+        Err(err(key, format!("expected {lo} to {hi}, found {v}")))
     }
 }
 

@@ -32,6 +32,8 @@ pub enum Reply {
     },
     /// Never answers (within an hour): for timeouts.
     Hang,
+    /// A 200 whose chunked body never ends: the same chunk again and again.
+    Endless { chunk: String },
 }
 
 impl Reply {
@@ -241,6 +243,7 @@ async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: By
     };
     let status = match &reply {
         Reply::Send { status, .. } => *status,
+        Reply::Endless { .. } => 200,
         Reply::Hang => 0,
     };
     if st.keep_log {
@@ -257,6 +260,18 @@ async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: By
         Reply::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
             StatusCode::GATEWAY_TIMEOUT.into_response()
+        }
+        Reply::Endless { chunk } => {
+            let chunk = Bytes::from(chunk);
+            let chunks = futures_util::stream::repeat_with(move || {
+                Ok::<_, std::convert::Infallible>(chunk.clone())
+            });
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                axum::body::Body::from_stream(chunks),
+            )
+                .into_response()
         }
         Reply::Send {
             status,

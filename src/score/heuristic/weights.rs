@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 ///
 /// The score is `base + Σ points of the fired signals`, clamped to 0–100. Each signal family
 /// counts once per lead, however often its words occur.
+/// Largest number of points one signal may add or take away; beyond it a weight is a typo,
+/// and a sum of several could overflow.
+pub const MAX_POINTS: i64 = 1_000;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HeuristicWeights {
@@ -107,6 +111,26 @@ pub struct HeuristicWeights {
     /// Distinct commercial-intent families (pricing, evaluation, production, requirements,
     /// urgency, purchase, demo, scale) a high lead needs.
     pub high_min_intent_signals: u32,
+}
+
+impl HeuristicWeights {
+    /// Checks that every points field lies within ±[`MAX_POINTS`]; the error names the field.
+    /// (The two thresholds are unsigned and any value of them is meaningful.)
+    pub fn validate(&self) -> Result<(), (String, String)> {
+        let fields = serde_json::to_value(self).expect("a flat struct of numbers serialises");
+        for (key, v) in fields.as_object().into_iter().flatten() {
+            let (Some(points), false) = (v.as_i64(), key.starts_with("high_min_")) else {
+                continue;
+            };
+            if points.abs() > MAX_POINTS {
+                return Err((
+                    key.clone(),
+                    format!("expected points from -{MAX_POINTS} to {MAX_POINTS}, found {points}"),
+                ));
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for HeuristicWeights {

@@ -19,7 +19,6 @@
 //! The filter `untrusted` neutralises `<` and `>` in form data, so a message cannot close the
 //! tags the templates put around it.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use minijinja::value::Serde;
@@ -36,6 +35,16 @@ use super::examples::{Example, select_examples};
 pub const DEFAULT_PRODUCT: &str = "a B2B software platform, sold as a hosted service and \
 API, that companies adopt for production workloads; paid plans are annual contracts priced by \
 usage, and larger customers need security reviews, SSO and uptime guarantees";
+
+/// Work one render of a template may do, in minijinja's fuel: one unit an instruction, and
+/// one for every 64 bytes of string or list it builds. The shipped templates take a few
+/// thousand (161 to 1,833 with six examples); a loop that never ends or a string that doubles itself runs out long before it
+/// takes noticeable time or memory (at most about 64 MB of data).
+pub const TEMPLATE_FUEL: u64 = 1_000_000;
+
+/// Longest rendered message (system or user), in bytes: far beyond any model's context, so
+/// that only a template gone wrong reaches it.
+pub const MAX_RENDERED_BYTES: usize = 1 << 20;
 
 /// A template that could not be read, compiled or rendered; the message names file and line.
 #[derive(Debug, thiserror::Error)]
@@ -183,10 +192,11 @@ impl PromptTemplate {
     /// Reads and compiles a template, then renders it once against [`PromptContext::sample`]
     /// so that undefined names and missing blocks surface now, with file and line.
     pub fn load(name: &str, path: &Path) -> Result<Self, PromptError> {
-        let source = fs::read_to_string(path).map_err(|source| PromptError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let source = crate::config::read_text_file(path, crate::config::limits::TEXT_FILE_BYTES)
+            .map_err(|source| PromptError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
         Self::from_source(name, path, source)
     }
 
@@ -195,6 +205,7 @@ impl PromptTemplate {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_debug(true);
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.set_auto_escape_callback(|_| AutoEscape::None);
         let syntax = SyntaxConfig::builder()
             .trim_blocks(true)
@@ -295,12 +306,31 @@ impl PromptTemplate {
         };
         let system = block("system")?;
         let user = block("user")?;
+        for (name, text) in [("system", &system), ("user", &user)] {
+            if text.len() > MAX_RENDERED_BYTES {
+                return Err(PromptError::Template {
+                    path: self.path.clone(),
+                    line: None,
+                    message: format!(
+                        "block `{name}` renders to {} bytes; expected at most {MAX_RENDERED_BYTES} \
+                         (does a loop or a filter repeat more than intended?)",
+                        text.len()
+                    ),
+                });
+            }
+        }
         Ok((RenderedPrompt { system, user }, assumed))
     }
 
     fn error(&self, e: &minijinja::Error, source: &str) -> PromptError {
         let mut message = match e.detail() {
             Some(d) => format!("{}: {d}", e.kind()),
+            None if e.kind() == minijinja::ErrorKind::OutOfFuel => format!(
+                "the template does more work than one prompt can need (over {TEMPLATE_FUEL} \
+                 steps or about {} MB of text): a loop that does not end, or a string that \
+                 keeps growing?",
+                TEMPLATE_FUEL * 64 / 1_000_000
+            ),
             None => e.kind().to_string(),
         };
         if let Some(snippet) = e.range().and_then(|r| source.get(r))
