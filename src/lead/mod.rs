@@ -1,6 +1,7 @@
 //! Leads: the data model, the schema's columns, and CSV/JSONL reading and writing.
 
 mod columns;
+mod formula;
 mod model;
 mod read;
 mod write;
@@ -8,10 +9,11 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, parse_score_cell};
+pub use formula::{guard_formula, unguard_formula};
 pub use model::{
     Difficulty, Gold, Label, Lead, LeadMeta, Seniority, Source, Split, parse_company_size,
 };
-pub use read::{LeadReader, LeadRow, read_leads};
+pub use read::{LeadReader, LeadRow, MAX_ROW_BYTES, read_leads};
 pub use write::{Cell, Columns, LeadWriter};
 
 /// File format of a lead file.

@@ -2,12 +2,23 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::columns::{CARD_COLUMNS, ID_COLUMN, is_known_column, lead_from_cells};
+use super::formula::unguard_formula;
 use super::model::Lead;
 use super::{Format, LeadError};
+
+/// Longest row (CSV record or JSONL line) read, in bytes. A lead is a few kilobytes; a row
+/// past this is a file that is not a lead file (or `/dev/zero`), and reading it whole could
+/// exhaust memory.
+pub const MAX_ROW_BYTES: usize = 1 << 20;
+
+/// What the CSV parser reads ahead of the record it is on.
+const CSV_BUFFER: usize = 1 << 16;
 
 /// One row read from a lead file.
 #[derive(Debug, Clone)]
@@ -20,16 +31,65 @@ pub struct LeadRow {
 
 enum Inner {
     Csv {
-        reader: csv::Reader<BufReader<File>>,
+        reader: csv::Reader<RowBudget<File>>,
+        /// Bytes the reader may still take before the current record is too long.
+        budget: Arc<AtomicU64>,
         headers: Vec<String>,
         index: HashMap<String, usize>,
         record: csv::ByteRecord,
     },
     Jsonl {
-        lines: std::io::Lines<BufReader<File>>,
+        lines: BufReader<File>,
         line_no: u64,
+        buf: Vec<u8>,
     },
 }
+
+/// A reader that fails once it has given out its budget of bytes. The CSV parser has no
+/// limit on the length of a record; this one, refilled after every record, stops a record
+/// that never ends (the refill covers a whole row plus what the parser reads ahead).
+struct RowBudget<R> {
+    inner: R,
+    left: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for RowBudget<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let left = self.left.load(Ordering::Relaxed);
+        if left == 0 {
+            return Err(std::io::Error::other(RowTooLong));
+        }
+        let want = buf.len().min(usize::try_from(left).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        self.left.fetch_sub(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The error [`RowBudget`] reads fail with.
+#[derive(Debug)]
+struct RowTooLong;
+
+impl std::fmt::Display for RowTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a row is longer than {MAX_ROW_BYTES} bytes")
+    }
+}
+
+impl std::error::Error for RowTooLong {}
+
+fn row_too_long(path: &Path, line: u64) -> LeadError {
+    LeadError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message: format!(
+            "the row is longer than {MAX_ROW_BYTES} bytes; expected one lead per row (is this \
+             a lead file?)"
+        ),
+    }
+}
+
+const CSV_REFILL: u64 = (MAX_ROW_BYTES + 2 * CSV_BUFFER) as u64;
 
 /// Streams leads from a CSV or JSONL file (format from the extension: `.jsonl`/`.ndjson`
 /// is JSONL, anything else CSV). Lead ids must be unique; rows without one get `row-N`.
@@ -44,17 +104,25 @@ pub struct LeadReader {
 
 impl LeadReader {
     pub fn open(path: &Path) -> Result<LeadReader, LeadError> {
-        let file = File::open(path).map_err(|source| LeadError::Io {
+        let io = |source| LeadError::Io {
             path: path.to_path_buf(),
             source,
-        })?;
-        let buf = BufReader::with_capacity(1 << 16, file);
+        };
+        let file = File::open(path).map_err(io)?;
+        // `/dev/zero`, a FIFO or a folder would be read without end (or not at all).
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file (expected a CSV or JSONL lead file)",
+            )));
+        }
         let (inner, extra_columns) = match Format::from_path(path) {
-            Format::Csv => open_csv(path, buf)?,
+            Format::Csv => open_csv(path, file)?,
             Format::Jsonl => (
                 Inner::Jsonl {
-                    lines: buf.lines(),
+                    lines: BufReader::with_capacity(CSV_BUFFER, file),
                     line_no: 0,
+                    buf: Vec::new(),
                 },
                 Vec::new(),
             ),
@@ -82,10 +150,12 @@ impl LeadReader {
         let (lead, extra, line) = match &mut self.inner {
             Inner::Csv {
                 reader,
+                budget,
                 headers,
                 index,
                 record,
             } => {
+                budget.store(CSV_REFILL, Ordering::Relaxed);
                 let more = reader
                     .read_byte_record(record)
                     .map_err(|e| csv_error(path, row, e))?;
@@ -93,6 +163,9 @@ impl LeadReader {
                     return Ok(None);
                 }
                 let line = record.position().map_or(row + 1, |p| p.line());
+                if record.as_slice().len() > MAX_ROW_BYTES {
+                    return Err(row_too_long(path, line));
+                }
                 let mut cells: Vec<&str> = Vec::with_capacity(record.len());
                 for (i, bytes) in record.iter().enumerate() {
                     let cell = std::str::from_utf8(bytes).map_err(|_| LeadError::Cell {
@@ -103,7 +176,7 @@ impl LeadReader {
                         value: String::from_utf8_lossy(bytes).into_owned(),
                         expected: "valid UTF-8 text".to_string(),
                     })?;
-                    cells.push(cell);
+                    cells.push(unguard_formula(cell));
                 }
                 let get = |c: &str| index.get(c).map(|&i| cells[i]);
                 let lead = lead_from_cells(get, fallback)
@@ -115,23 +188,47 @@ impl LeadReader {
                     .collect();
                 (lead, extra, line)
             }
-            Inner::Jsonl { lines, line_no } => {
+            Inner::Jsonl {
+                lines,
+                line_no,
+                buf,
+            } => {
                 let (obj, line) = loop {
-                    let Some(text) = lines.next() else {
+                    buf.clear();
+                    let limit = MAX_ROW_BYTES as u64 + 1;
+                    let n = lines
+                        .by_ref()
+                        .take(limit)
+                        .read_until(b'\n', buf)
+                        .map_err(|e| LeadError::Parse {
+                            path: path.clone(),
+                            line: *line_no + 1,
+                            message: format!("cannot read the line: {e}"),
+                        })?;
+                    if n == 0 {
                         return Ok(None);
-                    };
+                    }
                     *line_no += 1;
                     let line = *line_no;
-                    let text = text.map_err(|e| LeadError::Parse {
+                    if buf.len() > MAX_ROW_BYTES {
+                        return Err(row_too_long(path, line));
+                    }
+                    let text = std::str::from_utf8(buf).map_err(|_| LeadError::Parse {
                         path: path.clone(),
                         line,
-                        message: format!("cannot read the line: {e}"),
+                        message: "the line is not valid UTF-8 text".to_string(),
                     })?;
+                    // A UTF-8 byte-order mark from editors and exports is not JSON.
+                    let text = if line == 1 {
+                        text.trim_start_matches('\u{feff}')
+                    } else {
+                        text
+                    };
                     if text.trim().is_empty() {
                         continue;
                     }
                     let value: serde_json::Value =
-                        serde_json::from_str(&text).map_err(|e| LeadError::Parse {
+                        serde_json::from_str(text).map_err(|e| LeadError::Parse {
                             path: path.clone(),
                             line,
                             message: format!("expected one JSON object per line: {e}"),
@@ -216,8 +313,16 @@ fn json_cell(v: &serde_json::Value) -> String {
     }
 }
 
-fn open_csv(path: &Path, buf: BufReader<File>) -> Result<(Inner, Vec<String>), LeadError> {
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(buf);
+fn open_csv(path: &Path, file: File) -> Result<(Inner, Vec<String>), LeadError> {
+    let budget = Arc::new(AtomicU64::new(CSV_REFILL));
+    let input = RowBudget {
+        inner: file,
+        left: budget.clone(),
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(input);
     let raw = reader
         .byte_headers()
         .map_err(|e| csv_error(path, 0, e))?
@@ -230,7 +335,7 @@ fn open_csv(path: &Path, buf: BufReader<File>) -> Result<(Inner, Vec<String>), L
             message: format!("header column {} is not valid UTF-8", i + 1),
         })?;
         // A UTF-8 byte-order mark from spreadsheet exports is not part of the name.
-        headers.push(h.trim_start_matches('\u{feff}').trim().to_string());
+        headers.push(unguard_formula(h.trim_start_matches('\u{feff}').trim()).to_string());
     }
     if headers.iter().all(String::is_empty) {
         return Err(LeadError::Parse {
@@ -271,6 +376,7 @@ fn open_csv(path: &Path, buf: BufReader<File>) -> Result<(Inner, Vec<String>), L
     Ok((
         Inner::Csv {
             reader,
+            budget,
             headers,
             index,
             record: csv::ByteRecord::new(),
@@ -285,6 +391,9 @@ fn csv_error(path: &Path, row: u64, e: csv::Error) -> LeadError {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
         } => format!("the row has {len} fields, but the header has {expected_len}"),
+        csv::ErrorKind::Io(io) if io.get_ref().is_some_and(|e| e.is::<RowTooLong>()) => {
+            return row_too_long(path, line);
+        }
         csv::ErrorKind::Io(io) => format!("cannot read the file: {io}"),
         _ => e.to_string(),
     };

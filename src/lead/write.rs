@@ -6,6 +6,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::Format;
 use super::columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS};
+use super::formula::guard_formula;
 use super::model::Lead;
 
 /// A value of a trailing column (scores, pass-through columns).
@@ -60,7 +61,13 @@ impl<W: Write> LeadWriter<W> {
                 let mut w = csv::WriterBuilder::new()
                     .buffer_capacity(1 << 16)
                     .from_writer(out);
-                w.write_record(columns.names()).map_err(io::Error::other)?;
+                w.write_record(
+                    columns
+                        .names()
+                        .iter()
+                        .map(|n| guard_formula(n).into_owned()),
+                )
+                .map_err(io::Error::other)?;
                 Output::Csv(Box::new(w))
             }
             Format::Jsonl => Output::Jsonl(out),
@@ -118,21 +125,23 @@ fn write_csv_row<W: Write>(
         }
         w.write_field(num.as_bytes())
     };
-    w.write_field(&lead.lead_id)?;
-    w.write_field(&lead.company_name)?;
+    // Every text cell goes through the formula guard (see `formula.rs`).
+    let text = |w: &mut csv::Writer<W>, t: &str| w.write_field(guard_formula(t).as_bytes());
+    text(w, &lead.lead_id)?;
+    text(w, &lead.company_name)?;
     int_field(w, lead.company_size.map(i64::from))?;
-    w.write_field(&lead.domain)?;
-    w.write_field(&lead.industry)?;
-    w.write_field(&lead.job_title)?;
+    text(w, &lead.domain)?;
+    text(w, &lead.industry)?;
+    text(w, &lead.job_title)?;
     w.write_field(opt_str(lead.seniority, |s| s.as_str()))?;
-    w.write_field(&lead.inbound_message)?;
+    text(w, &lead.inbound_message)?;
     w.write_field(lead.source.as_str())?;
     if columns.gold {
         w.write_field(opt_str(lead.gold.map(|g| g.label), |l| l.as_str()))?;
         int_field(w, lead.gold.and_then(|g| g.score).map(i64::from))?;
     }
     if columns.meta {
-        w.write_field(lead.meta.archetype.as_deref().unwrap_or(""))?;
+        text(w, lead.meta.archetype.as_deref().unwrap_or(""))?;
         w.write_field(opt_str(lead.meta.difficulty, |d| d.as_str()))?;
         w.write_field(opt_str(lead.meta.label_noise, |b| {
             if b { "true" } else { "false" }
@@ -141,7 +150,7 @@ fn write_csv_row<W: Write>(
     }
     for cell in tail {
         match *cell {
-            Cell::Text(t) => w.write_field(t)?,
+            Cell::Text(t) => text(w, t)?,
             Cell::Int(i) => int_field(w, Some(i))?,
         }
     }

@@ -263,7 +263,7 @@ impl ModelClient {
         };
         // Redacted whole, before anything is cut to an excerpt or parsed: no prefix of the
         // key can survive in a message, an answer or the cache.
-        let text = self.redact(&String::from_utf8_lossy(&bytes));
+        let text = without_nul(self.redact(&String::from_utf8_lossy(&bytes)));
         drop(bytes);
         if status.is_redirection() {
             // Same-origin redirects were followed; this one points elsewhere (or nowhere).
@@ -381,10 +381,13 @@ fn parse_completion(text: String) -> Result<Attempt, String> {
     let field = |name: &str| message.and_then(|m| m.get(name)).and_then(Value::as_str);
     // A refusal arrives in its own field with `content: null`; the answer parser sees its
     // text and records it as refused.
-    let content = field("content")
-        .or_else(|| field("refusal"))
-        .ok_or_else(|| format!("choices[0].message has no text content: {}", snippet(&text)))?
-        .to_string();
+    // A JSON `\u0000` decodes to a NUL, which would go raw into every output.
+    let content = without_nul(
+        field("content")
+            .or_else(|| field("refusal"))
+            .ok_or_else(|| format!("choices[0].message has no text content: {}", snippet(&text)))?
+            .to_string(),
+    );
     let finish_reason = choice
         .get("finish_reason")
         .and_then(Value::as_str)
@@ -402,6 +405,16 @@ fn parse_completion(text: String) -> Result<Attempt, String> {
         completion_tokens: usage("completion_tokens"),
         raw: text,
     })
+}
+
+/// `text` with NUL characters replaced by U+FFFD: CSV readers, terminals and C tools take a
+/// NUL for the end of the text.
+fn without_nul(text: String) -> String {
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}")
+    } else {
+        text
+    }
 }
 
 /// OpenAI's `{"error": {"message": ...}}`, a bare `{"error": "..."}`, or the start of the body.
@@ -504,6 +517,15 @@ mod tests {
         let mut a = String::new();
         canonical_json(&json!({"b": 1, "a": [{"d": 2, "c": "x"}]}), &mut a);
         assert_eq!(a, r#"{"a":[{"c":"x","d":2}],"b":1}"#);
+    }
+
+    #[test]
+    fn nul_characters_never_reach_an_answer() {
+        let parsed = parse_completion(r#"{"choices":[{"message":{"content":"a\u0000b"}}]}"#.into());
+        assert!(
+            matches!(parsed, Ok(Attempt::Answer { ref content, .. }) if content == "a\u{fffd}b")
+        );
+        assert_eq!(without_nul("x\0y".into()), "x\u{fffd}y");
     }
 
     #[test]
