@@ -27,7 +27,7 @@ pub enum Command {
     /// Compare the scorers of several runs side by side, with paired tests on shared leads.
     Compare(CompareArgs),
     /// Delete every stored LLM answer of the config's cache.
-    ClearCache(ValidateArgs),
+    ClearCache(ConfigArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,10 +51,24 @@ pub struct RunArgs {
     /// (`heuristic`, `llm/`, `llm/*/rubric`). Repeat to keep several.
     #[arg(long)]
     pub only: Vec<String>,
+    /// With `--out`: replace the earlier run in that folder (without it, a folder that holds
+    /// a run is refused, and one that holds anything else always is).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
+    /// The config file.
+    #[arg(long, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// Skip the network checks (endpoints); everything else is still checked.
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConfigArgs {
     /// The config file.
     #[arg(long, default_value = "config.toml")]
     pub config: PathBuf,

@@ -2,6 +2,7 @@
 //! `predictions.csv` / `predictions.jsonl` and read back by `bench report`.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -140,6 +141,16 @@ impl Prediction {
     }
 }
 
+/// What a sink has seen of one scorer.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScorerTally {
+    pub total: u64,
+    /// Predictions with a score and label (`ok` or `coerced`).
+    pub parsed: u64,
+    /// The error text of the first failed prediction, to say why a scorer got nothing.
+    pub first_error: Option<String>,
+}
+
 /// Writes predictions as they come to `predictions.csv` and `predictions.jsonl` in a run
 /// directory; both appear only when [`PredictionSink::finish`] succeeds.
 pub struct PredictionSink {
@@ -147,6 +158,7 @@ pub struct PredictionSink {
     jsonl: AtomicFile,
     dir: PathBuf,
     written: u64,
+    tallies: BTreeMap<String, ScorerTally>,
 }
 
 impl PredictionSink {
@@ -156,6 +168,7 @@ impl PredictionSink {
             jsonl: AtomicFile::create(&dir.join("predictions.jsonl"))?,
             dir: dir.to_path_buf(),
             written: 0,
+            tallies: BTreeMap::new(),
         })
     }
 
@@ -166,11 +179,23 @@ impl PredictionSink {
         serde_json::to_writer(&mut self.jsonl, p).map_err(std::io::Error::other)?;
         self.jsonl.write_all(b"\n")?;
         self.written += 1;
+        let tally = self.tallies.entry(p.scorer.clone()).or_default();
+        tally.total += 1;
+        if p.parsed().is_some() {
+            tally.parsed += 1;
+        } else if tally.first_error.is_none() && !p.error.is_empty() {
+            tally.first_error = Some(p.error.clone());
+        }
         Ok(())
     }
 
     pub fn written(&self) -> u64 {
         self.written
+    }
+
+    /// Per scorer id: predictions written, parsed ones, the first error.
+    pub fn tallies(&self) -> &BTreeMap<String, ScorerTally> {
+        &self.tallies
     }
 
     pub fn dir(&self) -> &Path {

@@ -1,5 +1,6 @@
 //! `bench run` as a process against a fake OpenAI-compatible server on loopback: the whole
-//! pipeline, `--only`, missing keys, SIGKILL and resume from the cache, and Ctrl-C.
+//! pipeline, `--only`, missing keys, SIGKILL and resume from the cache, Ctrl-C and SIGTERM,
+//! exit codes of runs that produced nothing, and `--out` onto existing folders.
 
 #[path = "support/fake_openai.rs"]
 mod fake_openai;
@@ -234,15 +235,18 @@ async fn only_selects_scorers_and_a_missing_key_skips_the_model() {
     })
     .await
     .expect("join");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(run_dir_from_stdout(&out.stdout), out_dir);
+    // The run is written, but the LLM scorers it was asked for produced nothing: exit 1.
     let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(run_dir_from_stdout(&out.stdout), out_dir);
     assert!(
         stderr.contains("LEAD_BENCH_TEST_KEY_THAT_IS_NOT_SET is not set"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "scorer llm/fake/zero_shot produced no parsed prediction: model fake: skipped"
+        ),
         "{stderr}"
     );
     let preds = read_predictions_csv(&out_dir.join("predictions.csv")).expect("predictions");
@@ -380,5 +384,239 @@ async fn ctrl_c_keeps_what_was_answered_and_exits_130() {
             .iter()
             .filter(|p| p.status == Status::Skipped)
             .all(|p| !p.error.is_empty())
+    );
+}
+
+/// Runs `bench ARGS…` off the async runtime, with `env` set.
+async fn bench_with(
+    args: Vec<std::ffi::OsString>,
+    env: Vec<(&'static str, String)>,
+) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(bench_path())
+            .args(args)
+            .envs(env)
+            .output()
+            .expect("run bench")
+    })
+    .await
+    .expect("join")
+}
+
+fn os(args: &[&str]) -> Vec<std::ffi::OsString> {
+    args.iter().map(Into::into).collect()
+}
+
+/// Every byte of every file under `dir`, lower-cased, for leak checks.
+fn all_text_under(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            text.push_str(&all_text_under(&path));
+        } else {
+            text.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&path).expect("read"),
+            ));
+        }
+    }
+    text.to_lowercase()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_only_model_fails_exits_1_and_keeps_the_key_out_of_every_file() {
+    // The key quoted back after 290 characters, in the 401 body, the way a cut at 300 would
+    // have kept a prefix of it.
+    let key = "sk-test-HostileEchoKey-0123456789abcdef";
+    let server = FakeServer::start(|s| {
+        Reply::error(
+            401,
+            &format!("{} {}", "x".repeat(290), s.auth.unwrap_or("")),
+        )
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        &server.url,
+        30,
+        false,
+        "api_key_env = \"LEAD_BENCH_HOSTILE_KEY\"",
+    );
+    let out_dir = dir.path().join("run");
+    let mut args = os(&["run", "--quiet", "--config"]);
+    args.extend([
+        config.clone().into(),
+        "--out".into(),
+        out_dir.clone().into(),
+    ]);
+    let out = bench_with(args, vec![("LEAD_BENCH_HOSTILE_KEY", key.to_string())]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("produced no parsed prediction") && stderr.contains("401"),
+        "{stderr}"
+    );
+    let prefix = key[..14].to_lowercase();
+    assert!(
+        !stderr.to_lowercase().contains(&prefix),
+        "the key is on stderr"
+    );
+    assert!(
+        !all_text_under(&out_dir).contains(&prefix),
+        "the key is in the run folder"
+    );
+    assert!(
+        !all_text_under(dir.path()).contains(&prefix),
+        "the key is in the cache"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn zero_coverage_exits_1_and_only_matching_nothing_exits_2() {
+    let server = FakeServer::start(|_| Reply::answer("I think this lead is promising.")).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 30, true, "");
+    let out = bench_run(&config).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    for id in ["llm/fake/zero_shot", "llm/fake/rubric"] {
+        assert!(
+            stderr.contains(&format!("scorer {id} produced no parsed prediction")),
+            "{stderr}"
+        );
+    }
+    assert!(!stderr.contains("scorer heuristic"), "{stderr}");
+    // The run itself is complete: the report is there to read why.
+    assert!(run_dir_from_stdout(&out.stdout).join("report.md").is_file());
+
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let config = write_config(fresh.path(), &server.url, 30, true, "");
+    let mut args = os(&[
+        "run",
+        "--quiet",
+        "--only",
+        "llm/nothing-like-this",
+        "--config",
+    ]);
+    args.push(config.into());
+    let out = bench_with(args, vec![]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("matches none of the scorers") && stderr.contains("heuristic"),
+        "{stderr}"
+    );
+    assert!(!fresh.path().join("results").exists(), "nothing written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_writes_the_partial_run_exits_143_and_leaves_no_temp_files() {
+    let server =
+        FakeServer::start(|seen| answer_for(seen.user).delayed(Duration::from_millis(100))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 150, false, "concurrency = 1");
+    let out_dir = dir.path().join("run");
+    // A temporary file that a killed bench left behind: the next run removes it.
+    std::fs::create_dir_all(dir.path().join("results/old-run")).expect("mkdir");
+    let stale = dir.path().join("results/old-run/.bench-99999999-x.tmp");
+    std::fs::write(&stale, b"half").expect("stale file");
+    let child = Command::new(bench_path())
+        .args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out_dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start bench");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.requests() < 5 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("send SIGTERM");
+    assert!(status.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(143), "{stderr}");
+    let preds =
+        read_predictions_csv(&out_dir.join("predictions.csv")).expect("partial predictions");
+    assert_eq!(
+        preds.len(),
+        2 * test_leads(&out_dir),
+        "every job has an outcome"
+    );
+    let answered = preds.iter().filter(|p| p.status != Status::Skipped).count();
+    assert!(answered >= 4, "{answered} answered");
+    assert!(out_dir.join("report.md").is_file() && out_dir.join("run.json").is_file());
+    let leftovers: Vec<_> = std::fs::read_dir(&out_dir)
+        .expect("run dir")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(
+        !stale.exists(),
+        "the stale temp file of a gone process is still there"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_onto_an_existing_folder_is_refused_unless_it_is_a_run_and_overwrite_is_given() {
+    let server = FakeServer::start(|seen| answer_for(seen.user)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 30, true, "");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = os(&["run", "--quiet", "--config"]);
+        args.push(config.clone().into());
+        args.push("--out".into());
+        args.push(out.into());
+        args.extend(extra.iter().map(Into::into));
+        bench_with(args, vec![])
+    };
+    let foreign = dir.path().join("mine");
+    std::fs::create_dir_all(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("notes.txt"), b"keep me").expect("write");
+    let out = run(&foreign, &["--overwrite"]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not a bench run"));
+    assert_eq!(
+        std::fs::read_dir(&foreign).expect("dir").count(),
+        1,
+        "nothing written"
+    );
+
+    let earlier = dir.path().join("earlier");
+    assert!(run(&earlier, &[]).await.status.success());
+    let before = std::fs::read(earlier.join("predictions.csv")).expect("predictions");
+    let out = run(&earlier, &["--only", "heuristic"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--overwrite"));
+    assert_eq!(
+        std::fs::read(earlier.join("predictions.csv")).expect("kept"),
+        before
+    );
+    let out = run(&earlier, &["--only", "heuristic", "--overwrite"]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let preds = read_predictions_csv(&earlier.join("predictions.csv")).expect("predictions");
+    assert!(preds.iter().all(|p| p.scorer == "heuristic"));
+    assert!(
+        !earlier.join("learned-model.json").exists(),
+        "a file of the old run was kept"
     );
 }

@@ -150,3 +150,36 @@ fn bad_input_exits_2_and_writes_nothing() {
         "no temp files left"
     );
 }
+
+#[test]
+fn formula_cells_of_the_input_are_neutralised_in_the_scored_csv() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("crm.csv");
+    fs::write(
+        &input,
+        "crm_id,company_name,company_size,domain,industry,job_title,seniority,inbound_message,source\n\
+         =cmd|' /C calc'!A0,\"=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\",10,acme.com,+Software,@VP,vp,-need pricing,referral\n",
+    )
+    .expect("input");
+    let out = dir.path().join("scored.csv");
+    score_heuristic(&input, &out).success();
+    let (_, rows) = read_csv(&out);
+    for cell in &rows[0] {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "written as a formula: {cell:?}"
+        );
+    }
+    assert!(
+        rows[0]
+            .iter()
+            .any(|c| c == "'=HYPERLINK(\"http://evil.example\",\"x\")")
+    );
+    // bench reads its own output back exactly.
+    let back = lead_bench::lead::read_leads(&out).expect("reads back");
+    assert_eq!(
+        back[0].company_name,
+        "=HYPERLINK(\"http://evil.example\",\"x\")"
+    );
+    assert_eq!(back[0].inbound_message, "-need pricing");
+}

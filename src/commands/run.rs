@@ -1,25 +1,28 @@
 //! `bench run`: dataset → baselines and LLM scorers → predictions → reports, in one run
 //! directory. Per-lead failures are data; only setup errors stop the run.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use serde::Serialize;
 
 use crate::atomic::{write_atomic, write_json_atomic};
-use crate::cli::{RunArgs, ValidateArgs};
+use crate::cli::{ConfigArgs, RunArgs};
 use crate::commands::generate::Sidecar;
 use crate::config::{Config, DatasetSource};
 use crate::evaluate::{ReportOptions, RunMetrics, report_run};
 use crate::generate::{DatasetStats, Generator};
 use crate::jobs::{MatrixInput, build_llm_jobs, matches_only, prediction_from_outcome};
 use crate::lead::{Columns, Format, Lead, LeadWriter, Split, read_leads};
-use crate::prediction::{Prediction, PredictionSink};
-use crate::run::{Cache, EngineOptions, EngineSummary, ModelSettings, ensure_up, run_streams};
+use crate::prediction::{Prediction, PredictionSink, ScorerTally};
+use crate::run::{
+    Cache, EngineOptions, EngineSummary, ModelSettings, Stop, ensure_up, run_streams,
+};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
 use crate::score::learned::{LearnedModel, ensure_split};
-use crate::{EXIT_INTERRUPTED, EXIT_OK, Error};
+use crate::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error};
 
 /// `run.json`: what was run, for reports and for people reading the directory later.
 #[derive(Debug, Serialize)]
@@ -169,6 +172,55 @@ fn usable_models(config: &Config, skipped: &mut Vec<String>) -> Vec<ModelSetting
         .collect()
 }
 
+/// Every scorer the config and `--only` ask for, in report order, whether or not it can run
+/// (a model without its key is still asked for, and its absence is a failure).
+fn requested_scorers(config: &Config, keep: &dyn Fn(&str) -> bool) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (on, id) in [
+        (config.baselines.heuristic, "heuristic"),
+        (config.baselines.learned, "learned"),
+    ] {
+        if on && keep(id) {
+            ids.push(id.to_string());
+        }
+    }
+    for m in &config.models {
+        for p in &config.prompts {
+            let id = format!("llm/{}/{}", m.name, p.template.name());
+            if keep(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+/// Refuses a nothing-to-do run before anything is written.
+fn check_requested(config: &Config, args: &RunArgs, requested: &[String]) -> Result<(), Error> {
+    if !requested.is_empty() {
+        return Ok(());
+    }
+    let all = requested_scorers(config, &|_| true);
+    Err(Error::BadInput(if args.only.is_empty() {
+        format!(
+            "{}: nothing to run: both baselines are off and no [[models]] × [[prompts]] are \
+             configured",
+            config.path.display()
+        )
+    } else {
+        format!(
+            "--only {}: matches none of the scorers of {} ({})",
+            args.only.join(" --only "),
+            config.path.display(),
+            if all.is_empty() {
+                "none".to_string()
+            } else {
+                all.join(", ")
+            }
+        )
+    }))
+}
+
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     let started = now_utc();
     let config = Config::load(&args.config)?;
@@ -177,6 +229,21 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         _ => PathBuf::from("."),
     };
     let keep = |id: &str| args.only.is_empty() || args.only.iter().any(|p| matches_only(p, id));
+    let requested = requested_scorers(&config, &keep);
+    check_requested(&config, args, &requested)?;
+    if !args.no_cache && requested.iter().any(|id| id.starts_with("llm/")) {
+        Cache::check(&config.run.cache).map_err(|e| Error::Output(e.to_string()))?;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
+    // Signals are watched from here on, so that one between phases is seen as well.
+    let stop = {
+        let _in_runtime = runtime.enter();
+        Stop::watch_signals()
+            .map_err(|e| Error::Output(format!("cannot install signal handlers: {e}")))?
+    };
 
     let (mut leads, dataset_desc, gen_stats) = load_dataset(&config)?;
     if leads.is_empty() {
@@ -210,20 +277,23 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
             .collect()
     };
 
-    let run_id = match &args.out {
-        Some(dir) => dir
-            .file_name()
-            .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned()),
-        None => format!(
-            "{}-{}",
-            jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ"),
-            config.run.name
-        ),
+    let dir = match &args.out {
+        Some(dir) => {
+            check_out_dir(dir, args.overwrite)?;
+            dir.clone()
+        }
+        None => {
+            let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+            unused_dir(
+                &config.run.results_dir,
+                &format!("{stamp}-{}", config.run.name),
+            )
+        }
     };
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| config.run.results_dir.join(&run_id));
+    let run_id = dir
+        .file_name()
+        .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
+    crate::atomic::remove_stale_temp_files(&config.run.results_dir, 1);
     std::fs::create_dir_all(&dir).map_err(|e| Error::output(&dir, e))?;
     let config_text = std::fs::read(&config.path).map_err(|e| Error::output(&config.path, e))?;
     write_atomic(&dir.join("config.toml"), &config_text)
@@ -288,6 +358,8 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     let mut summary = None;
     if !matrix.keys.is_empty() {
         let s = run_llm(
+            &runtime,
+            &stop,
             args,
             &config,
             &config_dir,
@@ -306,10 +378,12 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         ));
     }
     let written = sink.written();
+    let tallies = sink.tallies().clone();
     sink.finish()
         .map_err(|e| Error::output(&dir.join("predictions.csv"), e))?;
 
-    let interrupted = summary.as_ref().is_some_and(|s| s.cancelled);
+    let interrupted = stop.requested() || summary.as_ref().is_some_and(|s| s.cancelled);
+    let skipped_reasons = skipped_models.clone();
     let info = RunInfo {
         run_id: &run_id,
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -350,11 +424,116 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         )),
     }
     println!("{}", dir.display());
-    Ok(if interrupted {
-        EXIT_INTERRUPTED
-    } else {
+    if interrupted {
+        return Ok(stop.signal().map_or(EXIT_INTERRUPTED, |s| s.exit_code()));
+    }
+    let failed = scorers_without_predictions(&requested, &tallies, &skipped_reasons);
+    for why in &failed {
+        eprintln!("error: {why}");
+    }
+    Ok(if failed.is_empty() {
         EXIT_OK
+    } else {
+        EXIT_FAILED
     })
+}
+
+/// One line per requested scorer that produced no parsed prediction, with the reason.
+fn scorers_without_predictions(
+    requested: &[String],
+    tallies: &BTreeMap<String, ScorerTally>,
+    skipped: &[String],
+) -> Vec<String> {
+    requested
+        .iter()
+        .filter(|id| tallies.get(id.as_str()).is_none_or(|t| t.parsed == 0))
+        .map(|id| {
+            let why = match tallies.get(id.as_str()) {
+                Some(t) => format!(
+                    "{} of {} predictions failed{}",
+                    t.total,
+                    t.total,
+                    t.first_error
+                        .as_ref()
+                        .map(|e| format!(", the first with: {e}"))
+                        .unwrap_or_default()
+                ),
+                None => skipped
+                    .iter()
+                    .find(|why| id.starts_with("llm/") && why.starts_with(&model_of(id)))
+                    .cloned()
+                    .unwrap_or_else(|| "it did not run".to_string()),
+            };
+            format!("scorer {id} produced no parsed prediction: {why}")
+        })
+        .collect()
+}
+
+/// `model m:` of `llm/m/p`, as the lines of skipped models begin.
+fn model_of(id: &str) -> String {
+    let name = id.split('/').nth(1).unwrap_or("");
+    format!("model {name}:")
+}
+
+/// `--out DIR` must be new, empty, or (with `--overwrite`) an earlier run. Anything else is
+/// refused before a file is written: a run folder is never mixed with another's files.
+fn check_out_dir(dir: &Path, overwrite: bool) -> Result<(), Error> {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    if !dir.join("run.json").is_file() {
+        return Err(Error::BadInput(format!(
+            "--out {}: the folder is not empty and is not a bench run; give a new or empty folder",
+            dir.display()
+        )));
+    }
+    if !overwrite {
+        return Err(Error::BadInput(format!(
+            "--out {}: holds an earlier run; pass --overwrite to replace it (all of its \
+             scorers' predictions), or give another folder",
+            dir.display()
+        )));
+    }
+    for name in RUN_FILES {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("server-") && name.ends_with(".log") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The files a run writes (besides its `server-<model>.log` files).
+const RUN_FILES: [&str; 10] = [
+    "config.toml",
+    "dataset.csv",
+    "dataset.meta.json",
+    "learned-model.json",
+    "predictions.csv",
+    "predictions.jsonl",
+    "run.json",
+    "metrics.json",
+    "report.md",
+    "report.html",
+];
+
+/// `results_dir/run_id`, or with `-2`, `-3`, … when two runs start within the same second.
+fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {
+    let mut dir = results_dir.join(run_id);
+    let mut n = 2;
+    while dir.exists() {
+        dir = results_dir.join(format!("{run_id}-{n}"));
+        n += 1;
+    }
+    dir
 }
 
 fn fmt_estimate(e: &crate::metrics::Estimate) -> String {
@@ -399,6 +578,8 @@ fn print_leaderboard(m: &RunMetrics, dir: &Path) {
     reason = "one call site; the pieces of one run"
 )]
 fn run_llm(
+    runtime: &tokio::runtime::Runtime,
+    stop: &Stop,
     args: &RunArgs,
     config: &Config,
     config_dir: &Path,
@@ -410,10 +591,6 @@ fn run_llm(
     sink: &mut PredictionSink,
     skipped_models: &mut Vec<String>,
 ) -> Result<EngineSummary, Error> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
     let (scorers, keys) = (&matrix.scorers, &matrix.keys);
     let mut write_error: Option<std::io::Error> = None;
     // The first write error is kept and reported once the engine is done; every job still
@@ -474,7 +651,8 @@ fn run_llm(
             cache: (!args.no_cache).then(|| config.run.cache.clone()),
             budget_usd: config.run.budget_usd,
             quiet: args.quiet,
-            ctrl_c: true,
+            cancel: stop.cancel.clone(),
+            abort: stop.abort.clone(),
             ..EngineOptions::default()
         };
         let result = run_streams(models, send, opts, |outcome| {
@@ -496,8 +674,11 @@ fn run_llm(
     if let Some(e) = write_error {
         return Err(Error::output(&dir.join("predictions.csv"), e));
     }
-    let summary =
-        summary.map_err(|e| Error::BadInput(format!("{}: {e}", config.path.display())))?;
+    let summary = summary.map_err(|e| match e {
+        // The cache is ours to write, like the run folder: failing it is exit 1.
+        crate::run::RunError::Cache(e) => Error::Output(e.to_string()),
+        other => Error::BadInput(format!("{}: {other}", config.path.display())),
+    })?;
     for w in &summary.warnings {
         note(w);
     }
@@ -520,7 +701,7 @@ fn run_llm(
 }
 
 /// `bench clear-cache`: removes every stored answer of the config's cache.
-pub(crate) fn clear_cache(args: &ValidateArgs) -> Result<(), Error> {
+pub(crate) fn clear_cache(args: &ConfigArgs) -> Result<(), Error> {
     let config = Config::load(&args.config)?;
     let path = &config.run.cache;
     if !path.exists() {

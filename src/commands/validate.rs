@@ -3,12 +3,16 @@
 
 use std::time::Duration;
 
-use crate::Error;
 use crate::cli::ValidateArgs;
 use crate::config::{Config, DatasetSource};
 use crate::lead::LeadReader;
+use crate::run::mask_url_credentials;
+use crate::{EXIT_FAILED, EXIT_OK, Error};
 
-pub(crate) fn run(args: &ValidateArgs) -> Result<(), Error> {
+/// Checks everything and prints a line per part; returns 1 when a model cannot be used as
+/// configured (its key variable is unset, or its endpoint does not answer and nothing will
+/// launch it), 0 when all is well.
+pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
     // Loading compiles every template and renders it against a sample lead.
     let config = Config::load(&args.config)?;
     println!("config {}: ok", args.config.display());
@@ -46,7 +50,28 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), Error> {
         );
     }
     if config.models.is_empty() {
-        return Ok(());
+        return Ok(EXIT_OK);
+    }
+    let mut problems = Vec::new();
+    for m in &config.models {
+        if let Some(var) = &m.api_key_env
+            && std::env::var_os(var).is_none_or(|v| v.is_empty())
+        {
+            problems.push(format!(
+                "model {}: environment variable {var} is not set (bench run would skip the model)",
+                m.name
+            ));
+        }
+    }
+    if args.offline {
+        for m in &config.models {
+            println!(
+                "model {}: endpoint {} not checked (--offline)",
+                m.name,
+                mask_url_credentials(&m.base_url)
+            );
+        }
+        return Ok(report(&problems));
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -54,6 +79,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), Error> {
         .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
+        .redirect(crate::run::same_origin_redirects())
         .build()
         .map_err(|e| Error::Output(format!("cannot build an HTTP client: {e}")))?;
     for m in &config.models {
@@ -62,19 +88,43 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<(), Error> {
             Some(var) if std::env::var_os(var).is_some_and(|v| !v.is_empty()) => {
                 format!("key from {var}: set")
             }
-            Some(var) => format!("key from {var}: NOT SET (the model will be skipped)"),
+            Some(var) => format!("key from {var}: NOT SET"),
         };
         // GET /models costs nothing; a key, when set, is sent but never printed.
         let (url, status) = runtime.block_on(crate::run::probe_models(&client, m));
+        let url = mask_url_credentials(&url).into_owned();
         let endpoint = match status {
             Ok(s) if s.is_success() => format!("{url} answers"),
-            Ok(s) => format!("{url} answered HTTP {}", s.as_u16()),
+            Ok(s) => {
+                problems.push(format!(
+                    "model {}: {url} answered HTTP {}",
+                    m.name,
+                    s.as_u16()
+                ));
+                format!("{url} answered HTTP {}", s.as_u16())
+            }
             Err(_) if m.launch.is_some() => {
                 format!("{url} does not answer yet (bench run will launch it)")
             }
-            Err(e) => format!("{url} does not answer: {e}"),
+            Err(e) => {
+                let e = mask_url_credentials(&e.without_url().to_string()).into_owned();
+                problems.push(format!("model {}: {url} does not answer: {e}", m.name));
+                format!("{url} does not answer: {e}")
+            }
         };
         println!("model {}: {key}; {endpoint}", m.name);
     }
-    Ok(())
+    Ok(report(&problems))
+}
+
+/// Prints the problems found on standard error; the exit code they make.
+fn report(problems: &[String]) -> u8 {
+    for p in problems {
+        eprintln!("error: {p}");
+    }
+    if problems.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_FAILED
+    }
 }

@@ -35,7 +35,17 @@ pub enum CacheError {
     },
     #[error("{}: answer cache: cannot store an answer: {message}", path.display())]
     Write { path: PathBuf, message: String },
+    #[error(
+        "{}: not a bench answer cache ({what}); it is left untouched — point run.cache at \
+         another file",
+        path.display()
+    )]
+    Foreign { path: PathBuf, what: String },
 }
+
+/// SQLite's `application_id` of a bench cache ("LBCH"): a file without it, or with another,
+/// is some other program's database and is never written to.
+const APPLICATION_ID: i64 = 0x4c42_4348;
 
 /// One stored answer.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,6 +105,7 @@ impl Cache {
                 source,
             })?;
         }
+        check_is_ours(path)?;
         let open = || -> Result<Connection, rusqlite::Error> {
             let conn = Connection::open(path)?;
             conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -104,6 +115,8 @@ impl Cache {
         };
         let conn = open().map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        conn.pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(err)?;
         let write_conn = open().map_err(err)?;
         let (writer, puts) = mpsc::channel();
         let writer_thread = std::thread::Builder::new()
@@ -119,6 +132,12 @@ impl Cache {
             writer: Some(writer),
             writer_thread: Some(writer_thread),
         })
+    }
+
+    /// Fails when the file at `path` exists and is not a bench answer cache, without
+    /// writing to it; a run checks this before it writes anything.
+    pub fn check(path: &Path) -> Result<(), CacheError> {
+        check_is_ours(path)
     }
 
     /// Deletes every stored answer; returns how many there were.
@@ -213,6 +232,49 @@ impl Drop for Cache {
     }
 }
 
+/// Refuses a file at `path` that is another program's SQLite database, before anything is
+/// written to it. A missing or empty file is a new cache; a file of an earlier bench version
+/// (no application id yet, but its one `answers` table) is ours.
+fn check_is_ours(path: &Path) -> Result<(), CacheError> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() == 0) {
+        return Ok(());
+    }
+    let err = |source| CacheError::Sqlite {
+        path: path.to_path_buf(),
+        source,
+    };
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(err)?;
+    let id: i64 = conn
+        .query_row("PRAGMA application_id", [], |r| r.get(0))
+        .map_err(err)?;
+    if id == APPLICATION_ID {
+        return Ok(());
+    }
+    let foreign = |what: String| {
+        Err(CacheError::Foreign {
+            path: path.to_path_buf(),
+            what,
+        })
+    };
+    if id != 0 {
+        return foreign(format!("its application id is {id:#x}"));
+    }
+    let mut stmt = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        .map_err(err)?;
+    let tables: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .map_err(err)?
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    match tables.as_slice() {
+        [] => Ok(()),
+        [only] if only == "answers" => Ok(()),
+        _ => foreign(format!("it holds the tables {}", tables.join(", "))),
+    }
+}
+
 /// The writer thread: waits for an answer, takes every other one already waiting (up to
 /// [`MAX_BATCH`]), commits them together, then acknowledges each.
 fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Put>) {
@@ -294,6 +356,38 @@ mod tests {
                 .is_empty()
                 .expect("count")
         );
+    }
+
+    #[tokio::test]
+    async fn another_programs_database_is_refused_and_left_untouched() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("crm.sqlite");
+        {
+            let conn = Connection::open(&path).expect("create");
+            conn.execute_batch("CREATE TABLE contacts (id INTEGER PRIMARY KEY, name TEXT);")
+                .expect("schema");
+        }
+        let before = std::fs::read(&path).expect("read");
+        for result in [Cache::open(&path).err(), Cache::clear(&path).err()] {
+            let msg = result.expect("refused").to_string();
+            assert!(
+                msg.contains("crm.sqlite") && msg.contains("not a bench answer cache"),
+                "{msg}"
+            );
+        }
+        assert_eq!(
+            std::fs::read(&path).expect("read"),
+            before,
+            "the file was changed"
+        );
+        // A cache of an earlier version (the table, no application id) is ours.
+        let old = dir.path().join("old.sqlite");
+        Connection::open(&old)
+            .expect("create")
+            .execute_batch(SCHEMA)
+            .expect("schema");
+        let cache = Cache::open(&old).expect("an earlier cache opens");
+        cache.put(&[7; 32], answer("x")).await.expect("put");
     }
 
     #[test]

@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::engine::LlmJob;
 use super::model::{ModelSettings, StructuredOutput};
 use super::retry;
-use super::secret::ApiKey;
+use super::secret::{ApiKey, mask_url_credentials};
 
 /// Longest piece of a server's body quoted in an error message.
 const SNIPPET: usize = 300;
@@ -323,10 +323,11 @@ impl ModelClient {
     /// `text` with the key taken out (see [`ApiKey::redact`]); also applied by the engine to
     /// answers read from the cache, which an older version may have stored unredacted.
     pub(crate) fn redact(&self, text: &str) -> String {
-        match &self.key {
-            Some(key) => key.redact(text).into_owned(),
-            None => text.to_string(),
-        }
+        let text = match &self.key {
+            Some(key) => key.redact(text),
+            None => std::borrow::Cow::Borrowed(text),
+        };
+        mask_url_credentials(&text).into_owned()
     }
 }
 
@@ -356,7 +357,7 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
 /// most ten deep. Following one elsewhere would send the whole prompt, lead data included,
 /// to a host the user never configured; such a redirect is handed back as it came, and
 /// [`ModelClient::send`] records it as a failure that names the target.
-pub(crate) fn same_origin_redirects() -> reqwest::redirect::Policy {
+pub fn same_origin_redirects() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         let first = attempt.previous().first().map(reqwest::Url::origin);
         if attempt.previous().len() > 10 {

@@ -7,10 +7,11 @@
 //! the caller's task, owns the counters and the progress display and calls `on_outcome`.
 //! Answers are written to the cache by the worker the moment they arrive.
 //!
-//! Stopping: cancelling [`EngineOptions::cancel`] (the first Ctrl-C when `ctrl_c` is on)
-//! stops dispatch: requests in flight finish and are kept, jobs not yet sent end as
-//! [`CallResult::Skipped`]. A second Ctrl-C aborts requests in flight too. Either way every
-//! job still gets its outcome and the summary says `cancelled`.
+//! Stopping: cancelling [`EngineOptions::cancel`] (the first Ctrl-C or SIGTERM, see
+//! [`super::stop`]) stops dispatch: requests in flight finish and are kept, jobs not yet sent
+//! end as [`CallResult::Skipped`]. Cancelling [`EngineOptions::abort`] (the second signal)
+//! abandons requests in flight too. Either way every job still gets its outcome and the
+//! summary says `cancelled`.
 
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
@@ -118,8 +119,8 @@ pub struct EngineOptions {
     pub quiet: bool,
     /// Cancel to stop dispatch (keeps what is answered).
     pub cancel: CancellationToken,
-    /// Listen for Ctrl-C: the first cancels `cancel`, the second aborts requests in flight.
-    pub ctrl_c: bool,
+    /// Cancel to abandon requests in flight as well.
+    pub abort: CancellationToken,
     /// Back-off between attempts.
     pub retry: RetryPolicy,
 }
@@ -339,7 +340,7 @@ pub async fn run_streams(
         }
     }
     let cache = opts.cache.as_deref().map(Cache::open).transpose()?;
-    let abort = CancellationToken::new();
+    let abort = opts.abort.child_token();
     // Dropping this future aborts everything still running.
     let _abort_on_drop = abort.clone().drop_guard();
     let shared = Arc::new(Shared {
@@ -358,13 +359,6 @@ pub async fn run_streams(
         on_outcome,
     };
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
-    if opts.ctrl_c {
-        tokio::spawn(watch_ctrl_c(
-            opts.cancel.clone(),
-            abort.clone(),
-            tx.downgrade(),
-        ));
-    }
     let mut tasks = JoinSet::new();
     let mut feeders = Vec::new();
     for stream in streams {
@@ -416,7 +410,7 @@ pub async fn run_streams(
         });
     }
     drop(tx);
-    let mut stopping = false;
+    let (mut stopping, mut aborted) = (false, false);
     loop {
         for f in &mut feeders {
             collector.feed(f, stopping);
@@ -427,7 +421,18 @@ pub async fn run_streams(
                 None => break,
             },
             // Wakes the feeders up to close their queues, so that idle workers end.
-            _ = shared.stopped(), if !stopping => stopping = true,
+            _ = shared.cancel.cancelled(), if !stopping => {
+                stopping = true;
+                collector.handle(Event::Warning(
+                    "stopping: no new requests are sent; waiting for those in flight (signal \
+                     again to abandon them)"
+                        .into(),
+                ));
+            }
+            _ = shared.abort.cancelled(), if !aborted => {
+                (stopping, aborted) = (true, true);
+                collector.handle(Event::Warning("requests in flight abandoned".into()));
+            }
         }
     }
     while tasks.join_next().await.is_some() {}
@@ -480,32 +485,6 @@ impl<F: FnMut(CallOutcome)> Collector<F> {
             }
         }
     }
-}
-
-async fn watch_ctrl_c(
-    cancel: CancellationToken,
-    abort: CancellationToken,
-    tx: mpsc::WeakSender<Event>,
-) {
-    let say = |m: &str| {
-        if let Some(tx) = tx.upgrade() {
-            let _ = tx.try_send(Event::Warning(m.to_string()));
-        }
-    };
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => if r.is_err() { return },
-        _ = abort.cancelled() => return,
-    }
-    cancel.cancel();
-    say(
-        "Ctrl-C: no new requests are sent; waiting for those in flight (Ctrl-C again to abort them)",
-    );
-    tokio::select! {
-        r = tokio::signal::ctrl_c() => if r.is_err() { return },
-        _ = abort.cancelled() => return,
-    }
-    abort.cancel();
-    say("Ctrl-C again: requests in flight abandoned");
 }
 
 /// Requests slower than this (by the configured limits alone) get a warning.
@@ -693,7 +672,7 @@ async fn call(
                     let why = format!(
                         "model `{}` stopped: {message} from {} (check base_url, model and {})",
                         s.name,
-                        s.base_url,
+                        super::secret::mask_url_credentials(&s.base_url),
                         s.api_key_env
                             .as_deref()
                             .map_or("the key".to_string(), |v| format!("the key in {v}")),

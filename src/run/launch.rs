@@ -58,6 +58,11 @@ fn models_url(model: &ModelSettings) -> String {
     format!("{}/models", model.base_url)
 }
 
+/// [`models_url`] as messages show it: without credentials.
+fn shown_models_url(model: &ModelSettings) -> String {
+    super::secret::mask_url_credentials(&models_url(model)).into_owned()
+}
+
 async fn answers(client: &reqwest::Client, model: &ModelSettings) -> bool {
     probe_models(client, model)
         .await
@@ -83,9 +88,10 @@ pub async fn ensure_up(
     let Some(argv) = &model.launch else {
         return Ok(None);
     };
-    let url = models_url(model);
+    let url = shown_models_url(model);
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(3))
+        .redirect(super::client::same_origin_redirects())
         .build()
         .map_err(|e| format!("model {}: cannot build an HTTP client: {e}", model.name))?;
     if answers(&client, model).await {

@@ -27,8 +27,10 @@ mod pacing;
 mod progress;
 mod retry;
 mod secret;
+mod stop;
 
 pub use cache::{Cache, CacheError};
+pub use client::same_origin_redirects;
 pub use engine::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, JobStream, LlmJob, RunError, Unmade,
     run_jobs, run_streams,
@@ -36,4 +38,5 @@ pub use engine::{
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
 pub use retry::RetryPolicy;
-pub use secret::REDACTED;
+pub use secret::{REDACTED, mask_url_credentials};
+pub use stop::{EXIT_SIGINT, EXIT_SIGTERM, Stop, StopSignal};

@@ -18,6 +18,32 @@ pub const REDACTED: &str = "[redacted]";
 /// every occurrence of a two-letter string would mangle the answers.
 const MIN_KEY_LEN: usize = 4;
 
+/// `text` with the credentials of every URL in it (`https://user:pass@host/…`, or a bare
+/// `token@`) replaced by `***@`: a base URL may carry them, and error messages quote URLs.
+pub fn mask_url_credentials(text: &str) -> Cow<'_, str> {
+    if !text.contains('@') {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let authority = tail
+            .find(|c: char| "/?#)\"'".contains(c) || c.is_whitespace())
+            .unwrap_or(tail.len());
+        rest = match tail[..authority].rfind('@') {
+            Some(at) => {
+                out.push_str("***@");
+                &tail[at + 1..]
+            }
+            None => tail,
+        };
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
+}
+
 /// An API key read from the environment.
 pub(crate) struct ApiKey {
     value: String,
@@ -69,6 +95,26 @@ mod tests {
         );
         assert!(matches!(key.redact("nothing here"), Cow::Borrowed(_)));
         assert_eq!(format!("{key:?}"), "ApiKey([redacted])");
+    }
+
+    #[test]
+    fn url_credentials_are_masked_wherever_a_url_is_quoted() {
+        assert_eq!(
+            mask_url_credentials("GET https://user:pa55@proxy.example:8443/v1/models failed"),
+            "GET https://***@proxy.example:8443/v1/models failed"
+        );
+        assert_eq!(
+            mask_url_credentials("(http://tok@h/v1) and http://a:b@g"),
+            "(http://***@h/v1) and http://***@g"
+        );
+        assert_eq!(
+            mask_url_credentials("http://h/v1?next=a@b"),
+            "http://h/v1?next=a@b"
+        );
+        assert_eq!(
+            mask_url_credentials("mail me@example.com"),
+            "mail me@example.com"
+        );
     }
 
     #[test]
