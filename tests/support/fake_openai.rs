@@ -34,6 +34,8 @@ pub enum Reply {
     Hang,
     /// A 200 whose chunked body never ends: the same chunk again and again.
     Endless { chunk: String },
+    /// A 200 whose body breaks off after its first chunk (the connection is reset).
+    Broken { first: String },
 }
 
 impl Reply {
@@ -243,7 +245,7 @@ async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: By
     };
     let status = match &reply {
         Reply::Send { status, .. } => *status,
-        Reply::Endless { .. } => 200,
+        Reply::Endless { .. } | Reply::Broken { .. } => 200,
         Reply::Hang => 0,
     };
     if st.keep_log {
@@ -266,6 +268,18 @@ async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: By
             let chunks = futures_util::stream::repeat_with(move || {
                 Ok::<_, std::convert::Infallible>(chunk.clone())
             });
+            (
+                StatusCode::OK,
+                [("content-type", "application/json")],
+                axum::body::Body::from_stream(chunks),
+            )
+                .into_response()
+        }
+        Reply::Broken { first } => {
+            let chunks = futures_util::stream::iter([
+                Ok(Bytes::from(first)),
+                Err(std::io::Error::other("connection reset by the fake server")),
+            ]);
             (
                 StatusCode::OK,
                 [("content-type", "application/json")],
