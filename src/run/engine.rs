@@ -716,3 +716,30 @@ async fn call(
     }
     outcome
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::model::RawModelSettings;
+
+    fn model(extra: &str) -> ModelSettings {
+        let raw: RawModelSettings = toml::from_str(&format!(
+            "name = \"m\"\nmodel = \"g\"\nbase_url = \"http://h/v1\"\nmax_tokens = 300\n{extra}"
+        ))
+        .expect("model parses");
+        raw.validate(0).expect("valid")
+    }
+
+    #[test]
+    fn limits_slower_than_a_request_a_minute_are_warned_about() {
+        let w = slow_pace_warning(&model("tpm = 1\n"), 80).expect("tpm = 1 warns");
+        assert!(w.contains("tpm = 1") && w.contains("80 jobs"), "{w}");
+        let w = slow_pace_warning(&model("rpm = 1\n"), 10);
+        assert!(
+            w.is_none(),
+            "one request a minute is slow but not a mistake: {w:?}"
+        );
+        assert!(slow_pace_warning(&model("tpm = 200000\nrpm = 500\n"), 1000).is_none());
+        assert!(slow_pace_warning(&model(""), 1000).is_none());
+    }
+}
