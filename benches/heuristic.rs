@@ -14,7 +14,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lead_bench::generate::{GenerateParams, Generator};
 use lead_bench::lead::{Lead, Seniority, Source, read_leads};
-use lead_bench::score::heuristic::{HeuristicScorer, HeuristicWeights};
+use lead_bench::score::heuristic::{HeuristicRules, HeuristicScorer};
 use lead_bench::score::{Bands, Scorer};
 
 /// Number of copies of the fixture, each varied a little.
@@ -66,7 +66,7 @@ fn score_all(scorer: &HeuristicScorer, leads: &[Lead]) -> u64 {
 
 fn bench(c: &mut Criterion) {
     let leads = varied_leads();
-    let scorer = HeuristicScorer::new(HeuristicWeights::default(), Bands::default());
+    let scorer = HeuristicScorer::new(HeuristicRules::shipped(), Bands::default());
     let mut group = c.benchmark_group("heuristic");
     group
         .sample_size(20)
@@ -94,7 +94,7 @@ fn bench(c: &mut Criterion) {
     let mut build = c.benchmark_group("heuristic-build");
     build.sample_size(10);
     build.bench_function("build scorer", |b| {
-        b.iter(|| HeuristicScorer::new(HeuristicWeights::default(), Bands::default()))
+        b.iter(|| HeuristicScorer::new(HeuristicRules::shipped(), Bands::default()))
     });
     build.finish();
 }

@@ -125,6 +125,10 @@ pub struct ScoreArgs {
     /// Take the score bands and the baselines' settings from this config.
     #[arg(long)]
     pub config: Option<PathBuf>,
+    /// heuristic: a rules file that extends or replaces the shipped table (see
+    /// docs/heuristic.md); it takes the place of the config's `heuristic_rules`.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
     /// learned: labelled leads to train on (every labelled lead of the file is used).
     #[arg(long)]
     pub train: Option<PathBuf>,

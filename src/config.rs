@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::generate::GenerateParams;
 use crate::run::{ModelSettings, RawModelSettings};
 use crate::score::Bands;
-use crate::score::heuristic::HeuristicWeights;
+use crate::score::heuristic::{HeuristicRules, HeuristicWeights, RulesError};
 use crate::score::learned::LearnedOptions;
 use crate::score::llm::{DEFAULT_PRODUCT, PromptTemplate};
 
@@ -28,6 +28,9 @@ pub enum ConfigError {
         line: Option<usize>,
         message: String,
     },
+    /// The heuristic's rules file (`[baselines] heuristic_rules`) is bad; the error names it.
+    #[error(transparent)]
+    Rules(#[from] RulesError),
 }
 
 /// Bounds of `[run]` and `[[prompts]]` numbers; beyond them a value is a mistake that would
@@ -125,6 +128,7 @@ struct RawConfig {
 struct RawBaselines {
     heuristic: bool,
     learned: bool,
+    heuristic_rules: Option<PathBuf>,
     heuristic_weights: HeuristicWeights,
     learned_options: LearnedOptions,
 }
@@ -134,6 +138,7 @@ impl Default for RawBaselines {
         RawBaselines {
             heuristic: true,
             learned: true,
+            heuristic_rules: None,
             heuristic_weights: HeuristicWeights::default(),
             learned_options: LearnedOptions::default(),
         }
@@ -243,6 +248,12 @@ pub struct RunSettings {
 pub struct BaselineSettings {
     pub heuristic: bool,
     pub learned: bool,
+    /// The heuristic's rules: the shipped table, the `heuristic_rules` file applied to it,
+    /// then `[baselines.heuristic_weights]`.
+    pub heuristic_rules: HeuristicRules,
+    /// The `heuristic_rules` file, resolved, when one is given.
+    pub heuristic_rules_path: Option<PathBuf>,
+    /// `[baselines.heuristic_weights]` as given (already applied to `heuristic_rules`).
     pub heuristic_weights: HeuristicWeights,
     pub learned_options: LearnedOptions,
 }
@@ -396,9 +407,13 @@ impl Config {
                 }
                 other => at("baselines.learned_options", other.to_string()),
             })?;
-        raw.baselines
-            .heuristic_weights
-            .validate()
+        let heuristic_rules_path = raw.baselines.heuristic_rules.as_deref().map(resolve);
+        let mut heuristic_rules = HeuristicRules::load(
+            heuristic_rules_path.as_deref(),
+            &HeuristicWeights::default(),
+        )?;
+        heuristic_rules
+            .apply(&raw.baselines.heuristic_weights)
             .map_err(|(key, message)| at(&format!("baselines.heuristic_weights.{key}"), message))?;
         let models = raw
             .models
@@ -483,6 +498,8 @@ impl Config {
             baselines: BaselineSettings {
                 heuristic: raw.baselines.heuristic,
                 learned: raw.baselines.learned,
+                heuristic_rules,
+                heuristic_rules_path,
                 heuristic_weights: raw.baselines.heuristic_weights,
                 learned_options: raw.baselines.learned_options,
             },

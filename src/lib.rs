@@ -31,6 +31,8 @@ pub enum Error {
     Config(#[from] config::ConfigError),
     #[error(transparent)]
     Lead(#[from] lead::LeadError),
+    #[error(transparent)]
+    Rules(#[from] score::heuristic::RulesError),
     /// Input that is wrong in a way no other variant covers; the message names it.
     #[error("{0}")]
     BadInput(String),
@@ -43,7 +45,9 @@ impl Error {
     /// The process exit code for this error.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Config(_) | Error::Lead(_) | Error::BadInput(_) => EXIT_BAD_INPUT,
+            Error::Config(_) | Error::Lead(_) | Error::Rules(_) | Error::BadInput(_) => {
+                EXIT_BAD_INPUT
+            }
             Error::Output(_) => EXIT_FAILED,
         }
     }
@@ -53,8 +57,10 @@ impl Error {
     }
 }
 
-/// Exit code of a run stopped by Ctrl-C (partial results were written).
+/// Exit code of a run stopped by Ctrl-C, SIGINT (partial results were written).
 pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code of a run stopped by SIGTERM (partial results were written).
+pub const EXIT_TERMINATED: u8 = 143;
 
 /// Runs one parsed command line, printing to standard output; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {

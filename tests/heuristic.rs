@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use lead_bench::lead::{Label, Lead, LeadMeta, Seniority, Source, read_leads};
-use lead_bench::score::heuristic::{HeuristicScorer, HeuristicWeights};
+use lead_bench::score::heuristic::{HeuristicRules, HeuristicScorer, HeuristicWeights};
 use lead_bench::score::{Bands, Score, Scorer};
 
 /// The hand-labelled leads; `HEURISTIC_FIXTURE=path.csv` checks another hand-labelled file.
@@ -22,7 +22,7 @@ fn fixture() -> Vec<Lead> {
 /// The default scorer, built once: compiling its automata is the slow part.
 fn scorer() -> &'static HeuristicScorer {
     static SCORER: OnceLock<HeuristicScorer> = OnceLock::new();
-    SCORER.get_or_init(|| HeuristicScorer::new(HeuristicWeights::default(), Bands::default()))
+    SCORER.get_or_init(|| HeuristicScorer::new(HeuristicRules::shipped(), Bands::default()))
 }
 
 /// Quadratic-weighted Cohen's κ over ordinal codes 0..k (METRICS.md):
@@ -425,7 +425,7 @@ fn labels_always_match_their_score_band() {
         Bands::new(80, 30).expect("valid"),
         Bands::new(60, 50).expect("valid"),
     ] {
-        let s = HeuristicScorer::new(HeuristicWeights::default(), bands);
+        let s = HeuristicScorer::new(HeuristicRules::shipped(), bands);
         for l in &leads {
             let out: Score = s.score(l);
             assert!(out.lead_score <= 100);
@@ -443,11 +443,9 @@ fn labels_always_match_their_score_band() {
 fn overriding_a_weight_changes_the_score() {
     let l = lead("Can you send pricing?");
     let default = scorer().score(&l);
-    let weights = HeuristicWeights {
-        intent_pricing: 0,
-        ..HeuristicWeights::default()
-    };
-    let changed = HeuristicScorer::new(weights, Bands::default()).score(&l);
+    let weights = HeuristicWeights([("intent_pricing".to_string(), 0)].into());
+    let rules = HeuristicRules::load(None, &weights).expect("a known key");
+    let changed = HeuristicScorer::new(rules, Bands::default()).score(&l);
     assert_eq!(
         default.lead_score - changed.lead_score,
         10,
@@ -523,9 +521,8 @@ fn the_documented_table_matches_the_defaults() {
     let doc =
         std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/heuristic.md"))
             .expect("docs/heuristic.md exists");
-    let defaults = toml::Value::try_from(HeuristicWeights::default()).expect("weights serialise");
-    let table = defaults.as_table().expect("weights are a table");
-    for (key, value) in table {
+    let table = HeuristicRules::shipped().weights();
+    for (key, value) in &table {
         let row = format!("| `{key}` | {value} |");
         assert!(doc.contains(&row), "docs/heuristic.md lacks the row {row}");
     }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use lead_bench::generate::{GenerateParams, Generator};
 use lead_bench::lead::{Lead, read_leads};
-use lead_bench::score::heuristic::{HeuristicScorer, HeuristicWeights};
+use lead_bench::score::heuristic::{HeuristicRules, HeuristicScorer};
 use lead_bench::score::{Bands, Scorer};
 use sha2::{Digest, Sha256};
 
@@ -111,7 +111,7 @@ fn digest(name: &str, leads: &[Lead], scorer: &HeuristicScorer) -> String {
 
 #[test]
 fn scores_labels_and_justifications_match_the_recorded_digest() {
-    let scorer = HeuristicScorer::new(HeuristicWeights::default(), Bands::default());
+    let scorer = HeuristicScorer::new(HeuristicRules::shipped(), Bands::default());
     let actual: String = sets()
         .iter()
         .map(|(name, leads)| digest(name, leads, &scorer))

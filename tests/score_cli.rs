@@ -183,3 +183,102 @@ fn formula_cells_of_the_input_are_neutralised_in_the_scored_csv() {
     );
     assert_eq!(back[0].inbound_message, "-need pricing");
 }
+
+const COMPLIANCE_LEAD: &str = "lead_id,company_name,company_size,domain,industry,job_title,seniority,inbound_message,source\n\
+    L1,Acme,400,acme.com,Banking,Director of IT,director,\"Can you share your SOC-2 report and a DPIA template?\",referral\n";
+
+#[test]
+fn a_user_rules_file_adds_a_family_that_fires_with_its_points() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("leads.csv");
+    fs::write(&input, COMPLIANCE_LEAD).expect("input");
+    let rules = dir.path().join("my_rules.toml");
+    fs::write(
+        &rules,
+        "[[family]]\nname = \"compliance\"\nkind = \"intent\"\npoints = 6\nmessage = [\"soc 2 report\", \"dpia\"]\n",
+    )
+    .expect("rules");
+    let score = |extra: &[&std::ffi::OsStr]| {
+        let out = dir.path().join("scored.csv");
+        bench()
+            .args(["score", "--scorer", "heuristic", "--input"])
+            .arg(&input)
+            .arg("--out")
+            .arg(&out)
+            .args(extra)
+            .assert()
+            .success();
+        let (headers, rows) = read_csv(&out);
+        let at = |name: &str| headers.iter().position(|h| h == name).expect("column");
+        (
+            rows[0][at("lead_score")].parse::<i32>().expect("score"),
+            rows[0][at("justification")].clone(),
+        )
+    };
+    let (plain, plain_why) = score(&[]);
+    assert!(!plain_why.contains("compliance"), "{plain_why}");
+    let (with, why) = score(&["--rules".as_ref(), rules.as_os_str()]);
+    assert!(why.contains("compliance (+6)"), "{why}");
+    assert_eq!(with - plain, 6, "{plain_why} / {why}");
+    // The same through a config, whose point overrides reach the new family.
+    let config = dir.path().join("config.toml");
+    fs::write(
+        &config,
+        "[baselines]\nheuristic_rules = \"my_rules.toml\"\n[baselines.heuristic_weights]\ncompliance = 9\n",
+    )
+    .expect("config");
+    let (_, why) = score(&["--config".as_ref(), config.as_os_str()]);
+    assert!(why.contains("compliance (+9)"), "{why}");
+}
+
+#[test]
+fn a_bad_rules_file_exits_2_with_its_file_and_line() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let input = dir.path().join("leads.csv");
+    fs::write(&input, COMPLIANCE_LEAD).expect("input");
+    let rules = dir.path().join("my_rules.toml");
+    fs::write(
+        &rules,
+        "[[family]]\nname = \"compliance\"\nkind = \"intent\"\nmessage = [\"soc 2 report\",\n    \"dp*ia\"]\n",
+    )
+    .expect("rules");
+    let out = dir.path().join("scored.csv");
+    bench()
+        .args(["score", "--scorer", "heuristic", "--input"])
+        .arg(&input)
+        .arg("--out")
+        .arg(&out)
+        .arg("--rules")
+        .arg(&rules)
+        .assert()
+        .code(2)
+        .stderr(contains("my_rules.toml:5:").and(contains("can never match")));
+    assert!(!out.exists(), "nothing written");
+    let config = dir.path().join("config.toml");
+    fs::write(
+        &config,
+        "[baselines]\nheuristic_rules = \"my_rules.toml\"\n",
+    )
+    .expect("config");
+    for cmd in ["validate", "run"] {
+        bench()
+            .args([cmd, "--config"])
+            .arg(&config)
+            .assert()
+            .code(2)
+            .stderr(contains("my_rules.toml:5:"));
+    }
+    fs::write(
+        &config,
+        "[baselines.heuristic_weights]\nintent_prizing = 3\n",
+    )
+    .expect("config");
+    bench()
+        .args(["validate", "--config"])
+        .arg(&config)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "config.toml:2: baselines.heuristic_weights.intent_prizing",
+        ));
+}

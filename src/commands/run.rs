@@ -320,7 +320,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     let mut sink = PredictionSink::create(&dir).map_err(|e| Error::output(&dir, e))?;
     let mut scorers: Vec<String> = Vec::new();
     if config.baselines.heuristic && keep("heuristic") {
-        let h = HeuristicScorer::new(config.baselines.heuristic_weights.clone(), config.bands);
+        let h = HeuristicScorer::new(config.baselines.heuristic_rules.clone(), config.bands);
         run_baseline(&mut sink, &h, &eval, &run_id, &config)?;
         scorers.push(h.id().to_string());
     }

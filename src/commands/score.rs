@@ -9,30 +9,29 @@ use crate::atomic::AtomicFile;
 use crate::cli::{ScoreArgs, ScorerChoice};
 use crate::config::Config;
 use crate::lead::{Cell, Columns, Format, LeadReader, LeadRow, LeadWriter, Split, read_leads};
-use crate::score::heuristic::{HeuristicScorer, HeuristicWeights};
-use crate::score::learned::{LearnedModel, LearnedOptions};
+use crate::score::heuristic::{HeuristicRules, HeuristicScorer};
+use crate::score::learned::LearnedModel;
 use crate::score::{Bands, Scorer};
 
 const SCORE_COLUMNS: [&str; 3] = ["lead_score", "lead_label", "justification"];
 
 fn build_scorer(args: &ScoreArgs) -> Result<Box<dyn Scorer>, Error> {
-    let (bands, weights, learned_opts) = match &args.config {
-        Some(path) => {
-            let c = Config::load(path)?;
-            (
-                c.bands,
-                c.baselines.heuristic_weights,
-                c.baselines.learned_options,
-            )
-        }
-        None => (
-            Bands::default(),
-            HeuristicWeights::default(),
-            LearnedOptions::default(),
-        ),
-    };
+    let config = args.config.as_deref().map(Config::load).transpose()?;
+    let bands = config.as_ref().map_or_else(Bands::default, |c| c.bands);
     match args.scorer {
-        ScorerChoice::Heuristic => Ok(Box::new(HeuristicScorer::new(weights, bands))),
+        ScorerChoice::Heuristic => {
+            // `--rules` takes the place of the config's `heuristic_rules`; the config's point
+            // overrides apply to either.
+            let rules = match (&args.rules, config) {
+                (Some(path), c) => {
+                    let weights = c.map(|c| c.baselines.heuristic_weights).unwrap_or_default();
+                    HeuristicRules::load(Some(path), &weights)?
+                }
+                (None, Some(c)) => c.baselines.heuristic_rules,
+                (None, None) => HeuristicRules::shipped(),
+            };
+            Ok(Box::new(HeuristicScorer::new(rules, bands)))
+        }
         ScorerChoice::Learned => {
             let model = match (&args.train, &args.model_file) {
                 (Some(train), save) => {
@@ -41,7 +40,10 @@ fn build_scorer(args: &ScoreArgs) -> Result<Box<dyn Scorer>, Error> {
                     for lead in &mut leads {
                         lead.meta.split = Some(Split::Train);
                     }
-                    let model = LearnedModel::train(&leads, &learned_opts, bands)
+                    let opts = config
+                        .map(|c| c.baselines.learned_options)
+                        .unwrap_or_default();
+                    let model = LearnedModel::train(&leads, &opts, bands)
                         .map_err(|e| Error::BadInput(format!("{}: {e}", train.display())))?;
                     if let Some(path) = save {
                         model.save(path).map_err(|e| Error::Output(e.to_string()))?;

@@ -39,4 +39,4 @@ pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
 pub use retry::RetryPolicy;
 pub use secret::{REDACTED, mask_url_credentials};
-pub use stop::{EXIT_SIGINT, EXIT_SIGTERM, Stop, StopSignal};
+pub use stop::{Stop, StopSignal};

@@ -16,11 +16,6 @@ use std::sync::atomic::{AtomicU8, Ordering};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-/// Exit code of a run stopped by SIGINT (Ctrl-C), with partial results written.
-pub const EXIT_SIGINT: u8 = 130;
-/// Exit code of a run stopped by SIGTERM, with partial results written.
-pub const EXIT_SIGTERM: u8 = 143;
-
 /// Which signal stopped a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StopSignal {
@@ -32,8 +27,8 @@ impl StopSignal {
     /// The conventional exit code: 128 + the signal number.
     pub fn exit_code(self) -> u8 {
         match self {
-            StopSignal::Interrupt => EXIT_SIGINT,
-            StopSignal::Terminate => EXIT_SIGTERM,
+            StopSignal::Interrupt => crate::EXIT_INTERRUPTED,
+            StopSignal::Terminate => crate::EXIT_TERMINATED,
         }
     }
 

@@ -1,122 +1,112 @@
-//! The dataset card's edge-case rules as label caps (disqualifiers → low; agencies,
-//! nonprofits, research labs, small companies, missing authority or intent → medium) and the
-//! one floor (agencies and consultants default to medium), plus the signals' display names.
+//! The dataset card's edge-case rules, each a short function with the card's sentence above
+//! it: label caps (disqualifiers → low; agencies, nonprofits, research labs, small companies,
+//! missing authority or intent → medium) and the one floor (agencies default to medium).
+//!
+//! The rules name the families they ask about (`agency`, `neg_support`, …); a table without
+//! one of them (a user's `mode = "replace"` file) simply never fires that rule.
 
-use super::signals::Family;
-use super::{Evidence, HeuristicWeights, MICRO_MAX};
+use super::table::{HeuristicRules, Kind};
+use super::{Evidence, MICRO_MAX};
 use crate::lead::{Label, Seniority};
 
-/// Families that make a lead low whatever else it says (the card's low definition).
-const DISQUALIFIERS: [(Family, &str); 6] = [
-    (Family::Coursework, "coursework"),
-    (Family::JobSeeking, "job seeking"),
-    (Family::VendorPitch, "vendor pitch"),
-    (Family::Spam, "spam"),
-    (Family::OptOut, "opt-out"),
-    (Family::Personal, "personal/hobby"),
-];
-
-/// The highest label the lead may get, and the reason when that is below high. The first
-/// rule that reaches the lowest cap names it.
-pub(super) fn cap(ev: &Evidence, w: &HeuristicWeights) -> (Label, &'static str) {
-    let f = ev.families;
-    let commercial = f.commercial();
-    let mut best = (Label::High, "");
-    let mut lower = |label: Label, reason: &'static str| {
+/// The highest label the lead may get, and why when that is below high: the first rule that
+/// reaches the lowest cap names it.
+pub(super) fn cap(ev: &Evidence, rules: &HeuristicRules) -> (Label, String) {
+    let has = |name| has(ev, rules, name);
+    let intent = ev.families.count_of(rules, Kind::Intent);
+    let mut best = (Label::High, String::new());
+    let mut lower = |label: Label, reason: &str| {
         if label < best.0 {
-            best = (label, reason);
+            best = (label, reason.to_string());
         }
     };
-    for (family, reason) in DISQUALIFIERS {
-        if f.has(family) {
-            lower(Label::Low, reason);
+    // Low: "Individuals, students, hobbyists, or non-commercial usage"; "Mentions coursework,
+    // learning, or personal projects" (and job seekers, vendor pitches, spam, opt-outs).
+    for (i, f) in rules.families.iter().enumerate() {
+        if f.kind == Kind::Disqualifier && ev.families.has(i) {
+            lower(Label::Low, &f.shown);
         }
     }
-    if f.has(Family::Support) {
-        // An existing customer asking about pricing or seats may be an upsell.
-        let buying = f.has(Family::Pricing) || f.has(Family::Purchase);
+    // A support request is no new business ("non-commercial usage"), but an existing customer
+    // asking about pricing or seats may be an upsell.
+    if has("neg_support") {
+        let buying = has("intent_pricing") || has("intent_purchase");
         lower(
             if buying { Label::Medium } else { Label::Low },
             "support request",
         );
     }
-    if f.has(Family::Learning) && commercial == 0 {
+    // "Mentions coursework, learning, or personal projects": learning for oneself, with no
+    // commercial intent, is low.
+    if has("neg_learning") && intent == 0 {
         lower(Label::Low, "learning");
     }
-    if f.has(Family::Agency) && !f.has(Family::MultiClient) {
+    // "Agencies and consultants default to medium unless there is clear resale or
+    // multi-client scale intent."
+    if has("agency") && !has("multi_client") {
         lower(Label::Medium, "agency without multi-client scale");
     }
-    if f.has(Family::Nonprofit) && !f.has(Family::EnterpriseDeployment) {
+    // "Nonprofits and research labs default to low or medium unless enterprise deployment is
+    // stated."
+    if has("nonprofit") && !has("enterprise_deployment") {
         lower(Label::Medium, "nonprofit without enterprise deployment");
     }
-    if f.has(Family::Research) && !f.has(Family::EnterpriseDeployment) {
+    if has("research_lab") && !has("enterprise_deployment") {
         lower(Label::Medium, "research lab without enterprise deployment");
     }
-    if ev.size.is_some_and(|s| s <= MICRO_MAX) && !f.has(Family::Purchase) {
+    // Low: "Very small companies with no clear budget".
+    if ev.size.is_some_and(|s| s <= MICRO_MAX) && !has("intent_purchase") {
         lower(Label::Low, "micro company without budget");
     }
-    if ev.size.is_some_and(|s| s < w.high_min_company_size) {
+    // High: "Typically companies with 50+ employees".
+    if ev
+        .size
+        .is_some_and(|s| s < rules.points.high_min_company_size)
+    {
         lower(Label::Medium, "small company");
     }
+    // High: "Submitted by decision-makers or strong influencers (director, VP, head, CTO,
+    // founder)"; medium: "roles without final decision authority".
     match ev.seniority {
         None => lower(Label::Medium, "authority unknown"),
         Some(s) if s < Seniority::Director => lower(Label::Medium, "no decision authority"),
         Some(_) => {}
     }
-    if commercial < w.high_min_intent_signals {
+    // "When signals are ambiguous, scoring should be conservative": high needs "Clear
+    // commercial or production intent" (several intent families) and a message that says
+    // something ("Vague or generic messages with no buying signals" are not high).
+    if intent < rules.points.high_min_intent_signals {
         lower(Label::Medium, "no clear buying intent");
     }
-    if f.has(Family::Vague) {
+    if has("neg_vague") {
         lower(Label::Medium, "vague message");
     }
     best
 }
 
-/// Agencies and consultants default to medium unless something disqualifies them; the
-/// card's agency rule overrides the micro-company cap (a one-person consultancy is medium).
-pub(super) fn agency_floor(ev: &Evidence) -> bool {
-    let f = ev.families;
-    f.has(Family::Agency)
-        && !DISQUALIFIERS.iter().any(|(d, _)| f.has(*d))
-        && ![
-            Family::Support,
-            Family::Learning,
-            Family::Vague,
-            Family::Injection,
-        ]
-        .iter()
-        .any(|d| f.has(*d))
+/// "Agencies and consultants default to medium": an agency lead that scores low is raised
+/// to medium unless something disqualifies it (which also overrides the micro-company cap:
+/// a one-person consultancy is medium).
+pub(super) fn agency_floor(ev: &Evidence, rules: &HeuristicRules) -> bool {
+    let has = |name| has(ev, rules, name);
+    let disqualified =
+        rules.families.iter().enumerate().any(|(i, f)| {
+            matches!(f.kind, Kind::Disqualifier | Kind::Injection) && ev.families.has(i)
+        });
+    has("agency")
+        && !disqualified
+        && !["neg_support", "neg_learning", "neg_vague"]
+            .into_iter()
+            .any(has)
 }
 
-/// The name of a family in justifications.
-pub(super) fn family_name(f: Family) -> &'static str {
-    match f {
-        Family::Pricing => "pricing",
-        Family::Evaluation => "evaluation",
-        Family::Production => "production",
-        Family::Requirements => "scale/security",
-        Family::Urgency => "timeline",
-        Family::Purchase => "budget/purchase",
-        Family::Demo => "demo",
-        Family::Scale => "multi-site",
-        Family::Explore => "exploring",
-        Family::UseCase => "use case",
-        Family::Coursework => "coursework",
-        Family::Learning => "learning",
-        Family::Personal => "personal/hobby",
-        Family::JobSeeking => "job seeking",
-        Family::VendorPitch => "vendor pitch",
-        Family::Support => "support request",
-        Family::Spam => "spam",
-        Family::OptOut => "opt-out",
-        Family::Free => "free tier",
-        Family::NotReady => "not ready",
-        Family::Vague => "vague message",
-        Family::Injection => "prompt injection",
-        Family::Agency => "agency",
-        Family::MultiClient => "multi-client",
-        Family::Nonprofit => "nonprofit",
-        Family::Research => "research lab",
-        Family::EnterpriseDeployment => "enterprise deployment",
-    }
+/// Whether the lead has the family called `name` (no table need have it).
+fn has(ev: &Evidence, rules: &HeuristicRules, name: &str) -> bool {
+    rules.family(name).is_some_and(|i| ev.families.has(i))
+}
+
+/// "Partner" alone is an owner's title in consultancies and law firms, but "Partner
+/// Manager" is not, so only the whole (normalised) title counts.
+pub(super) fn whole_title_level(title: &str) -> Option<Seniority> {
+    (title.trim() == "partner").then_some(Seniority::CSuite)
 }
