@@ -336,18 +336,19 @@ async fn sigkill_mid_run_then_restart_sends_no_answered_request_again() {
     assert_eq!(cached_answers(&cache), total);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn ctrl_c_keeps_what_was_answered_and_exits_130() {
-    let server =
-        FakeServer::start(|seen| answer_for(seen.user).delayed(Duration::from_millis(100))).await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path(), &server.url, 150, false, "concurrency = 1");
-    let out_dir = dir.path().join("run");
+/// Starts `bench run --out OUT_DIR`, sends `signal` (`-INT`, `-TERM`) once the server has
+/// seen five requests, and waits for the process.
+async fn run_until_signalled(
+    config: &Path,
+    out_dir: &Path,
+    server: &FakeServer,
+    signal: &str,
+) -> std::process::Output {
     let child = Command::new(bench_path())
         .args(["run", "--quiet", "--config"])
-        .arg(&config)
+        .arg(config)
         .arg("--out")
-        .arg(&out_dir)
+        .arg(out_dir)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -357,13 +358,23 @@ async fn ctrl_c_keeps_what_was_answered_and_exits_130() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
-        .expect("send SIGINT");
+        .expect("send the signal");
     assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
         .await
-        .expect("join");
+        .expect("join")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_keeps_what_was_answered_and_exits_130() {
+    let server =
+        FakeServer::start(|seen| answer_for(seen.user).delayed(Duration::from_millis(100))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 150, false, "concurrency = 1");
+    let out_dir = dir.path().join("run");
+    let out = run_until_signalled(&config, &out_dir, &server, "-INT").await;
     assert_eq!(
         out.status.code(),
         Some(130),
@@ -521,27 +532,7 @@ async fn sigterm_writes_the_partial_run_exits_143_and_leaves_no_temp_files() {
     std::fs::create_dir_all(dir.path().join("results/old-run")).expect("mkdir");
     let stale = dir.path().join("results/old-run/.bench-99999999-x.tmp");
     std::fs::write(&stale, b"half").expect("stale file");
-    let child = Command::new(bench_path())
-        .args(["run", "--quiet", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&out_dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start bench");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while server.requests() < 5 && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("send SIGTERM");
-    assert!(status.success());
-    let out = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
-        .await
-        .expect("join");
+    let out = run_until_signalled(&config, &out_dir, &server, "-TERM").await;
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{stderr}");
     let preds =

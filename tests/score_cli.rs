@@ -14,11 +14,21 @@ fn bench() -> Command {
 
 /// `bench score --scorer heuristic --input INPUT --out OUT`, run.
 fn score_heuristic(input: &Path, out: &Path) -> assert_cmd::assert::Assert {
+    score_heuristic_with(input, out, &[])
+}
+
+/// [`score_heuristic`] with further arguments.
+fn score_heuristic_with(
+    input: &Path,
+    out: &Path,
+    extra: &[&std::ffi::OsStr],
+) -> assert_cmd::assert::Assert {
     bench()
         .args(["score", "--scorer", "heuristic", "--input"])
         .arg(input)
         .arg("--out")
         .arg(out)
+        .args(extra)
         .assert()
 }
 
@@ -200,14 +210,7 @@ fn a_user_rules_file_adds_a_family_that_fires_with_its_points() {
     .expect("rules");
     let score = |extra: &[&std::ffi::OsStr]| {
         let out = dir.path().join("scored.csv");
-        bench()
-            .args(["score", "--scorer", "heuristic", "--input"])
-            .arg(&input)
-            .arg("--out")
-            .arg(&out)
-            .args(extra)
-            .assert()
-            .success();
+        score_heuristic_with(&input, &out, extra).success();
         let (headers, rows) = read_csv(&out);
         let at = |name: &str| headers.iter().position(|h| h == name).expect("column");
         (
@@ -243,14 +246,7 @@ fn a_bad_rules_file_exits_2_with_its_file_and_line() {
     )
     .expect("rules");
     let out = dir.path().join("scored.csv");
-    bench()
-        .args(["score", "--scorer", "heuristic", "--input"])
-        .arg(&input)
-        .arg("--out")
-        .arg(&out)
-        .arg("--rules")
-        .arg(&rules)
-        .assert()
+    score_heuristic_with(&input, &out, &["--rules".as_ref(), rules.as_os_str()])
         .code(2)
         .stderr(contains("my_rules.toml:5:").and(contains("can never match")));
     assert!(!out.exists(), "nothing written");
