@@ -6,7 +6,7 @@
 //! message-only and firmographic-only, against the majority class), so one command gives
 //! both the speed and the accuracy the issue asks for.
 
-#[path = "../tests/learned/synthetic.rs"]
+#[path = "../tests/it/support/synthetic.rs"]
 mod synthetic;
 
 use std::hint::black_box;

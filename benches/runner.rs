@@ -14,7 +14,7 @@
 //! the LLM phase's wall time (from the engine's own progress line), requests/s, the whole
 //! process's wall time and its peak RSS.
 
-#[path = "../tests/support/fake_openai.rs"]
+#[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
 
 use std::sync::Arc;

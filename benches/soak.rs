@@ -17,7 +17,7 @@
 //! in no file of the run folder and nowhere in the cache (`strings`); the other origin got
 //! no request. Printed: requests, statuses, wall time and peak RSS.
 
-#[path = "../tests/support/fake_openai.rs"]
+#[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
 
 use std::collections::BTreeMap;

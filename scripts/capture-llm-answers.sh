@@ -3,7 +3,7 @@
 # server of scripts/local-llm.sh) for every shipped prompt × the leads in
 # tests/fixtures/llm_answers/leads.csv × structured-output mode, into
 # tests/fixtures/llm_answers/<template>__<lead>__<mode>.json, plus index.tsv with the
-# seconds each request took. tests/answer.rs parses every captured file.
+# seconds each request took. tests/it/answer.rs parses every captured file.
 #
 # Usage: scripts/capture-llm-answers.sh [BASE_URL] [MODEL]
 #   default BASE_URL http://127.0.0.1:8089/v1, MODEL smollm2-135m

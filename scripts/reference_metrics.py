@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes tests/fixtures/metrics_reference.json: metric values computed with scikit-learn,
-scipy, statsmodels and krippendorff on fixed vectors, which `tests/metrics_reference.rs`
+scipy, statsmodels and krippendorff on fixed vectors, which `tests/it/metrics_reference.rs`
 checks the Rust metrics against (to 1e-9).
 
 Run once from the repository root:

@@ -1,6 +1,6 @@
 //! Metrics of scorers against gold labels and against each other, each headline metric
 //! with a bootstrap confidence interval. Definitions and reference implementations are in
-//! METRICS.md; `tests/metrics_reference.rs` checks them against scikit-learn, scipy,
+//! METRICS.md; `tests/it/metrics_reference.rs` checks them against scikit-learn, scipy,
 //! statsmodels and krippendorff to 1e-9 (vectors made by `scripts/reference_metrics.py`).
 //!
 //! Conventions a reader of the numbers needs:

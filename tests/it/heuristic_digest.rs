@@ -7,7 +7,7 @@
 //! The digest file holds, per set, the line count, a SHA-256 of all lines, a short SHA-256 of
 //! each block of [`BLOCK`] lines (so a failure names the block that changed) and a few full
 //! lines (so it shows what a line looked like). When the scorer's behaviour is changed on
-//! purpose, `HEURISTIC_DIGEST_WRITE=1 cargo test --test heuristic_digest` rewrites the file;
+//! purpose, `HEURISTIC_DIGEST_WRITE=1 cargo test --test it heuristic_digest` rewrites the file;
 //! `HEURISTIC_DIGEST_DUMP=dir` also writes every line of every set there, to diff.
 
 use std::fmt::Write as _;

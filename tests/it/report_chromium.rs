@@ -5,7 +5,7 @@
 //! Needs Debian's `chromium` (`apt-get install -y chromium`). Without it the test fails
 //! when `CI` is set and is skipped (with a message) otherwise.
 
-mod report_fixture;
+use crate::support::report_fixture;
 
 use std::io::Read;
 use std::path::Path;

@@ -2,8 +2,7 @@
 //! ends in the right recorded outcome, retries stay within `max_retries`, every job gets
 //! exactly one outcome, and the cache makes re-runs and resumed runs send nothing twice.
 
-#[path = "support/fake_openai.rs"]
-mod fake_openai;
+use crate::support::fake_openai;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

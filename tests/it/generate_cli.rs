@@ -5,8 +5,7 @@ use lead_bench::generate::GenerateParams;
 use lead_bench::lead::Format;
 use predicates::str::contains;
 
-#[path = "support/generated_bytes.rs"]
-mod generated_bytes;
+use crate::support::generated_bytes;
 use generated_bytes::bytes;
 
 #[test]

@@ -13,7 +13,7 @@ use serde_json::Value;
 const TOL: f64 = 1e-9;
 
 fn fixture() -> Value {
-    let text = include_str!("fixtures/metrics_reference.json");
+    let text = include_str!("../fixtures/metrics_reference.json");
     serde_json::from_str(text).expect("the committed fixture is valid JSON")
 }
 

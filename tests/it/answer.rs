@@ -435,7 +435,7 @@ fn failures_keep_their_message() {
 
 /// Every response captured from the real local model (scripts/capture-llm-answers.sh) parses
 /// as reviewed by hand in `expected.tsv` (file, status, score, label, coercions). A new capture
-/// without a reviewed row fails the test; `PRINT_PARSED=1 cargo test --test answer --
+/// without a reviewed row fails the test; `PRINT_PARSED=1 cargo test --test it answer:: --
 /// --nocapture` prints the rows as the parser sees them, for review.
 #[test]
 fn captured_real_answers_parse_as_reviewed() {

@@ -7,8 +7,7 @@ use lead_bench::generate::{GenerateParams, Generator, Mix, archetype_names};
 use lead_bench::lead::{Format, Label, Lead, Seniority, Source, Split};
 use lead_bench::score::Bands;
 
-#[path = "support/generated_bytes.rs"]
-mod generated_bytes;
+use crate::support::generated_bytes;
 use generated_bytes::bytes;
 
 fn leads(params: &GenerateParams) -> Vec<Lead> {

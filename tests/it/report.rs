@@ -1,7 +1,7 @@
 //! The run report end to end on a fixed small run directory: metrics.json's shape,
 //! report.md as a snapshot, `bench report` and `bench compare` through the CLI.
 
-mod report_fixture;
+use crate::support::report_fixture;
 
 use std::path::Path;
 

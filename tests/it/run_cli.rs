@@ -2,8 +2,7 @@
 //! pipeline, `--only`, missing keys, SIGKILL and resume from the cache, Ctrl-C and SIGTERM,
 //! exit codes of runs that produced nothing, and `--out` onto existing folders.
 
-#[path = "support/fake_openai.rs"]
-mod fake_openai;
+use crate::support::fake_openai;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -2,8 +2,7 @@
 //! accuracy against the majority class, feature sets and the leakage check, save/load,
 //! errors, and the probability/score/label contract.
 
-#[path = "learned/synthetic.rs"]
-mod synthetic;
+use crate::support::synthetic;
 
 use lead_bench::lead::{Gold, Label, Lead, Split};
 use lead_bench::score::learned::{

@@ -1,0 +1,22 @@
+//! The integration tests, one binary (as ripgrep and just do): a module per area, and
+//! `support/` for what several of them share (the fake OpenAI-compatible server, fixtures).
+
+mod support;
+
+mod answer;
+mod generate;
+mod generate_cli;
+mod heuristic;
+mod heuristic_digest;
+mod lead_io;
+mod learned;
+mod local_llm;
+mod metrics_properties;
+mod metrics_reference;
+mod prompts;
+mod report;
+mod report_chromium;
+mod run_cli;
+mod runner_faults;
+mod score_cli;
+mod validate_cli;
