@@ -6,11 +6,11 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lead_bench::evaluate::{ReportOptions, RunData, evaluate};
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Difficulty, Gold, Lead, LeadMeta, Seniority, Source, Split};
-use lead_bench::prediction::Prediction;
+use lead_bench::prediction::Status;
 use lead_bench::report::{Format, run_document};
-use lead_bench::score::llm::Status;
-use lead_bench::score::{Bands, Score};
+use lead_bench::score::Score;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -77,7 +77,7 @@ fn run() -> RunData {
                     [(1.0 - h) * 0.5, (1.0 - h) * 0.5, h]
                 }),
             };
-            let mut p = Prediction::from_score("bench", &id, scorer, score, &bands, 1.0);
+            let mut p = score.into_prediction("bench", &id, scorer, &bands, 1.0);
             p.repeat = repeat;
             if scorer.starts_with("llm/") {
                 p.prompt_tokens = Some(400);

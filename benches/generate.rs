@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lead_bench::generate::{GenerateParams, Generator};
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Columns, Format, LeadWriter};
-use lead_bench::score::Bands;
 
 const N: u64 = 20_000;
 

@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lead_bench::generate::{GenerateParams, Generator};
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Lead, Seniority, Source, read_leads};
+use lead_bench::score::Scorer;
 use lead_bench::score::heuristic::{HeuristicRules, HeuristicScorer};
-use lead_bench::score::{Bands, Scorer};
 
 /// Number of copies of the fixture, each varied a little.
 const ROUNDS: usize = 20;

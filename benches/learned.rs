@@ -13,9 +13,10 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lead_bench::lead::Bands;
 use lead_bench::lead::Split;
+use lead_bench::score::Scorer;
 use lead_bench::score::learned::{LearnedModel, LearnedOptions, leakage_check};
-use lead_bench::score::{Bands, Scorer};
 
 fn train_50k(c: &mut Criterion) {
     let mut leads = synthetic::synthetic_leads(50_000, 42, 0.05);

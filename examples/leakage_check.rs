@@ -5,7 +5,7 @@
 //! `cargo run --release --example leakage_check -- [N] [SEED]` (defaults 10000 and 42).
 
 use lead_bench::generate::{GenerateParams, Generator};
-use lead_bench::score::Bands;
+use lead_bench::lead::Bands;
 use lead_bench::score::learned::{LearnedOptions, leakage_check};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use lead_bench::lead::Bands;
 use lead_bench::lead::read_leads;
-use lead_bench::score::Bands;
 use lead_bench::score::llm::{DEFAULT_PRODUCT, PromptContext, PromptTemplate, select_examples};
 use serde_json::json;
 

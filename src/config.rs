@@ -1,17 +1,16 @@
 //! The `config.toml` contract: raw serde structs (unknown keys are errors naming key and
 //! line), then validated settings with paths resolved against the config file's folder.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use crate::generate::GenerateParams;
+use crate::lead::Bands;
 use crate::run::{ModelSettings, RawModelSettings};
-use crate::score::Bands;
 use crate::score::heuristic::{HeuristicRules, HeuristicWeights, RulesError};
 use crate::score::learned::LearnedOptions;
-use crate::score::llm::{DEFAULT_PRODUCT, PromptTemplate};
+use crate::score::llm::{DEFAULT_PRODUCT, PromptSpec, PromptTemplate};
 
 /// A config file that could not be read or does not hold what it should.
 #[derive(Debug, thiserror::Error)]
@@ -40,38 +39,6 @@ pub mod limits {
     pub const EXAMPLES: usize = 50;
     /// Leads generated on the fly (each run holds its leads in memory).
     pub const GENERATED_LEADS: u64 = 10_000_000;
-    /// Largest config or template file read.
-    pub const TEXT_FILE_BYTES: u64 = 1 << 20;
-}
-
-/// Reads a text file the user named (config, template), refusing what is not a regular
-/// file (`/dev/zero`, a FIFO, a folder) or is larger than `limit` bytes, so that a wrong path
-/// cannot make `bench` read without end.
-pub fn read_text_file(path: &Path, limit: u64) -> std::io::Result<String> {
-    use std::io::{Error, ErrorKind, Read};
-    let file = fs::File::open(path)?;
-    let meta = file.metadata()?;
-    if !meta.is_file() {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            "not a regular file (expected a text file)",
-        ));
-    }
-    if meta.len() > limit {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            format!("{} bytes; expected at most {limit}", meta.len()),
-        ));
-    }
-    let mut text = String::new();
-    file.take(limit + 1).read_to_string(&mut text)?;
-    if text.len() as u64 > limit {
-        return Err(Error::new(
-            ErrorKind::InvalidInput,
-            format!("grew past {limit} bytes while being read"),
-        ));
-    }
-    Ok(text)
 }
 
 /// The 1-based line of a dotted key such as `run.repeats` or `models[1].concurrency` in
@@ -258,14 +225,6 @@ pub struct BaselineSettings {
     pub learned_options: LearnedOptions,
 }
 
-/// One `[[prompts]]` entry, its template compiled and checked against a sample lead.
-#[derive(Debug)]
-pub struct PromptSpec {
-    pub template: PromptTemplate,
-    /// Few-shot examples to draw from the train split.
-    pub examples: usize,
-}
-
 /// A validated configuration, paths resolved against the config file's folder.
 #[derive(Debug)]
 pub struct Config {
@@ -283,11 +242,10 @@ pub struct Config {
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text =
-            read_text_file(path, limits::TEXT_FILE_BYTES).map_err(|source| ConfigError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let text = crate::input::read_text_file(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Config::parse(&text, path)
     }
 

@@ -4,18 +4,16 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::config::PromptSpec;
 use crate::lead::Lead;
-use crate::prediction::Prediction;
+use crate::prediction::{Prediction, Status};
+use crate::score::llm::PromptSpec;
 use serde_json::Value;
 
+use crate::lead::Bands;
 use crate::run::{
     CallOutcome, CallResult, JobStream, LlmJob, ModelSettings, StructuredOutput, Unmade,
 };
-use crate::score::Bands;
-use crate::score::llm::{
-    Example, PromptContext, PromptError, Status, parse_answer, select_examples,
-};
+use crate::score::llm::{Example, PromptContext, PromptError, parse_answer, select_examples};
 
 /// An LLM scorer of the run: one model with one prompt.
 #[derive(Debug, Clone)]
@@ -230,7 +228,7 @@ pub fn prediction_from_outcome(
                 (None, true) => String::new(),
             };
             if let Some(score) = parsed.score {
-                p.set_score(score, bands);
+                score.record_in(&mut p, bands);
             }
             p.raw_response = content;
         }

@@ -7,6 +7,7 @@ mod commands;
 pub mod config;
 pub mod evaluate;
 pub mod generate;
+pub mod input;
 pub mod jobs;
 pub mod lead;
 pub mod metrics;

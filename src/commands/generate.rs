@@ -12,8 +12,8 @@ use crate::atomic::{AtomicFile, write_json_atomic};
 use crate::cli::GenerateArgs;
 use crate::config::{Config, DatasetSource};
 use crate::generate::{DatasetStats, GenerateParams, Generator, Mix};
+use crate::lead::Bands;
 use crate::lead::{Columns, Format, Lead, LeadWriter};
-use crate::score::Bands;
 
 /// Leads per batch handed from the generating thread to the writing one.
 const BATCH: usize = 1024;

@@ -32,7 +32,7 @@ struct RunInfo<'a> {
     config: String,
     started: String,
     finished: String,
-    bands: crate::score::Bands,
+    bands: crate::lead::Bands,
     dataset: String,
     n_leads: usize,
     /// Leads scored (the test split, after `--limit`).
@@ -143,8 +143,7 @@ fn run_baseline(
         let t = Instant::now();
         let score = scorer.score(lead);
         let ms = t.elapsed().as_secs_f64() * 1e3;
-        let p =
-            Prediction::from_score(run_id, &lead.lead_id, scorer.id(), score, &config.bands, ms);
+        let p = score.into_prediction(run_id, &lead.lead_id, scorer.id(), &config.bands, ms);
         sink.push(&p)
             .map_err(|e| Error::output(&sink.dir().join("predictions.csv"), e))?;
     }

@@ -8,10 +8,11 @@ use crate::Error;
 use crate::atomic::AtomicFile;
 use crate::cli::{ScoreArgs, ScorerChoice};
 use crate::config::Config;
+use crate::lead::Bands;
 use crate::lead::{Cell, Columns, Format, LeadReader, LeadRow, LeadWriter, Split, read_leads};
+use crate::score::Scorer;
 use crate::score::heuristic::{HeuristicRules, HeuristicScorer};
 use crate::score::learned::LearnedModel;
-use crate::score::{Bands, Scorer};
 
 const SCORE_COLUMNS: [&str; 3] = ["lead_score", "lead_label", "justification"];
 

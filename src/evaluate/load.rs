@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::ReportError;
+use crate::lead::Bands;
 use crate::lead::{Lead, read_leads};
 use crate::prediction::{Prediction, read_predictions_for_metrics};
-use crate::score::Bands;
 
 /// Everything a run directory holds that the metrics need.
 #[derive(Debug, Clone)]

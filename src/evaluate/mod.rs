@@ -31,12 +31,12 @@ pub use slices::{DIMENSIONS, SIZE_BANDS, Slice, SliceScorer, size_band};
 
 pub(crate) use join::join;
 
+use crate::lead::Bands;
 use crate::lead::{Label, LeadError};
 use crate::metrics::{
     Estimate, MetricsError, MetricsOptions, PairMetrics, ScorerInput, ScorerMetrics,
     StabilityMetrics, compare_pair, holm_pairs, stability, summarize, valid_probabilities,
 };
-use crate::score::Bands;
 
 /// How `bench report` (and the end of `bench run`) computes metrics.
 #[derive(Debug, Clone, PartialEq)]

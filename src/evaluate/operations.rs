@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::lead::Bands;
 use crate::prediction::Prediction;
-use crate::score::Bands;
-use crate::score::llm::Status;
+use crate::prediction::Status;
 
 /// Operations of one scorer on the evaluated leads (repeat 0), plus what the whole run
 /// spent on it (every lead and repeat it was asked about).
@@ -132,7 +132,7 @@ mod tests {
             justification: String::new(),
             probabilities: None,
         };
-        let mut p = Prediction::from_score("r", "L", "llm/m/p", s, &Bands::default(), latency);
+        let mut p = s.into_prediction("r", "L", "llm/m/p", &Bands::default(), latency);
         p.cost_usd = cost;
         p.prompt_tokens = Some(100);
         p

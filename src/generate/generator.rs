@@ -21,8 +21,8 @@ use super::draw::{Draw, Stream};
 use super::names::{FIRST_NAMES, INDUSTRIES, LAST_NAMES, Locale, OrgKind, org};
 use super::params::GenerateParams;
 use super::titles::{TitleSet, title};
+use crate::lead::Bands;
 use crate::lead::{Difficulty, Gold, Label, Lead, LeadMeta, Seniority, Source, Split};
-use crate::score::Bands;
 
 /// Yields exactly `params.n` leads, `L000001`, `L000002`, … (ids are zero-padded to at
 /// least six digits, or to the width of `n`).

@@ -61,7 +61,7 @@ impl DatasetStats {
 mod tests {
     use super::*;
     use crate::generate::{GenerateParams, Generator};
-    use crate::score::Bands;
+    use crate::lead::Bands;
 
     #[test]
     fn counts_add_up() {

@@ -1,5 +1,6 @@
 //! Leads: the data model, the schema's columns, and CSV/JSONL reading and writing.
 
+mod bands;
 mod columns;
 mod formula;
 mod model;
@@ -8,6 +9,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use bands::Bands;
 pub use columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, parse_score_cell};
 pub use formula::{guard_formula, unguard_formula};
 pub use model::{

@@ -1,61 +1,13 @@
-//! Scorers: the common [`Scorer`] trait, the [`Score`] every scorer returns, and the
-//! label/score [`Bands`] that tie a 0–100 score to a label.
+//! Scorers: the common [`Scorer`] trait and the [`Score`] every scorer returns.
 
 use serde::{Deserialize, Serialize};
 
-use crate::lead::{Label, Lead};
+use crate::lead::{Bands, Label, Lead};
+use crate::prediction::{Prediction, Status};
 
 pub mod heuristic;
 pub mod learned;
 pub mod llm;
-
-/// Score thresholds: `score >= high` is high, `score >= medium` is medium, else low.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Bands {
-    pub high: u8,
-    pub medium: u8,
-}
-
-impl Default for Bands {
-    fn default() -> Self {
-        Bands {
-            high: 70,
-            medium: 40,
-        }
-    }
-}
-
-impl Bands {
-    /// Checks `0 < medium < high <= 100`.
-    pub fn new(high: u8, medium: u8) -> Result<Bands, String> {
-        if !(0 < medium && medium < high && high <= 100) {
-            return Err(format!(
-                "expected 0 < medium < high <= 100, found high = {high}, medium = {medium}"
-            ));
-        }
-        Ok(Bands { high, medium })
-    }
-
-    /// The label whose band holds `score`.
-    pub fn label_for(&self, score: u8) -> Label {
-        if score >= self.high {
-            Label::High
-        } else if score >= self.medium {
-            Label::Medium
-        } else {
-            Label::Low
-        }
-    }
-
-    /// The inclusive score range of a label's band.
-    pub fn range(&self, label: Label) -> (u8, u8) {
-        match label {
-            Label::High => (self.high, 100),
-            Label::Medium => (self.medium, self.high - 1),
-            Label::Low => (0, self.medium - 1),
-        }
-    }
-}
 
 /// What a scorer says about one lead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +26,34 @@ impl Score {
     pub fn is_consistent(&self, bands: &Bands) -> bool {
         bands.label_for(self.lead_score) == self.lead_label
     }
+
+    /// Records this score in `p`: label, score, justification, class probabilities, and
+    /// whether label and score agree under `bands`.
+    pub fn record_in(self, p: &mut Prediction, bands: &Bands) {
+        p.consistent = Some(self.is_consistent(bands));
+        [p.p_low, p.p_medium, p.p_high] = match self.probabilities {
+            Some(probs) => probs.map(Some),
+            None => [None; 3],
+        };
+        p.lead_score = Some(self.lead_score);
+        p.lead_label = Some(self.lead_label);
+        p.justification = self.justification;
+    }
+
+    /// The prediction of an in-process scorer (repeat 0, status `ok`) that gave this score.
+    pub fn into_prediction(
+        self,
+        run_id: &str,
+        lead_id: &str,
+        scorer: &str,
+        bands: &Bands,
+        latency_ms: f64,
+    ) -> Prediction {
+        let mut p = Prediction::empty(run_id, lead_id, scorer, 0, Status::Ok);
+        self.record_in(&mut p, bands);
+        p.latency_ms = latency_ms;
+        p
+    }
 }
 
 /// A scorer that runs in-process over one lead at a time (the baselines).
@@ -81,25 +61,4 @@ pub trait Scorer: Send + Sync {
     /// The scorer id used in predictions and reports (`heuristic`, `learned`).
     fn id(&self) -> &str;
     fn score(&self, lead: &Lead) -> Score;
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bands_cover_0_to_100_without_gaps() {
-        let b = Bands::default();
-        assert_eq!(b.label_for(70), Label::High);
-        assert_eq!(b.label_for(69), Label::Medium);
-        assert_eq!(b.label_for(40), Label::Medium);
-        assert_eq!(b.label_for(39), Label::Low);
-        for label in Label::ALL {
-            let (lo, hi) = b.range(label);
-            assert_eq!(b.label_for(lo), label);
-            assert_eq!(b.label_for(hi), label);
-        }
-        assert!(Bands::new(40, 70).is_err());
-        assert!(Bands::new(70, 0).is_err());
-    }
 }

@@ -5,9 +5,10 @@
 use std::fs;
 use std::path::Path;
 
+use lead_bench::lead::Bands;
 use lead_bench::lead::Label;
-use lead_bench::score::Bands;
-use lead_bench::score::llm::{Coercion, ParsedAnswer, Status, parse_answer};
+use lead_bench::prediction::Status;
+use lead_bench::score::llm::{Coercion, ParsedAnswer, parse_answer};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 

@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use lead_bench::generate::{GenerateParams, Generator, Mix, archetype_names};
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Format, Label, Lead, Seniority, Source, Split};
-use lead_bench::score::Bands;
 
 use crate::support::generated_bytes;
 use generated_bytes::bytes;

@@ -6,9 +6,10 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Label, Lead, LeadMeta, Seniority, Source, read_leads};
 use lead_bench::score::heuristic::{HeuristicRules, HeuristicScorer, HeuristicWeights};
-use lead_bench::score::{Bands, Score, Scorer};
+use lead_bench::score::{Score, Scorer};
 
 /// The hand-labelled leads; `HEURISTIC_FIXTURE=path.csv` checks another hand-labelled file.
 fn fixture() -> Vec<Lead> {

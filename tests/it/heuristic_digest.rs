@@ -14,9 +14,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use lead_bench::generate::{GenerateParams, Generator};
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Lead, read_leads};
+use lead_bench::score::Scorer;
 use lead_bench::score::heuristic::{HeuristicRules, HeuristicScorer};
-use lead_bench::score::{Bands, Scorer};
 use sha2::{Digest, Sha256};
 
 /// Lines per block digest.

@@ -4,12 +4,13 @@
 
 use crate::support::synthetic;
 
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Gold, Label, Lead, Split};
+use lead_bench::score::Scorer;
 use lead_bench::score::learned::{
     FeatureSet, LearnedError, LearnedModel, LearnedOptions, ensure_split, evaluate_held_out,
     leakage_check, resolve_splits,
 };
-use lead_bench::score::{Bands, Scorer};
 use synthetic::synthetic_leads;
 
 fn opts() -> LearnedOptions {

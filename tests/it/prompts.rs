@@ -5,8 +5,8 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Difficulty, Gold, Label, Lead, LeadMeta, Seniority, Source, Split};
-use lead_bench::score::Bands;
 use lead_bench::score::llm::{
     PromptContext, PromptTemplate, answer_schema, parse_answer, select_examples,
 };

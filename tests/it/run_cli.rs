@@ -10,9 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_openai::{FakeServer, Reply};
+use lead_bench::prediction::Status;
 use lead_bench::prediction::{Prediction, read_predictions_csv};
 use lead_bench::run::Cache;
-use lead_bench::score::llm::Status;
 
 fn bench_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_bench"))
@@ -264,7 +264,7 @@ fn expected_test_leads(n: u64) -> usize {
         test_fraction: 0.4,
         ..Default::default()
     };
-    lead_bench::generate::Generator::new(&params, lead_bench::score::Bands::default())
+    lead_bench::generate::Generator::new(&params, lead_bench::lead::Bands::default())
         .filter(|l| l.meta.split == Some(lead_bench::lead::Split::Test))
         .count()
 }

@@ -17,8 +17,9 @@ mod table;
 
 pub use table::{HeuristicRules, HeuristicWeights, MAX_POINTS, RulesError};
 
+use crate::lead::Bands;
 use crate::lead::{Label, Lead, Seniority, Source};
-use crate::score::{Bands, Score, Scorer};
+use crate::score::{Score, Scorer};
 use matching::{Phrase, PhraseSet, Quantity, normalise};
 use table::Kind;
 

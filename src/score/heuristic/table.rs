@@ -263,12 +263,10 @@ impl HeuristicRules {
     ) -> Result<HeuristicRules, RulesError> {
         let mut rules = HeuristicRules::shipped();
         if let Some(path) = path {
-            let limit = crate::config::limits::TEXT_FILE_BYTES;
-            let text =
-                crate::config::read_text_file(path, limit).map_err(|source| RulesError::Io {
-                    path: path.to_path_buf(),
-                    source,
-                })?;
+            let text = crate::input::read_text_file(path).map_err(|source| RulesError::Io {
+                path: path.to_path_buf(),
+                source,
+            })?;
             rules = HeuristicRules::read(Some(rules), &text, path)?;
         }
         rules

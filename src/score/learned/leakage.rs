@@ -7,8 +7,8 @@ use super::model::LearnedModel;
 use super::placement::argmax_label;
 use super::split::resolve_splits;
 use super::{FeatureSet, LearnedError, LearnedOptions};
+use crate::lead::Bands;
 use crate::lead::{Label, Lead, Split};
-use crate::score::Bands;
 
 /// Message-only held-out accuracy above this means the message gives the label away.
 pub const LEAKAGE_THRESHOLD: f64 = 0.95;

@@ -10,8 +10,9 @@ use super::optim::{self, Design, K, Stop};
 use super::placement::label_and_score;
 use super::split::resolve_splits;
 use super::{LearnedError, LearnedOptions};
+use crate::lead::Bands;
 use crate::lead::{Label, Lead, Split};
-use crate::score::{Bands, Score, Scorer};
+use crate::score::{Score, Scorer};
 
 /// Version of the model file format; bumped when features or layout change.
 pub const MODEL_VERSION: u32 = 1;

@@ -16,8 +16,8 @@
 //! The two orders disagree only where the attainable ranges overlap, i.e. when probability is
 //! split between non-neighbouring classes or the runner-up is close; we keep the label order.
 
+use crate::lead::Bands;
 use crate::lead::Label;
-use crate::score::Bands;
 
 /// The argmax label, lower label on ties.
 pub(crate) fn argmax_label(p: &[f64; 3]) -> Label {

@@ -23,8 +23,9 @@ use serde_json::{Map, Value};
 use crate::lead::Label;
 use crate::score::Score;
 
+use super::coercion::Coercion;
 use super::relaxed::{self, Candidate};
-use super::status::{Coercion, Status};
+use crate::prediction::Status;
 
 /// The outcome of parsing one response. `score` is `Some` exactly when `status.is_parsed()`;
 /// `error` is `Some` exactly when it is not.

@@ -6,10 +6,52 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
+use crate::lead::Bands;
 use crate::lead::{Gold, Label, Lead, LeadMeta, Seniority, Source, Split};
-use crate::score::Bands;
 
-use super::prompt::PromptLead;
+/// A lead as templates see it: the card's fields only, blanks spelled `unknown`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptLead {
+    pub lead_id: String,
+    pub company_name: String,
+    pub company_size: String,
+    pub domain: String,
+    pub industry: String,
+    pub job_title: String,
+    pub seniority: String,
+    pub inbound_message: String,
+    pub source: String,
+}
+
+impl From<&Lead> for PromptLead {
+    fn from(lead: &Lead) -> Self {
+        let or_unknown = |s: &str| {
+            let t = s.trim();
+            if t.is_empty() {
+                "unknown".to_string()
+            } else {
+                t.to_string()
+            }
+        };
+        PromptLead {
+            lead_id: lead.lead_id.clone(),
+            company_name: or_unknown(&lead.company_name),
+            company_size: lead
+                .company_size
+                .map_or_else(|| "unknown".to_string(), |n| n.to_string()),
+            domain: or_unknown(&lead.domain),
+            industry: or_unknown(&lead.industry),
+            job_title: or_unknown(&lead.job_title),
+            seniority: lead.seniority.map_or("unknown", |s| s.as_str()).to_string(),
+            inbound_message: if lead.inbound_message.trim().is_empty() {
+                "(no message)".to_string()
+            } else {
+                lead.inbound_message.trim().to_string()
+            },
+            source: lead.source.as_str().to_string(),
+        }
+    }
+}
 
 /// One labelled example shown to a few-shot prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -26,10 +26,10 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig
 use serde::Serialize;
 use serde_json::{Value, json};
 
+use crate::lead::Bands;
 use crate::lead::Lead;
-use crate::score::Bands;
 
-use super::examples::{Example, select_examples};
+use super::examples::{Example, PromptLead, select_examples};
 
 /// The product description used when config names none.
 pub const DEFAULT_PRODUCT: &str = "a B2B software platform, sold as a hosted service and \
@@ -72,48 +72,12 @@ impl PromptError {
     }
 }
 
-/// A lead as templates see it: the card's fields only, blanks spelled `unknown`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct PromptLead {
-    pub lead_id: String,
-    pub company_name: String,
-    pub company_size: String,
-    pub domain: String,
-    pub industry: String,
-    pub job_title: String,
-    pub seniority: String,
-    pub inbound_message: String,
-    pub source: String,
-}
-
-impl From<&Lead> for PromptLead {
-    fn from(lead: &Lead) -> Self {
-        let or_unknown = |s: &str| {
-            let t = s.trim();
-            if t.is_empty() {
-                "unknown".to_string()
-            } else {
-                t.to_string()
-            }
-        };
-        PromptLead {
-            lead_id: lead.lead_id.clone(),
-            company_name: or_unknown(&lead.company_name),
-            company_size: lead
-                .company_size
-                .map_or_else(|| "unknown".to_string(), |n| n.to_string()),
-            domain: or_unknown(&lead.domain),
-            industry: or_unknown(&lead.industry),
-            job_title: or_unknown(&lead.job_title),
-            seniority: lead.seniority.map_or("unknown", |s| s.as_str()).to_string(),
-            inbound_message: if lead.inbound_message.trim().is_empty() {
-                "(no message)".to_string()
-            } else {
-                lead.inbound_message.trim().to_string()
-            },
-            source: lead.source.as_str().to_string(),
-        }
-    }
+/// One `[[prompts]]` entry, its template compiled and checked against a sample lead.
+#[derive(Debug)]
+pub struct PromptSpec {
+    pub template: PromptTemplate,
+    /// Few-shot examples to draw from the train split.
+    pub examples: usize,
 }
 
 /// The score bands as templates see them.
@@ -192,11 +156,10 @@ impl PromptTemplate {
     /// Reads and compiles a template, then renders it once against [`PromptContext::sample`]
     /// so that undefined names and missing blocks surface now, with file and line.
     pub fn load(name: &str, path: &Path) -> Result<Self, PromptError> {
-        let source = crate::config::read_text_file(path, crate::config::limits::TEXT_FILE_BYTES)
-            .map_err(|source| PromptError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let source = crate::input::read_text_file(path).map_err(|source| PromptError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
         Self::from_source(name, path, source)
     }
 

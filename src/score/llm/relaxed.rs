@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value};
 
-use super::status::Coercion;
+use super::coercion::Coercion;
 
 /// A balanced object found in the text: byte offsets of its `{` and one past its `}`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,8 +2,8 @@
 //! shared by the generator's property tests and its command-line tests.
 
 use lead_bench::generate::{GenerateParams, Generator};
+use lead_bench::lead::Bands;
 use lead_bench::lead::{Columns, Format, LeadWriter};
-use lead_bench::score::Bands;
 
 /// The leads of `params` with gold and meta columns, in `format`, in memory.
 pub fn bytes(params: &GenerateParams, format: Format) -> Vec<u8> {

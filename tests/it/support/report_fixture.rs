@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
+use lead_bench::lead::Bands;
 use lead_bench::lead::Label;
-use lead_bench::prediction::Prediction;
-use lead_bench::score::llm::Status;
-use lead_bench::score::{Bands, Score};
+use lead_bench::prediction::Status;
+use lead_bench::score::Score;
 
 /// A tiny deterministic generator (64-bit LCG, high bits).
 struct Lcg(u64);
@@ -117,7 +117,7 @@ pub fn write_run(dir: &Path, variant: u64) {
                 justification: format!("fixture score {score}"),
                 probabilities: None,
             };
-            Prediction::from_score("fixture-run", &id, scorer, s, &bands, latency)
+            s.into_prediction("fixture-run", &id, scorer, &bands, latency)
         };
         let h = clamp_score(gold_score + answers.offset(spread + 10));
         preds.push(make("heuristic", h, bands.label_for(h), 0.0));

