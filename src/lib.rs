@@ -5,63 +5,20 @@ pub mod atomic;
 pub mod cli;
 mod commands;
 pub mod config;
+mod error;
 pub mod evaluate;
 pub mod generate;
 pub mod input;
-pub mod jobs;
 pub mod lead;
 pub mod metrics;
+pub mod pipeline;
 pub mod prediction;
 pub mod report;
 pub mod run;
 pub mod score;
 
 pub use cli::Cli;
-
-/// Exit code of a successful run.
-pub const EXIT_OK: u8 = 0;
-/// Exit code of a run that finished but failed something the user asked to be strict about.
-pub const EXIT_FAILED: u8 = 1;
-/// Exit code of bad usage or bad input (config, CSV, template).
-pub const EXIT_BAD_INPUT: u8 = 2;
-
-/// Anything that stops a command.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error(transparent)]
-    Config(#[from] config::ConfigError),
-    #[error(transparent)]
-    Lead(#[from] lead::LeadError),
-    #[error(transparent)]
-    Rules(#[from] score::heuristic::RulesError),
-    /// Input that is wrong in a way no other variant covers; the message names it.
-    #[error("{0}")]
-    BadInput(String),
-    /// Writing output failed; the message names the file.
-    #[error("{0}")]
-    Output(String),
-}
-
-impl Error {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Config(_) | Error::Lead(_) | Error::Rules(_) | Error::BadInput(_) => {
-                EXIT_BAD_INPUT
-            }
-            Error::Output(_) => EXIT_FAILED,
-        }
-    }
-
-    pub(crate) fn output(path: &std::path::Path, e: impl std::fmt::Display) -> Error {
-        Error::Output(format!("{}: cannot write: {e}", path.display()))
-    }
-}
-
-/// Exit code of a run stopped by Ctrl-C, SIGINT (partial results were written).
-pub const EXIT_INTERRUPTED: u8 = 130;
-/// Exit code of a run stopped by SIGTERM (partial results were written).
-pub const EXIT_TERMINATED: u8 = 143;
+pub use error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Error};
 
 /// Runs one parsed command line, printing to standard output; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {

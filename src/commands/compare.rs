@@ -25,7 +25,7 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), Error> {
     for format in [Format::Markdown, Format::Html] {
         let path = args.out.join(format!("compare.{}", format.extension()));
         crate::atomic::write_atomic(&path, format.render(&doc).as_bytes())
-            .map_err(|e| Error::output(&path, e))?;
+            .map_err(|e| Error::write(&path, e))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())

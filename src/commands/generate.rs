@@ -5,13 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
-use serde::Serialize;
-
 use crate::Error;
 use crate::atomic::{AtomicFile, write_json_atomic};
 use crate::cli::GenerateArgs;
 use crate::config::{Config, DatasetSource};
-use crate::generate::{DatasetStats, GenerateParams, Generator, Mix};
+use crate::generate::{DatasetStats, GenerateParams, Generator, Mix, Sidecar};
 use crate::lead::Bands;
 use crate::lead::{Columns, Format, Lead, LeadWriter};
 
@@ -19,42 +17,6 @@ use crate::lead::{Columns, Format, Lead, LeadWriter};
 const BATCH: usize = 1024;
 /// Batches that may wait in the channel: bounds memory whatever `n` is.
 const BATCHES_IN_FLIGHT: usize = 4;
-
-/// The sidecar: everything needed to reproduce and describe a generated dataset.
-#[derive(Debug, Serialize)]
-pub(crate) struct Sidecar<'a> {
-    tool: &'static str,
-    tool_version: &'static str,
-    /// The data file, as given to `--out`.
-    data: String,
-    format: Format,
-    seed: u64,
-    params: &'a GenerateParams,
-    bands: Bands,
-    counts: &'a DatasetStats,
-}
-
-impl<'a> Sidecar<'a> {
-    /// The sidecar of `data`, generated with `params` under `bands`.
-    pub(crate) fn new(
-        data: String,
-        format: Format,
-        params: &'a GenerateParams,
-        bands: Bands,
-        counts: &'a DatasetStats,
-    ) -> Sidecar<'a> {
-        Sidecar {
-            tool: "lead-bench",
-            tool_version: env!("CARGO_PKG_VERSION"),
-            data,
-            format,
-            seed: params.seed,
-            params,
-            bands,
-            counts,
-        }
-    }
-}
 
 /// Parameters from the config (when given) with the flags laid over them.
 fn resolve(args: &GenerateArgs) -> Result<(GenerateParams, Bands), Error> {
@@ -87,13 +49,13 @@ fn resolve(args: &GenerateArgs) -> Result<(GenerateParams, Bands), Error> {
     }
     params
         .validate()
-        .map_err(|e| Error::BadInput(format!("bench generate: --{}", e.replace('_', "-"))))?;
+        .map_err(|e| Error::Usage(format!("bench generate: --{}", e.replace('_', "-"))))?;
     Ok((params, bands))
 }
 
 fn parse_mix(text: &str) -> Result<Mix, Error> {
     let bad = || {
-        Error::BadInput(format!(
+        Error::Usage(format!(
             "bench generate: --mix: expected three shares `high,medium,low` such as 0.3,0.4,0.3, found {text:?}"
         ))
     };
@@ -121,13 +83,13 @@ pub(crate) fn run(args: &GenerateArgs) -> Result<(), Error> {
     let format = args.format.unwrap_or_else(|| Format::from_path(&args.out));
     let out = &args.out;
 
-    let file = AtomicFile::create(out).map_err(|e| Error::output(out, e))?;
+    let file = AtomicFile::create(out).map_err(|e| Error::write(out, e))?;
     let columns = Columns {
         gold: true,
         meta: true,
         tail: vec![],
     };
-    let mut writer = LeadWriter::new(file, format, columns).map_err(|e| Error::output(out, e))?;
+    let mut writer = LeadWriter::new(file, format, columns).map_err(|e| Error::write(out, e))?;
     let mut stats = DatasetStats::default();
     // Two stages on two threads: one generates, this one counts and writes. Batches go
     // through a small bounded channel, in order, so memory stays flat and output identical.
@@ -153,13 +115,13 @@ pub(crate) fn run(args: &GenerateArgs) -> Result<(), Error> {
         }
         Ok::<_, std::io::Error>(())
     });
-    written.map_err(|e| Error::output(out, e))?;
-    let file = writer.finish().map_err(|e| Error::output(out, e))?;
-    file.commit().map_err(|e| Error::output(out, e))?;
+    written.map_err(|e| Error::write(out, e))?;
+    let file = writer.finish().map_err(|e| Error::write(out, e))?;
+    file.commit().map_err(|e| Error::write(out, e))?;
 
     let meta_path = sidecar_path(out);
     let sidecar = Sidecar::new(out.display().to_string(), format, &params, bands, &stats);
-    write_json_atomic(&meta_path, &sidecar).map_err(|e| Error::output(&meta_path, e))?;
+    write_json_atomic(&meta_path, &sidecar).map_err(|e| Error::write(&meta_path, e))?;
 
     let count = |l: &str| stats.labels.get(l).copied().unwrap_or(0);
     println!(

@@ -3,7 +3,8 @@
 
 use crate::Error;
 use crate::cli::ReportArgs;
-use crate::evaluate::{ReportOptions, report_run};
+use crate::evaluate::ReportOptions;
+use crate::pipeline::report_run;
 
 pub(crate) fn run(args: &ReportArgs) -> Result<(), Error> {
     let opts = ReportOptions {

@@ -9,7 +9,9 @@ use crate::atomic::AtomicFile;
 use crate::cli::{ScoreArgs, ScorerChoice};
 use crate::config::Config;
 use crate::lead::Bands;
-use crate::lead::{Cell, Columns, Format, LeadReader, LeadRow, LeadWriter, Split, read_leads};
+use crate::lead::{
+    Cell, Columns, Format, LeadError, LeadReader, LeadRow, LeadWriter, Split, read_leads,
+};
 use crate::score::Scorer;
 use crate::score::heuristic::{HeuristicRules, HeuristicScorer};
 use crate::score::learned::LearnedModel;
@@ -44,19 +46,16 @@ fn build_scorer(args: &ScoreArgs) -> Result<Box<dyn Scorer>, Error> {
                     let opts = config
                         .map(|c| c.baselines.learned_options)
                         .unwrap_or_default();
-                    let model = LearnedModel::train(&leads, &opts, bands)
-                        .map_err(|e| Error::BadInput(format!("{}: {e}", train.display())))?;
+                    let model = LearnedModel::train(&leads, &opts, bands)?;
                     if let Some(path) = save {
-                        model.save(path).map_err(|e| Error::Output(e.to_string()))?;
+                        model.save(path)?;
                         eprintln!("bench: trained model saved to {}", path.display());
                     }
                     model
                 }
-                (None, Some(path)) => {
-                    LearnedModel::load(path).map_err(|e| Error::BadInput(e.to_string()))?
-                }
+                (None, Some(path)) => LearnedModel::load(path)?,
                 (None, None) => {
-                    return Err(Error::BadInput(
+                    return Err(Error::Usage(
                         "bench score --scorer learned: give --train LEADS.csv (labelled leads to train on) or --model-file MODEL.json (a saved model)"
                             .to_string(),
                     ));
@@ -78,9 +77,14 @@ fn score_rows<W: Write>(
     let mut tail: Vec<String> = reader.extra_columns().to_vec();
     for c in SCORE_COLUMNS {
         if tail.iter().any(|t| t == c) {
-            return Err(Error::BadInput(format!(
-                "the input already has a `{c}` column; rename it or drop it before scoring"
-            )));
+            return Err(LeadError::Parse {
+                path: reader.path().to_path_buf(),
+                line: 1,
+                message: format!(
+                    "the input already has a `{c}` column; rename it or drop it before scoring"
+                ),
+            }
+            .into());
         }
         tail.push(c.to_string());
     }
@@ -90,7 +94,7 @@ fn score_rows<W: Write>(
         tail,
     };
     let mut writer =
-        LeadWriter::new(out, format, columns).map_err(|e| Error::output(out_path, e))?;
+        LeadWriter::new(out, format, columns).map_err(|e| Error::write(out_path, e))?;
     let mut n = 0u64;
     for row in std::iter::once(Ok(first)).chain(reader) {
         let row = row?;
@@ -101,10 +105,10 @@ fn score_rows<W: Write>(
         cells.push(Cell::Text(&score.justification));
         writer
             .write(&row.lead, &cells)
-            .map_err(|e| Error::output(out_path, e))?;
+            .map_err(|e| Error::write(out_path, e))?;
         n += 1;
     }
-    let out = writer.finish().map_err(|e| Error::output(out_path, e))?;
+    let out = writer.finish().map_err(|e| Error::write(out_path, e))?;
     Ok((out, n))
 }
 
@@ -112,17 +116,19 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<(), Error> {
     let scorer = build_scorer(args)?;
     let mut reader = LeadReader::open(&args.input)?;
     let Some(first) = reader.next().transpose()? else {
-        return Err(Error::BadInput(format!(
-            "{}: no leads to score",
-            args.input.display()
-        )));
+        return Err(LeadError::Parse {
+            path: args.input.clone(),
+            line: 1,
+            message: "no leads to score".into(),
+        }
+        .into());
     };
     match &args.out {
         Some(path) => {
             let format = args.format.unwrap_or_else(|| Format::from_path(path));
-            let file = AtomicFile::create(path).map_err(|e| Error::output(path, e))?;
+            let file = AtomicFile::create(path).map_err(|e| Error::write(path, e))?;
             let (file, n) = score_rows(reader, first, scorer.as_ref(), file, format, path)?;
-            file.commit().map_err(|e| Error::output(path, e))?;
+            file.commit().map_err(|e| Error::write(path, e))?;
             eprintln!(
                 "bench: scored {n} leads with {} → {}",
                 scorer.id(),

@@ -76,12 +76,18 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Error::Output(format!("cannot start the async runtime: {e}")))?;
+        .map_err(|source| Error::Setup {
+            what: "the async runtime",
+            source,
+        })?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .redirect(crate::run::same_origin_redirects())
         .build()
-        .map_err(|e| Error::Output(format!("cannot build an HTTP client: {e}")))?;
+        .map_err(|e| Error::Setup {
+            what: "an HTTP client",
+            source: std::io::Error::other(e),
+        })?;
     for m in &config.models {
         let key = match &m.api_key_env {
             None => "no key needed".to_string(),

@@ -20,7 +20,7 @@ mod operations;
 mod slices;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde::Serialize;
 
@@ -99,16 +99,6 @@ pub enum ReportError {
         path: PathBuf,
         source: std::io::Error,
     },
-}
-
-impl From<ReportError> for crate::Error {
-    fn from(e: ReportError) -> crate::Error {
-        match e {
-            ReportError::Lead(e) => crate::Error::Lead(e),
-            ReportError::Write { .. } => crate::Error::Output(e.to_string()),
-            other => crate::Error::BadInput(other.to_string()),
-        }
-    }
 }
 
 /// Everything `metrics.json` holds. Estimates are `{"value", "ci_low", "ci_high"}`, `null`
@@ -385,44 +375,6 @@ fn histogram(pred: &[Option<(Label, u8)>], gold: &[Label]) -> Vec<HistogramBin> 
             high: c[2],
         })
         .collect()
-}
-
-/// Reads a run directory, computes its metrics and writes `metrics.json`, `report.md` and
-/// `report.html` into it, each atomically.
-pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
-    let data = read_run_dir(dir)?;
-    if !data.leads.iter().any(|l| l.gold.is_some()) {
-        return Err(ReportError::NoGold(dir.join("dataset.csv")));
-    }
-    let metrics = evaluate(&data, opts)?;
-    write_reports(dir, &metrics)?;
-    Ok(metrics)
-}
-
-/// Writes `metrics.json`, `report.md` and `report.html` for computed metrics.
-pub fn write_reports(dir: &Path, metrics: &RunMetrics) -> Result<(), ReportError> {
-    let json = serde_json::to_vec_pretty(metrics).map_err(|e| ReportError::Write {
-        path: dir.join("metrics.json"),
-        source: std::io::Error::other(e),
-    })?;
-    let doc = crate::report::run_document(metrics);
-    let files = [
-        ("metrics.json", json),
-        (
-            "report.md",
-            crate::report::Format::Markdown.render(&doc).into_bytes(),
-        ),
-        (
-            "report.html",
-            crate::report::Format::Html.render(&doc).into_bytes(),
-        ),
-    ];
-    for (name, bytes) in files {
-        let path = dir.join(name);
-        crate::atomic::write_atomic(&path, &bytes)
-            .map_err(|source| ReportError::Write { path, source })?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -14,11 +14,13 @@ mod names;
 mod params;
 #[rustfmt::skip]
 mod phrases;
+mod sidecar;
 mod stats;
 mod titles;
 
 pub use generator::Generator;
 pub use params::{GenerateParams, Mix};
+pub use sidecar::Sidecar;
 pub use stats::DatasetStats;
 
 /// Names of all archetypes the generator draws from, in table order.

@@ -137,6 +137,11 @@ impl LeadReader {
         })
     }
 
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Columns outside the lead schema, in input order. For JSONL these are the unknown
     /// keys of the first object.
     pub fn extra_columns(&self) -> &[String] {

@@ -27,7 +27,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::engine::LlmJob;
+use super::job::LlmJob;
 use super::model::{ModelSettings, StructuredOutput};
 use super::retry;
 use super::secret::{ApiKey, mask_url_credentials};
@@ -356,7 +356,7 @@ async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<
 /// Redirects are followed only within the origin (scheme, host and port) of the request, at
 /// most ten deep. Following one elsewhere would send the whole prompt, lead data included,
 /// to a host the user never configured; such a redirect is handed back as it came, and
-/// [`ModelClient::send`] records it as a failure that names the target.
+/// `ModelClient::send` records it as a failure that names the target.
 pub fn same_origin_redirects() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         let first = attempt.previous().first().map(reqwest::Url::origin);

@@ -21,7 +21,9 @@ mod cache;
 mod client;
 mod cost;
 mod engine;
+mod job;
 mod launch;
+mod matrix;
 mod model;
 mod pacing;
 mod progress;
@@ -31,11 +33,13 @@ mod stop;
 
 pub use cache::{Cache, CacheError};
 pub use client::same_origin_redirects;
-pub use engine::{
-    CallOutcome, CallResult, EngineOptions, EngineSummary, JobStream, LlmJob, RunError, Unmade,
-    run_jobs, run_streams,
-};
+pub use engine::{EngineOptions, EngineSummary, RunError, run_jobs, run_streams};
+pub use job::{CallOutcome, CallResult, JobStream, LlmJob, ScorerCounts, Unmade};
 pub use launch::{LaunchedServer, ensure_up, probe_models};
+pub use matrix::{
+    JobKey, JobMatrix, LlmScorer, MatrixInput, build_llm_jobs, matches_only,
+    prediction_from_outcome,
+};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
 pub use retry::RetryPolicy;
 pub use secret::{REDACTED, mask_url_credentials};

@@ -6,7 +6,8 @@ use crate::support::report_fixture;
 use std::path::Path;
 
 use assert_cmd::Command;
-use lead_bench::evaluate::{ReportOptions, report_run};
+use lead_bench::evaluate::ReportOptions;
+use lead_bench::pipeline::report_run;
 
 fn fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -12,7 +12,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use lead_bench::evaluate::{ReportOptions, report_run};
+use lead_bench::evaluate::ReportOptions;
+use lead_bench::pipeline::report_run;
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 

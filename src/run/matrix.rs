@@ -4,16 +4,15 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::lead::Lead;
-use crate::prediction::{Prediction, Status};
-use crate::score::llm::PromptSpec;
 use serde_json::Value;
 
-use crate::lead::Bands;
-use crate::run::{
-    CallOutcome, CallResult, JobStream, LlmJob, ModelSettings, StructuredOutput, Unmade,
+use super::job::{CallOutcome, CallResult, JobStream, LlmJob, Unmade};
+use super::model::{ModelSettings, StructuredOutput};
+use crate::lead::{Bands, Lead};
+use crate::prediction::{Prediction, Status};
+use crate::score::llm::{
+    Example, PromptContext, PromptError, PromptSpec, parse_answer, select_examples,
 };
-use crate::score::llm::{Example, PromptContext, PromptError, parse_answer, select_examples};
 
 /// An LLM scorer of the run: one model with one prompt.
 #[derive(Debug, Clone)]

@@ -1,0 +1,128 @@
+//! What stops a command, and the exit code each kind of failure gets: bad input or usage is
+//! 2 (the user's to fix), output that cannot be written and an answer cache that cannot be
+//! used are 1. README.md has the same table.
+
+use std::path::{Path, PathBuf};
+
+use crate::config::ConfigError;
+use crate::evaluate::ReportError;
+use crate::lead::LeadError;
+use crate::run::{CacheError, RunError};
+use crate::score::heuristic::RulesError;
+use crate::score::learned::LearnedError;
+use crate::score::llm::PromptError;
+
+/// Exit code of a successful run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code of a run that finished but failed something the user asked to be strict about,
+/// or whose output or answer cache could not be written.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code of bad usage or bad input (config, CSV, template, rules).
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a run stopped by Ctrl-C, SIGINT (partial results were written).
+pub const EXIT_INTERRUPTED: u8 = 130;
+/// Exit code of a run stopped by SIGTERM (partial results were written).
+pub const EXIT_TERMINATED: u8 = 143;
+
+/// Anything that stops a command.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Lead(#[from] LeadError),
+    #[error(transparent)]
+    Rules(#[from] RulesError),
+    #[error(transparent)]
+    Prompt(#[from] PromptError),
+    #[error(transparent)]
+    Learned(#[from] LearnedError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    /// Options that do not fit together or name nothing; the message says which.
+    #[error("{0}")]
+    Usage(String),
+    /// An output file or folder could not be written.
+    #[error("{}: cannot write: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The process could not set itself up (async runtime, signal handlers, HTTP client).
+    #[error("cannot start {what}: {source}")]
+    Setup {
+        what: &'static str,
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_)
+            | Error::Lead(_)
+            | Error::Rules(_)
+            | Error::Prompt(_)
+            | Error::Usage(_) => EXIT_BAD_INPUT,
+            Error::Learned(e) => match e {
+                LearnedError::Write { .. } => EXIT_FAILED,
+                _ => EXIT_BAD_INPUT,
+            },
+            Error::Report(e) => match e {
+                ReportError::Write { .. } => EXIT_FAILED,
+                _ => EXIT_BAD_INPUT,
+            },
+            Error::Cache(_) | Error::Write { .. } | Error::Setup { .. } => EXIT_FAILED,
+        }
+    }
+
+    /// A write error of `path`, from anything that converts into an I/O error (CSV errors,
+    /// JSON errors).
+    pub(crate) fn write(path: &Path, e: impl Into<std::io::Error>) -> Error {
+        Error::Write {
+            path: path.to_path_buf(),
+            source: e.into(),
+        }
+    }
+}
+
+impl From<RunError> for Error {
+    fn from(e: RunError) -> Error {
+        match e {
+            RunError::Cache(e) => Error::Cache(e),
+            other => Error::Setup {
+                what: "the LLM engine",
+                source: std::io::Error::other(other.to_string()),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_kind_of_failure_has_its_exit_code() {
+        let io = || std::io::Error::other("x");
+        let write = Error::write(Path::new("out.csv"), io());
+        assert_eq!(write.exit_code(), EXIT_FAILED);
+        assert_eq!(write.to_string(), "out.csv: cannot write: x");
+        assert_eq!(Error::Usage("u".into()).exit_code(), EXIT_BAD_INPUT);
+        let report_write = Error::Report(ReportError::Write {
+            path: "report.md".into(),
+            source: io(),
+        });
+        assert_eq!(report_write.exit_code(), EXIT_FAILED);
+        let not_a_run = Error::Report(ReportError::NotARunDir("x".into()));
+        assert_eq!(not_a_run.exit_code(), EXIT_BAD_INPUT);
+        let cache = Error::Cache(CacheError::Foreign {
+            path: "c.sqlite".into(),
+            what: "w".into(),
+        });
+        assert_eq!(cache.exit_code(), EXIT_FAILED);
+    }
+}

@@ -1,0 +1,163 @@
+//! The run folder: where a run goes (never onto another's files), what is written into it
+//! before any scorer runs, `run.json`, and the reports written from its files afterwards.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::Error;
+use crate::atomic::{AtomicFile, write_atomic, write_json_atomic};
+use crate::evaluate::{ReportError, ReportOptions, RunMetrics, evaluate, read_run_dir};
+use crate::lead::{Bands, Columns, Format, Lead, LeadWriter};
+use crate::report;
+use crate::run::EngineSummary;
+
+/// The files a run writes (besides its `server-<model>.log` files).
+const RUN_FILES: [&str; 10] = [
+    "config.toml",
+    "dataset.csv",
+    "dataset.meta.json",
+    "learned-model.json",
+    "predictions.csv",
+    "predictions.jsonl",
+    "run.json",
+    "metrics.json",
+    "report.md",
+    "report.html",
+];
+
+/// `--out DIR` must be new, empty, or (with `--overwrite`) an earlier run, whose files are
+/// then removed. Anything else is refused before a file is written: a run folder is never
+/// mixed with another's files.
+pub(super) fn claim_out_dir(dir: &Path, overwrite: bool) -> Result<(), Error> {
+    let Ok(mut entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    if !dir.join("run.json").is_file() {
+        return Err(Error::Usage(format!(
+            "--out {}: the folder is not empty and is not a bench run; give a new or empty folder",
+            dir.display()
+        )));
+    }
+    if !overwrite {
+        return Err(Error::Usage(format!(
+            "--out {}: holds an earlier run; pass --overwrite to replace it (all of its \
+             scorers' predictions), or give another folder",
+            dir.display()
+        )));
+    }
+    for name in RUN_FILES {
+        let _ = std::fs::remove_file(dir.join(name));
+    }
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name.starts_with("server-") && name.ends_with(".log") {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
+    Ok(())
+}
+
+/// `results_dir/run_id`, or with `-2`, `-3`, … when two runs start within the same second.
+pub(super) fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {
+    let mut dir = results_dir.join(run_id);
+    let mut n = 2;
+    while dir.exists() {
+        dir = results_dir.join(format!("{run_id}-{n}"));
+        n += 1;
+    }
+    dir
+}
+
+/// `dataset.csv`: every lead of the run, with gold and metadata columns.
+pub(super) fn write_dataset(path: &Path, leads: &[Lead]) -> Result<(), Error> {
+    let fail = |e| Error::write(path, e);
+    let columns = Columns {
+        gold: true,
+        meta: true,
+        tail: vec![],
+    };
+    let mut w = LeadWriter::new(
+        AtomicFile::create(path).map_err(fail)?,
+        Format::Csv,
+        columns,
+    )
+    .map_err(fail)?;
+    for lead in leads {
+        w.write(lead, &[]).map_err(fail)?;
+    }
+    w.finish().and_then(|f| f.commit()).map_err(fail)
+}
+
+/// Copies the config file into the run, as it was given (keys live in the environment).
+pub(super) fn copy_config(config: &Path, dir: &Path) -> Result<(), Error> {
+    let text = std::fs::read(config).map_err(|e| Error::write(config, e))?;
+    let to = dir.join("config.toml");
+    write_atomic(&to, &text).map_err(|e| Error::write(&to, e))
+}
+
+pub(super) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
+    write_json_atomic(path, value).map_err(|e| Error::write(path, e))
+}
+
+/// `run.json`: what was run, for reports and for people reading the folder later.
+#[derive(Debug, Serialize)]
+pub(super) struct RunInfo<'a> {
+    pub run_id: &'a str,
+    pub tool_version: &'static str,
+    pub config: String,
+    pub started: String,
+    pub finished: String,
+    pub bands: Bands,
+    pub dataset: &'a str,
+    pub n_leads: usize,
+    /// Leads scored (the test split, after `--limit`).
+    pub n_evaluated: usize,
+    pub n_train: usize,
+    pub repeats: u32,
+    pub scorers: &'a [String],
+    /// Models left out and why (missing key, server not available).
+    pub skipped_models: &'a [String],
+    pub llm: Option<&'a EngineSummary>,
+    pub interrupted: bool,
+}
+
+/// Reads a run folder, computes its metrics and writes `metrics.json`, `report.md` and
+/// `report.html` into it, each atomically (`bench run` and `bench report` alike).
+pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
+    let data = read_run_dir(dir)?;
+    if !data.leads.iter().any(|l| l.gold.is_some()) {
+        return Err(ReportError::NoGold(dir.join("dataset.csv")));
+    }
+    let metrics = evaluate(&data, opts)?;
+    write_reports(dir, &metrics)?;
+    Ok(metrics)
+}
+
+/// Writes `metrics.json`, `report.md` and `report.html` for computed metrics.
+fn write_reports(dir: &Path, metrics: &RunMetrics) -> Result<(), ReportError> {
+    let json = serde_json::to_vec_pretty(metrics).map_err(|e| ReportError::Write {
+        path: dir.join("metrics.json"),
+        source: std::io::Error::other(e),
+    })?;
+    let doc = report::run_document(metrics);
+    let files = [
+        ("metrics.json", json),
+        (
+            "report.md",
+            report::Format::Markdown.render(&doc).into_bytes(),
+        ),
+        (
+            "report.html",
+            report::Format::Html.render(&doc).into_bytes(),
+        ),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        write_atomic(&path, &bytes).map_err(|source| ReportError::Write { path, source })?;
+    }
+    Ok(())
+}

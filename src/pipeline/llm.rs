@@ -1,0 +1,136 @@
+//! The LLM step of a run: start the model servers that need starting, send every job of the
+//! matrix through the engine, and record one prediction per job as its outcome arrives.
+
+use std::path::Path;
+
+use crate::Error;
+use crate::config::Config;
+use crate::lead::Lead;
+use crate::prediction::{Prediction, PredictionSink};
+use crate::run::{
+    CallOutcome, CallResult, EngineOptions, EngineSummary, JobMatrix, ModelSettings, Stop,
+    ensure_up, prediction_from_outcome, run_streams,
+};
+
+use super::note;
+
+/// What the LLM step needs besides the matrix.
+pub(super) struct LlmStep<'a> {
+    pub runtime: &'a tokio::runtime::Runtime,
+    pub stop: &'a Stop,
+    pub config: &'a Config,
+    /// The models whose key is at hand.
+    pub models: &'a [ModelSettings],
+    pub eval: &'a [&'a Lead],
+    pub run_id: &'a str,
+    pub dir: &'a Path,
+    pub use_cache: bool,
+    pub quiet: bool,
+}
+
+impl LlmStep<'_> {
+    /// Runs every job of `matrix`, writing predictions to `sink`; models whose server did
+    /// not come up are added to `skipped_models`, their jobs recorded as failures.
+    pub(super) fn run(
+        &self,
+        matrix: JobMatrix<'_>,
+        sink: &mut PredictionSink,
+        skipped_models: &mut Vec<String>,
+    ) -> Result<EngineSummary, Error> {
+        let (scorers, keys) = (&matrix.scorers, &matrix.keys);
+        let config_dir = match self.config.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        let mut write_error: Option<std::io::Error> = None;
+        // The first write error is kept and reported once the engine is done; every job
+        // still gets its outcome counted.
+        let mut record = |job_id: u64, outcome: CallOutcome| {
+            let key = keys[job_id as usize];
+            let scorer = &scorers[key.scorer as usize];
+            let p: Prediction = prediction_from_outcome(
+                self.run_id,
+                &self.eval[key.lead as usize].lead_id,
+                &scorer.id,
+                key.repeat,
+                outcome,
+                &self.config.bands,
+            );
+            if write_error.is_none()
+                && let Err(e) = sink.push(&p)
+            {
+                write_error = Some(e);
+            }
+        };
+        let summary = self.runtime.block_on(async {
+            // Servers are started before any job is sent and stopped when `servers` drops.
+            let mut servers = Vec::new();
+            let mut down = vec![None; self.models.len()];
+            for (mi, model) in self.models.iter().enumerate() {
+                if !scorers.iter().any(|s| s.model == mi) {
+                    continue;
+                }
+                let log = self.dir.join(format!("server-{}.log", model.name));
+                match ensure_up(model, config_dir, &log, note).await {
+                    Ok(server) => servers.extend(server),
+                    Err(why) => {
+                        note(&why);
+                        skipped_models.push(why.clone());
+                        down[mi] = Some(why);
+                    }
+                }
+            }
+            // Jobs of a model whose server did not come up are failures, made without
+            // rendering.
+            for (job_id, key) in keys.iter().enumerate() {
+                let Some(why) = &down[scorers[key.scorer as usize].model] else {
+                    continue;
+                };
+                let failed = CallResult::ApiError {
+                    status: None,
+                    message: format!("server not available: {why}"),
+                };
+                record(job_id as u64, CallOutcome::unsent(job_id as u64, failed));
+            }
+            let send: Vec<_> = matrix
+                .streams()
+                .into_iter()
+                .filter(|s| down[s.model].is_none())
+                .collect();
+            let opts = EngineOptions {
+                cache: self.use_cache.then(|| self.config.run.cache.clone()),
+                budget_usd: self.config.run.budget_usd,
+                quiet: self.quiet,
+                cancel: self.stop.cancel.clone(),
+                abort: self.stop.abort.clone(),
+                ..EngineOptions::default()
+            };
+            let result = run_streams(self.models, send, opts, |o| record(o.job_id, o)).await;
+            drop(servers);
+            result
+        });
+        if let Some(e) = write_error {
+            return Err(Error::write(&self.dir.join("predictions.csv"), e));
+        }
+        let summary = summary?;
+        for w in &summary.warnings {
+            note(w);
+        }
+        note(format!(
+            "llm: {} jobs: {} answered now, {} from the cache; {} requests sent, {} retries, {} api errors, {} timeouts, {} skipped; ${:.4} spent",
+            summary.jobs,
+            summary.answered,
+            summary.from_cache,
+            summary.requests_sent,
+            summary.retries,
+            summary.api_errors,
+            summary.timeouts,
+            summary.skipped,
+            summary.cost_usd
+        ));
+        if summary.cancelled {
+            note("interrupted: dispatch stopped; everything answered so far is written");
+        }
+        Ok(summary)
+    }
+}

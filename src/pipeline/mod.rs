@@ -1,0 +1,486 @@
+//! A benchmark run, step by step (ARCHITECTURE.md draws it): [`Run::prepare`] reads the
+//! config and the leads, splits them and claims the run folder; [`Run::baselines`] scores the
+//! test leads in-process; [`Run::llm`] sends the LLM jobs; [`Run::finish`] writes
+//! predictions and `run.json`, then metrics and reports, and says how the run ended.
+//! `bench run` is these four calls and what it prints. Per-lead failures are data; only
+//! setup errors stop a run.
+
+mod folder;
+mod llm;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+pub use folder::report_run;
+
+use crate::config::{Config, DatasetSource};
+use crate::evaluate::{ReportOptions, RunMetrics};
+use crate::generate::{DatasetStats, Generator, Sidecar};
+use crate::lead::{Format, Lead, Split, read_leads};
+use crate::prediction::{PredictionSink, ScorerTally};
+use crate::run::{
+    Cache, EngineSummary, MatrixInput, ModelSettings, Stop, StopSignal, build_llm_jobs,
+    matches_only,
+};
+use crate::score::Scorer;
+use crate::score::heuristic::HeuristicScorer;
+use crate::score::learned::{LearnedModel, ensure_split};
+use crate::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error};
+
+/// What a run is asked to do (the options of `bench run`).
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub config: PathBuf,
+    /// Write the run here exactly, instead of `<results_dir>/<timestamp>-<name>`.
+    pub out: Option<PathBuf>,
+    /// With `out`: replace the earlier run there.
+    pub overwrite: bool,
+    pub no_cache: bool,
+    pub quiet: bool,
+    /// Score only the first N test leads.
+    pub limit: Option<usize>,
+    /// Keep only scorers whose id matches one of these patterns (all when empty).
+    pub only: Vec<String>,
+}
+
+/// A run in progress: everything the steps share.
+pub struct Run {
+    opts: RunOptions,
+    config: Config,
+    /// Every scorer asked for, whether or not it can run.
+    requested: Vec<String>,
+    runtime: tokio::runtime::Runtime,
+    stop: Stop,
+    leads: Vec<Lead>,
+    /// Indices into `leads` of the leads scored (the test split, after `--limit`).
+    eval: Vec<usize>,
+    dataset: String,
+    dir: PathBuf,
+    run_id: String,
+    started: String,
+    sink: PredictionSink,
+    /// Scorers that ran, in report order.
+    scorers: Vec<String>,
+    skipped_models: Vec<String>,
+    llm: Option<EngineSummary>,
+}
+
+/// How a run ended.
+pub struct Finished {
+    pub dir: PathBuf,
+    /// `None` when no report could be made (the reason was printed; predictions are kept).
+    pub metrics: Option<RunMetrics>,
+    /// The signal that stopped it early.
+    pub stopped_by: Option<StopSignal>,
+    pub interrupted: bool,
+    /// One line per requested scorer that produced no parsed prediction, with the reason.
+    pub failed: Vec<String>,
+}
+
+impl Finished {
+    /// 130/143 when stopped, 1 when a requested scorer produced nothing, else 0.
+    pub fn exit_code(&self) -> u8 {
+        if self.interrupted {
+            self.stopped_by
+                .map_or(EXIT_INTERRUPTED, StopSignal::exit_code)
+        } else if self.failed.is_empty() {
+            EXIT_OK
+        } else {
+            EXIT_FAILED
+        }
+    }
+}
+
+/// A line on standard error about the run.
+pub(crate) fn note(msg: impl AsRef<str>) {
+    eprintln!("bench: {}", msg.as_ref());
+}
+
+fn now_utc() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+impl Run {
+    /// Reads the config and the leads, refuses a run with nothing to do or nowhere to go,
+    /// starts watching for Ctrl-C and SIGTERM, and writes `config.toml`, `dataset.csv` (and
+    /// its sidecar) into a run folder that is new, empty or given over with `--overwrite`.
+    pub fn prepare(opts: RunOptions) -> Result<Run, Error> {
+        let started = now_utc();
+        let config = Config::load(&opts.config)?;
+        let requested = requested_scorers(&config, &opts.only);
+        if requested.is_empty() {
+            return Err(nothing_to_run(&config, &opts.only));
+        }
+        if !opts.no_cache && requested.iter().any(|id| id.starts_with("llm/")) {
+            Cache::check(&config.run.cache)?;
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(|source| Error::Setup {
+                what: "the async runtime",
+                source,
+            })?;
+        let stop = {
+            let _in_runtime = runtime.enter();
+            Stop::watch_signals().map_err(|source| Error::Setup {
+                what: "the signal handlers",
+                source,
+            })?
+        };
+        let (mut leads, dataset, stats) = load_dataset(&config)?;
+        if leads.is_empty() {
+            return Err(Error::Usage(format!("{dataset}: the dataset has no leads")));
+        }
+        ensure_split(&mut leads, config.run.test_fraction, config.run.seed);
+        let mut eval: Vec<usize> = (0..leads.len())
+            .filter(|&i| leads[i].meta.split != Some(Split::Train))
+            .collect();
+        if let Some(n) = opts.limit {
+            eval.truncate(n);
+        }
+        let dir = match &opts.out {
+            Some(dir) => {
+                folder::claim_out_dir(dir, opts.overwrite)?;
+                dir.clone()
+            }
+            None => {
+                let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+                let id = format!("{stamp}-{}", config.run.name);
+                folder::unused_dir(&config.run.results_dir, &id)
+            }
+        };
+        let run_id = dir
+            .file_name()
+            .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
+        crate::atomic::remove_stale_temp_files(&config.run.results_dir, 1);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+        folder::copy_config(&config.path, &dir)?;
+        folder::write_dataset(&dir.join("dataset.csv"), &leads)?;
+        if let (Some(stats), DatasetSource::Generate(params)) = (&stats, &config.dataset) {
+            let bands = config.bands;
+            let sidecar = Sidecar::new("dataset.csv".into(), Format::Csv, params, bands, stats);
+            folder::write_json(&dir.join("dataset.meta.json"), &sidecar)?;
+        }
+        note(format!(
+            "run {run_id}: {} leads ({dataset}), scoring {} test leads; writing to {}",
+            leads.len(),
+            eval.len(),
+            dir.display()
+        ));
+        let sink = PredictionSink::create(&dir).map_err(|e| Error::write(&dir, e))?;
+        Ok(Run {
+            opts,
+            config,
+            requested,
+            runtime,
+            stop,
+            leads,
+            eval,
+            dataset,
+            dir,
+            run_id,
+            started,
+            sink,
+            scorers: Vec::new(),
+            skipped_models: Vec::new(),
+            llm: None,
+        })
+    }
+
+    fn keeps(&self, id: &str) -> bool {
+        keeps(&self.opts.only, id)
+    }
+
+    /// Scores the evaluated leads with the heuristic and the learned model (trained on the
+    /// train split; a model that cannot be trained is skipped with the reason).
+    pub fn baselines(&mut self) -> Result<(), Error> {
+        let (b, bands) = (&self.config.baselines, self.config.bands);
+        if b.heuristic && self.keeps("heuristic") {
+            let h = HeuristicScorer::new(b.heuristic_rules.clone(), bands);
+            self.score_with(&h)?;
+        }
+        let b = &self.config.baselines;
+        if b.learned && self.keeps("learned") {
+            match LearnedModel::train(&self.leads, &b.learned_options, bands) {
+                Ok(model) => {
+                    model.save(&self.dir.join("learned-model.json"))?;
+                    self.score_with(&model)?;
+                }
+                Err(e) => note(format!("learned baseline skipped: {e}")),
+            }
+        }
+        Ok(())
+    }
+
+    fn score_with(&mut self, scorer: &dyn Scorer) -> Result<(), Error> {
+        for &i in &self.eval {
+            let lead = &self.leads[i];
+            let t = Instant::now();
+            let score = scorer.score(lead);
+            let ms = t.elapsed().as_secs_f64() * 1e3;
+            let bands = &self.config.bands;
+            let p = score.into_prediction(&self.run_id, &lead.lead_id, scorer.id(), bands, ms);
+            self.sink
+                .push(&p)
+                .map_err(|e| Error::write(&self.dir.join("predictions.csv"), e))?;
+        }
+        self.scorers.push(scorer.id().to_string());
+        Ok(())
+    }
+
+    /// Sends every (lead × model × prompt × repeat) job of the models whose key is at hand.
+    pub fn llm(&mut self) -> Result<(), Error> {
+        let started = Instant::now();
+        let models = self.usable_models();
+        let eval: Vec<&Lead> = self.eval.iter().map(|&i| &self.leads[i]).collect();
+        // Few-shot examples are drawn from the train split. `select_examples` already passes
+        // over test leads, so when every lead has a split the whole dataset can be given as
+        // is (no copy of the train leads: at 100,000 jobs that copy was a third of the
+        // memory); only leads without a split (scored as test) need filtering out.
+        let train: std::borrow::Cow<'_, [Lead]> =
+            if self.leads.iter().all(|l| l.meta.split.is_some()) {
+                std::borrow::Cow::Borrowed(&self.leads)
+            } else {
+                let train = self
+                    .leads
+                    .iter()
+                    .filter(|l| l.meta.split == Some(Split::Train));
+                train.cloned().collect()
+            };
+        let only = &self.opts.only;
+        let keep = |id: &str| keeps(only, id);
+        let matrix = build_llm_jobs(&MatrixInput {
+            models: &models,
+            prompts: &self.config.prompts,
+            eval: &eval,
+            train: &train,
+            product: &self.config.product,
+            bands: self.config.bands,
+            repeats: self.config.run.repeats,
+            seed: self.config.run.seed,
+            keep: &keep,
+        })?;
+        self.scorers
+            .extend(matrix.scorers.iter().map(|s| s.id.to_string()));
+        if matrix.keys.is_empty() {
+            return Ok(());
+        }
+        let step = llm::LlmStep {
+            runtime: &self.runtime,
+            stop: &self.stop,
+            config: &self.config,
+            models: &models,
+            eval: &eval,
+            run_id: &self.run_id,
+            dir: &self.dir,
+            use_cache: !self.opts.no_cache,
+            quiet: self.opts.quiet,
+        };
+        self.llm = Some(step.run(matrix, &mut self.sink, &mut self.skipped_models)?);
+        note(format!(
+            "llm phase (rendering, calls, predictions): {:.2} s",
+            started.elapsed().as_secs_f64()
+        ));
+        Ok(())
+    }
+
+    /// Models whose key variable is set (or that need none); the others are reported.
+    fn usable_models(&mut self) -> Vec<ModelSettings> {
+        let mut usable = Vec::new();
+        for m in &self.config.models {
+            match &m.api_key_env {
+                Some(var) if std::env::var_os(var).is_none_or(|v| v.is_empty()) => {
+                    let why = format!(
+                        "model {}: skipped: environment variable {var} is not set",
+                        m.name
+                    );
+                    note(&why);
+                    self.skipped_models.push(why);
+                }
+                _ => usable.push(m.clone()),
+            }
+        }
+        usable
+    }
+
+    /// Writes the predictions and `run.json`, then metrics and reports (a failure of those
+    /// is printed, the run is kept), and tells which requested scorers produced nothing.
+    pub fn finish(self) -> Result<Finished, Error> {
+        let Run {
+            config,
+            requested,
+            stop,
+            leads,
+            eval,
+            dataset,
+            dir,
+            run_id,
+            started,
+            sink,
+            scorers,
+            skipped_models,
+            llm,
+            ..
+        } = self;
+        let written = sink.written();
+        let failed = scorers_without_predictions(&requested, sink.tallies(), &skipped_models);
+        sink.finish()
+            .map_err(|e| Error::write(&dir.join("predictions.csv"), e))?;
+        let interrupted = stop.requested() || llm.as_ref().is_some_and(|s| s.cancelled);
+        let info = folder::RunInfo {
+            run_id: &run_id,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            config: config.path.display().to_string(),
+            started,
+            finished: now_utc(),
+            bands: config.bands,
+            dataset: &dataset,
+            n_leads: leads.len(),
+            n_evaluated: eval.len(),
+            n_train: leads
+                .iter()
+                .filter(|l| l.meta.split == Some(Split::Train))
+                .count(),
+            repeats: config.run.repeats,
+            scorers: &scorers,
+            skipped_models: &skipped_models,
+            llm: llm.as_ref(),
+            interrupted,
+        };
+        folder::write_json(&dir.join("run.json"), &info)?;
+        note(format!("{written} predictions written"));
+        // The report reads the dataset and predictions back from the run folder: the leads
+        // held for scoring are freed first, so that both are not in memory at once (at
+        // 100,000 jobs that overlap was the run's peak).
+        drop(info);
+        drop(leads);
+        let opts = ReportOptions {
+            seed: config.run.seed,
+            ..ReportOptions::default()
+        };
+        let metrics = match report_run(&dir, &opts) {
+            Ok(m) => Some(m),
+            // Predictions are the raw truth and are already written: say what failed and how
+            // to retry, but keep the run.
+            Err(e) => {
+                note(format!(
+                    "no report: {e}; predictions are kept, rerun `bench report {}`",
+                    dir.display()
+                ));
+                None
+            }
+        };
+        Ok(Finished {
+            dir,
+            metrics,
+            stopped_by: stop.signal(),
+            interrupted,
+            failed,
+        })
+    }
+}
+
+/// Whether `--only` keeps the scorer `id` (everything when no pattern is given).
+fn keeps(only: &[String], id: &str) -> bool {
+    only.is_empty() || only.iter().any(|p| matches_only(p, id))
+}
+
+/// Every scorer the config and `--only` ask for, in report order, whether or not it can run
+/// (a model without its key is still asked for, and its absence is a failure).
+fn requested_scorers(config: &Config, only: &[String]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (on, id) in [
+        (config.baselines.heuristic, "heuristic"),
+        (config.baselines.learned, "learned"),
+    ] {
+        if on && keeps(only, id) {
+            ids.push(id.to_string());
+        }
+    }
+    for m in &config.models {
+        for p in &config.prompts {
+            let id = format!("llm/{}/{}", m.name, p.template.name());
+            if keeps(only, &id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+/// Why a run has nothing to do.
+fn nothing_to_run(config: &Config, only: &[String]) -> Error {
+    let path = config.path.display();
+    Error::Usage(if only.is_empty() {
+        format!(
+            "{path}: nothing to run: both baselines are off and no [[models]] × [[prompts]] are \
+             configured"
+        )
+    } else {
+        let all = requested_scorers(config, &[]);
+        let all = if all.is_empty() {
+            "none".to_string()
+        } else {
+            all.join(", ")
+        };
+        let patterns = only.join(" --only ");
+        format!("--only {patterns}: matches none of the scorers of {path} ({all})")
+    })
+}
+
+/// One line per requested scorer that produced no parsed prediction, with the reason.
+fn scorers_without_predictions(
+    requested: &[String],
+    tallies: &BTreeMap<String, ScorerTally>,
+    skipped: &[String],
+) -> Vec<String> {
+    requested
+        .iter()
+        .filter(|id| tallies.get(id.as_str()).is_none_or(|t| t.parsed == 0))
+        .map(|id| {
+            let why = match tallies.get(id.as_str()) {
+                Some(t) => format!(
+                    "{} of {} predictions failed{}",
+                    t.total,
+                    t.total,
+                    t.first_error
+                        .as_ref()
+                        .map(|e| format!(", the first with: {e}"))
+                        .unwrap_or_default()
+                ),
+                None => {
+                    // "model m:", as the lines of skipped models begin.
+                    let model = format!("model {}:", id.split('/').nth(1).unwrap_or(""));
+                    let line = skipped
+                        .iter()
+                        .find(|w| id.starts_with("llm/") && w.starts_with(&model));
+                    line.cloned()
+                        .unwrap_or_else(|| "it did not run".to_string())
+                }
+            };
+            format!("scorer {id} produced no parsed prediction: {why}")
+        })
+        .collect()
+}
+
+/// Loads or generates the leads; the generator's counts come along for the sidecar.
+fn load_dataset(config: &Config) -> Result<(Vec<Lead>, String, Option<DatasetStats>), Error> {
+    match &config.dataset {
+        DatasetSource::File(path) => Ok((read_leads(path)?, path.display().to_string(), None)),
+        DatasetSource::Generate(params) => {
+            let mut stats = DatasetStats::default();
+            let leads: Vec<Lead> = Generator::new(params, config.bands)
+                .inspect(|l| stats.add(l))
+                .collect();
+            let what = format!(
+                "generated: n = {}, seed = {}, label_noise = {}",
+                params.n, params.seed, params.label_noise
+            );
+            Ok((leads, what, Some(stats)))
+        }
+    }
+}

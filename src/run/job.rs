@@ -1,0 +1,106 @@
+//! A job of the LLM engine and how it ends: what the engine is given ([`LlmJob`], or a
+//! stream of them per model) and what it hands back, exactly once per job ([`CallOutcome`]).
+
+use std::sync::Arc;
+
+use serde_json::Value;
+
+/// One request to make: a rendered prompt for one lead, model and repeat.
+#[derive(Debug, Clone)]
+pub struct LlmJob {
+    /// The caller's index, to join the outcome back to its lead and scorer.
+    pub job_id: u64,
+    /// Index into the `models` given to [`run_jobs`](super::run_jobs).
+    pub model: usize,
+    /// Scorer id for the progress bars, e.g. `llm/<model>/<prompt>`.
+    pub scorer: Arc<str>,
+    /// System message (shared by all leads of a prompt); empty: none is sent.
+    pub system: Arc<str>,
+    pub user: String,
+    /// JSON schema of the answer, used by `structured_output = json_schema | json_object`.
+    pub schema: Option<Arc<Value>>,
+    /// Repeat number; part of the cache key so that repeats are separate requests.
+    pub repeat: u32,
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallResult {
+    /// The server answered; the content is not parsed here.
+    Answer {
+        content: String,
+        finish_reason: Option<String>,
+        /// The raw response body.
+        raw: String,
+    },
+    /// The server refused the request or sent something unusable (after retries, if the
+    /// error was one worth retrying).
+    ApiError {
+        status: Option<u16>,
+        message: String,
+    },
+    /// Every attempt ran past the model's timeout (or the last one did).
+    Timeout { message: String },
+    /// Never sent: the model was skipped (missing key, auth failure), the budget was
+    /// reached, or the run was stopped.
+    Skipped { reason: String },
+}
+
+/// The outcome of one job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallOutcome {
+    pub job_id: u64,
+    pub result: CallResult,
+    /// Requests sent for this job in this run (0 for a cache hit or a skipped job).
+    pub attempts: u32,
+    /// Time of the last attempt, from sending to the last byte (the stored one for a hit).
+    pub latency_ms: u64,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    /// What the answer costs at the model's price (also for a cache hit, which was paid
+    /// in an earlier run; `cached` tells which).
+    pub cost_usd: Option<f64>,
+    pub cached: bool,
+}
+
+impl CallOutcome {
+    /// A job that ended without a request being sent: no attempts, tokens, cost or latency.
+    pub fn unsent(job_id: u64, result: CallResult) -> CallOutcome {
+        CallOutcome {
+            job_id,
+            result,
+            attempts: 0,
+            latency_ms: 0,
+            prompt_tokens: None,
+            completion_tokens: None,
+            cost_usd: None,
+            cached: false,
+        }
+    }
+
+    pub(crate) fn skipped(job_id: u64, reason: String) -> CallOutcome {
+        CallOutcome::unsent(job_id, CallResult::Skipped { reason })
+    }
+}
+
+/// A job the producer could not make (say, its prompt did not render for this lead): it
+/// ends as [`CallResult::Skipped`] with `reason`, like any job that was not sent.
+#[derive(Debug, Clone)]
+pub struct Unmade {
+    pub job_id: u64,
+    pub scorer: Arc<str>,
+    pub reason: String,
+}
+
+/// Scorer ids with their numbers of jobs.
+pub type ScorerCounts = Vec<(Arc<str>, u64)>;
+
+/// The jobs of one model, made (rendered) only as its workers are ready for them.
+pub struct JobStream<'a> {
+    /// Index into the `models` given to [`run_streams`](super::run_streams).
+    pub model: usize,
+    /// Every scorer of the stream with its number of jobs, for the totals and progress.
+    pub counts: ScorerCounts,
+    /// Exactly `counts`' total items.
+    pub jobs: Box<dyn Iterator<Item = Result<LlmJob, Unmade>> + Send + 'a>,
+}
