@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::lead::Bands;
+use crate::metrics::quantile;
 use crate::prediction::Prediction;
 use crate::prediction::Status;
 
@@ -108,15 +109,9 @@ pub(crate) fn operations(
     }
 }
 
-/// The q-quantile of sorted values with numpy's default linear interpolation.
+/// The q-quantile of sorted values ([`quantile`]), `None` when there are none.
 pub(crate) fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+    (!sorted.is_empty()).then(|| quantile(sorted, q))
 }
 
 #[cfg(test)]

@@ -74,7 +74,10 @@ pub(crate) fn percentile_interval(xs: &mut [f64], confidence: f64) -> (f64, f64)
     (quantile(xs, alpha), quantile(xs, 1.0 - alpha))
 }
 
-fn quantile(sorted: &[f64], q: f64) -> f64 {
+/// The q-quantile of sorted, non-empty values with numpy's default linear interpolation
+/// between order statistics: the one quantile of the crate (bootstrap intervals, latency
+/// percentiles), checked against numpy by the reference tests.
+pub(crate) fn quantile(sorted: &[f64], q: f64) -> f64 {
     let h = (sorted.len() - 1) as f64 * q;
     let lo = h.floor() as usize;
     let hi = (lo + 1).min(sorted.len() - 1);

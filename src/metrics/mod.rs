@@ -31,6 +31,7 @@ pub use agreement::{
     PairMetrics, StabilityMetrics, compare_pair, holm, holm_pairs, mcnemar_exact, stability,
 };
 pub use bootstrap::Estimate;
+pub(crate) use bootstrap::quantile;
 pub use calibration::{
     Binning, ReliabilityBin, brier_3class_term, brier_high, log_loss_term, valid_probabilities,
 };

@@ -44,10 +44,17 @@ impl Progress {
         let use_bars = !quiet && std::io::stderr().is_terminal();
         let bars = use_bars.then(|| {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            // indicatif's own `{per_sec}` prints every digit ("14.689517141/s").
             let style = ProgressStyle::with_template(
-                "{prefix:>28} [{bar:30}] {pos}/{len} {per_sec:>9} ETA {eta:>4} {msg}",
+                "{prefix:>28} [{bar:30}] {pos}/{len} {rate:>9} ETA {eta:>4} {msg}",
             )
             .expect("the progress template is valid")
+            .with_key(
+                "rate",
+                |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate_text(s.per_sec()));
+                },
+            )
             .progress_chars("=> ");
             let mut per_scorer = HashMap::new();
             for (name, n) in scorers {
@@ -158,9 +165,21 @@ fn tally_text(t: &Tally) -> String {
     format!("retries {}, failed {}", t.retries, t.failed)
 }
 
+/// A rate as the bars show it: one decimal ("14.7/s").
+fn rate_text(per_sec: f64) -> String {
+    format!("{per_sec:.1}/s")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rates_have_one_decimal() {
+        assert_eq!(rate_text(14.689517141), "14.7/s");
+        assert_eq!(rate_text(0.0), "0.0/s");
+        assert_eq!(rate_text(1234.56), "1234.6/s");
+    }
 
     #[test]
     fn counts_per_scorer_and_total() {
