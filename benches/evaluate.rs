@@ -1,13 +1,14 @@
 //! Speed of a whole run's metrics as `bench report` computes them (join, every scorer
-//! with 1,000-resample intervals, pairs with Holm, stability, operations and slices) for
-//! 100,000 leads × 5 scorers — target under 3 s — and of rendering the reports from them.
+//! with 1,000-resample intervals, pairs with Holm, stability, operations, slices, and the
+//! outcome metrics with the oracle, capacity and cross-fitted recalibration) for 100,000
+//! leads × 5 scorers — target under 3 s — and of rendering the reports from them.
 //!
 //! Run: `cargo bench --bench evaluate`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use lead_bench::evaluate::{ReportOptions, RunData, evaluate};
 use lead_bench::lead::Bands;
-use lead_bench::lead::{Difficulty, Gold, Lead, LeadMeta, Seniority, Source, Split};
+use lead_bench::lead::{Difficulty, Gold, Lead, LeadMeta, Outcome, Seniority, Source, Split};
 use lead_bench::prediction::Status;
 use lead_bench::report::{Format, run_document};
 use lead_bench::score::Score;
@@ -36,6 +37,9 @@ fn run() -> RunData {
     for i in 0..LEADS {
         let gold_score: u8 = rng.random_range(0..=100u8);
         let id = format!("L{i:06}");
+        let p_convert =
+            ((0.02 + 0.4 * (f64::from(gold_score) / 100.0).powi(2)) * 1e4).round() / 1e4;
+        let converted = rng.random::<f64>() < p_convert;
         leads.push(Lead {
             lead_id: id.clone(),
             company_name: String::new(),
@@ -50,11 +54,16 @@ fn run() -> RunData {
                 label: bands.label_for(gold_score),
                 score: Some(gold_score),
             }),
+            outcome: Outcome {
+                converted: Some(converted),
+                deal_value: converted.then(|| rng.random_range(1_000.0..50_000.0f64).round()),
+            },
             meta: LeadMeta {
                 archetype: Some(archetypes[i % archetypes.len()].to_string()),
                 difficulty: Some(Difficulty::ALL[i % 3]),
                 label_noise: Some(false),
                 split: Some(Split::Test),
+                p_convert: Some(p_convert),
             },
         });
         let scorers: [(&str, u32, i32, i32, f64); 6] = [
@@ -101,6 +110,7 @@ fn run() -> RunData {
         leads,
         predictions,
         dataset_meta: None,
+        capacity: None,
     }
 }
 
@@ -123,6 +133,9 @@ fn bench(c: &mut Criterion) {
             .all(|s| s.metrics.accuracy.ci_low.is_some())
     );
     assert_eq!(metrics.stability.len(), 1);
+    let outcomes = metrics.outcomes.as_ref().expect("outcome metrics");
+    assert!(outcomes.oracle.is_some() && outcomes.scorers.len() == 5);
+    assert!(outcomes.scorers.iter().all(|s| s.recalibration.is_some()));
     g.bench_function("render report.md + report.html", |b| {
         b.iter(|| {
             let doc = run_document(&metrics);

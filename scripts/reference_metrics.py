@@ -32,6 +32,9 @@ import sklearn
 import sklearn.metrics as skm
 from sklearn.calibration import calibration_curve
 import statsmodels.stats.inter_rater as sir
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from statsmodels.stats.proportion import proportion_confint
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
@@ -262,6 +265,96 @@ def bootstrap_reference(rng):
     }
 
 
+def capacity_reference(s, y, deal, k):
+    """Work the top k by value; a group of tied values at the cut is worked in proportion
+    (the convention of src/metrics/outcome.rs; there is no library function for it)."""
+    order = sorted(set(s), reverse=True)
+    left, worked, conv, rev = float(k), 0.0, 0.0, 0.0
+    for v in order:
+        idx = [i for i in range(len(s)) if s[i] == v]
+        share = min(1.0, left / len(idx)) if left > 0 else 0.0
+        worked += share * len(idx)
+        conv += share * sum(y[i] for i in idx)
+        rev += share * sum(deal[i] or 0.0 for i in idx)
+        left -= share * len(idx)
+    total_conv = sum(y)
+    total_rev = sum(d or 0.0 for d in deal)
+    return {
+        "capacity_precision": conv / worked if worked > 0 else None,
+        "capacity_recall": conv / total_conv if total_conv > 0 else None,
+        "revenue_share": rev / total_rev if total_rev > 0 else None,
+    }
+
+
+def outcome_case(name, value, y, scale, deal, k):
+    s = np.array(value, dtype=float)
+    yy = np.array(y, dtype=int)
+    p = np.clip(s / scale, 0.0, 1.0)
+    two_classes = 0 < yy.sum() < len(yy)
+    edges = np.linspace(0.0, 1.0, ECE_BINS + 1)
+    b = np.searchsorted(edges[1:-1], p, side="left")
+    ece = sum((b == j).sum() / len(p) * abs(yy[b == j].mean() - p[b == j].mean())
+              for j in range(ECE_BINS) if (b == j).any())
+    expected = {
+        "roc_auc": clean(skm.roc_auc_score(yy, s)) if two_classes else None,
+        "average_precision": clean(skm.average_precision_score(yy, s)) if yy.sum() > 0 else None,
+        "brier": clean(skm.brier_score_loss(yy, p)),
+        "ece": clean(ece),
+    }
+    expected.update(capacity_reference(value, y, deal, k))
+    return {"name": name,
+            "input": {"value": value, "converted": y, "scale": scale, "deal": deal, "capacity": k},
+            "expected": expected}
+
+
+def recalibration_case(name, x, y, grid):
+    """Isotonic (increasing, clip) and Platt (logistic regression, no penalty) fitted on
+    (x, y) and evaluated on `grid`."""
+    iso = IsotonicRegression(increasing=True, out_of_bounds="clip").fit(x, y)
+    lr = LogisticRegression(penalty=None, solver="newton-cg", tol=1e-14, max_iter=10000)
+    lr.fit(np.array(x).reshape(-1, 1), y)
+    return {"name": name, "x": x, "y": y, "grid": grid,
+            "isotonic": iso.predict(grid).tolist(),
+            "platt": lr.predict_proba(np.array(grid).reshape(-1, 1))[:, 1].tolist(),
+            "platt_a": float(lr.coef_[0][0]), "platt_b": float(lr.intercept_[0])}
+
+
+def outcome_references():
+    rng = np.random.default_rng(20261202)
+    cases = [
+        outcome_case("separated", [90, 80, 70, 20, 10], [1, 1, 0, 0, 0], 100,
+                     [500.0, 900.0, None, None, None], 2),
+        outcome_case("ties_at_the_cut", [90, 50, 50, 50, 10, 10], [1, 1, 0, 1, 0, 0], 100,
+                     [100.0, 300.0, None, 600.0, None, None], 3),
+        outcome_case("edge_values_in_bins", [0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+                     [0, 0, 0, 1, 0, 0, 1, 0, 1, 1, 1], 100, [None] * 11, 4),
+        outcome_case("no_converters", [30, 60, 90], [0, 0, 0], 100, [None] * 3, 1),
+        outcome_case("probabilities", [0.05, 0.31, 0.31, 0.62, 0.9, 0.12], [0, 0, 1, 1, 1, 0],
+                     1, [None, None, 10.0, 20.0, 30.0, None], 2),
+    ]
+    for i in range(2):
+        n = 300
+        latent = rng.random(n)
+        y = (rng.random(n) < 0.05 + 0.4 * latent).astype(int).tolist()
+        score = np.clip(np.round(latent * 100 + rng.normal(0, 15, n)), 0, 100).astype(int).tolist()
+        deal = [float(np.round(rng.lognormal(8, 0.8))) if c else None for c in y]
+        cases.append(outcome_case(f"random_{i}", score, y, 100, deal, 60))
+    wilson = []
+    for k, n in [(0, 10), (5, 20), (20, 20), (1, 1), (37, 412), (1200, 10000)]:
+        lo, hi = proportion_confint(k, n, alpha=0.05, method="wilson")
+        wilson.append({"k": k, "n": n, "low": float(lo), "high": float(hi)})
+    grid = [-0.1, 0.0, 0.05, 0.2, 0.33, 0.5, 0.61, 0.8, 0.95, 1.0, 1.2]
+    recal = [
+        recalibration_case("small", [0.1, 0.2, 0.2, 0.3, 0.4, 0.6, 0.7, 0.9],
+                           [0, 1, 0, 0, 1, 0, 1, 1], grid),
+    ]
+    for i in range(2):
+        x = np.round(rng.random(200), 2)
+        y = (rng.random(200) < 0.1 + 0.6 * x).astype(int)
+        recal.append(recalibration_case(f"random_{i}", x.tolist(), y.tolist(), grid))
+    return {"outcome_cases": cases, "wilson_cases": wilson, "recalibration_cases": recal}
+
+
 def main():
     rng = np.random.default_rng(20261125)
     cases = [
@@ -337,6 +430,7 @@ def main():
         "holm_cases": holm_cases,
         "stability_cases": stab,
         "bootstrap_reference": bootstrap_reference(rng),
+        **outcome_references(),
     }
     with open("tests/fixtures/metrics_reference.json", "w") as f:
         json.dump(out, f, indent=1, default=lambda o: o.item() if hasattr(o, "item") else o)

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::generate::GenerateParams;
 use crate::lead::Bands;
+use crate::metrics::CapacitySetting;
 use crate::run::{ModelSettings, RawModelSettings};
 use crate::score::heuristic::{HeuristicRules, HeuristicWeights, RulesError};
 use crate::score::learned::LearnedOptions;
@@ -164,6 +165,10 @@ struct RawDataset {
 struct RawScoring {
     bands: RawBands,
     product: String,
+    /// Share of leads sales can work (the capacity section of reports).
+    capacity: Option<f64>,
+    /// … or a number of them.
+    capacity_leads: Option<u64>,
 }
 
 impl Default for RawScoring {
@@ -174,6 +179,8 @@ impl Default for RawScoring {
                 medium: 40,
             },
             product: DEFAULT_PRODUCT.to_string(),
+            capacity: None,
+            capacity_leads: None,
         }
     }
 }
@@ -234,6 +241,8 @@ pub struct Config {
     pub bands: Bands,
     /// What the scored company sells, given to prompt templates.
     pub product: String,
+    /// Leads sales can work (`[scoring] capacity` or `capacity_leads`; default 20 %).
+    pub capacity: CapacitySetting,
     pub baselines: BaselineSettings,
     pub models: Vec<ModelSettings>,
     pub prompts: Vec<PromptSpec>,
@@ -356,6 +365,29 @@ impl Config {
         }
         let bands = Bands::new(raw.scoring.bands.high, raw.scoring.bands.medium)
             .map_err(|e| at("scoring.bands", e.to_string()))?;
+        let capacity = match (raw.scoring.capacity, raw.scoring.capacity_leads) {
+            (Some(_), Some(_)) => {
+                return Err(at(
+                    "scoring.capacity_leads",
+                    "give either `capacity` (a share) or `capacity_leads`, not both".into(),
+                ));
+            }
+            (Some(s), None) if !(s > 0.0 && s <= 1.0) => {
+                return Err(at(
+                    "scoring.capacity",
+                    format!("expected a share of leads in (0, 1], found {s}"),
+                ));
+            }
+            (Some(s), None) => CapacitySetting::Share(s),
+            (None, Some(0)) => {
+                return Err(at(
+                    "scoring.capacity_leads",
+                    "expected at least 1 lead".into(),
+                ));
+            }
+            (None, Some(k)) => CapacitySetting::Leads(k),
+            (None, None) => CapacitySetting::default(),
+        };
         raw.baselines
             .learned_options
             .validate()
@@ -453,6 +485,7 @@ impl Config {
             dataset,
             bands,
             product: raw.scoring.product,
+            capacity,
             baselines: BaselineSettings {
                 heuristic: raw.baselines.heuristic,
                 learned: raw.baselines.learned,

@@ -68,13 +68,27 @@ fn order_key(id: &str) -> (u8, &str) {
     }
 }
 
-/// Joins predictions to the evaluated leads.
+/// Joins predictions to the leads evaluated against gold labels.
 pub(crate) fn join<'a>(leads: &'a [Lead], predictions: &'a [Prediction]) -> Joined<'a> {
+    // Only leads with gold are chosen, so `gold` stays index-aligned.
+    join_where(leads, predictions, |l| l.gold.is_some())
+}
+
+/// Joins predictions to the leads evaluated against outcomes (`converted` known); their
+/// `gold` is not index-aligned (a lead may have no label) and is not read.
+pub(crate) fn join_outcomes<'a>(leads: &'a [Lead], predictions: &'a [Prediction]) -> Joined<'a> {
+    join_where(leads, predictions, |l| l.outcome.converted.is_some())
+}
+
+fn join_where<'a>(
+    leads: &'a [Lead],
+    predictions: &'a [Prediction],
+    evaluated: impl Fn(&Lead) -> bool,
+) -> Joined<'a> {
     let has_split = leads.iter().any(|l| l.meta.split.is_some());
     let mut chosen: Vec<&Lead> = leads
         .iter()
-        // Only leads with gold are chosen, so `gold` below stays index-aligned.
-        .filter(|l| l.gold.is_some())
+        .filter(|l| evaluated(l))
         .filter(|l| !has_split || l.meta.split == Some(Split::Test))
         .collect();
     chosen.sort_by(|a, b| a.lead_id.cmp(&b.lead_id));

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::ReportError;
 use crate::lead::Bands;
 use crate::lead::{Lead, read_leads};
+use crate::metrics::CapacitySetting;
 use crate::prediction::{Prediction, read_predictions_for_metrics};
 
 /// Everything a run directory holds that the metrics need.
@@ -23,6 +24,8 @@ pub struct RunData {
     pub predictions: Vec<Prediction>,
     /// The generator's sidecar (`dataset.meta.json`), when the run has one.
     pub dataset_meta: Option<serde_json::Value>,
+    /// The sales capacity the run was configured with (run.json), when it says.
+    pub capacity: Option<CapacitySetting>,
 }
 
 /// The keys of run.json this module reads; others are ignored (the runner owns the file).
@@ -32,6 +35,7 @@ struct RunJson {
     bands: Option<BandsJson>,
     started: Option<String>,
     finished: Option<String>,
+    capacity: Option<CapacitySetting>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -63,6 +67,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
             bands: None,
             started: None,
             finished: None,
+            capacity: None,
         }
     };
     let bands = match run.bands {
@@ -92,6 +97,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
         leads,
         predictions,
         dataset_meta,
+        capacity: run.capacity,
     })
 }
 

@@ -17,6 +17,7 @@ mod compare;
 mod join;
 mod load;
 mod operations;
+mod outcomes;
 mod slices;
 
 use std::collections::BTreeMap;
@@ -24,12 +25,16 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
 pub use load::{RunData, read_run_dir};
 pub use operations::Operations;
+pub use outcomes::{
+    BandRate, Calibration, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,
+};
 pub use slices::{DIMENSIONS, SIZE_BANDS, Slice, SliceScorer, size_band};
 
-pub(crate) use join::join;
+pub(crate) use join::{join, join_outcomes};
 
 use crate::lead::Bands;
 use crate::lead::{Label, LeadError};
@@ -48,6 +53,9 @@ pub struct ReportOptions {
     pub confidence: f64,
     /// Equal-width reliability bins for ECE.
     pub ece_bins: usize,
+    /// Leads sales can work, for the capacity section; the run's own setting (run.json)
+    /// when `None`, else 20 %.
+    pub capacity: Option<CapacitySetting>,
 }
 
 impl Default for ReportOptions {
@@ -57,6 +65,7 @@ impl Default for ReportOptions {
             seed: 42,
             confidence: 0.95,
             ece_bins: 10,
+            capacity: None,
         }
     }
 }
@@ -87,7 +96,7 @@ pub enum ReportError {
     },
     #[error("{}: {message}", path.display())]
     Json { path: PathBuf, message: String },
-    #[error("{}: no lead has a gold label, so nothing can be scored against gold", .0.display())]
+    #[error("{}: no lead has a gold label or an outcome (`converted`), so there is nothing to score against", .0.display())]
     NoGold(PathBuf),
     #[error("metrics of `{scorer}`: {source}")]
     Metrics {
@@ -125,6 +134,8 @@ pub struct RunMetrics {
     pub stability: Vec<StabilityReport>,
     /// Per dimension (difficulty, archetype, company_size, seniority, source, industry).
     pub slices: BTreeMap<String, Vec<Slice>>,
+    /// Every scorer (and the oracle) against the leads' outcomes, when they have any.
+    pub outcomes: Option<OutcomeReport>,
     /// Things a reader should know before trusting the numbers.
     pub warnings: Vec<String>,
 }
@@ -339,6 +350,23 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
             joined.duplicates
         ));
     }
+    let capacity = opts.capacity.or(data.capacity).unwrap_or_default();
+    let outcomes = outcomes::outcomes(
+        &join_outcomes(&data.leads, &data.predictions),
+        capacity,
+        &mopts,
+    )
+    .map_err(metrics_err("outcomes"))?;
+    if outcomes.is_none() && joined.leads.is_empty() {
+        // Said once for both: nothing was evaluated at all.
+    } else if joined.leads.is_empty() {
+        warnings.retain(|w| !w.starts_with("no leads to evaluate"));
+        warnings.push(
+            "no evaluated lead has a gold label: the label metrics are empty; the outcome \
+             metrics stand"
+                .to_string(),
+        );
+    }
     Ok(RunMetrics {
         run_id: data.run_id.clone(),
         n_leads: joined.leads.len() as u64,
@@ -353,6 +381,7 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
         pairs,
         stability: stab,
         slices,
+        outcomes,
         warnings,
     })
 }

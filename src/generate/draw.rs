@@ -13,6 +13,8 @@ pub(crate) enum Stream {
     Noise = 2,
     /// Which rows are in the test split.
     Split = 3,
+    /// Whether a lead converts, and its deal value.
+    Outcome = 4,
 }
 
 /// A deterministic source of draws; equal seeds and streams give equal sequences.
@@ -47,6 +49,13 @@ impl Draw {
     }
 
     #[inline]
+    /// A standard normal draw (Box–Muller, from two uniform draws).
+    pub(crate) fn normal(&mut self) -> f64 {
+        let u = 1.0 - self.unit();
+        let v = self.unit();
+        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+    }
+
     pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }

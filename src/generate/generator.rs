@@ -19,7 +19,8 @@ use super::archetypes::{ARCHETYPES, FOREIGN_LOCALES, Kind, Profile, profile};
 use super::compose::{Ctx, compose};
 use super::draw::{Draw, Stream};
 use super::names::{FIRST_NAMES, INDUSTRIES, LAST_NAMES, Locale, OrgKind, org};
-use super::params::GenerateParams;
+use super::outcome::{self, Truth};
+use super::params::{Conversion, GenerateParams};
 use super::titles::{TitleSet, title};
 use crate::lead::Bands;
 use crate::lead::{Difficulty, Gold, Label, Lead, LeadMeta, Seniority, Source, Split};
@@ -39,6 +40,8 @@ pub struct Generator {
     content: Draw,
     noise: Draw,
     split: Draw,
+    outcome: Draw,
+    conversion: Conversion,
     message: String,
 }
 
@@ -64,6 +67,8 @@ impl Generator {
             content: Draw::new(params.seed, Stream::Content),
             noise: Draw::new(params.seed, Stream::Noise),
             split: Draw::new(params.seed, Stream::Split),
+            outcome: Draw::new(params.seed, Stream::Outcome),
+            conversion: params.conversion,
             message: String::with_capacity(512),
         }
     }
@@ -147,6 +152,14 @@ impl Generator {
         let (flip, up) = (self.noise.unit(), self.noise.unit() < 0.5);
         let noisy = flip < self.label_noise;
         let recorded = if noisy { adjacent(label, up) } else { label };
+        let truth = Truth {
+            label,
+            intent,
+            size: company_size,
+            seniority,
+            kind: arch.kind,
+        };
+        let (outcome, p_convert) = outcome::draw(&mut self.outcome, &truth, &self.conversion);
         let split = if self.split.unit() < self.test_fraction {
             Split::Test
         } else {
@@ -167,11 +180,13 @@ impl Generator {
                 label: recorded,
                 score: Some(self.score_in_band(recorded, intent)),
             }),
+            outcome,
             meta: LeadMeta {
                 archetype: Some(arch.name.to_string()),
                 difficulty: Some(difficulty),
                 label_noise: Some(noisy),
                 split: Some(split),
+                p_convert: Some(p_convert),
             },
         }
     }

@@ -11,6 +11,7 @@ mod fills;
 mod generator;
 mod i18n;
 mod names;
+mod outcome;
 mod params;
 #[rustfmt::skip]
 mod phrases;
@@ -19,7 +20,7 @@ mod stats;
 mod titles;
 
 pub use generator::Generator;
-pub use params::{GenerateParams, Mix};
+pub use params::{Conversion, GenerateParams, Mix};
 pub use sidecar::Sidecar;
 pub use stats::DatasetStats;
 

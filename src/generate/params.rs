@@ -21,6 +21,26 @@ impl Default for Mix {
     }
 }
 
+/// The base conversion rate of each (true) label: the chance that a lead of average intent,
+/// size and seniority converts (see `outcome.rs` for the whole model).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conversion {
+    pub high: f64,
+    pub medium: f64,
+    pub low: f64,
+}
+
+impl Default for Conversion {
+    fn default() -> Self {
+        Conversion {
+            high: 0.25,
+            medium: 0.10,
+            low: 0.03,
+        }
+    }
+}
+
 /// Everything that determines a generated dataset: equal parameters give identical bytes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -33,6 +53,8 @@ pub struct GenerateParams {
     pub mix: Mix,
     /// Share of leads in the test split; the learned baseline trains on the rest.
     pub test_fraction: f64,
+    /// Base conversion rate per label, for the simulated outcomes.
+    pub conversion: Conversion,
 }
 
 impl Default for GenerateParams {
@@ -43,6 +65,7 @@ impl Default for GenerateParams {
             label_noise: 0.0,
             mix: Mix::default(),
             test_fraction: 0.4,
+            conversion: Conversion::default(),
         }
     }
 }
@@ -75,6 +98,14 @@ impl GenerateParams {
         }
         if high + medium + low <= 0.0 {
             return Err("mix: expected at least one label with a positive share".into());
+        }
+        let c = self.conversion;
+        for (name, v) in [("high", c.high), ("medium", c.medium), ("low", c.low)] {
+            if !(v > 0.0 && v < 1.0) {
+                return Err(format!(
+                    "conversion.{name}: expected a rate between 0 and 1 (exclusive), found {v}"
+                ));
+            }
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! Column names of the lead schema and the parsing of one row's cells into a [`Lead`].
 
 use super::model::{
-    Difficulty, Gold, Label, Lead, LeadMeta, Seniority, Source, Split, parse_company_size,
+    Difficulty, Gold, Label, Lead, LeadMeta, Outcome, Seniority, Source, Split, parse_company_size,
 };
 
 /// The dataset card's eight columns, in the card's order.
@@ -19,8 +19,17 @@ pub const CARD_COLUMNS: [&str; 8] = [
 /// Gold columns: optional on input, scorers never see them.
 pub const GOLD_COLUMNS: [&str; 2] = ["gold_label", "gold_score"];
 
+/// Outcome columns (a CRM export's): optional on input, scorers never see them.
+pub const OUTCOME_COLUMNS: [&str; 2] = ["converted", "deal_value"];
+
 /// Generator metadata columns: optional on input, scorers never see them.
-pub const META_COLUMNS: [&str; 4] = ["archetype", "difficulty", "label_noise", "split"];
+pub const META_COLUMNS: [&str; 5] = [
+    "archetype",
+    "difficulty",
+    "label_noise",
+    "split",
+    "p_convert",
+];
 
 pub const ID_COLUMN: &str = "lead_id";
 
@@ -29,6 +38,7 @@ pub fn is_known_column(name: &str) -> bool {
     name == ID_COLUMN
         || CARD_COLUMNS.contains(&name)
         || GOLD_COLUMNS.contains(&name)
+        || OUTCOME_COLUMNS.contains(&name)
         || META_COLUMNS.contains(&name)
 }
 
@@ -60,6 +70,32 @@ pub fn parse_score_cell(s: &str) -> Result<Option<u8>, String> {
         return Err(EXPECTED.to_string());
     }
     Ok(Some(v as u8))
+}
+
+/// A number of at least 0 (thousands commas allowed), or empty.
+fn parse_amount_cell(s: &str) -> Result<Option<f64>, String> {
+    const EXPECTED: &str = "a number of at least 0 (e.g. 12000 or 12,000.50), or empty";
+    let t = s.trim().replace(',', "");
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+        _ => Err(EXPECTED.to_string()),
+    }
+}
+
+/// A probability from 0 to 1, or empty.
+fn parse_probability_cell(s: &str) -> Result<Option<f64>, String> {
+    const EXPECTED: &str = "a probability from 0 to 1, or empty";
+    let t = s.trim();
+    if t.is_empty() {
+        return Ok(None);
+    }
+    match t.parse::<f64>() {
+        Ok(v) if (0.0..=1.0).contains(&v) => Ok(Some(v)),
+        _ => Err(EXPECTED.to_string()),
+    }
 }
 
 fn parse_bool_cell(s: &str) -> Result<Option<bool>, String> {
@@ -124,6 +160,14 @@ pub fn lead_from_cells<'a>(
     let noise_raw = get("label_noise").unwrap_or("");
     let label_noise =
         parse_bool_cell(noise_raw).map_err(|e| cell_err("label_noise", noise_raw, e))?;
+    let converted_raw = get("converted").unwrap_or("");
+    let converted =
+        parse_bool_cell(converted_raw).map_err(|e| cell_err("converted", converted_raw, e))?;
+    let value_raw = get("deal_value").unwrap_or("");
+    let deal_value =
+        parse_amount_cell(value_raw).map_err(|e| cell_err("deal_value", value_raw, e))?;
+    let p_raw = get("p_convert").unwrap_or("");
+    let p_convert = parse_probability_cell(p_raw).map_err(|e| cell_err("p_convert", p_raw, e))?;
     let split_raw = get("split").unwrap_or("");
     let split = Split::parse_cell(split_raw).map_err(|e| cell_err("split", split_raw, e))?;
     let archetype = Some(text("archetype")?.trim().to_string()).filter(|s| !s.is_empty());
@@ -146,11 +190,16 @@ pub fn lead_from_cells<'a>(
         inbound_message: text("inbound_message")?,
         source,
         gold,
+        outcome: Outcome {
+            converted,
+            deal_value,
+        },
         meta: LeadMeta {
             archetype,
             difficulty,
             label_noise,
             split,
+            p_convert,
         },
     })
 }

@@ -10,10 +10,12 @@ mod write;
 use std::path::{Path, PathBuf};
 
 pub use bands::Bands;
-pub use columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, parse_score_cell};
+pub use columns::{
+    CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, OUTCOME_COLUMNS, parse_score_cell,
+};
 pub use formula::{guard_formula, unguard_formula};
 pub use model::{
-    Difficulty, Gold, Label, Lead, LeadMeta, Seniority, Source, Split, parse_company_size,
+    Difficulty, Gold, Label, Lead, LeadMeta, Outcome, Seniority, Source, Split, parse_company_size,
 };
 pub use read::{LeadReader, LeadRow, MAX_ROW_BYTES, read_leads};
 pub use write::{Cell, Columns, LeadWriter};

@@ -287,17 +287,30 @@ pub struct Gold {
     pub score: Option<u8>,
 }
 
+/// What became of a lead, when known (the outcome columns of a CRM export): never shown to
+/// scorers, judged against by the outcome metrics.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// Whether the lead became a deal (an opportunity won).
+    pub converted: Option<bool>,
+    /// The deal's value, in whatever currency the file uses; for converted leads.
+    pub deal_value: Option<f64>,
+}
+
 /// Generator metadata: never shown to scorers, used for slicing reports.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LeadMeta {
     pub archetype: Option<String>,
     pub difficulty: Option<Difficulty>,
     pub label_noise: Option<bool>,
     pub split: Option<Split>,
+    /// The generator's latent probability that the lead converts (the truth its
+    /// `converted` was drawn from), for the oracle row of reports.
+    pub p_convert: Option<f64>,
 }
 
 /// One inbound lead, with the dataset card's eight fields.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lead {
     pub lead_id: String,
     pub company_name: String,
@@ -311,6 +324,7 @@ pub struct Lead {
     pub inbound_message: String,
     pub source: Source,
     pub gold: Option<Gold>,
+    pub outcome: Outcome,
     pub meta: LeadMeta,
 }
 

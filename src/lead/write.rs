@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use serde::ser::{SerializeMap, Serializer};
 
 use super::Format;
-use super::columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS};
+use super::columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, OUTCOME_COLUMNS};
 use super::formula::guard_formula;
 use super::model::Lead;
 
@@ -19,6 +19,7 @@ pub enum Cell<'a> {
 /// Which columns a [`LeadWriter`] writes, after `lead_id` and the card's eight.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
+    /// The answers: gold label and score, and the outcome columns.
     pub gold: bool,
     pub meta: bool,
     /// Further columns, one [`Cell`] per name on each row.
@@ -31,6 +32,7 @@ impl Columns {
         names.extend(CARD_COLUMNS);
         if self.gold {
             names.extend(GOLD_COLUMNS);
+            names.extend(OUTCOME_COLUMNS);
         }
         if self.meta {
             names.extend(META_COLUMNS);
@@ -106,6 +108,10 @@ impl<W: Write> LeadWriter<W> {
     }
 }
 
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
 fn opt_str<T>(v: Option<T>, f: impl Fn(T) -> &'static str) -> &'static str {
     v.map_or("", f)
 }
@@ -139,14 +145,19 @@ fn write_csv_row<W: Write>(
     if columns.gold {
         w.write_field(opt_str(lead.gold.map(|g| g.label), |l| l.as_str()))?;
         int_field(w, lead.gold.and_then(|g| g.score).map(i64::from))?;
+        w.write_field(opt_str(lead.outcome.converted, bool_str))?;
+        w.write_field(
+            lead.outcome
+                .deal_value
+                .map_or(String::new(), |v| v.to_string()),
+        )?;
     }
     if columns.meta {
         text(w, lead.meta.archetype.as_deref().unwrap_or(""))?;
         w.write_field(opt_str(lead.meta.difficulty, |d| d.as_str()))?;
-        w.write_field(opt_str(lead.meta.label_noise, |b| {
-            if b { "true" } else { "false" }
-        }))?;
+        w.write_field(opt_str(lead.meta.label_noise, bool_str))?;
         w.write_field(opt_str(lead.meta.split, |s| s.as_str()))?;
+        w.write_field(lead.meta.p_convert.map_or(String::new(), |p| p.to_string()))?;
     }
     for cell in tail {
         match *cell {
@@ -176,12 +187,15 @@ fn write_json_row<S: Serializer>(
     if columns.gold {
         m.serialize_entry("gold_label", &lead.gold.map(|g| g.label))?;
         m.serialize_entry("gold_score", &lead.gold.and_then(|g| g.score))?;
+        m.serialize_entry("converted", &lead.outcome.converted)?;
+        m.serialize_entry("deal_value", &lead.outcome.deal_value)?;
     }
     if columns.meta {
         m.serialize_entry("archetype", &lead.meta.archetype)?;
         m.serialize_entry("difficulty", &lead.meta.difficulty)?;
         m.serialize_entry("label_noise", &lead.meta.label_noise)?;
         m.serialize_entry("split", &lead.meta.split)?;
+        m.serialize_entry("p_convert", &lead.meta.p_convert)?;
     }
     for (name, cell) in columns.tail.iter().zip(tail) {
         match *cell {

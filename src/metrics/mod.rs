@@ -24,7 +24,9 @@ mod bootstrap;
 mod calibration;
 mod classification;
 mod correlation;
+mod outcome;
 mod ranking;
+mod recalibration;
 mod summary;
 
 pub use agreement::{
@@ -37,7 +39,12 @@ pub use calibration::{
 };
 pub use classification::{ClassScores, Confusion};
 pub use correlation::ScoreGrid;
+pub use outcome::{
+    CURVE_POINTS, Capacity, CapacitySetting, CapturePoint, OutcomeInput, OutcomeMetrics,
+    outcome_metrics, wilson,
+};
 pub use ranking::{Discounts, GainsRow, ScoreLabelCounts, TopOrder, gains_table, top_decile};
+pub use recalibration::{Isotonic, Platt};
 pub use summary::{
     ClassMetrics, MetricsError, MetricsOptions, Reliability, ScorerInput, ScorerMetrics, summarize,
 };

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::Error;
 use crate::atomic::{AtomicFile, write_atomic, write_json_atomic};
-use crate::evaluate::{ReportError, ReportOptions, RunMetrics, evaluate, read_run_dir};
+use crate::evaluate::{
+    CapacitySetting, ReportError, ReportOptions, RunMetrics, evaluate, read_run_dir,
+};
 use crate::lead::{Bands, Columns, Format, Lead, LeadWriter};
 use crate::report;
 use crate::run::EngineSummary;
@@ -123,13 +125,19 @@ pub(super) struct RunInfo<'a> {
     pub skipped_models: &'a [String],
     pub llm: Option<&'a EngineSummary>,
     pub interrupted: bool,
+    /// Leads sales can work, for the report's capacity section.
+    pub capacity: CapacitySetting,
 }
 
 /// Reads a run folder, computes its metrics and writes `metrics.json`, `report.md` and
 /// `report.html` into it, each atomically (`bench run` and `bench report` alike).
 pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let data = read_run_dir(dir)?;
-    if !data.leads.iter().any(|l| l.gold.is_some()) {
+    if !data
+        .leads
+        .iter()
+        .any(|l| l.gold.is_some() || l.outcome.converted.is_some())
+    {
         return Err(ReportError::NoGold(dir.join("dataset.csv")));
     }
     let metrics = evaluate(&data, opts)?;

@@ -350,6 +350,7 @@ impl Run {
             skipped_models: &skipped_models,
             llm: llm.as_ref(),
             interrupted,
+            capacity: config.capacity,
         };
         folder::write_json(&dir.join("run.json"), &info)?;
         note(format!("{written} predictions written"));

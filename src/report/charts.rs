@@ -6,8 +6,8 @@
 use std::fmt::Write;
 
 use super::html::escape;
-use crate::evaluate::HistogramBin;
-use crate::metrics::{Confusion, GainsRow, Reliability};
+use crate::evaluate::{BandRate, HistogramBin};
+use crate::metrics::{CapturePoint, Confusion, GainsRow, Reliability};
 
 const W: f64 = 320.0;
 const H: f64 = 260.0;
@@ -297,6 +297,102 @@ pub(crate) fn gains_curves(series: &[(&str, &[GainsRow])], title: &str) -> Strin
     }
     out.push_str("</svg>");
     out
+}
+
+/// Capture curves: share of converters among the top share of leads worked, one line per
+/// ranker (the oracle dashed), the random ranking as the diagonal, and the capacity marked.
+pub(crate) fn capture_curves(
+    series: &[(&str, &[CapturePoint])],
+    capacity: f64,
+    title: &str,
+) -> String {
+    let mut out = String::new();
+    open(&mut out, "capture", title);
+    unit_axes(
+        &mut out,
+        "share of leads worked (by score)",
+        "share of converters",
+    );
+    let _ = write!(
+        out,
+        "<path d=\"M{:.1} {:.1}L{:.1} {:.1}\" stroke=\"#999\" stroke-dasharray=\"4 3\"><title>random</title></path>",
+        px(0.0),
+        py(0.0),
+        px(1.0),
+        py(1.0)
+    );
+    let _ = write!(
+        out,
+        "<path d=\"M{x:.1} {:.1}V{:.1}\" stroke=\"#bbb\"><title>capacity</title></path>",
+        py(0.0),
+        py(1.0),
+        x = px(capacity)
+    );
+    for (k, (id, points)) in series.iter().enumerate() {
+        let pts: Vec<String> = points
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", px(p.worked), py(p.converters)))
+            .collect();
+        let colour = if *id == "oracle" {
+            "#333"
+        } else {
+            SERIES[k % SERIES.len()]
+        };
+        let dash = if *id == "oracle" {
+            " stroke-dasharray=\"2 2\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<polyline class=\"mark\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.6\"{dash}><title>{}</title></polyline>",
+            pts.join(" "),
+            escape(id)
+        );
+        let ly = H - B - 12.0 - (series.len() - 1 - k) as f64 * 13.0;
+        let _ = write!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{ly:.1}\" width=\"10\" height=\"3\" fill=\"{colour}\"/>",
+            W - R - 130.0
+        );
+        text(&mut out, W - R - 116.0, ly + 5.0, "start", id);
+    }
+    close_plot(out, series.is_empty())
+}
+
+/// Conversion by score band of a recalibrated scorer: observed rate (dots, with Wilson
+/// whiskers) against the band's mid-score read as a probability.
+pub(crate) fn conversion_reliability(bands: &[BandRate], title: &str) -> String {
+    let mut out = String::new();
+    open(&mut out, "conversion-reliability", title);
+    unit_axes(&mut out, "score / 100", "share that converted");
+    let _ = write!(
+        out,
+        "<path d=\"M{:.1} {:.1}L{:.1} {:.1}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>",
+        px(0.0),
+        py(0.0),
+        px(1.0),
+        py(1.0)
+    );
+    let mut drawn = 0;
+    for (i, b) in bands.iter().enumerate() {
+        let (Some(rate), Some(lo), Some(hi)) = (b.rate.rate, b.rate.ci_low, b.rate.ci_high) else {
+            continue;
+        };
+        let x = px((i as f64 * 10.0 + 5.0) / 100.0);
+        let _ = write!(
+            out,
+            "<path d=\"M{x:.1} {:.1}V{:.1}\" stroke=\"#1f77b4\"/><circle class=\"mark\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#1f77b4\"><title>{}: {} of {} converted</title></circle>",
+            py(lo),
+            py(hi),
+            py(rate),
+            escape(&b.rate.group),
+            b.rate.converted,
+            b.rate.n
+        );
+        drawn += 1;
+    }
+    close_plot(out, drawn == 0)
 }
 
 #[cfg(test)]

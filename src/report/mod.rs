@@ -5,6 +5,7 @@ mod charts;
 mod compare_doc;
 mod html;
 mod markdown;
+mod outcome_doc;
 mod run_doc;
 mod table;
 

@@ -80,6 +80,9 @@ pub fn run_document(m: &RunMetrics) -> Document {
                 .into(),
         svg: charts::gains_curves(&series, "cumulative gains"),
     }]));
+    if let Some(o) = &m.outcomes {
+        super::outcome_doc::outcome_sections(o, &mut b);
+    }
     for s in &m.scorers {
         scorer_section(s, m, &mut b);
     }

@@ -399,6 +399,7 @@ fn mix_and_split_are_honoured() {
             label_noise: 0.0,
             mix,
             test_fraction: tf,
+            ..GenerateParams::default()
         };
         let data = leads(&p);
         let mut counts = BTreeMap::new();
@@ -510,4 +511,70 @@ fn neither_text_nor_firmographics_alone_is_an_answer_key() {
     });
     eprintln!("naive Bayes accuracy on firmographics alone: {firmo:.3}");
     assert!(firmo < 0.95, "firmographics alone reach {firmo:.3}");
+}
+
+/// ROC-AUC of `p` against `y` by ranks (ties ½), for checking the simulated outcomes.
+fn rank_auc(p: &[f64], y: &[bool]) -> f64 {
+    let mut order: Vec<usize> = (0..p.len()).collect();
+    order.sort_by(|&a, &b| p[a].total_cmp(&p[b]));
+    let (mut rank_sum, mut i) = (0.0, 0);
+    while i < order.len() {
+        let mut j = i;
+        while j + 1 < order.len() && p[order[j + 1]] == p[order[i]] {
+            j += 1;
+        }
+        let avg = (i + j) as f64 / 2.0 + 1.0;
+        rank_sum += (i..=j).filter(|&k| y[order[k]]).count() as f64 * avg;
+        i = j + 1;
+    }
+    let pos = y.iter().filter(|&&v| v).count() as f64;
+    let neg = y.len() as f64 - pos;
+    (rank_sum - pos * (pos + 1.0) / 2.0) / (pos * neg)
+}
+
+#[test]
+fn simulated_outcomes_have_realistic_rates_and_a_known_ceiling() {
+    let data = leads(&params(10_000, 42, 0.1));
+    let test: Vec<&Lead> = data
+        .iter()
+        .filter(|l| l.meta.split == Some(lead_bench::lead::Split::Test))
+        .collect();
+    let p: Vec<f64> = test.iter().map(|l| l.meta.p_convert.expect("p")).collect();
+    let y: Vec<bool> = test
+        .iter()
+        .map(|l| l.outcome.converted.expect("y"))
+        .collect();
+    let auc = rank_auc(&p, &y);
+    println!("oracle conversion AUC on the test split: {auc:.3}");
+    assert!((0.75..=0.90).contains(&auc), "oracle AUC {auc:.3}");
+    // Conversion by the label the lead really has (noise changes the file, not the lead):
+    // a few % low, about 10 % medium, 25–40 % high.
+    let mut by_label = BTreeMap::new();
+    for l in &data {
+        let label = if l.meta.label_noise == Some(true) {
+            None
+        } else {
+            l.gold.map(|g| g.label)
+        };
+        let e = by_label.entry(label).or_insert((0u32, 0u32));
+        e.0 += u32::from(l.outcome.converted == Some(true));
+        e.1 += 1;
+    }
+    let rate = |label| {
+        let (c, n) = by_label[&Some(label)];
+        f64::from(c) / f64::from(n)
+    };
+    let (low, medium, high) = (rate(Label::Low), rate(Label::Medium), rate(Label::High));
+    println!("conversion by true label: low {low:.3}, medium {medium:.3}, high {high:.3}");
+    assert!((0.005..=0.06).contains(&low), "low {low:.3}");
+    assert!((0.06..=0.16).contains(&medium), "medium {medium:.3}");
+    assert!((0.25..=0.40).contains(&high), "high {high:.3}");
+    // Deal values only for converted leads, and positive.
+    for l in &data {
+        assert_eq!(
+            l.outcome.deal_value.is_some(),
+            l.outcome.converted == Some(true)
+        );
+        assert!(l.outcome.deal_value.is_none_or(|v| v > 0.0));
+    }
 }

@@ -132,6 +132,7 @@ fn lead(message: &str) -> Lead {
         inbound_message: message.into(),
         source: Source::Email,
         gold: None,
+        outcome: Default::default(),
         meta: LeadMeta::default(),
     }
 }
@@ -495,6 +496,7 @@ fn empty_fields_do_not_panic_and_score_low() {
         inbound_message: String::new(),
         source: Source::Unknown,
         gold: None,
+        outcome: Default::default(),
         meta: LeadMeta::default(),
     };
     let out = scorer().score(&empty);

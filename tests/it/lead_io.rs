@@ -41,11 +41,13 @@ fn sample_lead(id: &str) -> Lead {
             label: Label::High,
             score: Some(88),
         }),
+        outcome: Default::default(),
         meta: LeadMeta {
             archetype: Some("enterprise_buyer".to_string()),
             difficulty: Some(Difficulty::Easy),
             label_noise: Some(false),
             split: Some(Split::Test),
+            p_convert: None,
         },
     }
 }
@@ -62,6 +64,7 @@ fn unknown_fields_lead(id: &str) -> Lead {
         inbound_message: "hi".to_string(),
         source: Source::Unknown,
         gold: None,
+        outcome: Default::default(),
         meta: LeadMeta::default(),
     }
 }

@@ -6,7 +6,8 @@
 
 use lead_bench::lead::Label;
 use lead_bench::metrics::{
-    Estimate, MetricsOptions, ScorerInput, ScorerMetrics, compare_pair, holm, stability, summarize,
+    Estimate, Isotonic, MetricsOptions, OutcomeInput, Platt, ScorerInput, ScorerMetrics,
+    compare_pair, holm, outcome_metrics, stability, summarize, wilson,
 };
 use serde_json::Value;
 
@@ -354,5 +355,122 @@ fn intervals_agree_with_scipy_bootstrap() {
             (lo - want_lo).abs() < 0.015 && (hi - want_hi).abs() < 0.015,
             "{metric}: [{lo}, {hi}] vs scipy [{want_lo}, {want_hi}]"
         );
+    }
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    let arr = v.as_array().expect("an array of numbers");
+    arr.iter().map(|x| x.as_f64().expect("a number")).collect()
+}
+
+#[test]
+fn outcome_metrics_match_scikit_learn() {
+    let fx = fixture();
+    let opts = options(0, &fx);
+    for case in fx["outcome_cases"].as_array().expect("outcome cases") {
+        let name = case["name"].as_str().expect("name");
+        let input = &case["input"];
+        let value: Vec<Option<f64>> = floats(&input["value"]).into_iter().map(Some).collect();
+        let converted: Vec<bool> = input["converted"]
+            .as_array()
+            .expect("outcomes")
+            .iter()
+            .map(|y| y.as_u64() == Some(1))
+            .collect();
+        let deal: Vec<Option<f64>> = input["deal"]
+            .as_array()
+            .expect("deals")
+            .iter()
+            .map(Value::as_f64)
+            .collect();
+        let probability: fn(f64) -> f64 = if input["scale"].as_f64() == Some(100.0) {
+            |s| s / 100.0
+        } else {
+            |p| p
+        };
+        let m = outcome_metrics(
+            &OutcomeInput {
+                value: &value,
+                probability,
+                converted: &converted,
+                deal_value: &deal,
+                p_true: None,
+                capacity: input["capacity"].as_u64().expect("capacity"),
+            },
+            &opts,
+        )
+        .expect("metrics");
+        let want = &case["expected"];
+        check(name, "roc_auc", m.roc_auc.value, &want["roc_auc"]);
+        check(
+            name,
+            "average_precision",
+            m.average_precision.value,
+            &want["average_precision"],
+        );
+        check(name, "brier", m.brier.value, &want["brier"]);
+        check(name, "ece", m.ece.value, &want["ece"]);
+        check(
+            name,
+            "capacity_precision",
+            m.capacity.precision.value,
+            &want["capacity_precision"],
+        );
+        check(
+            name,
+            "capacity_recall",
+            m.capacity.recall.value,
+            &want["capacity_recall"],
+        );
+        check(
+            name,
+            "revenue_share",
+            m.capacity.revenue_share.value,
+            &want["revenue_share"],
+        );
+    }
+}
+
+#[test]
+fn wilson_intervals_match_statsmodels() {
+    for case in fixture()["wilson_cases"].as_array().expect("wilson cases") {
+        let (k, n) = (
+            case["k"].as_u64().expect("k"),
+            case["n"].as_u64().expect("n"),
+        );
+        let (lo, hi) = wilson(k, n, 0.95).expect("defined");
+        let name = format!("{k} of {n}");
+        check(&name, "low", Some(lo), &case["low"]);
+        check(&name, "high", Some(hi), &case["high"]);
+    }
+}
+
+#[test]
+fn isotonic_and_platt_maps_match_scikit_learn() {
+    for case in fixture()["recalibration_cases"]
+        .as_array()
+        .expect("recalibration cases")
+    {
+        let name = case["name"].as_str().expect("name");
+        let (x, y) = (floats(&case["x"]), floats(&case["y"]));
+        let iso = Isotonic::fit(&x, &y).expect("isotonic fits");
+        let platt = Platt::fit(&x, &y).expect("platt fits");
+        check(name, "platt a", Some(platt.a), &case["platt_a"]);
+        check(name, "platt b", Some(platt.b), &case["platt_b"]);
+        let grid = floats(&case["grid"]);
+        for (i, g) in grid.iter().enumerate() {
+            check(
+                name,
+                &format!("isotonic({g})"),
+                Some(iso.predict(*g)),
+                &case["isotonic"][i],
+            );
+            check(
+                name,
+                &format!("platt({g})"),
+                Some(platt.predict(*g)),
+                &case["platt"][i],
+            );
+        }
     }
 }

@@ -38,11 +38,13 @@ fn lead(id: &str, label: Label, score: u8, split: Split) -> Lead {
             label,
             score: Some(score),
         }),
+        outcome: Default::default(),
         meta: LeadMeta {
             archetype: Some("secret_archetype_marker".to_string()),
             difficulty: Some(Difficulty::Hard),
             label_noise: Some(true),
             split: Some(split),
+            p_convert: None,
         },
     }
 }

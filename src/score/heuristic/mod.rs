@@ -439,6 +439,7 @@ mod tests {
             inbound_message: "We are evaluating vendors and need pricing this quarter.".into(),
             source: Source::Email,
             gold: None,
+            outcome: Default::default(),
             meta: Default::default(),
         }
     }

@@ -358,6 +358,7 @@ mod tests {
             inbound_message: message.into(),
             source: Source::Referral,
             gold: None,
+            outcome: Default::default(),
             meta: LeadMeta::default(),
         }
     }

@@ -94,6 +94,7 @@ mod tests {
                     label: Label::ALL[i % 3],
                     score: None,
                 }),
+                outcome: Default::default(),
                 meta: LeadMeta::default(),
             })
             .collect()

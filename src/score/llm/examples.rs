@@ -156,6 +156,7 @@ pub(crate) fn sample_leads() -> Vec<Lead> {
             label: gold.0,
             score: Some(gold.1),
         }),
+        outcome: Default::default(),
         meta: LeadMeta {
             split: Some(Split::Train),
             ..LeadMeta::default()

@@ -177,6 +177,7 @@ fn one_lead(rng: &mut Rng, i: usize, noise: f64) -> Lead {
         inbound_message: message,
         source,
         gold: Some(Gold { label, score: None }),
+        outcome: Default::default(),
         meta: LeadMeta::default(),
     }
 }

@@ -1,0 +1,352 @@
+//! Does the score find the leads that convert, at our sales capacity? Every scorer (and the
+//! oracle that ranks by the generator's latent probability, when the dataset has it) against
+//! the `converted` outcome of the evaluated leads: ranking and calibration metrics, conversion
+//! by predicted label and by rank decile with Wilson intervals, what working the top of the
+//! ranking captures, and the score recalibrated into a conversion probability.
+//!
+//! Choices a reader of the numbers needs:
+//! - evaluated leads: those with a known outcome, in the test split when the dataset has one;
+//! - a lead a scorer could not score ranks last (worked last), and counts in no calibration;
+//! - deciles rank by score, highest first, ties by lead id (as the gains table does);
+//! - recalibration is cross-fitted: the leads are dealt into five folds by their place in
+//!   lead-id order, each fold's scores are mapped by an isotonic and a Platt fit on the other
+//!   four, so that no lead's calibrated probability was fitted on its own outcome (fitting on
+//!   the train split would need every LLM to score it too, and the learned model's scores on
+//!   its own training leads are optimistic);
+//! - the gap to the oracle is oracle AUC − scorer AUC; its interval is the scorer's AUC
+//!   interval seen from the oracle's value, which is the ceiling on this very sample.
+
+use serde::Serialize;
+
+use super::join::{Joined, JoinedScorer};
+use crate::lead::Label;
+use crate::metrics::{
+    CapacitySetting, Estimate, Isotonic, MetricsError, MetricsOptions, OutcomeInput,
+    OutcomeMetrics, Platt, outcome_metrics, wilson,
+};
+
+/// Folds of the cross-fitted recalibration.
+pub const FOLDS: usize = 5;
+
+/// The outcome section of `metrics.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutcomeReport {
+    /// Evaluated leads (with a known outcome).
+    pub n: u64,
+    pub converters: u64,
+    /// Overall conversion rate, with its Wilson interval.
+    pub conversion_rate: Rate,
+    pub capacity: CapacitySetting,
+    /// Leads worked at that capacity.
+    pub capacity_leads: u64,
+    pub has_deal_values: bool,
+    /// The ranking by the generator's latent `p_convert`: the ceiling no scorer can beat.
+    pub oracle: Option<RankerOutcomes>,
+    pub scorers: Vec<RankerOutcomes>,
+}
+
+/// A conversion rate over a group of leads, with its Wilson interval.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rate {
+    /// What the group is (`low`, `top 10%`, `70–79`, …).
+    pub group: String,
+    pub n: u64,
+    pub converted: u64,
+    pub rate: Option<f64>,
+    pub ci_low: Option<f64>,
+    pub ci_high: Option<f64>,
+}
+
+impl Rate {
+    fn new(group: impl Into<String>, converted: u64, n: u64, confidence: f64) -> Rate {
+        let ci = wilson(converted, n, confidence);
+        Rate {
+            group: group.into(),
+            n,
+            converted,
+            rate: (n > 0).then(|| converted as f64 / n as f64),
+            ci_low: ci.map(|c| c.0),
+            ci_high: ci.map(|c| c.1),
+        }
+    }
+}
+
+/// One ranker (a scorer, or the oracle) against outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RankerOutcomes {
+    pub id: String,
+    #[serde(flatten)]
+    pub metrics: OutcomeMetrics,
+    /// Conversion by predicted label (empty for the oracle).
+    pub by_label: Vec<Rate>,
+    /// Conversion by rank decile, top first.
+    pub by_decile: Vec<Rate>,
+    /// Whether conversion does not fall from low to medium to high (`null` with fewer than
+    /// two labels predicted).
+    pub monotone: Option<bool>,
+    /// Oracle AUC − this AUC.
+    pub auc_gap_to_oracle: Estimate,
+    pub recalibration: Option<Recalibration>,
+}
+
+/// The score read as a probability before and after recalibration, on the same leads.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recalibration {
+    pub folds: usize,
+    /// Scored leads the maps were fitted and judged on.
+    pub n: u64,
+    pub raw: Calibration,
+    pub isotonic: Calibration,
+    pub platt: Calibration,
+    /// By score band of ten points: conversion with its Wilson interval, and the mean
+    /// cross-fitted isotonic probability of the band's leads.
+    pub bands: Vec<BandRate>,
+}
+
+/// Brier score and ECE of one reading of the score.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Calibration {
+    pub brier: Estimate,
+    pub ece: Estimate,
+}
+
+/// One score band of [`Recalibration::bands`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BandRate {
+    #[serde(flatten)]
+    pub rate: Rate,
+    pub isotonic_p: Option<f64>,
+}
+
+/// The outcome section, or `None` when no evaluated lead has an outcome.
+pub(crate) fn outcomes(
+    joined: &Joined<'_>,
+    capacity: CapacitySetting,
+    opts: &MetricsOptions,
+) -> Result<Option<OutcomeReport>, MetricsError> {
+    let n = joined.leads.len() as u64;
+    if n == 0 {
+        return Ok(None);
+    }
+    let converted: Vec<bool> = joined
+        .leads
+        .iter()
+        .map(|l| l.outcome.converted == Some(true))
+        .collect();
+    let deals: Vec<Option<f64>> = joined.leads.iter().map(|l| l.outcome.deal_value).collect();
+    let p_true: Option<Vec<f64>> = joined.leads.iter().map(|l| l.meta.p_convert).collect();
+    let k = capacity.leads_of(n);
+    let converters = converted.iter().filter(|&&c| c).count() as u64;
+    let base = Shared {
+        converted: &converted,
+        deals: &deals,
+        p_true: p_true.as_deref(),
+        k,
+    };
+    let oracle = match &p_true {
+        Some(p) => {
+            let value: Vec<Option<f64>> = p.iter().map(|&v| Some(v)).collect();
+            let metrics = outcome_metrics(&base.input(&value, |p| p), opts)?;
+            let by_decile = deciles(&value, &converted, opts.confidence);
+            Some(RankerOutcomes {
+                id: "oracle".into(),
+                metrics,
+                by_label: Vec::new(),
+                by_decile,
+                monotone: None,
+                auc_gap_to_oracle: Estimate::point(Some(0.0)),
+                recalibration: None,
+            })
+        }
+        None => None,
+    };
+    let oracle_auc = oracle.as_ref().and_then(|o| o.metrics.roc_auc.value);
+    let mut scorers = Vec::with_capacity(joined.scorers.len());
+    for s in &joined.scorers {
+        let parsed = s.parsed();
+        let value: Vec<Option<f64>> = parsed.iter().map(|p| p.map(|x| f64::from(x.1))).collect();
+        let metrics = outcome_metrics(&base.input(&value, |s| s / 100.0), opts)?;
+        let by_label = by_label(s, &converted, opts.confidence);
+        let monotone = monotone(&by_label);
+        let gap = match (oracle_auc, metrics.roc_auc) {
+            (Some(o), auc) => Estimate {
+                value: auc.value.map(|a| o - a),
+                ci_low: auc.ci_high.map(|h| o - h),
+                ci_high: auc.ci_low.map(|l| o - l),
+            },
+            _ => Estimate::default(),
+        };
+        scorers.push(RankerOutcomes {
+            id: s.id.clone(),
+            by_decile: deciles(&value, &converted, opts.confidence),
+            recalibration: recalibrate(&value, &converted, opts)?,
+            metrics,
+            by_label,
+            monotone,
+            auc_gap_to_oracle: gap,
+        });
+    }
+    Ok(Some(OutcomeReport {
+        n,
+        converters,
+        conversion_rate: Rate::new("all", converters, n, opts.confidence),
+        capacity,
+        capacity_leads: k,
+        has_deal_values: deals.iter().any(Option::is_some),
+        oracle,
+        scorers,
+    }))
+}
+
+/// What every ranker's input shares.
+struct Shared<'a> {
+    converted: &'a [bool],
+    deals: &'a [Option<f64>],
+    p_true: Option<&'a [f64]>,
+    k: u64,
+}
+
+impl<'a> Shared<'a> {
+    fn input(&self, value: &'a [Option<f64>], probability: fn(f64) -> f64) -> OutcomeInput<'a> {
+        OutcomeInput {
+            value,
+            probability,
+            converted: self.converted,
+            deal_value: self.deals,
+            p_true: self.p_true,
+            capacity: self.k,
+        }
+    }
+}
+
+fn by_label(s: &JoinedScorer<'_>, converted: &[bool], confidence: f64) -> Vec<Rate> {
+    let mut counts = [[0u64; 2]; 3];
+    for (p, &c) in s.parsed().iter().zip(converted) {
+        if let Some((label, _)) = p {
+            counts[label.index()][0] += 1;
+            counts[label.index()][1] += u64::from(c);
+        }
+    }
+    Label::ALL
+        .iter()
+        .map(|l| {
+            let [n, k] = counts[l.index()];
+            Rate::new(l.as_str(), k, n, confidence)
+        })
+        .collect()
+}
+
+/// Whether the defined rates of low, medium, high never fall (two at least).
+fn monotone(by_label: &[Rate]) -> Option<bool> {
+    let rates: Vec<f64> = by_label.iter().filter_map(|r| r.rate).collect();
+    (rates.len() >= 2).then(|| rates.windows(2).all(|w| w[0] <= w[1]))
+}
+
+/// Conversion in each tenth of the ranking (value descending, ties by position, unscored
+/// last), top first.
+fn deciles(value: &[Option<f64>], converted: &[bool], confidence: f64) -> Vec<Rate> {
+    let n = value.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| match (value[a], value[b]) {
+        (Some(x), Some(y)) => y.total_cmp(&x).then(a.cmp(&b)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.cmp(&b),
+    });
+    (0..10)
+        .map(|d| {
+            let (from, to) = (d * n / 10, (d + 1) * n / 10);
+            let k = order[from..to].iter().filter(|&&i| converted[i]).count() as u64;
+            Rate::new(
+                format!("{}–{}%", d * 10, d * 10 + 10),
+                k,
+                (to - from) as u64,
+                confidence,
+            )
+        })
+        .collect()
+}
+
+/// Cross-fitted isotonic and Platt maps of the score (÷ 100) to conversion, judged against
+/// the raw reading on the same scored leads; `None` when some fold cannot be fitted (too
+/// few leads, or one outcome only).
+fn recalibrate(
+    value: &[Option<f64>],
+    converted: &[bool],
+    opts: &MetricsOptions,
+) -> Result<Option<Recalibration>, MetricsError> {
+    let scored: Vec<usize> = (0..value.len()).filter(|&i| value[i].is_some()).collect();
+    if scored.len() < 2 * FOLDS {
+        return Ok(None);
+    }
+    let x: Vec<f64> = scored
+        .iter()
+        .map(|&i| value[i].unwrap_or(0.0) / 100.0)
+        .collect();
+    let y: Vec<f64> = scored
+        .iter()
+        .map(|&i| f64::from(u8::from(converted[i])))
+        .collect();
+    let (mut iso, mut platt) = (vec![0.0; x.len()], vec![0.0; x.len()]);
+    for fold in 0..FOLDS {
+        let (train_x, train_y): (Vec<f64>, Vec<f64>) = (0..x.len())
+            .filter(|i| i % FOLDS != fold)
+            .map(|i| (x[i], y[i]))
+            .unzip();
+        let (Some(i_map), Some(p_map)) = (
+            Isotonic::fit(&train_x, &train_y),
+            Platt::fit(&train_x, &train_y),
+        ) else {
+            return Ok(None);
+        };
+        for i in (fold..x.len()).step_by(FOLDS) {
+            iso[i] = i_map.predict(x[i]);
+            platt[i] = p_map.predict(x[i]);
+        }
+    }
+    let outcome: Vec<bool> = y.iter().map(|&v| v > 0.5).collect();
+    let none = vec![None; x.len()];
+    let judge = |p: &[f64]| -> Result<Calibration, MetricsError> {
+        let value: Vec<Option<f64>> = p.iter().map(|&v| Some(v)).collect();
+        let input = OutcomeInput {
+            value: &value,
+            probability: |p| p,
+            converted: &outcome,
+            deal_value: &none,
+            p_true: None,
+            capacity: 0,
+        };
+        let m = outcome_metrics(&input, opts)?;
+        Ok(Calibration {
+            brier: m.brier,
+            ece: m.ece,
+        })
+    };
+    let mut bands = Vec::with_capacity(10);
+    for b in 0..10u32 {
+        let (lo, hi) = (b * 10, if b == 9 { 100 } else { b * 10 + 9 });
+        let members: Vec<usize> = (0..x.len())
+            .filter(|&i| (f64::from(lo)..=f64::from(hi)).contains(&(x[i] * 100.0).round()))
+            .collect();
+        let k = members.iter().filter(|&&i| outcome[i]).count() as u64;
+        let mean = (!members.is_empty())
+            .then(|| members.iter().map(|&i| iso[i]).sum::<f64>() / members.len() as f64);
+        bands.push(BandRate {
+            rate: Rate::new(
+                format!("{lo}–{hi}"),
+                k,
+                members.len() as u64,
+                opts.confidence,
+            ),
+            isotonic_p: mean,
+        });
+    }
+    Ok(Some(Recalibration {
+        folds: FOLDS,
+        n: x.len() as u64,
+        raw: judge(&x)?,
+        isotonic: judge(&iso)?,
+        platt: judge(&platt)?,
+        bands,
+    }))
+}
