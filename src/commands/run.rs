@@ -52,19 +52,42 @@ fn print_leaderboard(m: &RunMetrics, dir: &Path) {
         m.n_leads
     ));
     let width = m.scorers.iter().map(|s| s.id.len()).max().unwrap_or(0);
+    let conversion = |id: &str| {
+        let o = m.outcomes.as_ref()?;
+        let s = o.scorers.iter().find(|s| s.id == id)?;
+        Some(format!(
+            "  conversion AUC {}",
+            fmt_estimate(&s.metrics.roc_auc)
+        ))
+    };
     for s in &m.scorers {
         let cov = s
             .metrics
             .coverage
             .value
             .map_or("—".into(), |c| format!("{:.0}%", c * 100.0));
+        // "=2": the paired test does not separate it from the scorer ranked above.
+        let rank = m
+            .ranking
+            .iter()
+            .find(|r| r.id == s.id)
+            .map_or(String::new(), |r| {
+                format!("{}{}", if r.tied_with_above { "=" } else { "" }, r.rank)
+            });
         eprintln!(
-            "  {:<width$}  coverage {:>4}  accuracy {}  QWK {}",
+            "  {rank:>3} {:<width$}  coverage {:>4}  accuracy {}  QWK {}{}",
             s.id,
             cov,
             fmt_estimate(&s.metrics.accuracy),
             fmt_estimate(&s.metrics.quadratic_kappa),
+            conversion(&s.id).unwrap_or_default(),
         );
+    }
+    if let Some(oracle) = m.outcomes.as_ref().and_then(|o| o.oracle.as_ref()) {
+        note(format!(
+            "oracle (ranks by the latent conversion probability): conversion AUC {}",
+            fmt_estimate(&oracle.metrics.roc_auc)
+        ));
     }
     note(format!("report: {}", dir.join("report.md").display()));
 }

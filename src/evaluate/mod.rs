@@ -11,13 +11,15 @@
 //! - headline metrics use repeat 0; stability uses every repeat;
 //! - pairs: every scorer against `heuristic`, and every two prompts of the same model
 //!   (`llm/<model>/<p1>` vs `llm/<model>/<p2>`); Holm's correction runs across all of them;
-//! - slices carry point values only (see [`slices`]).
+//! - slices carry Wilson intervals for shares and nothing below a minimum size (see
+//!   `slices.rs`).
 
 mod compare;
 mod join;
 mod load;
 mod operations;
 mod outcomes;
+mod power;
 mod slices;
 
 use std::collections::BTreeMap;
@@ -32,14 +34,15 @@ pub use operations::Operations;
 pub use outcomes::{
     BandRate, Calibration, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,
 };
-pub use slices::{DIMENSIONS, SIZE_BANDS, Slice, SliceScorer, size_band};
+pub use power::{AUC_DIFFERENCE, AccuracyPower, AucPower, PowerReport, RankEntry};
+pub use slices::{DIMENSIONS, MIN_SLICE_N, SIZE_BANDS, Slice, SliceScorer, size_band};
 
 pub(crate) use join::{join, join_outcomes};
 
 use crate::lead::Bands;
 use crate::lead::{Label, LeadError};
 use crate::metrics::{
-    Estimate, MetricsError, MetricsOptions, PairMetrics, ScorerInput, ScorerMetrics,
+    Estimate, MetricsError, MetricsOptions, PairMetrics, PowerPlan, ScorerInput, ScorerMetrics,
     StabilityMetrics, compare_pair, holm_pairs, stability, summarize, valid_probabilities,
 };
 
@@ -136,6 +139,10 @@ pub struct RunMetrics {
     pub slices: BTreeMap<String, Vec<Slice>>,
     /// Every scorer (and the oracle) against the leads' outcomes, when they have any.
     pub outcomes: Option<OutcomeReport>,
+    /// Scorers by strict accuracy, those the paired tests cannot separate sharing a rank.
+    pub ranking: Vec<RankEntry>,
+    /// How many leads a comparison needs.
+    pub power: PowerReport,
     /// Things a reader should know before trusting the numbers.
     pub warnings: Vec<String>,
 }
@@ -367,6 +374,46 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
                 .to_string(),
         );
     }
+    let plan = PowerPlan::default();
+    let correct: Vec<Vec<bool>> = parsed_all
+        .iter()
+        .map(|p| power::correct(p, &joined.gold))
+        .collect();
+    let (ranking, accuracy_power) = power::rank(&ids, &correct, plan);
+    let auc_power = match &outcomes {
+        Some(o) => o
+            .scorers
+            .iter()
+            .map(|s| {
+                let neg = o.n - o.converters;
+                power::auc_power(
+                    &s.id,
+                    "conversion",
+                    s.metrics.roc_auc.value,
+                    o.converters,
+                    neg,
+                    plan,
+                )
+            })
+            .collect(),
+        None => {
+            let highs = joined.gold.iter().filter(|g| **g == Label::High).count() as u64;
+            let rest = joined.gold.len() as u64 - highs;
+            scorers
+                .iter()
+                .map(|s| {
+                    let auc = s.metrics.roc_auc_high.value;
+                    power::auc_power(&s.id, "high vs rest", auc, highs, rest, plan)
+                })
+                .collect()
+        }
+    };
+    let power = PowerReport {
+        plan,
+        n: joined.leads.len() as u64,
+        accuracy: accuracy_power,
+        auc: auc_power,
+    };
     Ok(RunMetrics {
         run_id: data.run_id.clone(),
         n_leads: joined.leads.len() as u64,
@@ -382,6 +429,8 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
         stability: stab,
         slices,
         outcomes,
+        ranking,
+        power,
         warnings,
     })
 }

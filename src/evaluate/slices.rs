@@ -1,16 +1,18 @@
 //! Metrics per slice of the evaluated leads: difficulty, archetype, company-size band,
 //! seniority, source and industry.
 //!
-//! Slices carry point values only (`ci_low`/`ci_high` are `null`): with dozens of slices ×
-//! scorers, 1,000 resamples each would dominate the run time, and slice sizes (`n`) tell
-//! the reader how far to trust a difference.
+//! Accuracy, strict accuracy and coverage are shares, and carry Wilson intervals (exact to
+//! compute, so they cost nothing, and honest at any size); macro-F1 and quadratic κ carry
+//! point values (with dozens of slices × scorers, 1,000 resamples each would dominate the
+//! run time), and only in slices of at least [`MIN_SLICE_N`] leads: below that a point
+//! value without an interval would be noise.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use crate::lead::{Label, Lead, Seniority, Source};
-use crate::metrics::{Estimate, MetricsError, MetricsOptions, ScorerInput, summarize};
+use crate::metrics::{Estimate, MetricsError, MetricsOptions, ScorerInput, summarize, wilson};
 
 /// The dimensions leads are sliced by, in report order.
 pub const DIMENSIONS: [&str; 6] = [
@@ -32,6 +34,9 @@ pub const SIZE_BANDS: [(u32, u32, &str); 6] = [
     (5001, u32::MAX, "5000+"),
 ];
 
+/// Fewest leads a slice needs for its point values (macro-F1, quadratic κ) to be reported.
+pub const MIN_SLICE_N: u64 = 20;
+
 /// One slice: its value and each scorer's metrics on its leads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Slice {
@@ -41,7 +46,8 @@ pub struct Slice {
     pub scorers: Vec<SliceScorer>,
 }
 
-/// One scorer on one slice (point values; see the module docs).
+/// One scorer on one slice (see the module docs for what carries an interval); macro-F1 and
+/// quadratic κ are `null` in a slice smaller than [`MIN_SLICE_N`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SliceScorer {
     pub id: String,
@@ -141,15 +147,30 @@ pub(crate) fn slices(
                     probabilities: None,
                 };
                 let m = summarize(&input, &point)?;
+                let correct = pred
+                    .iter()
+                    .zip(&g)
+                    .filter(|(p, gold)| p.is_some_and(|(l, _)| l == **gold))
+                    .count() as u64;
+                let big = m.n >= MIN_SLICE_N;
+                let share = |k: u64, of: u64| -> Estimate {
+                    let ci = wilson(k, of, opts.confidence);
+                    Estimate {
+                        value: (of > 0).then(|| k as f64 / of as f64),
+                        ci_low: ci.map(|c| c.0),
+                        ci_high: ci.map(|c| c.1),
+                    }
+                };
+                let point = |e: Estimate| if big { e } else { Estimate::default() };
                 per.push(SliceScorer {
                     id: s.id.to_string(),
                     n: m.n,
                     n_parsed: m.n_parsed,
-                    coverage: m.coverage,
-                    accuracy: m.accuracy,
-                    accuracy_strict: m.accuracy_strict,
-                    macro_f1: m.macro_f1,
-                    quadratic_kappa: m.quadratic_kappa,
+                    coverage: share(m.n_parsed, m.n),
+                    accuracy: share(correct, m.n_parsed),
+                    accuracy_strict: share(correct, m.n),
+                    macro_f1: point(m.macro_f1),
+                    quadratic_kappa: point(m.quadratic_kappa),
                 });
             }
             rows.push(Slice {

@@ -25,6 +25,7 @@ mod calibration;
 mod classification;
 mod correlation;
 mod outcome;
+mod power;
 mod ranking;
 mod recalibration;
 mod summary;
@@ -43,6 +44,7 @@ pub use outcome::{
     CURVE_POINTS, Capacity, CapacitySetting, CapturePoint, OutcomeInput, OutcomeMetrics,
     outcome_metrics, wilson,
 };
+pub use power::{PowerPlan, auc_standard_error};
 pub use ranking::{Discounts, GainsRow, ScoreLabelCounts, TopOrder, gains_table, top_decile};
 pub use recalibration::{Isotonic, Platt};
 pub use summary::{

@@ -77,6 +77,44 @@ pub fn compare_document(c: &Comparison) -> Document {
         }
     }
     b.push(Block::Table(t));
+    if c.runs.iter().any(|r| r.outcomes.is_some()) {
+        b.push(Block::Heading(
+            2,
+            "Outcomes and capacity side by side".into(),
+        ));
+        let mut t = Table::new(&[
+            "scorer",
+            "run",
+            "conversion AUC [CI]",
+            "gap to oracle",
+            "leads worked",
+            "precision at capacity [CI]",
+            "recall of converters [CI]",
+            "revenue captured",
+        ]);
+        let mut ids: Vec<&str> = vec!["oracle"];
+        ids.extend(order.iter().copied());
+        for id in ids {
+            for r in &c.runs {
+                let Some(o) = &r.outcomes else { continue };
+                let Some(s) = o.oracle.iter().chain(&o.scorers).find(|s| s.id == id) else {
+                    continue;
+                };
+                let cap = &s.metrics.capacity;
+                t.row(vec![
+                    format!("`{id}`"),
+                    format!("`{}`", r.run_id),
+                    est(&s.metrics.roc_auc, 3),
+                    num(s.auc_gap_to_oracle.value, 3),
+                    format!("{} of {}", o.capacity_leads, o.n),
+                    est(&cap.precision, 3),
+                    est(&cap.recall, 3),
+                    pct(cap.revenue_share.value),
+                ]);
+            }
+        }
+        b.push(Block::Table(t));
+    }
     b.push(Block::Heading(2, "Paired tests across runs".into()));
     if c.pairs.is_empty() {
         b.push(Block::Paragraph(

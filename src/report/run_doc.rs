@@ -34,6 +34,9 @@ pub fn run_document(m: &RunMetrics) -> Document {
     b.push(Block::List(notes));
     b.push(Block::Heading(2, "Leaderboard".into()));
     b.push(Block::Table(leaderboard(m)));
+    b.push(Block::Paragraph(
+        "Rank by strict accuracy, in groups: the best scorer not yet placed leads a group, and `=k` marks a scorer that the paired test against that leader (exact McNemar on the same leads, Holm-corrected) does not separate from it: tied.".into(),
+    ));
     b.push(Block::Heading(2, "Ranking and agreement".into()));
     b.push(Block::Table(more_metrics(m)));
     b.push(Block::Heading(2, "Operations".into()));
@@ -124,6 +127,7 @@ pub fn run_document(m: &RunMetrics) -> Document {
         }
         b.push(Block::Table(t));
     }
+    power_section(m, &mut b);
     slices(m, &mut b);
     Document {
         title: format!("Lead-scoring benchmark: run `{}`", m.run_id),
@@ -189,6 +193,7 @@ fn scalar(v: &serde_json::Value) -> String {
 
 fn leaderboard(m: &RunMetrics) -> Table {
     let mut t = Table::new(&[
+        "rank",
         "scorer",
         "n",
         "coverage",
@@ -213,7 +218,19 @@ fn leaderboard(m: &RunMetrics) -> Table {
             (None, None) => UNDEFINED.to_string(),
             (p, c) => (p.unwrap_or(0) + c.unwrap_or(0)).to_string(),
         };
+        let rank = m
+            .ranking
+            .iter()
+            .find(|r| r.id == s.id)
+            .map_or(UNDEFINED.into(), |r| {
+                if r.tied_with_above {
+                    format!("={}", r.rank)
+                } else {
+                    r.rank.to_string()
+                }
+            });
         t.row(vec![
+            rank,
             format!("`{}`", s.id),
             x.n.to_string(),
             pct(x.coverage.value),
@@ -475,10 +492,66 @@ pub(super) fn pairs_table(pairs: &[PairReport], why: bool) -> Table {
     t
 }
 
+fn power_section(m: &RunMetrics, b: &mut Vec<Block>) {
+    let p = &m.power;
+    b.push(Block::Heading(
+        2,
+        "Power: how many leads does a comparison need?".into(),
+    ));
+    b.push(Block::Paragraph(format!(
+        "At α = {} (two-sided) and {:.0} % power, with the {} evaluated leads. Accuracy: the paired normal approximation of McNemar's test for each scorer and the one ranked above it. AUC: Hanley & McNeil's standard error, against a scorer as uncertain, the two taken as uncorrelated (conservative); leads needed scale as 1/√n.",
+        p.plan.alpha,
+        p.plan.power * 100.0,
+        p.n
+    )));
+    if !p.accuracy.is_empty() {
+        let mut t = Table::new(&[
+            "scorer",
+            "tested against",
+            "discordant leads",
+            "observed Δ accuracy",
+            "smallest detectable Δ",
+            "leads needed for the observed Δ",
+        ]);
+        for a in &p.accuracy {
+            t.row(vec![
+                format!("`{}`", a.a),
+                format!("`{}`", a.b),
+                pct(Some(a.discordant_share)),
+                num(Some(a.observed_difference), 3),
+                num(a.min_detectable_difference, 3),
+                a.leads_needed
+                    .map_or(UNDEFINED.into(), |n| format!("{:.0}", n.ceil())),
+            ]);
+        }
+        b.push(Block::Table(t));
+    }
+    let mut t = Table::new(&[
+        "scorer",
+        "AUC of",
+        "AUC",
+        "standard error",
+        "smallest detectable AUC difference",
+        "leads needed for a 0.05 difference",
+    ]);
+    for a in &p.auc {
+        t.row(vec![
+            format!("`{}`", a.id),
+            a.target.to_string(),
+            num(a.auc, 3),
+            num(a.standard_error, 3),
+            num(a.min_detectable_difference, 3),
+            a.leads_needed
+                .map_or(UNDEFINED.into(), |n| format!("{:.0}", n.ceil())),
+        ]);
+    }
+    b.push(Block::Table(t));
+}
+
 fn slices(m: &RunMetrics, b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Slices".into()));
     b.push(Block::Paragraph(
-        "Cells: accuracy / macro-F1 over parsed predictions, with coverage when below 100 %. Point values only (no intervals: small slices, many of them); metrics.json also has QWK and strict accuracy per slice. Macro-F1 averages all three classes, so in a slice with one gold class it is at most 1/3: read accuracy there. Company-size bands are employees: 1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+, unknown.".into(),
+        format!("Cells: accuracy over parsed predictions with its 95 % Wilson interval, then macro-F1 (a point value), and coverage when below 100 %; metrics.json also has QWK and strict accuracy per slice. Slices of fewer than {} leads show accuracy only: a point value without an interval would be noise there. Macro-F1 averages all three classes, so in a slice with one gold class it is at most 1/3: read accuracy there. Company-size bands are employees: 1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+, unknown.", crate::evaluate::MIN_SLICE_N),
     ));
     for dim in crate::evaluate::DIMENSIONS {
         let Some(rows) = m.slices.get(dim) else {
@@ -494,11 +567,10 @@ fn slices(m: &RunMetrics, b: &mut Vec<Block>) {
         for r in rows {
             let mut row = vec![r.value.clone(), r.n.to_string()];
             for s in &r.scorers {
-                let mut cell = format!(
-                    "{} / {}",
-                    num(s.accuracy.value, 2),
-                    num(s.macro_f1.value, 2)
-                );
+                let mut cell = est(&s.accuracy, 2);
+                if r.n >= crate::evaluate::MIN_SLICE_N {
+                    cell.push_str(&format!(" / {}", num(s.macro_f1.value, 2)));
+                }
                 if s.coverage.value.is_some_and(|c| c < 1.0) {
                     cell.push_str(&format!(" (cov {})", pct(s.coverage.value)));
                 }

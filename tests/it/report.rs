@@ -197,14 +197,15 @@ fn report_html_is_self_contained() {
         assert!(!html.contains(banned), "report.html contains {banned}");
     }
     assert!(!html.contains("NaN"));
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 13);
+    // Gains and capture, four conversion-by-score charts, then three charts per scorer.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2 + 4 + 3 * 4);
 }
 
 #[test]
 fn a_split_without_gold_test_leads_gives_an_empty_report_not_a_panic() {
     let dir = fixture();
     let run = dir.path().join("fixture-run");
-    let data = read(&run.join("dataset.csv")).replace(",test\n", ",train\n");
+    let data = read(&run.join("dataset.csv")).replace(",test,", ",train,");
     std::fs::write(run.join("dataset.csv"), data).expect("rewrite dataset");
     let m = report_run(&run, &opts()).expect("report");
     assert_eq!(m.n_leads, 0);

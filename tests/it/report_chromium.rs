@@ -108,8 +108,24 @@ fn every_chart_renders_in_headless_chromium() {
     let file = run.join("report.html");
     let html = std::fs::read_to_string(&file).expect("report.html");
     let in_file = charts(&html);
-    // One gains chart, then confusion, reliability and scores for each of 4 scorers.
-    assert_eq!(in_file.len(), 1 + 3 * 4, "charts written to report.html");
+    // One gains chart, the capture chart, a conversion chart per recalibrated scorer, then
+    // confusion, reliability and scores for each of 4 scorers.
+    let metrics: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).expect("metrics"))
+            .expect("metrics.json parses");
+    let recalibrated = metrics["outcomes"]["scorers"]
+        .as_array()
+        .expect("outcome scorers")
+        .iter()
+        .filter(|s| !s["recalibration"].is_null())
+        .count();
+    assert!(recalibrated > 0, "no scorer was recalibrated");
+    assert_eq!(
+        in_file.len(),
+        2 + recalibrated + 3 * 4,
+        "charts written to report.html"
+    );
+    assert!(html.contains("data-chart=\"capture\""), "no capture chart");
     let profile = tempfile::tempdir().expect("profile dir");
     let dom = dump_dom(&file, profile.path());
     assert!(

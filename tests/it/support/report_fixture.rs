@@ -1,5 +1,6 @@
-//! A small, fixed run directory in the shape `bench run` writes (dataset.csv with gold and
-//! meta columns, dataset.meta.json, predictions.csv, run.json), for the report tests.
+//! A small, fixed run directory in the shape `bench run` writes (dataset.csv with gold,
+//! outcome and meta columns, dataset.meta.json, predictions.csv, run.json), for the report
+//! tests.
 //! Everything is derived from a fixed-seed generator, so the files are byte-identical
 //! on every machine.
 
@@ -56,6 +57,8 @@ pub fn write_run(dir: &Path, variant: u64) {
     let bands = Bands::default();
     let mut rng = Lcg(20_261_125);
     let mut answers = Lcg(7_919 + variant);
+    // Outcomes from their own stream, so that the leads and answers stay as they were.
+    let mut outcomes = Lcg(31_337);
     let mut data = csv::Writer::from_path(dir.join("dataset.csv")).expect("dataset.csv");
     data.write_record([
         "lead_id",
@@ -69,10 +72,13 @@ pub fn write_run(dir: &Path, variant: u64) {
         "source",
         "gold_label",
         "gold_score",
+        "converted",
+        "deal_value",
         "archetype",
         "difficulty",
         "label_noise",
         "split",
+        "p_convert",
     ])
     .expect("header");
     let mut preds = Vec::new();
@@ -90,6 +96,13 @@ pub fn write_run(dir: &Path, variant: u64) {
         let difficulty = rng.below(3) as usize;
         let split = if i < 30 { "train" } else { "test" };
         let size = SIZES[rng.below(6) as usize];
+        let p_convert = ((0.03 + 0.5 * (gold_score as f64 / 100.0).powi(2)) * 1e4).round() / 1e4;
+        let converted = (outcomes.below(10_000) as f64) < p_convert * 1e4;
+        let deal = if converted {
+            (1_000 + outcomes.below(9_000)).to_string()
+        } else {
+            String::new()
+        };
         data.write_record([
             id.as_str(),
             &format!("Company {i}"),
@@ -102,10 +115,13 @@ pub fn write_run(dir: &Path, variant: u64) {
             SOURCES[rng.below(4) as usize],
             gold.as_str(),
             &gold_score.to_string(),
+            if converted { "true" } else { "false" },
+            &deal,
             ARCHETYPES[arche],
             DIFFICULTY[difficulty],
             if rng.below(20) == 0 { "true" } else { "false" },
             split,
+            &p_convert.to_string(),
         ])
         .expect("lead row");
         // Harder leads get noisier scores, so slices differ.
