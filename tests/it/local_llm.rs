@@ -85,4 +85,11 @@ path = {rb:?}
     let parsed = llm.iter().filter(|p| p.parsed().is_some()).count();
     assert!(parsed >= 4, "only {parsed} of 8 answers parsed: {llm:?}");
     assert_eq!(preds.iter().filter(|p| p.scorer == "heuristic").count(), 4);
+    // The generated leads have outcomes: the report judges every scorer against them.
+    let md = std::fs::read_to_string(out_dir.join("report.md")).expect("report.md");
+    for section in ["## Outcomes", "## Capacity", "## Power"] {
+        assert!(md.contains(section), "report.md lacks {section}");
+    }
+    let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html");
+    assert!(html.contains("data-chart=\"capture\""), "no capture chart");
 }

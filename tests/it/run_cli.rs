@@ -610,3 +610,122 @@ async fn out_onto_an_existing_folder_is_refused_unless_it_is_a_run_and_overwrite
         "a file of the old run was kept"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crm_export_with_outcomes_and_no_labels_gets_the_outcome_metrics() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut csv = String::from(
+        "lead_id,company_name,company_size,domain,industry,job_title,seniority,inbound_message,source,converted,deal_value\n",
+    );
+    for i in 0..400 {
+        // Buyers (pricing, a director, a big company) convert more often than the curious.
+        let buyer = i % 3 == 0;
+        let converted = if buyer { i % 2 == 0 } else { i % 17 == 0 };
+        let (size, title, message) = if buyer {
+            (
+                "2000",
+                "Director of IT",
+                "We are evaluating vendors and need pricing and SSO this quarter.",
+            )
+        } else {
+            (
+                "8",
+                "Student",
+                "Just curious how this works for my class project.",
+            )
+        };
+        let deal = if converted { "\"12,000\"" } else { "" };
+        csv.push_str(&format!(
+            "c{i},Company {i},{size},c{i}.example,software,{title},,\"{message}\",referral,{},{deal}\n",
+            if converted { "yes" } else { "no" }
+        ));
+    }
+    std::fs::write(dir.path().join("crm.csv"), csv).expect("crm export");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[dataset]\npath = \"crm.csv\"\n[baselines]\nlearned = false\n[scoring]\ncapacity_leads = 40\n",
+    )
+    .expect("config");
+    let out_dir = dir.path().join("run");
+    let mut args = os(&["run", "--quiet", "--config"]);
+    args.extend([config.into(), "--out".into(), out_dir.clone().into()]);
+    let out = bench_with(args, vec![]).await;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("parses");
+    assert!(
+        metrics["warnings"]
+            .as_array()
+            .expect("warnings")
+            .iter()
+            .any(|w| w
+                .as_str()
+                .is_some_and(|w| w.contains("no evaluated lead has a gold label"))),
+        "{}",
+        metrics["warnings"]
+    );
+    let outcomes = &metrics["outcomes"];
+    assert_eq!(outcomes["capacity_leads"], 40);
+    assert!(
+        outcomes["oracle"].is_null(),
+        "no latent probability in a CRM export"
+    );
+    let heuristic = &outcomes["scorers"][0];
+    assert_eq!(heuristic["id"], "heuristic");
+    let auc = heuristic["roc_auc"]["value"].as_f64().expect("an AUC");
+    assert!(auc > 0.7, "the heuristic finds the buyers: AUC {auc}");
+    assert!(
+        heuristic["capacity"]["revenue_share"]["value"]
+            .as_f64()
+            .is_some()
+    );
+    let md = std::fs::read_to_string(out_dir.join("report.md")).expect("report.md");
+    assert!(md.contains("## Outcomes") && md.contains("## Capacity: sales works the top 40 leads"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_10000_generated_leads_the_oracle_is_a_realistic_ceiling_no_baseline_beats() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, "[dataset.generate]\nn = 10000\nseed = 42\n").expect("config");
+    let out_dir = dir.path().join("run");
+    let mut args = os(&["run", "--quiet", "--config"]);
+    args.extend([config.into(), "--out".into(), out_dir.clone().into()]);
+    let out = bench_with(args, vec![]).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("parses");
+    let o = &metrics["outcomes"];
+    let oracle = o["oracle"]["roc_auc"]["value"]
+        .as_f64()
+        .expect("oracle AUC");
+    println!("oracle conversion AUC {oracle:.3}");
+    assert!((0.75..=0.90).contains(&oracle), "oracle AUC {oracle:.3}");
+    for s in o["scorers"].as_array().expect("scorers") {
+        let auc = &s["roc_auc"];
+        let (v, lo) = (
+            auc["value"].as_f64().expect("AUC"),
+            auc["ci_low"].as_f64().expect("CI"),
+        );
+        println!(
+            "{}: conversion AUC {v:.3}, gap to the oracle {:.3}",
+            s["id"],
+            oracle - v
+        );
+        assert!(
+            lo <= oracle,
+            "{} beats the oracle beyond its interval: {auc}",
+            s["id"]
+        );
+    }
+}

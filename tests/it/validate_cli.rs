@@ -17,6 +17,7 @@ fn shipped_config_validates_and_renders_every_prompt() {
         .stdout(
             contains("prompt zero_shot (")
                 .and(contains("prompt rubric ("))
+                .and(contains("power: with about 40 evaluated leads"))
                 .and(contains("model smollm2-135m: no key needed")),
         );
 }
