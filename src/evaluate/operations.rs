@@ -33,8 +33,15 @@ pub struct Operations {
     /// Tokens on the evaluated leads; `null` when the scorer reports none (baselines).
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
+    /// Prompt tokens the provider served from its prompt cache, and their share of all
+    /// prompt tokens; `null` when no answer reported a cached count.
+    pub cached_prompt_tokens: Option<u64>,
+    pub cached_prompt_share: Option<f64>,
     /// Cost on the evaluated leads in USD; `null` when no prediction carries a cost.
     pub cost_usd: Option<f64>,
+    /// What the prompt cache saved on them at the model's `cached_input_per_mtok`; `null`
+    /// when no priced answer reported cached tokens.
+    pub prompt_cache_saved_usd: Option<f64>,
     /// cost_usd ÷ leads labelled correctly (strict); `null` without cost or without a
     /// correct label.
     pub cost_per_correct_usd: Option<f64>,
@@ -60,7 +67,9 @@ pub(crate) fn operations(
     let mut latencies = Vec::new();
     let mut prompt = None::<u64>;
     let mut completion = None::<u64>;
+    let mut cached = None::<u64>;
     let mut cost = None::<f64>;
+    let mut saved = None::<f64>;
     for p in evaluated {
         let Some(p) = p else {
             missing += 1;
@@ -82,8 +91,17 @@ pub(crate) fn operations(
         if let Some(t) = p.completion_tokens {
             *completion.get_or_insert(0) += u64::from(t);
         }
+        if let Some(t) = p.cached_prompt_tokens {
+            *cached.get_or_insert(0) += u64::from(t);
+        }
         if let Some(c) = p.cost_usd.filter(|c| c.is_finite()) {
             *cost.get_or_insert(0.0) += c;
+        }
+        if let Some(c) = p
+            .saved_usd
+            .filter(|c| c.is_finite() && p.cached_prompt_tokens.is_some())
+        {
+            *saved.get_or_insert(0.0) += c;
         }
     }
     latencies.sort_by(f64::total_cmp);
@@ -102,7 +120,12 @@ pub(crate) fn operations(
         latency_p95_ms: percentile(&latencies, 0.95),
         prompt_tokens: prompt,
         completion_tokens: completion,
+        cached_prompt_tokens: cached,
+        cached_prompt_share: cached
+            .zip(prompt.filter(|&t| t > 0))
+            .map(|(c, t)| c as f64 / t as f64),
         cost_usd: cost,
+        prompt_cache_saved_usd: saved,
         cost_per_correct_usd: cost.filter(|_| correct > 0).map(|c| c / correct as f64),
         run_predictions: all.len() as u64,
         run_cost_usd: run_cost,
@@ -163,5 +186,28 @@ mod tests {
         let cost = ops.cost_usd.expect("cost");
         assert!((cost - 0.06).abs() < 1e-12);
         assert!((ops.cost_per_correct_usd.expect("per correct") - 0.06).abs() < 1e-12);
+        assert_eq!(
+            (ops.cached_prompt_tokens, ops.cached_prompt_share),
+            (None, None)
+        );
+        assert_eq!(ops.prompt_cache_saved_usd, None);
+    }
+
+    #[test]
+    fn cached_share_and_saving_sum_over_answers_that_report_them() {
+        let mut a = pred(80, Label::High, 10.0, Some(0.01));
+        (a.cached_prompt_tokens, a.saved_usd) = (Some(60), Some(0.004));
+        let mut b = pred(80, Label::High, 10.0, Some(0.01));
+        (b.cached_prompt_tokens, b.saved_usd) = (Some(0), Some(0.0));
+        let c = pred(80, Label::High, 10.0, Some(0.01));
+        let ops = operations(
+            &[Some(&a), Some(&b), Some(&c)],
+            3,
+            &[&a, &b, &c],
+            &Bands::default(),
+        );
+        assert_eq!(ops.cached_prompt_tokens, Some(60));
+        assert_eq!(ops.cached_prompt_share, Some(0.2));
+        assert!((ops.prompt_cache_saved_usd.expect("saved") - 0.004).abs() < 1e-12);
     }
 }

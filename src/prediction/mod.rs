@@ -41,6 +41,13 @@ pub struct Prediction {
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
     pub cost_usd: Option<f64>,
+    /// Prompt tokens the provider served from its prompt cache (files of older versions
+    /// lack the column).
+    #[serde(default)]
+    pub cached_prompt_tokens: Option<u32>,
+    /// What the provider's prompt cache saved on this request.
+    #[serde(default)]
+    pub saved_usd: Option<f64>,
     /// HTTP attempts made (0 for in-process scorers and cache hits).
     pub attempts: u32,
     pub cached: bool,
@@ -70,6 +77,8 @@ impl Prediction {
             prompt_tokens: None,
             completion_tokens: None,
             cost_usd: None,
+            cached_prompt_tokens: None,
+            saved_usd: None,
             attempts: 0,
             cached: false,
             raw_response: String::new(),

@@ -307,6 +307,7 @@ fn operations(m: &RunMetrics) -> Table {
         "prompt tokens",
         "completion tokens",
         "cost",
+        "prompt cache: cached share, saving",
         "cost per correct lead",
         "run cost (all leads, repeats)",
     ]);
@@ -335,6 +336,10 @@ fn operations(m: &RunMetrics) -> Table {
             count(o.prompt_tokens),
             count(o.completion_tokens),
             usd(o.cost_usd),
+            match o.cached_prompt_share {
+                Some(share) => format!("{}, {}", pct(Some(share)), usd(o.prompt_cache_saved_usd)),
+                None => UNDEFINED.into(),
+            },
             usd(o.cost_per_correct_usd),
             usd(o.run_cost_usd),
         ]);

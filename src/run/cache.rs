@@ -55,6 +55,7 @@ pub(crate) struct CachedAnswer {
     pub raw: String,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    pub cached_prompt_tokens: Option<u32>,
     pub latency_ms: u64,
     pub attempts: u32,
 }
@@ -89,8 +90,12 @@ CREATE TABLE IF NOT EXISTS answers (
     completion_tokens INTEGER,
     latency_ms INTEGER NOT NULL,
     attempts INTEGER NOT NULL,
-    stored_at INTEGER NOT NULL DEFAULT (unixepoch())
+    stored_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    cached_prompt_tokens INTEGER
 );";
+
+/// Columns added after the first version of the table, for caches made before them.
+const ADDED_COLUMNS: [(&str, &str); 1] = [("cached_prompt_tokens", "INTEGER")];
 
 impl Cache {
     /// Opens (creating if needed) the cache at `path`, and its folder.
@@ -115,6 +120,7 @@ impl Cache {
         };
         let conn = open().map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        add_missing_columns(&conn).map_err(err)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(err)?;
         let write_conn = open().map_err(err)?;
@@ -168,7 +174,7 @@ impl Cache {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT content, finish_reason, raw, prompt_tokens, completion_tokens, \
-                 latency_ms, attempts FROM answers WHERE key = ?1",
+                 latency_ms, attempts, cached_prompt_tokens FROM answers WHERE key = ?1",
             )
             .map_err(|source| self.error(source))?;
         stmt.query_row(params![&key[..]], |r| {
@@ -180,6 +186,7 @@ impl Cache {
                 completion_tokens: r.get(4)?,
                 latency_ms: r.get::<_, i64>(5)?.max(0) as u64,
                 attempts: r.get(6)?,
+                cached_prompt_tokens: r.get(7)?,
             })
         })
         .optional()
@@ -230,6 +237,20 @@ impl Drop for Cache {
             let _ = t.join();
         }
     }
+}
+
+/// Adds the [`ADDED_COLUMNS`] a cache made by an earlier version lacks.
+fn add_missing_columns(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('answers')")?;
+    let present: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for (name, kind) in ADDED_COLUMNS {
+        if !present.iter().any(|p| p == name) {
+            conn.execute_batch(&format!("ALTER TABLE answers ADD COLUMN {name} {kind}"))?;
+        }
+    }
+    Ok(())
 }
 
 /// Refuses a file at `path` that is another program's SQLite database, before anything is
@@ -298,8 +319,8 @@ fn insert_all(conn: &mut Connection, batch: &[Put]) -> Result<(), rusqlite::Erro
     {
         let mut stmt = tx.prepare_cached(
             "INSERT OR REPLACE INTO answers (key, content, finish_reason, raw, \
-             prompt_tokens, completion_tokens, latency_ms, attempts) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             prompt_tokens, completion_tokens, latency_ms, attempts, cached_prompt_tokens) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         for Put { key, answer: a, .. } in batch {
             stmt.execute(params![
@@ -310,7 +331,8 @@ fn insert_all(conn: &mut Connection, batch: &[Put]) -> Result<(), rusqlite::Erro
                 a.prompt_tokens,
                 a.completion_tokens,
                 i64::try_from(a.latency_ms).unwrap_or(i64::MAX),
-                a.attempts
+                a.attempts,
+                a.cached_prompt_tokens
             ])?;
         }
     }
@@ -328,6 +350,7 @@ mod tests {
             raw: "{}".into(),
             prompt_tokens: Some(10),
             completion_tokens: None,
+            cached_prompt_tokens: Some(4),
             latency_ms: 12,
             attempts: 2,
         }
@@ -380,14 +403,26 @@ mod tests {
             before,
             "the file was changed"
         );
-        // A cache of an earlier version (the table, no application id) is ours.
+        // A cache of an earlier version (the first table, no application id) is ours: its
+        // answers are read and it gains the columns added since.
         let old = dir.path().join("old.sqlite");
-        Connection::open(&old)
-            .expect("create")
-            .execute_batch(SCHEMA)
-            .expect("schema");
+        let first_schema = SCHEMA.replace(",\n    cached_prompt_tokens INTEGER", "");
+        assert_ne!(first_schema, SCHEMA);
+        let conn = Connection::open(&old).expect("create");
+        conn.execute_batch(&first_schema).expect("schema");
+        conn.execute(
+            "INSERT INTO answers (key, content, finish_reason, raw, prompt_tokens, \
+             completion_tokens, latency_ms, attempts) VALUES (?1, 'old', 'stop', '{}', 10, NULL, 12, 2)",
+            params![&[6u8; 32][..]],
+        )
+        .expect("old row");
+        drop(conn);
         let cache = Cache::open(&old).expect("an earlier cache opens");
+        let mut earlier = answer("old");
+        earlier.cached_prompt_tokens = None;
+        assert_eq!(cache.get(&[6; 32]).expect("get"), Some(earlier));
         cache.put(&[7; 32], answer("x")).await.expect("put");
+        assert_eq!(cache.get(&[7; 32]).expect("get"), Some(answer("x")));
     }
 
     #[test]

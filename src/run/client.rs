@@ -170,6 +170,8 @@ pub(crate) enum Attempt {
         raw: String,
         prompt_tokens: Option<u32>,
         completion_tokens: Option<u32>,
+        /// `usage.prompt_tokens_details.cached_tokens`: served from the prompt cache.
+        cached_prompt_tokens: Option<u32>,
     },
     Failed {
         kind: FailKind,
@@ -404,6 +406,10 @@ fn parse_completion(text: String) -> Result<Attempt, String> {
         finish_reason,
         prompt_tokens: usage("prompt_tokens"),
         completion_tokens: usage("completion_tokens"),
+        cached_prompt_tokens: v
+            .pointer("/usage/prompt_tokens_details/cached_tokens")
+            .and_then(Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok()),
         raw: text,
     })
 }

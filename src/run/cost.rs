@@ -5,18 +5,22 @@ use std::sync::Mutex;
 
 use super::model::Price;
 
-/// Cost of one answered request, when the model has a price and the server reported usage.
-/// A missing count is taken as zero: servers that omit `usage` are local ones in practice.
+/// Cost of one answered request, and what the provider's prompt cache saved on it, when the
+/// model has a price and the server reported usage. A missing count is taken as zero:
+/// servers that omit `usage` are local ones in practice.
 pub(crate) fn request_cost(
     price: Option<&Price>,
     prompt_tokens: Option<u32>,
     completion_tokens: Option<u32>,
-) -> Option<f64> {
+    cached_prompt_tokens: Option<u32>,
+) -> Option<(f64, f64)> {
     let price = price?;
     if prompt_tokens.is_none() && completion_tokens.is_none() {
         return None;
     }
-    Some(price.cost(prompt_tokens.unwrap_or(0), completion_tokens.unwrap_or(0)))
+    let (p, c) = (prompt_tokens.unwrap_or(0), completion_tokens.unwrap_or(0));
+    let cost = price.cost_with_cached(p, cached_prompt_tokens.unwrap_or(0), c);
+    Some((cost, price.cost(p, c) - cost))
 }
 
 /// Why a request was not sent.
@@ -103,11 +107,37 @@ mod tests {
         let p = Price {
             input_per_mtok: 1.0,
             output_per_mtok: 2.0,
+            cached_input_per_mtok: None,
         };
-        assert_eq!(request_cost(None, Some(1), Some(1)), None);
-        assert_eq!(request_cost(Some(&p), None, None), None);
-        let c = request_cost(Some(&p), Some(1_000), Some(500)).expect("cost");
-        assert!((c - 0.002).abs() < 1e-12);
+        assert_eq!(request_cost(None, Some(1), Some(1), None), None);
+        assert_eq!(request_cost(Some(&p), None, None, None), None);
+        let (c, saved) = request_cost(Some(&p), Some(1_000), Some(500), None).expect("cost");
+        assert!((c - 0.002).abs() < 1e-12 && saved == 0.0);
+    }
+
+    #[test]
+    fn cached_prompt_tokens_are_billed_at_the_cached_price() {
+        let p = Price {
+            input_per_mtok: 2.0,
+            output_per_mtok: 8.0,
+            cached_input_per_mtok: Some(0.5),
+        };
+        // 1,000 prompt tokens of which 800 cached, 100 completion tokens:
+        // 200 × 2 + 800 × 0.5 + 100 × 8 = 1,600 per million.
+        let (c, saved) = request_cost(Some(&p), Some(1_000), Some(100), Some(800)).expect("cost");
+        assert!((c - 0.0016).abs() < 1e-12, "{c}");
+        assert!((saved - 0.0012).abs() < 1e-12, "{saved}");
+        // A server claiming more cached tokens than prompt tokens is capped.
+        let (c, _) = request_cost(Some(&p), Some(100), Some(0), Some(500)).expect("cost");
+        assert!((c - 0.00005).abs() < 1e-12, "{c}");
+        // Without a cached price, caching saves nothing.
+        let plain = Price {
+            cached_input_per_mtok: None,
+            ..p
+        };
+        let (_, saved) =
+            request_cost(Some(&plain), Some(1_000), Some(100), Some(800)).expect("cost");
+        assert_eq!(saved, 0.0);
     }
 
     #[test]

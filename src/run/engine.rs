@@ -469,8 +469,13 @@ async fn call(
     if let Some(cache) = &shared.cache {
         match cache.get(&req.key) {
             Ok(Some(a)) => {
-                outcome.cost_usd =
-                    request_cost(s.price.as_ref(), a.prompt_tokens, a.completion_tokens);
+                let cost = request_cost(
+                    s.price.as_ref(),
+                    a.prompt_tokens,
+                    a.completion_tokens,
+                    a.cached_prompt_tokens,
+                );
+                (outcome.cost_usd, outcome.saved_usd) = (cost.map(|c| c.0), cost.map(|c| c.1));
                 // Redacted again: a row stored by an older version may hold the key.
                 outcome.result = CallResult::Answer {
                     content: ctx.client.redact(&a.content),
@@ -480,6 +485,7 @@ async fn call(
                 outcome.latency_ms = a.latency_ms;
                 outcome.prompt_tokens = a.prompt_tokens;
                 outcome.completion_tokens = a.completion_tokens;
+                outcome.cached_prompt_tokens = a.cached_prompt_tokens;
                 outcome.cached = true;
                 return outcome;
             }
@@ -539,11 +545,19 @@ async fn call(
                 raw,
                 prompt_tokens,
                 completion_tokens,
+                cached_prompt_tokens,
             } => {
                 outcome.prompt_tokens = prompt_tokens;
                 outcome.completion_tokens = completion_tokens;
-                cost = request_cost(s.price.as_ref(), prompt_tokens, completion_tokens);
-                outcome.cost_usd = cost;
+                outcome.cached_prompt_tokens = cached_prompt_tokens;
+                let priced = request_cost(
+                    s.price.as_ref(),
+                    prompt_tokens,
+                    completion_tokens,
+                    cached_prompt_tokens,
+                );
+                cost = priced.map(|c| c.0);
+                (outcome.cost_usd, outcome.saved_usd) = (cost, priced.map(|c| c.1));
                 if let Some(cache) = &shared.cache {
                     let stored = CachedAnswer {
                         content: content.clone(),
@@ -551,6 +565,7 @@ async fn call(
                         raw: raw.clone(),
                         prompt_tokens,
                         completion_tokens,
+                        cached_prompt_tokens,
                         latency_ms: outcome.latency_ms,
                         attempts: outcome.attempts,
                     };

@@ -57,9 +57,13 @@ pub struct CallOutcome {
     pub latency_ms: u64,
     pub prompt_tokens: Option<u32>,
     pub completion_tokens: Option<u32>,
+    /// Prompt tokens the provider served from its prompt cache.
+    pub cached_prompt_tokens: Option<u32>,
     /// What the answer costs at the model's price (also for a cache hit, which was paid
     /// in an earlier run; `cached` tells which).
     pub cost_usd: Option<f64>,
+    /// What the provider's prompt cache saved on it, at `cached_input_per_mtok`.
+    pub saved_usd: Option<f64>,
     pub cached: bool,
 }
 
@@ -73,7 +77,9 @@ impl CallOutcome {
             latency_ms: 0,
             prompt_tokens: None,
             completion_tokens: None,
+            cached_prompt_tokens: None,
             cost_usd: None,
+            saved_usd: None,
             cached: false,
         }
     }

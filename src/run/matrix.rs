@@ -211,6 +211,8 @@ pub fn prediction_from_outcome(
     p.prompt_tokens = outcome.prompt_tokens;
     p.completion_tokens = outcome.completion_tokens;
     p.cost_usd = outcome.cost_usd;
+    p.cached_prompt_tokens = outcome.cached_prompt_tokens;
+    p.saved_usd = outcome.saved_usd;
     p.attempts = outcome.attempts;
     p.cached = outcome.cached;
     match outcome.result {
@@ -302,6 +304,8 @@ mod tests {
             prompt_tokens: Some(300),
             completion_tokens: Some(40),
             cost_usd: Some(0.001),
+            cached_prompt_tokens: None,
+            saved_usd: None,
             cached: false,
         };
         let p = prediction_from_outcome("r", "L1", "llm/m/p", 1, base.clone(), &bands);

@@ -20,18 +20,31 @@ pub enum StructuredOutput {
     None,
 }
 
-/// `price = { input_per_mtok, output_per_mtok }`, in US dollars per million tokens.
+/// `price = { input_per_mtok, output_per_mtok, cached_input_per_mtok }`, in US dollars per
+/// million tokens; prompt tokens the provider served from its prompt cache are billed at
+/// `cached_input_per_mtok` (the input price when it is not given).
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Price {
     pub input_per_mtok: f64,
     pub output_per_mtok: f64,
+    #[serde(default)]
+    pub cached_input_per_mtok: Option<f64>,
 }
 
 impl Price {
-    /// Cost in US dollars of one request with these token counts.
+    /// Cost in US dollars of one request with these token counts (none cached).
     pub fn cost(&self, prompt_tokens: u32, completion_tokens: u32) -> f64 {
-        (f64::from(prompt_tokens) * self.input_per_mtok
+        self.cost_with_cached(prompt_tokens, 0, completion_tokens)
+    }
+
+    /// Cost in US dollars of one request of which `cached` prompt tokens (at most all of
+    /// them) came from the provider's prompt cache.
+    pub fn cost_with_cached(&self, prompt_tokens: u32, cached: u32, completion_tokens: u32) -> f64 {
+        let cached = cached.min(prompt_tokens);
+        let cached_price = self.cached_input_per_mtok.unwrap_or(self.input_per_mtok);
+        (f64::from(prompt_tokens - cached) * self.input_per_mtok
+            + f64::from(cached) * cached_price
             + f64::from(completion_tokens) * self.output_per_mtok)
             / 1_000_000.0
     }
@@ -227,7 +240,10 @@ impl RawModelSettings {
         }
         if let Some(p) = &self.price {
             let ok = |v: f64| v.is_finite() && (0.0..=limits::MAX_PRICE).contains(&v);
-            if !(ok(p.input_per_mtok) && ok(p.output_per_mtok)) {
+            if !(ok(p.input_per_mtok)
+                && ok(p.output_per_mtok)
+                && p.cached_input_per_mtok.is_none_or(ok))
+            {
                 return Err(err(
                     "price",
                     format!(

@@ -107,6 +107,35 @@ fn shipped_templates_render_the_lead_and_never_its_gold() {
     }
 }
 
+/// Providers' prompt caches match on the longest shared prefix: the system message (fixed
+/// instructions and examples) must be the same for every lead, and nothing of the lead may
+/// appear in it.
+#[test]
+fn shipped_templates_keep_their_static_text_first() {
+    let (train, test) = train_and_test();
+    let bands = Bands::default();
+    let examples = select_examples(&train, 3, 42, &bands);
+    for name in SHIPPED {
+        let tmpl = PromptTemplate::load(name, &prompt_path(name)).expect("shipped template loads");
+        let render = |lead| {
+            let ctx = PromptContext::new(lead, "Acme Vector DB", bands, examples.clone());
+            tmpl.render(&ctx).expect("renders")
+        };
+        let (a, b) = (render(&test[0]), render(&test[1]));
+        assert_eq!(
+            a.system, b.system,
+            "{name}: the system message depends on the lead"
+        );
+        assert_ne!(a.user, b.user, "{name}");
+        for field in ["Company test-1", "Message test-1", "Company test-2"] {
+            assert!(
+                !a.system.contains(field),
+                "{name}: {field} in the system message"
+            );
+        }
+    }
+}
+
 #[test]
 fn few_shot_examples_come_only_from_train_leads() {
     let (train, test) = train_and_test();

@@ -383,6 +383,43 @@ async fn budget_stops_new_requests_before_it_is_exceeded() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_prompt_tokens_are_priced_at_the_cached_rate_and_survive_the_cache() {
+    // 1,000 prompt tokens of which 600 came from the provider's prefix cache.
+    let usage = |content: &str| {
+        serde_json::json!({
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1000, "completion_tokens": 100,
+                      "prompt_tokens_details": {"cached_tokens": 600}},
+        })
+        .to_string()
+    };
+    let server = FakeServer::start(move |_| Reply::raw(200, &usage(GOOD))).await;
+    let m = model(
+        "m",
+        &server.url,
+        "price = { input_per_mtok = 2.0, output_per_mtok = 8.0, cached_input_per_mtok = 0.5 }
+",
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = dir.path().join("cache.sqlite");
+    // 400 × 2 + 600 × 0.5 + 100 × 8 = 1,900 $/M tokens: $0.0019; saved 600 × 1.5: $0.0009.
+    for (round, from_cache) in [(1, 0), (2, 1)] {
+        let jobs = vec![job(0, 0, "lead")];
+        let (summary, got) = run(std::slice::from_ref(&m), jobs, opts(Some(cache.clone()))).await;
+        let o = &got[&0];
+        assert_eq!(summary.from_cache, from_cache, "round {round}");
+        assert_eq!(o.cached_prompt_tokens, Some(600), "round {round}");
+        assert!((o.cost_usd.expect("cost") - 0.0019).abs() < 1e-12, "{o:?}");
+        assert!(
+            (o.saved_usd.expect("saving") - 0.0009).abs() < 1e-12,
+            "{o:?}"
+        );
+    }
+    assert_eq!(server.requests(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_run_keeps_its_answers_and_the_next_run_sends_only_the_rest() {
     let server =
         FakeServer::start(|_| Reply::answer(GOOD).delayed(Duration::from_millis(30))).await;
