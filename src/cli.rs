@@ -18,6 +18,9 @@ pub enum Command {
     Run(RunArgs),
     /// Check a config file and the dataset it names, without spending anything.
     Validate(ValidateArgs),
+    /// Estimate a run before spending: LLM jobs per scorer, cached answers, tokens, cost
+    /// (interactive and batch) and wall time; offline, nothing is sent or written.
+    Plan(PlanArgs),
     /// Write a synthetic lead dataset (CSV or JSONL) and its `.meta.json` sidecar.
     Generate(GenerateArgs),
     /// Score a lead file with the heuristic or the learned model (for routing).
@@ -55,6 +58,25 @@ pub struct RunArgs {
     /// a run is refused, and one that holds anything else always is).
     #[arg(long)]
     pub overwrite: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The config file.
+    #[arg(long, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// As `bench run --limit`: plan only the first N evaluated leads.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// As `bench run --only`.
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Plan as if the answer cache were not used (`bench run --no-cache`).
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Print the plan as JSON instead of tables.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, clap::Args)]

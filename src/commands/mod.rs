@@ -2,6 +2,7 @@
 
 pub(crate) mod compare;
 pub(crate) mod generate;
+pub(crate) mod plan;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod score;

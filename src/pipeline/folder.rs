@@ -12,7 +12,7 @@ use crate::evaluate::{
 };
 use crate::lead::{Bands, Columns, Format, Lead, LeadWriter};
 use crate::report;
-use crate::run::EngineSummary;
+use crate::run::{EngineSummary, Plan};
 
 /// The files a run writes (besides its `server-<model>.log` files).
 const RUN_FILES: [&str; 10] = [
@@ -124,6 +124,8 @@ pub(super) struct RunInfo<'a> {
     /// Models left out and why (missing key, server not available).
     pub skipped_models: &'a [String],
     pub llm: Option<&'a EngineSummary>,
+    /// What the LLM step was estimated to send before it started (`bench plan`).
+    pub plan: Option<&'a Plan>,
     pub interrupted: bool,
     /// Leads sales can work, for the report's capacity section.
     pub capacity: CapacitySetting,

@@ -7,12 +7,14 @@
 
 mod folder;
 mod llm;
+mod plan;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
 pub use folder::report_run;
+pub use plan::{Verdict, budget_verdict, plan_only, plan_text};
 
 use crate::config::{Config, DatasetSource};
 use crate::evaluate::{ReportOptions, RunMetrics};
@@ -20,7 +22,7 @@ use crate::generate::{DatasetStats, Generator, Sidecar};
 use crate::lead::{Format, Lead, Split, read_leads};
 use crate::prediction::{PredictionSink, ScorerTally};
 use crate::run::{
-    Cache, EngineSummary, MatrixInput, ModelSettings, Stop, StopSignal, build_llm_jobs,
+    Cache, EngineSummary, MatrixInput, ModelSettings, Plan, Stop, StopSignal, build_llm_jobs,
     matches_only,
 };
 use crate::score::Scorer;
@@ -60,6 +62,10 @@ pub struct Run {
     run_id: String,
     started: String,
     sink: PredictionSink,
+    /// The models whose key is at hand (or that need none).
+    models: Vec<ModelSettings>,
+    /// What the LLM step was expected to send, when it has jobs.
+    plan: Option<Plan>,
     /// Scorers that ran, in report order.
     scorers: Vec<String>,
     skipped_models: Vec<String>,
@@ -131,16 +137,33 @@ impl Run {
                 source,
             })?
         };
-        let (mut leads, dataset, stats) = load_dataset(&config)?;
-        if leads.is_empty() {
-            return Err(Error::Usage(format!("{dataset}: the dataset has no leads")));
+        let RunLeads {
+            leads,
+            eval,
+            dataset,
+            stats,
+        } = RunLeads::load(&config, opts.limit)?;
+        let (models, skipped_models) = usable_models(&config);
+        for why in &skipped_models {
+            note(why);
         }
-        ensure_split(&mut leads, config.run.test_fraction, config.run.seed);
-        let mut eval: Vec<usize> = (0..leads.len())
-            .filter(|&i| leads[i].meta.split != Some(Split::Train))
-            .collect();
-        if let Some(n) = opts.limit {
-            eval.truncate(n);
+        // The plan is made, shown and held against the budget before anything is written.
+        let plan = if requested.iter().any(|id| id.starts_with("llm/")) {
+            let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
+            let use_cache = !opts.no_cache;
+            plan::plan_llm(&config, &leads, &eval_leads, &models, &opts.only, use_cache)?
+        } else {
+            None
+        };
+        if let Some(plan) = &plan {
+            if !opts.quiet {
+                eprint!("{}", plan::plan_text(plan));
+            }
+            match plan::budget_verdict(plan, &config) {
+                plan::Verdict::Fits => {}
+                plan::Verdict::MayStop(why) => note(format!("warning: {why}")),
+                plan::Verdict::Exceeds(why) => return Err(Error::Usage(why)),
+            }
         }
         let dir = match &opts.out {
             Some(dir) => {
@@ -185,8 +208,10 @@ impl Run {
             run_id,
             started,
             sink,
+            models,
+            plan,
             scorers: Vec::new(),
-            skipped_models: Vec::new(),
+            skipped_models,
             llm: None,
         })
     }
@@ -235,35 +260,12 @@ impl Run {
     /// Sends every (lead × model × prompt × repeat) job of the models whose key is at hand.
     pub fn llm(&mut self) -> Result<(), Error> {
         let started = Instant::now();
-        let models = self.usable_models();
+        let models = &self.models;
         let eval: Vec<&Lead> = self.eval.iter().map(|&i| &self.leads[i]).collect();
-        // Few-shot examples are drawn from the train split. `select_examples` already passes
-        // over test leads, so when every lead has a split the whole dataset can be given as
-        // is (no copy of the train leads: at 100,000 jobs that copy was a third of the
-        // memory); only leads without a split (scored as test) need filtering out.
-        let train: std::borrow::Cow<'_, [Lead]> =
-            if self.leads.iter().all(|l| l.meta.split.is_some()) {
-                std::borrow::Cow::Borrowed(&self.leads)
-            } else {
-                let train = self
-                    .leads
-                    .iter()
-                    .filter(|l| l.meta.split == Some(Split::Train));
-                train.cloned().collect()
-            };
+        let train = train_leads(&self.leads);
         let only = &self.opts.only;
         let keep = |id: &str| keeps(only, id);
-        let matrix = build_llm_jobs(&MatrixInput {
-            models: &models,
-            prompts: &self.config.prompts,
-            eval: &eval,
-            train: &train,
-            product: &self.config.product,
-            bands: self.config.bands,
-            repeats: self.config.run.repeats,
-            seed: self.config.run.seed,
-            keep: &keep,
-        })?;
+        let matrix = build_llm_jobs(&matrix_input(&self.config, models, &eval, &train, &keep))?;
         self.scorers
             .extend(matrix.scorers.iter().map(|s| s.id.to_string()));
         if matrix.keys.is_empty() {
@@ -273,7 +275,7 @@ impl Run {
             runtime: &self.runtime,
             stop: &self.stop,
             config: &self.config,
-            models: &models,
+            models,
             eval: &eval,
             run_id: &self.run_id,
             dir: &self.dir,
@@ -286,25 +288,6 @@ impl Run {
             started.elapsed().as_secs_f64()
         ));
         Ok(())
-    }
-
-    /// Models whose key variable is set (or that need none); the others are reported.
-    fn usable_models(&mut self) -> Vec<ModelSettings> {
-        let mut usable = Vec::new();
-        for m in &self.config.models {
-            match &m.api_key_env {
-                Some(var) if std::env::var_os(var).is_none_or(|v| v.is_empty()) => {
-                    let why = format!(
-                        "model {}: skipped: environment variable {var} is not set",
-                        m.name
-                    );
-                    note(&why);
-                    self.skipped_models.push(why);
-                }
-                _ => usable.push(m.clone()),
-            }
-        }
-        usable
     }
 
     /// Writes the predictions and `run.json`, then metrics and reports (a failure of those
@@ -324,6 +307,7 @@ impl Run {
             scorers,
             skipped_models,
             llm,
+            plan,
             ..
         } = self;
         let written = sink.written();
@@ -349,6 +333,7 @@ impl Run {
             scorers: &scorers,
             skipped_models: &skipped_models,
             llm: llm.as_ref(),
+            plan: plan.as_ref(),
             interrupted,
             capacity: config.capacity,
         };
@@ -383,6 +368,92 @@ impl Run {
             failed,
         })
     }
+}
+
+/// The leads of a run and which of them are scored.
+struct RunLeads {
+    leads: Vec<Lead>,
+    /// Indices into `leads` of the leads scored (the test split, after `--limit`).
+    eval: Vec<usize>,
+    /// Where the leads come from, for the run's first line and `run.json`.
+    dataset: String,
+    /// The generator's counts, for the sidecar (generated datasets only).
+    stats: Option<DatasetStats>,
+}
+
+impl RunLeads {
+    /// Loads or generates the leads, splits those without a split, and keeps the first
+    /// `limit` test leads for scoring.
+    fn load(config: &Config, limit: Option<usize>) -> Result<RunLeads, Error> {
+        let (mut leads, dataset, stats) = load_dataset(config)?;
+        if leads.is_empty() {
+            return Err(Error::Usage(format!("{dataset}: the dataset has no leads")));
+        }
+        ensure_split(&mut leads, config.run.test_fraction, config.run.seed);
+        let mut eval: Vec<usize> = (0..leads.len())
+            .filter(|&i| leads[i].meta.split != Some(Split::Train))
+            .collect();
+        if let Some(n) = limit {
+            eval.truncate(n);
+        }
+        Ok(RunLeads {
+            leads,
+            eval,
+            dataset,
+            stats,
+        })
+    }
+}
+
+/// Leads few-shot examples may be drawn from. `select_examples` already passes over test
+/// leads, so when every lead has a split the whole dataset is given as is (no copy of the
+/// train leads: at 100,000 jobs that copy was a third of the memory); only leads without a
+/// split (scored as test) need filtering out.
+fn train_leads(leads: &[Lead]) -> std::borrow::Cow<'_, [Lead]> {
+    if leads.iter().all(|l| l.meta.split.is_some()) {
+        std::borrow::Cow::Borrowed(leads)
+    } else {
+        let train = leads.iter().filter(|l| l.meta.split == Some(Split::Train));
+        train.cloned().collect()
+    }
+}
+
+/// What the job matrix of a run is built from.
+fn matrix_input<'a>(
+    config: &'a Config,
+    models: &'a [ModelSettings],
+    eval: &'a [&'a Lead],
+    train: &'a [Lead],
+    keep: &'a dyn Fn(&str) -> bool,
+) -> MatrixInput<'a> {
+    MatrixInput {
+        models,
+        prompts: &config.prompts,
+        eval,
+        train,
+        product: &config.product,
+        bands: config.bands,
+        repeats: config.run.repeats,
+        seed: config.run.seed,
+        keep,
+    }
+}
+
+/// Models whose key variable is set (or that need none), and a line for each other one.
+fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<String>) {
+    let (mut usable, mut skipped) = (Vec::new(), Vec::new());
+    for m in &config.models {
+        match &m.api_key_env {
+            Some(var) if std::env::var_os(var).is_none_or(|v| v.is_empty()) => {
+                skipped.push(format!(
+                    "model {}: skipped: environment variable {var} is not set",
+                    m.name
+                ))
+            }
+            _ => usable.push(m.clone()),
+        }
+    }
+    (usable, skipped)
 }
 
 /// Whether `--only` keeps the scorer `id` (everything when no pattern is given).

@@ -59,6 +59,39 @@ impl Table {
         debug_assert_eq!(cells.len(), self.headers.len());
         self.rows.push(cells);
     }
+
+    /// The table as aligned plain text for a terminal, two spaces between columns, figures
+    /// right-aligned.
+    pub fn to_text(&self) -> String {
+        let width = |j: usize| {
+            let cells = self.rows.iter().filter_map(|r| r.get(j));
+            std::iter::once(&self.headers[j])
+                .chain(cells)
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+        };
+        let widths: Vec<usize> = (0..self.headers.len()).map(width).collect();
+        let line = |cells: &[String]| {
+            let padded: Vec<String> = cells
+                .iter()
+                .enumerate()
+                .map(|(j, c)| {
+                    let pad = " ".repeat(widths[j].saturating_sub(c.chars().count()));
+                    if self.is_numeric(j) {
+                        format!("{pad}{c}")
+                    } else {
+                        format!("{c}{pad}")
+                    }
+                })
+                .collect();
+            format!("{}\n", padded.join("  ").trim_end())
+        };
+        std::iter::once(&self.headers)
+            .chain(&self.rows)
+            .map(|r| line(r))
+            .collect()
+    }
 }
 
 /// One chart: a caption and a complete `<svg>` element.
@@ -120,6 +153,14 @@ pub fn count(x: Option<u64>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_tables_align_figures_right_and_text_left() {
+        let mut t = Table::new(&["scorer", "jobs"]);
+        t.row(vec!["llm/a/p".into(), "5".into()]);
+        t.row(vec!["b".into(), "120".into()]);
+        assert_eq!(t.to_text(), "scorer   jobs\nllm/a/p     5\nb         120\n");
+    }
 
     #[test]
     fn undefined_values_never_render_as_nan() {

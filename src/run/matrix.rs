@@ -149,6 +149,11 @@ impl<'a> JobMatrix<'a> {
         streams
     }
 
+    /// The prompt template of scorer `si`.
+    pub fn prompt_of(&self, si: usize) -> &PromptSpec {
+        &self.prompts[self.scorers[si].prompt]
+    }
+
     /// The jobs of one scorer, each lead's prompt rendered when the engine takes it.
     fn scorer_jobs(
         &self,

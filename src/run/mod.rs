@@ -26,6 +26,7 @@ mod launch;
 mod matrix;
 mod model;
 mod pacing;
+mod plan;
 mod progress;
 mod retry;
 mod secret;
@@ -41,6 +42,7 @@ pub use matrix::{
     prediction_from_outcome,
 };
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
+pub use plan::{Basis, ModelEstimate, Plan, ScorerEstimate, plan};
 pub use retry::RetryPolicy;
 pub use secret::{REDACTED, mask_url_credentials};
 pub use stop::{Stop, StopSignal};

@@ -43,9 +43,15 @@ impl Price {
     pub fn cost_with_cached(&self, prompt_tokens: u32, cached: u32, completion_tokens: u32) -> f64 {
         let cached = cached.min(prompt_tokens);
         let cached_price = self.cached_input_per_mtok.unwrap_or(self.input_per_mtok);
-        (f64::from(prompt_tokens - cached) * self.input_per_mtok
-            + f64::from(cached) * cached_price
-            + f64::from(completion_tokens) * self.output_per_mtok)
+        self.cost_for(
+            f64::from(prompt_tokens - cached),
+            f64::from(completion_tokens),
+        ) + f64::from(cached) * cached_price / 1_000_000.0
+    }
+
+    /// Cost in US dollars of token totals (of many requests, none cached).
+    pub fn cost_for(&self, prompt_tokens: f64, completion_tokens: f64) -> f64 {
+        (prompt_tokens * self.input_per_mtok + completion_tokens * self.output_per_mtok)
             / 1_000_000.0
     }
 }
@@ -79,6 +85,9 @@ pub struct RawModelSettings {
     pub max_tokens: u32,
     #[serde(default)]
     pub price: Option<Price>,
+    /// Share of the price a provider's batch API charges (OpenAI and Anthropic: half).
+    #[serde(default = "default_batch_discount")]
+    pub batch_discount: f64,
     /// Command (program and arguments, run from the config file's folder) that starts this
     /// model's server when `base_url` does not answer; `bench run` stops it afterwards.
     #[serde(default)]
@@ -105,6 +114,10 @@ pub mod limits {
     pub const MAX_SECONDS: f64 = 86_400.0;
     /// Dollars per million tokens.
     pub const MAX_PRICE: f64 = 10_000.0;
+}
+
+fn default_batch_discount() -> f64 {
+    0.5
 }
 
 fn default_max_response_bytes() -> u64 {
@@ -162,6 +175,8 @@ pub struct ModelSettings {
     pub temperature: f64,
     pub max_tokens: u32,
     pub price: Option<Price>,
+    /// Multiplies the price of requests sent through a batch API.
+    pub batch_discount: f64,
     /// Command that starts the server when it does not answer (see [`RawModelSettings`]).
     pub launch: Option<Vec<String>>,
     pub launch_timeout: Duration,
@@ -253,6 +268,15 @@ impl RawModelSettings {
                 ));
             }
         }
+        if !(0.0..=1.0).contains(&self.batch_discount) {
+            return Err(err(
+                "batch_discount",
+                format!(
+                    "expected the share of the price paid in batch mode, 0 to 1, found {}",
+                    self.batch_discount
+                ),
+            ));
+        }
         if let Some(argv) = &self.launch
             && argv.first().is_none_or(|p| p.trim().is_empty())
         {
@@ -275,6 +299,7 @@ impl RawModelSettings {
             temperature: self.temperature,
             max_tokens,
             price: self.price,
+            batch_discount: self.batch_discount,
             launch: self.launch,
             launch_timeout,
             max_response_bytes: usize::try_from(max_response_bytes).unwrap_or(usize::MAX),
@@ -314,6 +339,7 @@ mod tests {
         assert_eq!(m.structured_output, StructuredOutput::JsonSchema);
         assert_eq!(m.api_key_env, None);
         assert_eq!(m.max_retries, 6);
+        assert_eq!(m.batch_discount, 0.5);
         let full = format!(
             "{BASE}api_key_env = \"OPENAI_API_KEY\"\nstructured_output = \"json_object\"\nrpm = 500\ntpm = 200000\nconcurrency = 16\ntimeout_s = 60\nmax_retries = 6\ntemperature = 0.0\nmax_tokens = 300\nprice = {{ input_per_mtok = 0.15, output_per_mtok = 0.60 }}\n"
         );
@@ -337,6 +363,13 @@ mod tests {
         assert!(msg.contains("models[0].base_url"), "{msg}");
         let msg = parse(&format!("{BASE}timeout_s = -1\n")).expect_err("timeout");
         assert!(msg.contains("timeout_s"), "{msg}");
+        let msg = parse(&format!("{BASE}batch_discount = 1.5\n")).expect_err("discount");
+        assert!(msg.contains("models[0].batch_discount"), "{msg}");
+        let msg = parse(&format!(
+            "{BASE}price = {{ input_per_mtok = 1, output_per_mtok = 1, cached_input_per_mtok = -1 }}\n"
+        ))
+        .expect_err("cached price");
+        assert!(msg.contains("models[0].price"), "{msg}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod learned;
 mod local_llm;
 mod metrics_properties;
 mod metrics_reference;
+mod plan_cli;
 mod prompts;
 mod report;
 mod report_chromium;

@@ -65,6 +65,30 @@ impl Reply {
         Reply::raw(200, &body.to_string())
     }
 
+    /// A 200 completion whose usage counts tokens as OpenAI does for its current models
+    /// (o200k BPE, three tokens of chat format per message and three to prime the answer),
+    /// for tests that compare token estimates with what a provider reports.
+    pub fn counted(seen: &Seen, content: &str) -> Reply {
+        let bpe = tiktoken_rs::o200k_base_singleton();
+        let tokens = |text: &str| bpe.encode_ordinary(text).len();
+        let messages = usize::from(!seen.system.is_empty()) + 1;
+        let prompt = tokens(seen.system) + tokens(seen.user) + 3 * messages + 3;
+        let completion = tokens(content);
+        let body = json!({
+            "choices": [{
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }],
+            "usage": {
+                "prompt_tokens": prompt,
+                "completion_tokens": completion,
+                "total_tokens": prompt + completion,
+            },
+        });
+        Reply::raw(200, &body.to_string())
+    }
+
     /// Any status with an OpenAI-style error body.
     pub fn error(status: u16, message: &str) -> Reply {
         Reply::raw(
@@ -102,6 +126,8 @@ impl Reply {
 pub struct Seen<'a> {
     /// Content of the last message (the user message).
     pub user: &'a str,
+    /// Content of the system message; empty when there is none.
+    pub system: &'a str,
     pub model: &'a str,
     /// 1 for the first time this exact body arrives, 2 for its first retry, ...
     pub attempt: u32,
@@ -206,9 +232,14 @@ async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: By
     let at = Instant::now();
     let index = st.count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let user = request["messages"]
-        .as_array()
+    let messages = request["messages"].as_array();
+    let user = messages
         .and_then(|m| m.last())
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_string();
+    let system = messages
+        .and_then(|m| m.iter().find(|m| m["role"] == "system"))
         .and_then(|m| m["content"].as_str())
         .unwrap_or("")
         .to_string();
@@ -237,6 +268,7 @@ async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: By
         }
         None => (st.script)(&Seen {
             user: &user,
+            system: &system,
             model: &model,
             attempt,
             auth: auth.as_deref(),
