@@ -5,6 +5,9 @@
 //! that answers at once, without a cache, with a fresh cache, and re-run from the cache.
 //! `cargo bench --bench runner -- ratelimit [N]`: a server enforcing 600 requests/min (burst
 //! 3) and answering in 200 ms; span from first to last request against N ÷ limit, and 429s.
+//! `cargo bench --bench runner -- adaptive [N]`: a server enforcing 3,000 requests/min
+//! (bursts of 10 and of 50) with 200 ms answers, N = 600 jobs, without `rpm` (adaptive
+//! concurrency) and with `rpm = 3000`: the share of the limit reached and the 429s.
 //! `cargo bench --bench runner -- memory [N]`: peak RSS (VmHWM) for N jobs (default 100,000)
 //! with the cache on. Run each in its own process so the peaks do not mix.
 //! `cargo bench --bench runner -- pipeline [N_LEADS]`: the whole `bench run` (the release
@@ -134,6 +137,54 @@ async fn ratelimit(n: u64) {
         "  outcomes: {outcomes} of {n}; answered {}, errors {}, skipped {}",
         summary.answered, summary.api_errors, summary.skipped
     );
+}
+
+/// A server enforcing 3,000 requests/min (a burst of `burst`) with 200 ms answers: the
+/// engine without `rpm` (adaptive concurrency up to 64), then with `rpm = 3000` configured.
+/// Share of the limit = (N ÷ limit) ÷ (first → last request); 429s over all requests.
+async fn adaptive(n: u64) {
+    let limit = 3_000;
+    for burst in [1, 3, 10, 50] {
+        println!(
+            "adaptive: {n} jobs, server limit {limit}/min (burst {burst}), 200 ms answers, concurrency up to 64:"
+        );
+        for (what, extra) in [
+            ("no rpm (adaptive)", "concurrency = 64\n".to_string()),
+            (
+                "rpm = 3000       ",
+                format!("concurrency = 64\nrpm = {limit}\n"),
+            ),
+        ] {
+            let server = FakeServer::start_with(
+                |_| Reply::answer(ANSWER).delayed(Duration::from_millis(200)),
+                Some((limit, burst)),
+                true,
+            )
+            .await;
+            let m = [model(&server.url, &extra)];
+            let summary = run_jobs(&m, jobs(n), options(None), |_| {})
+                .await
+                .expect("engine runs");
+            let log = server.log();
+            let answered: Vec<_> = log.iter().filter(|l| l.status == 200).collect();
+            let span = answered[answered.len() - 1]
+                .at
+                .duration_since(log[0].at)
+                .as_secs_f64();
+            let ideal = n as f64 * 60.0 / f64::from(limit);
+            let limited = log.iter().filter(|l| l.status == 429).count();
+            let window = summary.adaptive.first().map_or("fixed".to_string(), |w| {
+                format!("cap ended at {} after {} halvings", w.cap, w.halvings)
+            });
+            println!(
+                "  {what}: {} answered in {span:.2} s (N ÷ limit = {ideal:.2} s): {:.3} of the limit; 429s {limited} of {} requests ({:.1} %); {window}",
+                summary.answered,
+                ideal / span,
+                log.len(),
+                100.0 * limited as f64 / log.len() as f64
+            );
+        }
+    }
 }
 
 async fn memory(n: u64) {
@@ -287,10 +338,11 @@ fn main() {
         match what {
             "throughput" => throughput(n.unwrap_or(20_000)).await,
             "ratelimit" => ratelimit(n.unwrap_or(100)).await,
+            "adaptive" => adaptive(n.unwrap_or(600)).await,
             "memory" => memory(n.unwrap_or(100_000)).await,
             "pipeline" => pipeline(n.unwrap_or(125_000)).await,
             other => eprintln!(
-                "unknown experiment {other:?}: throughput | ratelimit | memory | pipeline"
+                "unknown experiment {other:?}: throughput | ratelimit | adaptive | memory | pipeline"
             ),
         }
     });

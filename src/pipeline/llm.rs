@@ -128,6 +128,12 @@ impl LlmStep<'_> {
             summary.skipped,
             summary.cost_usd
         ));
+        for w in summary.adaptive.iter().filter(|w| w.halvings > 0) {
+            note(format!(
+                "model {}: without rpm, the server's 429s halved requests in flight {} times;                  it ended at {} of concurrency = {} (set rpm to pace it from the start)",
+                w.model, w.halvings, w.cap, w.max
+            ));
+        }
         if summary.cancelled {
             note("interrupted: dispatch stopped; everything answered so far is written");
         }

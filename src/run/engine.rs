@@ -26,7 +26,7 @@ use super::client::{Attempt, FailKind, ModelClient, build_request};
 use super::cost::{Budget, request_cost};
 use super::job::{CallOutcome, CallResult, JobStream, LlmJob, ScorerCounts, Unmade};
 use super::model::ModelSettings;
-use super::pacing::Pacing;
+use super::pacing::{Feedback, Pacing};
 use super::progress::Progress;
 use super::retry::RetryPolicy;
 
@@ -70,6 +70,20 @@ pub struct EngineSummary {
     pub budget_exhausted: bool,
     /// Warnings shown during the run (skipped models, failed models, budget, cache).
     pub warnings: Vec<String>,
+    /// Where each model's adaptive cap on requests in flight ended (models without `rpm`).
+    pub adaptive: Vec<AdaptiveWindow>,
+}
+
+/// How a model's adaptive concurrency ended.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct AdaptiveWindow {
+    pub model: String,
+    /// Requests in flight allowed at the end of the run.
+    pub cap: u32,
+    /// The configured `concurrency`, the most it could reach.
+    pub max: u32,
+    /// Times a 429 halved it.
+    pub halvings: u32,
 }
 
 /// A setup error that stops the engine before any request.
@@ -263,6 +277,7 @@ pub async fn run_streams(
     let (tx, mut rx) = mpsc::channel::<Event>(1024);
     let mut tasks = JoinSet::new();
     let mut feeders = Vec::new();
+    let mut contexts = Vec::new();
     for stream in streams {
         let settings = &models[stream.model];
         let n_jobs: u64 = stream.counts.iter().map(|(_, n)| n).sum();
@@ -305,6 +320,7 @@ pub async fn run_streams(
             dead: OnceLock::new(),
             queue: tokio::sync::Mutex::new(job_rx),
         });
+        contexts.push(ctx.clone());
         tasks.spawn(run_model(ctx, workers, shared.clone(), tx.clone()));
         feeders.push(Feeder {
             tx: Some(job_tx),
@@ -341,6 +357,19 @@ pub async fn run_streams(
     let mut summary = collector.summary;
     summary.cancelled = shared.stopping();
     summary.cost_usd = shared.budget.spent();
+    summary.adaptive = contexts
+        .iter()
+        .filter(|ctx| ctx.pacing.adaptive())
+        .map(|ctx| {
+            let (cap, halvings) = ctx.pacing.window();
+            AdaptiveWindow {
+                model: ctx.settings.name.clone(),
+                cap,
+                max: ctx.settings.concurrency.get(),
+                halvings,
+            }
+        })
+        .collect();
     collector.progress.finish();
     Ok(summary)
 }
@@ -536,7 +565,15 @@ async fn call(
                 reason: "run aborted while this request was in flight".into(),
             },
         };
-        drop(permit);
+        let feedback = match &attempt {
+            Attempt::Answer { .. } => Feedback::Answered,
+            Attempt::Failed {
+                kind: FailKind::RateLimited,
+                ..
+            } => Feedback::RateLimited,
+            Attempt::Failed { .. } => Feedback::Other,
+        };
+        ctx.pacing.release(permit, feedback);
         outcome.latency_ms = u64::try_from(sent.elapsed().as_millis()).unwrap_or(u64::MAX);
         match attempt {
             Attempt::Answer {

@@ -16,6 +16,9 @@
 //!   `max_tokens`) before each request and stops all priced requests at the first that
 //!   does not fit.
 //! - `latency_ms` is the last attempt's, so back-off waits do not count as model latency.
+//! - Without `rpm`, `concurrency` is the most requests in flight, and the cap below it adapts
+//!   to the server's 429s (AIMD; see `pacing`); with `rpm`, the limiter paces and the cap is
+//!   `concurrency`.
 
 mod cache;
 mod client;
@@ -34,7 +37,7 @@ mod stop;
 
 pub use cache::{Cache, CacheError};
 pub use client::same_origin_redirects;
-pub use engine::{EngineOptions, EngineSummary, RunError, run_jobs, run_streams};
+pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, RunError, run_jobs, run_streams};
 pub use job::{CallOutcome, CallResult, JobStream, LlmJob, ScorerCounts, Unmade};
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use matrix::{

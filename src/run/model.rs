@@ -75,6 +75,9 @@ pub struct RawModelSettings {
     pub tpm: Option<u32>,
     #[serde(default = "default_concurrency")]
     pub concurrency: u32,
+    /// Without `rpm`, find the server's pace below `concurrency` (AIMD on 429s).
+    #[serde(default = "default_adaptive")]
+    pub adaptive_concurrency: bool,
     #[serde(default = "default_timeout_s")]
     pub timeout_s: f64,
     #[serde(default = "default_max_retries")]
@@ -114,6 +117,10 @@ pub mod limits {
     pub const MAX_SECONDS: f64 = 86_400.0;
     /// Dollars per million tokens.
     pub const MAX_PRICE: f64 = 10_000.0;
+}
+
+fn default_adaptive() -> bool {
+    true
 }
 
 fn default_batch_discount() -> f64 {
@@ -168,6 +175,8 @@ pub struct ModelSettings {
     pub tpm: Option<NonZeroU32>,
     /// Requests in flight at most.
     pub concurrency: NonZeroU32,
+    /// Whether, without `rpm`, the cap on requests in flight adapts to the server's 429s.
+    pub adaptive_concurrency: bool,
     /// Per request, from sending to the last byte of the answer.
     pub timeout: Duration,
     /// Attempts beyond the first; a job is sent at most `max_retries + 1` times.
@@ -294,6 +303,7 @@ impl RawModelSettings {
             rpm: rpm.and_then(NonZeroU32::new),
             tpm: tpm.and_then(NonZeroU32::new),
             concurrency: NonZeroU32::new(concurrency).expect("bounded to at least 1"),
+            adaptive_concurrency: self.adaptive_concurrency,
             timeout,
             max_retries,
             temperature: self.temperature,

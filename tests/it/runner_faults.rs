@@ -349,6 +349,38 @@ async fn cache_makes_an_unchanged_rerun_free_and_no_cache_sends_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_rpm_the_cap_on_requests_in_flight_finds_the_servers_limit() {
+    // The server takes 2,400 requests/min (a burst of 5); the model says nothing of it.
+    let server = FakeServer::start_with(
+        |_| Reply::answer(GOOD).delayed(Duration::from_millis(100)),
+        Some((2400, 5)),
+        true,
+    )
+    .await;
+    let m = model("m", &server.url, "concurrency = 32\nmax_retries = 10\n");
+    let jobs = (0..120).map(|i| job(i, 0, &format!("lead {i}"))).collect();
+    let (summary, _) = run(&[m], jobs, opts(None)).await;
+    assert_eq!(summary.answered, 120, "{summary:?}");
+    let log = server.log();
+    let limited = log.iter().filter(|l| l.status == 429).count();
+    let window = &summary.adaptive[0];
+    assert_eq!((window.model.as_str(), window.max), ("m", 32));
+    // 40 requests/s at 100 ms an answer is about four in flight: the cap came down from
+    // where it overshot, and few requests were refused.
+    assert!(window.halvings >= 1 && window.cap < 16, "{window:?}");
+    assert!(
+        limited * 10 < log.len(),
+        "{limited} of {} answers were 429",
+        log.len()
+    );
+
+    // With rpm configured the cap stays as configured and is not reported.
+    let m = model("m", &server.url, "concurrency = 4\nrpm = 1000\n");
+    let (summary, _) = run(&[m], vec![job(100, 0, "one more")], opts(None)).await;
+    assert!(summary.adaptive.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn budget_stops_new_requests_before_it_is_exceeded() {
     let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
     // About $0.02 at worst per request (prompt bound + 50 answer tokens at $100/Mtok).
