@@ -18,6 +18,10 @@ pub enum Command {
     Run(RunArgs),
     /// Check a config file and the dataset it names, without spending anything.
     Validate(ValidateArgs),
+    /// LLM requests as an OpenAI-format batch file (what vLLM's `run_batch` reads) and its
+    /// results back into the answer cache.
+    #[command(subcommand)]
+    Batch(BatchCommand),
     /// Estimate a run before spending: LLM jobs per scorer, cached answers, tokens, cost
     /// (interactive and batch) and wall time; offline, nothing is sent or written.
     Plan(PlanArgs),
@@ -58,6 +62,44 @@ pub struct RunArgs {
     /// a run is refused, and one that holds anything else always is).
     #[arg(long)]
     pub overwrite: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BatchCommand {
+    /// Write the requests `bench run` would send (those the cache cannot answer) as JSONL:
+    /// `custom_id`, `method`, `url`, `body` per line.
+    Export(BatchExportArgs),
+    /// Store the answers of a results file (one `custom_id`, `response`, `error` per line)
+    /// in the answer cache; `bench run` then takes them from there.
+    Import(BatchImportArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchExportArgs {
+    /// The config file.
+    #[arg(long, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// The batch input file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// As `bench run --limit`.
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// As `bench run --only`.
+    #[arg(long)]
+    pub only: Vec<String>,
+    /// Write every request, also those the cache already answers.
+    #[arg(long)]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BatchImportArgs {
+    /// The config file the requests were exported with.
+    #[arg(long, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// The batch output file (vLLM's `run_batch -o`, or a provider's output/error file).
+    pub results: PathBuf,
 }
 
 #[derive(Debug, clap::Args)]

@@ -44,6 +44,9 @@ pub enum Error {
     /// Options that do not fit together or name nothing; the message says which.
     #[error("{0}")]
     Usage(String),
+    /// A batch results file that cannot be read as one; the message names file and line.
+    #[error("{0}")]
+    Batch(String),
     /// An output file or folder could not be written.
     #[error("{}: cannot write: {source}", path.display())]
     Write {
@@ -66,7 +69,8 @@ impl Error {
             | Error::Lead(_)
             | Error::Rules(_)
             | Error::Prompt(_)
-            | Error::Usage(_) => EXIT_BAD_INPUT,
+            | Error::Usage(_)
+            | Error::Batch(_) => EXIT_BAD_INPUT,
             Error::Learned(e) => match e {
                 LearnedError::Write { .. } => EXIT_FAILED,
                 _ => EXIT_BAD_INPUT,

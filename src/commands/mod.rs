@@ -1,5 +1,6 @@
 //! One module per subcommand: the I/O edge between the CLI and the library's core.
 
+pub(crate) mod batch;
 pub(crate) mod compare;
 pub(crate) mod generate;
 pub(crate) mod plan;

@@ -5,6 +5,7 @@
 //! `bench run` is these four calls and what it prints. Per-lead failures are data; only
 //! setup errors stop a run.
 
+mod batch;
 mod folder;
 mod llm;
 mod plan;
@@ -13,6 +14,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
+pub use batch::{export_batch, import_batch};
 pub use folder::report_run;
 pub use plan::{Verdict, budget_verdict, plan_only, plan_text};
 

@@ -215,6 +215,35 @@ impl Cache {
             .map_err(write_error)
     }
 
+    /// Stores many answers from outside the async runtime (a batch import); returns once
+    /// all are committed, in transactions of up to [`MAX_BATCH`].
+    pub(crate) fn put_all_blocking(
+        &self,
+        answers: Vec<([u8; 32], CachedAnswer)>,
+    ) -> Result<(), CacheError> {
+        let write_error = |message: String| CacheError::Write {
+            path: self.path.clone(),
+            message,
+        };
+        let stopped = || write_error("the writer thread has stopped".into());
+        let writer = self.writer.as_ref().ok_or_else(stopped)?;
+        let mut pending = Vec::with_capacity(answers.len());
+        for (key, answer) in answers {
+            let (done, committed) = oneshot::channel();
+            writer
+                .send(Put { key, answer, done })
+                .map_err(|_| stopped())?;
+            pending.push(committed);
+        }
+        for committed in pending {
+            committed
+                .blocking_recv()
+                .map_err(|_| stopped())?
+                .map_err(write_error)?;
+        }
+        Ok(())
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves the connection usable (SQLite rolls back an
         // unfinished statement), so a poisoned lock is taken over.

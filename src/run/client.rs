@@ -373,7 +373,7 @@ pub fn same_origin_redirects() -> reqwest::redirect::Policy {
 }
 
 /// Reads `choices[0]` of a 2xx body leniently: only the fields the runner needs.
-fn parse_completion(text: String) -> Result<Attempt, String> {
+pub(crate) fn parse_completion(text: String) -> Result<Attempt, String> {
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| format!("response body is not JSON ({e}): {}", snippet(&text)))?;
     let choice = v

@@ -20,6 +20,7 @@
 //!   to the server's 429s (AIMD; see `pacing`); with `rpm`, the limiter paces and the cap is
 //!   `concurrency`.
 
+mod batch_file;
 mod cache;
 mod client;
 mod cost;
@@ -35,6 +36,10 @@ mod retry;
 mod secret;
 mod stop;
 
+pub(crate) use batch_file::{
+    ExportError, export_requests, read_results_file, request_keys, store_results,
+};
+pub use batch_file::{Exported, Imported};
 pub use cache::{Cache, CacheError};
 pub use client::same_origin_redirects;
 pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, RunError, run_jobs, run_streams};

@@ -4,6 +4,7 @@
 mod support;
 
 mod answer;
+mod batch_cli;
 mod generate;
 mod generate_cli;
 mod heuristic;
