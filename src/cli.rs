@@ -62,6 +62,14 @@ pub struct RunArgs {
     /// a run is refused, and one that holds anything else always is).
     #[arg(long)]
     pub overwrite: bool,
+    /// Send every model's requests through its provider's batch API (`batch = true` does it
+    /// for one model): the run submits, exits with 75, and a later run collects.
+    #[arg(long)]
+    pub batch: bool,
+    /// With batches: wait for them to finish (polling every `batch_poll_s`) and finish the
+    /// run, instead of exiting to be run again.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,9 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILED: u8 = 1;
 /// Exit code of bad usage or bad input (config, CSV, template, rules).
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit code of a run that submitted batches (or found them still running): nothing was
+/// written; run it again to collect (sysexits' EX_TEMPFAIL).
+pub const EXIT_PENDING: u8 = 75;
 /// Exit code of a run stopped by Ctrl-C, SIGINT (partial results were written).
 pub const EXIT_INTERRUPTED: u8 = 130;
 /// Exit code of a run stopped by SIGTERM (partial results were written).

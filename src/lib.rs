@@ -18,7 +18,9 @@ pub mod run;
 pub mod score;
 
 pub use cli::Cli;
-pub use error::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, Error};
+pub use error::{
+    EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PENDING, EXIT_TERMINATED, Error,
+};
 
 /// Runs one parsed command line, printing to standard output; returns the exit code.
 pub fn run(cli: Cli) -> Result<u8, Error> {

@@ -3,15 +3,15 @@
 
 use std::path::Path;
 
-use crate::Error;
 use crate::cli::{ConfigArgs, RunArgs};
 use crate::config::Config;
 use crate::evaluate::RunMetrics;
-use crate::pipeline::{Run, RunOptions, note};
+use crate::pipeline::{Prepared, Run, RunOptions, note};
 use crate::run::Cache;
+use crate::{EXIT_PENDING, Error};
 
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
-    let mut run = Run::prepare(RunOptions {
+    let prepared = Run::prepare(RunOptions {
         config: args.config.clone(),
         out: args.out.clone(),
         overwrite: args.overwrite,
@@ -19,7 +19,13 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         quiet: args.quiet,
         limit: args.limit,
         only: args.only.clone(),
+        batch: args.batch,
+        wait: args.wait,
     })?;
+    let mut run = match prepared {
+        Prepared::Ready(run) => run,
+        Prepared::BatchPending => return Ok(EXIT_PENDING),
+    };
     run.baselines()?;
     run.llm()?;
     let done = run.finish()?;

@@ -9,11 +9,37 @@ use crate::atomic::AtomicFile;
 use crate::config::Config;
 use crate::lead::Lead;
 use crate::run::{
-    Cache, ExportError, Exported, Imported, JobMatrix, build_llm_jobs, export_requests,
-    read_results_file, request_keys, store_results,
+    Cache, ExportError, Exported, Imported, JobMatrix, ModelSettings, Stop, build_llm_jobs,
+    export_requests, read_results_file, request_keys, store_results, sync_batches,
 };
 
-use super::{RunLeads, RunOptions, keeps, matrix_input, train_leads};
+use super::{RunLeads, RunOptions, keeps, matrix_input, note, train_leads};
+
+/// The batch step of `bench run`, before anything is written: collects finished batches and
+/// submits what is missing for the models with `batch`; returns a line per batch still open.
+pub(super) fn sync(
+    runtime: &tokio::runtime::Runtime,
+    stop: &Stop,
+    config: &Config,
+    leads: &[Lead],
+    eval: &[&Lead],
+    models: &[ModelSettings],
+    opts: &RunOptions,
+) -> Result<Vec<String>, Error> {
+    let train = train_leads(leads);
+    let keep = |id: &str| keeps(&opts.only, id);
+    let matrix = build_llm_jobs(&matrix_input(config, models, eval, &train, &keep))?;
+    let say = |line: &str| note(line);
+    let open = runtime.block_on(sync_batches(
+        &matrix,
+        models,
+        &config.run.cache,
+        opts.wait,
+        &stop.cancel,
+        &say,
+    ))?;
+    Ok(open)
+}
 
 /// Writes the requests `bench run` would send (with `--limit`, `--only`; the cache's
 /// answers left out unless `no_cache`) to `out`, whole or not at all.

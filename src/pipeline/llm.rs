@@ -9,7 +9,7 @@ use crate::lead::Lead;
 use crate::prediction::{Prediction, PredictionSink};
 use crate::run::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, JobMatrix, ModelSettings, Stop,
-    ensure_up, prediction_from_outcome, run_streams,
+    clear_batch_failures, ensure_up, prediction_from_outcome, run_streams,
 };
 
 use super::note;
@@ -113,6 +113,11 @@ impl LlmStep<'_> {
             return Err(Error::write(&self.dir.join("predictions.csv"), e));
         }
         let summary = summary?;
+        // The batch failures this run recorded as outcomes are used up: the next run sends
+        // those requests again.
+        if self.use_cache && !summary.cancelled && self.models.iter().any(|m| m.batch) {
+            clear_batch_failures(&self.config.run.cache)?;
+        }
         for w in &summary.warnings {
             note(w);
         }

@@ -46,6 +46,19 @@ pub struct RunOptions {
     pub limit: Option<usize>,
     /// Keep only scorers whose id matches one of these patterns (all when empty).
     pub only: Vec<String>,
+    /// Send every model's requests through its batch API (as `batch = true` does for one).
+    pub batch: bool,
+    /// Wait for open batches to finish instead of exiting to be run again.
+    pub wait: bool,
+}
+
+/// What [`Run::prepare`] leads to.
+pub enum Prepared {
+    /// Ready for the steps.
+    Ready(Box<Run>),
+    /// Batches are open (just submitted or still running): nothing was written; run again
+    /// to collect them.
+    BatchPending,
 }
 
 /// A run in progress: everything the steps share.
@@ -115,7 +128,7 @@ impl Run {
     /// Reads the config and the leads, refuses a run with nothing to do or nowhere to go,
     /// starts watching for Ctrl-C and SIGTERM, and writes `config.toml`, `dataset.csv` (and
     /// its sidecar) into a run folder that is new, empty or given over with `--overwrite`.
-    pub fn prepare(opts: RunOptions) -> Result<Run, Error> {
+    pub fn prepare(opts: RunOptions) -> Result<Prepared, Error> {
         let started = now_utc();
         let config = Config::load(&opts.config)?;
         let requested = requested_scorers(&config, &opts.only);
@@ -145,9 +158,14 @@ impl Run {
             dataset,
             stats,
         } = RunLeads::load(&config, opts.limit)?;
-        let (models, skipped_models) = usable_models(&config);
+        let (mut models, skipped_models) = usable_models(&config);
         for why in &skipped_models {
             note(why);
+        }
+        if opts.batch {
+            for m in &mut models {
+                m.batch = true;
+            }
         }
         // The plan is made, shown and held against the budget before anything is written.
         let plan = if requested.iter().any(|id| id.starts_with("llm/")) {
@@ -165,6 +183,32 @@ impl Run {
                 plan::Verdict::Fits => {}
                 plan::Verdict::MayStop(why) => note(format!("warning: {why}")),
                 plan::Verdict::Exceeds(why) => return Err(Error::Usage(why)),
+            }
+        }
+        if plan.is_some() && models.iter().any(|m| m.batch) {
+            if opts.no_cache {
+                return Err(Error::Usage(
+                    "batch mode keeps its answers and the state of its batches in the answer \
+                     cache: drop --no-cache (or batch = true)"
+                        .into(),
+                ));
+            }
+            let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
+            let open = batch::sync(
+                &runtime,
+                &stop,
+                &config,
+                &leads,
+                &eval_leads,
+                &models,
+                &opts,
+            )?;
+            if !open.is_empty() {
+                for line in &open {
+                    note(line);
+                }
+                note("batch submitted, re-run to collect (bench run --wait waits for it)");
+                return Ok(Prepared::BatchPending);
             }
         }
         let dir = match &opts.out {
@@ -197,7 +241,7 @@ impl Run {
             dir.display()
         ));
         let sink = PredictionSink::create(&dir).map_err(|e| Error::write(&dir, e))?;
-        Ok(Run {
+        Ok(Prepared::Ready(Box::new(Run {
             opts,
             config,
             requested,
@@ -215,7 +259,7 @@ impl Run {
             scorers: Vec::new(),
             skipped_models,
             llm: None,
-        })
+        })))
     }
 
     fn keeps(&self, id: &str) -> bool {

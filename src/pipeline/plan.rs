@@ -174,7 +174,11 @@ pub fn plan_text(plan: &Plan) -> String {
         models.to_text(),
         plan.to_send,
         plan.cached,
-        duration(plan.wall_s)
+        if plan.wall_s.is_nan() {
+            "within 24 h (batch)".to_string()
+        } else {
+            duration(plan.wall_s)
+        }
     )
 }
 

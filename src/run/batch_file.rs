@@ -94,6 +94,8 @@ pub(crate) enum BatchResult {
     /// so the next `bench run` or export sends it again.
     Failed {
         status: Option<u16>,
+        /// The error's `code` (`batch_expired`: the batch ended before the request ran).
+        code: Option<String>,
         message: String,
     },
 }
@@ -143,7 +145,21 @@ pub(crate) fn parse_result_line(line: &str) -> Result<([u8; 32], BatchResult), S
         .and_then(Value::as_u64)
         .and_then(|s| u16::try_from(s).ok());
     let body = response.and_then(|r| r.get("body"));
-    let failed = |message: String| Ok((key, BatchResult::Failed { status, message }));
+    let code = error
+        .and_then(|e| e.get("code"))
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let failed = |message: String| {
+        let code = code.clone();
+        Ok((
+            key,
+            BatchResult::Failed {
+                status,
+                code,
+                message,
+            },
+        ))
+    };
     if let Some(e) = error {
         let message = e
             .get("message")
@@ -173,6 +189,7 @@ pub(crate) fn parse_result_line(line: &str) -> Result<([u8; 32], BatchResult), S
                         // A batch does not time its requests.
                         latency_ms: 0,
                         attempts: 1,
+                        via_batch: true,
                     }),
                 )),
                 Ok(Attempt::Failed { message, .. }) | Err(message) => failed(message),
@@ -212,7 +229,9 @@ pub(crate) fn store_results(
         }
         match result {
             BatchResult::Answer(a) => answers.push((key, a)),
-            BatchResult::Failed { status, message } => {
+            BatchResult::Failed {
+                status, message, ..
+            } => {
                 let why = match status {
                     Some(s) => format!("status {s}: {message}"),
                     None => message,
@@ -246,7 +265,7 @@ pub(crate) fn read_results_file(path: &Path) -> Result<Vec<([u8; 32], BatchResul
         .map_err(|e| format!("{}:{}: {}", path.display(), e.line, e.message))
 }
 
-fn to_hex(key: &[u8; 32]) -> String {
+pub(crate) fn to_hex(key: &[u8; 32]) -> String {
     key.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -301,6 +320,7 @@ mod tests {
             parse_result_line(&error).expect("parses").1,
             BatchResult::Failed {
                 status: None,
+                code: Some("expired".into()),
                 message: "batch expired".into()
             }
         );

@@ -58,6 +58,9 @@ pub(crate) struct CachedAnswer {
     pub cached_prompt_tokens: Option<u32>,
     pub latency_ms: u64,
     pub attempts: u32,
+    /// Answered through a batch (an HTTP batch API or an imported batch file): priced with
+    /// the model's `batch_discount`.
+    pub via_batch: bool,
 }
 
 /// An open cache file, shared by the workers of a run.
@@ -91,11 +94,39 @@ CREATE TABLE IF NOT EXISTS answers (
     latency_ms INTEGER NOT NULL,
     attempts INTEGER NOT NULL,
     stored_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    cached_prompt_tokens INTEGER
+    cached_prompt_tokens INTEGER,
+    via_batch INTEGER NOT NULL DEFAULT 0
 );";
 
 /// Columns added after the first version of the table, for caches made before them.
-const ADDED_COLUMNS: [(&str, &str); 1] = [("cached_prompt_tokens", "INTEGER")];
+const ADDED_COLUMNS: [(&str, &str); 2] = [
+    ("cached_prompt_tokens", "INTEGER"),
+    ("via_batch", "INTEGER NOT NULL DEFAULT 0"),
+];
+
+/// The state of batches submitted to providers' batch APIs (see `batch_state`): a batch is
+/// written here before it is created remotely, so that a run killed in between finds it.
+const BATCH_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS batches (
+    local_id TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    remote_id TEXT,
+    state TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL DEFAULT (unixepoch())
+);
+CREATE TABLE IF NOT EXISTS batch_requests (
+    local_id TEXT NOT NULL,
+    key BLOB NOT NULL,
+    PRIMARY KEY (local_id, key)
+);
+CREATE TABLE IF NOT EXISTS batch_errors (
+    key BLOB PRIMARY KEY,
+    status INTEGER,
+    message TEXT NOT NULL
+);";
+
+/// Every table a bench cache may hold.
+const TABLES: [&str; 4] = ["answers", "batch_errors", "batch_requests", "batches"];
 
 impl Cache {
     /// Opens (creating if needed) the cache at `path`, and its folder.
@@ -121,6 +152,7 @@ impl Cache {
         let conn = open().map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         add_missing_columns(&conn).map_err(err)?;
+        conn.execute_batch(BATCH_SCHEMA).map_err(err)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(err)?;
         let write_conn = open().map_err(err)?;
@@ -174,7 +206,8 @@ impl Cache {
         let mut stmt = conn
             .prepare_cached(
                 "SELECT content, finish_reason, raw, prompt_tokens, completion_tokens, \
-                 latency_ms, attempts, cached_prompt_tokens FROM answers WHERE key = ?1",
+                 latency_ms, attempts, cached_prompt_tokens, via_batch FROM answers \
+                 WHERE key = ?1",
             )
             .map_err(|source| self.error(source))?;
         stmt.query_row(params![&key[..]], |r| {
@@ -187,6 +220,7 @@ impl Cache {
                 latency_ms: r.get::<_, i64>(5)?.max(0) as u64,
                 attempts: r.get(6)?,
                 cached_prompt_tokens: r.get(7)?,
+                via_batch: r.get(8)?,
             })
         })
         .optional()
@@ -242,6 +276,15 @@ impl Cache {
                 .map_err(write_error)?;
         }
         Ok(())
+    }
+
+    /// Runs `f` on the lookup connection (the batch state's reads and writes, which are
+    /// few and must be in order with each other).
+    pub(crate) fn with_conn<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, rusqlite::Error>,
+    ) -> Result<T, CacheError> {
+        f(&mut self.lock()).map_err(|source| self.error(source))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
@@ -318,10 +361,12 @@ fn check_is_ours(path: &Path) -> Result<(), CacheError> {
         .map_err(err)?
         .collect::<Result<_, _>>()
         .map_err(err)?;
-    match tables.as_slice() {
-        [] => Ok(()),
-        [only] if only == "answers" => Ok(()),
-        _ => foreign(format!("it holds the tables {}", tables.join(", "))),
+    // A cache of an earlier version holds `answers` alone; the batch tables came later.
+    let ours = tables.iter().all(|t| TABLES.contains(&t.as_str()));
+    if tables.is_empty() || (ours && tables.iter().any(|t| t == "answers")) {
+        Ok(())
+    } else {
+        foreign(format!("it holds the tables {}", tables.join(", ")))
     }
 }
 
@@ -345,27 +390,36 @@ fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Put>) {
 
 fn insert_all(conn: &mut Connection, batch: &[Put]) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction()?;
-    {
-        let mut stmt = tx.prepare_cached(
-            "INSERT OR REPLACE INTO answers (key, content, finish_reason, raw, \
-             prompt_tokens, completion_tokens, latency_ms, attempts, cached_prompt_tokens) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        )?;
-        for Put { key, answer: a, .. } in batch {
-            stmt.execute(params![
-                &key[..],
-                a.content,
-                a.finish_reason,
-                a.raw,
-                a.prompt_tokens,
-                a.completion_tokens,
-                i64::try_from(a.latency_ms).unwrap_or(i64::MAX),
-                a.attempts,
-                a.cached_prompt_tokens
-            ])?;
-        }
+    for Put { key, answer, .. } in batch {
+        insert_answer(&tx, key, answer)?;
     }
     tx.commit()
+}
+
+/// Stores one answer (replacing an earlier one under the same key) in `conn`'s transaction.
+pub(crate) fn insert_answer(
+    conn: &Connection,
+    key: &[u8; 32],
+    a: &CachedAnswer,
+) -> Result<(), rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR REPLACE INTO answers (key, content, finish_reason, raw, prompt_tokens, \
+         completion_tokens, latency_ms, attempts, cached_prompt_tokens, via_batch) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    stmt.execute(params![
+        &key[..],
+        a.content,
+        a.finish_reason,
+        a.raw,
+        a.prompt_tokens,
+        a.completion_tokens,
+        i64::try_from(a.latency_ms).unwrap_or(i64::MAX),
+        a.attempts,
+        a.cached_prompt_tokens,
+        a.via_batch
+    ])?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -382,6 +436,7 @@ mod tests {
             cached_prompt_tokens: Some(4),
             latency_ms: 12,
             attempts: 2,
+            via_batch: false,
         }
     }
 
@@ -435,7 +490,10 @@ mod tests {
         // A cache of an earlier version (the first table, no application id) is ours: its
         // answers are read and it gains the columns added since.
         let old = dir.path().join("old.sqlite");
-        let first_schema = SCHEMA.replace(",\n    cached_prompt_tokens INTEGER", "");
+        let first_schema = SCHEMA.replace(
+            ",\n    cached_prompt_tokens INTEGER,\n    via_batch INTEGER NOT NULL DEFAULT 0",
+            "",
+        );
         assert_ne!(first_schema, SCHEMA);
         let conn = Connection::open(&old).expect("create");
         conn.execute_batch(&first_schema).expect("schema");

@@ -191,7 +191,7 @@ pub(crate) struct ModelClient {
 }
 
 /// Why a response body was not read whole.
-enum BodyFault {
+pub(crate) enum BodyFault {
     /// The body passed the cap; reading stopped there. `head` is what had arrived.
     TooLarge {
         head: Vec<u8>,
@@ -336,7 +336,10 @@ impl ModelClient {
 /// Reads a response body, stopping as soon as it passes `cap` bytes, so that neither a huge
 /// nor an endless body can grow memory past `cap` per request in flight. A declared
 /// `Content-Length` above the cap is refused before anything is read.
-async fn read_capped(mut response: reqwest::Response, cap: usize) -> Result<Vec<u8>, BodyFault> {
+pub(crate) async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Vec<u8>, BodyFault> {
     let declared = response.content_length();
     if declared.is_some_and(|n| n > cap as u64) {
         return Err(BodyFault::TooLarge { head: Vec::new() });
@@ -442,7 +445,7 @@ fn error_message(text: &str) -> String {
     }
 }
 
-fn snippet(text: &str) -> String {
+pub(crate) fn snippet(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(SNIPPET) {
         Some((i, _)) => format!("{}…", &text[..i]),

@@ -21,6 +21,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::batch_state::batch_error;
 use super::cache::{Cache, CacheError, CachedAnswer};
 use super::client::{Attempt, FailKind, ModelClient, build_request};
 use super::cost::{Budget, request_cost};
@@ -504,7 +505,10 @@ async fn call(
                     a.completion_tokens,
                     a.cached_prompt_tokens,
                 );
-                (outcome.cost_usd, outcome.saved_usd) = (cost.map(|c| c.0), cost.map(|c| c.1));
+                // A batch charged its share of the price.
+                let share = if a.via_batch { s.batch_discount } else { 1.0 };
+                (outcome.cost_usd, outcome.saved_usd) =
+                    (cost.map(|c| c.0 * share), cost.map(|c| c.1 * share));
                 // Redacted again: a row stored by an older version may hold the key.
                 outcome.result = CallResult::Answer {
                     content: ctx.client.redact(&a.content),
@@ -524,6 +528,20 @@ async fn call(
                     .send(Event::Warning(format!("{e}; the request is sent")))
                     .await;
             }
+        }
+        // A batch model's requests went through its batch API before the run: what the
+        // cache does not answer, the batch failed (or never returned).
+        if s.batch {
+            outcome.result = match batch_error(cache, &req.key) {
+                Ok(Some((status, message))) => CallResult::ApiError { status, message },
+                Ok(None) => CallResult::Skipped {
+                    reason: "not answered by the model's batch (batch = true)".into(),
+                },
+                Err(e) => CallResult::Skipped {
+                    reason: format!("batch state not read: {e}"),
+                },
+            };
+            return outcome;
         }
     }
     let skip = |mut o: CallOutcome, reason: String| {
@@ -605,6 +623,7 @@ async fn call(
                         cached_prompt_tokens,
                         latency_ms: outcome.latency_ms,
                         attempts: outcome.attempts,
+                        via_batch: false,
                     };
                     if let Err(e) = cache.put(&req.key, stored).await {
                         let _ = tx.send(Event::Warning(e.to_string())).await;

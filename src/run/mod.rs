@@ -20,7 +20,10 @@
 //!   to the server's 429s (AIMD; see `pacing`); with `rpm`, the limiter paces and the cap is
 //!   `concurrency`.
 
+mod batch_api;
 mod batch_file;
+mod batch_run;
+mod batch_state;
 mod cache;
 mod client;
 mod cost;
@@ -40,6 +43,7 @@ pub(crate) use batch_file::{
     ExportError, export_requests, read_results_file, request_keys, store_results,
 };
 pub use batch_file::{Exported, Imported};
+pub use batch_run::{clear_batch_failures, sync_batches};
 pub use cache::{Cache, CacheError};
 pub use client::same_origin_redirects;
 pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, RunError, run_jobs, run_streams};

@@ -91,6 +91,12 @@ pub struct RawModelSettings {
     /// Share of the price a provider's batch API charges (OpenAI and Anthropic: half).
     #[serde(default = "default_batch_discount")]
     pub batch_discount: f64,
+    /// Send this model's requests through the provider's batch API (`/files`, `/batches`).
+    #[serde(default)]
+    pub batch: bool,
+    /// Seconds between looks at an open batch under `bench run --wait`.
+    #[serde(default = "default_batch_poll_s")]
+    pub batch_poll_s: f64,
     /// Command (program and arguments, run from the config file's folder) that starts this
     /// model's server when `base_url` does not answer; `bench run` stops it afterwards.
     #[serde(default)]
@@ -121,6 +127,10 @@ pub mod limits {
 
 fn default_adaptive() -> bool {
     true
+}
+
+fn default_batch_poll_s() -> f64 {
+    30.0
 }
 
 fn default_batch_discount() -> f64 {
@@ -186,6 +196,9 @@ pub struct ModelSettings {
     pub price: Option<Price>,
     /// Multiplies the price of requests sent through a batch API.
     pub batch_discount: f64,
+    /// Requests go through the batch API (see [`RawModelSettings::batch`]).
+    pub batch: bool,
+    pub batch_poll: Duration,
     /// Command that starts the server when it does not answer (see [`RawModelSettings`]).
     pub launch: Option<Vec<String>>,
     pub launch_timeout: Duration,
@@ -256,6 +269,7 @@ impl RawModelSettings {
         };
         let timeout = seconds("timeout_s", self.timeout_s)?;
         let launch_timeout = seconds("launch_timeout_s", self.launch_timeout_s)?;
+        let batch_poll = seconds("batch_poll_s", self.batch_poll_s)?;
         if !(0.0..=2.0).contains(&self.temperature) {
             return Err(err(
                 "temperature",
@@ -310,6 +324,8 @@ impl RawModelSettings {
             max_tokens,
             price: self.price,
             batch_discount: self.batch_discount,
+            batch: self.batch,
+            batch_poll,
             launch: self.launch,
             launch_timeout,
             max_response_bytes: usize::try_from(max_response_bytes).unwrap_or(usize::MAX),

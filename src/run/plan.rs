@@ -76,7 +76,7 @@ pub struct ModelEstimate {
     /// Seconds a request takes (see [`Basis`]).
     pub latency_s: f64,
     pub latency_basis: Basis,
-    /// Seconds to send everything at the model's limits.
+    /// Seconds to send everything at the model's limits; `null` for a batch model.
     pub wall_s: f64,
     /// What sets that time: `rpm = …`, `tpm = …` or `concurrency = …`.
     pub limited_by: String,
@@ -167,11 +167,18 @@ pub fn plan(
             let to_send = t.jobs - t.cached - t.unrendered;
             let completion = (per_answer.0 * to_send as f64).round() as u64;
             let max_completion = to_send * u64::from(model.max_tokens);
-            let cost = |completion: u64| {
+            let full = |completion: u64| {
                 model
                     .price
                     .map(|p| p.cost_for(t.prompt_tokens as f64, completion as f64))
             };
+            // What this run pays: a batch model's requests go at the batch price.
+            let share = if model.batch {
+                model.batch_discount
+            } else {
+                1.0
+            };
+            let cost = |completion: u64| full(completion).map(|c| c * share);
             ScorerEstimate {
                 id: scorer.id.to_string(),
                 model: model.name.clone(),
@@ -184,7 +191,7 @@ pub fn plan(
                 completion_basis: per_answer.1,
                 max_completion_tokens: max_completion,
                 cost_usd: cost(completion),
-                batch_cost_usd: cost(completion).map(|c| c * model.batch_discount),
+                batch_cost_usd: full(completion).map(|c| c * model.batch_discount),
                 worst_cost_usd: cost(max_completion),
             }
         })
@@ -201,7 +208,7 @@ pub fn plan(
         cost_usd: sum_costs(scorers.iter().map(|s| s.cost_usd)),
         batch_cost_usd: sum_costs(scorers.iter().map(|s| s.batch_cost_usd)),
         worst_cost_usd: sum_costs(scorers.iter().map(|s| s.worst_cost_usd)),
-        wall_s: model_estimates.iter().map(|m| m.wall_s).fold(0.0, f64::max),
+        wall_s: run_wall_s(&model_estimates),
         scorers,
         models: model_estimates,
     })
@@ -240,10 +247,15 @@ fn model_estimate(
             format!("tpm = {tpm}"),
         ));
     }
-    let (wall_s, limited_by) = paces
-        .into_iter()
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .expect("the concurrency pace is always there");
+    let (wall_s, limited_by) = if m.batch {
+        // Providers promise results within the batch's completion window, not a pace.
+        (f64::NAN, "batch API (results within 24 h)".to_string())
+    } else {
+        paces
+            .into_iter()
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .expect("the concurrency pace is always there")
+    };
     ModelEstimate {
         name: m.name.clone(),
         to_send,
@@ -256,6 +268,16 @@ fn model_estimate(
         latency_basis,
         wall_s,
         limited_by,
+    }
+}
+
+/// The slowest model's time (models run side by side); `NaN` when only batch models send.
+fn run_wall_s(models: &[ModelEstimate]) -> f64 {
+    let interactive = models.iter().map(|m| m.wall_s).filter(|s| !s.is_nan());
+    match interactive.reduce(f64::max) {
+        Some(s) => s,
+        None if models.is_empty() => 0.0,
+        None => f64::NAN,
     }
 }
 

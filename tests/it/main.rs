@@ -4,6 +4,7 @@
 mod support;
 
 mod answer;
+mod batch_api;
 mod batch_cli;
 mod generate;
 mod generate_cli;

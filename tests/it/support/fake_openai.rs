@@ -157,6 +157,77 @@ struct ServerState {
     count: std::sync::atomic::AtomicU64,
     seen: Mutex<HashMap<String, u32>>,
     log: Mutex<Vec<Logged>>,
+    book: Mutex<BatchBook>,
+}
+
+/// How the fake batch API treats the batches created from now on.
+#[derive(Debug, Clone)]
+pub struct BatchBehaviour {
+    /// Looks at a batch (`GET /batches/{id}`) before it has finished.
+    pub polls_before_done: u32,
+    pub ending: Ending,
+    /// `POST /batches` records the batch, then waits this long before it answers (a client
+    /// killed meanwhile does not learn the id).
+    pub create_delay: Duration,
+}
+
+impl Default for BatchBehaviour {
+    fn default() -> Self {
+        BatchBehaviour {
+            polls_before_done: 1,
+            ending: Ending::Completed,
+            create_delay: Duration::ZERO,
+        }
+    }
+}
+
+/// How a fake batch ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Every request runs through the script: 2xx answers to the output file, others to the
+    /// error file.
+    Completed,
+    /// Only the first half runs; with `listed`, the rest go to the error file as
+    /// `batch_expired` (as OpenAI does), else they are left out of both files.
+    Expired { listed: bool },
+    /// Validation fails: no output at all.
+    Failed,
+}
+
+#[derive(Default)]
+struct BatchBook {
+    behaviour: BatchBehaviour,
+    files: HashMap<String, String>,
+    batches: Vec<FakeBatch>,
+    next_id: u64,
+    creates: u64,
+}
+
+struct FakeBatch {
+    id: String,
+    input_file_id: String,
+    metadata: Value,
+    polls: u32,
+    behaviour: BatchBehaviour,
+    status: String,
+    output_file_id: Option<String>,
+    error_file_id: Option<String>,
+    counts: (u64, u64, u64),
+}
+
+impl FakeBatch {
+    fn json(&self) -> Value {
+        json!({
+            "id": self.id, "object": "batch", "endpoint": "/v1/chat/completions",
+            "input_file_id": self.input_file_id, "completion_window": "24h",
+            "status": self.status, "metadata": self.metadata,
+            "output_file_id": self.output_file_id, "error_file_id": self.error_file_id,
+            "request_counts": {"total": self.counts.0, "completed": self.counts.1, "failed": self.counts.2},
+            "errors": if self.status == "failed" {
+                json!({"data": [{"code": "invalid_request", "message": "the fake refused the file"}]})
+            } else { Value::Null },
+        })
+    }
 }
 
 /// A running fake server.
@@ -192,9 +263,14 @@ impl FakeServer {
             count: std::sync::atomic::AtomicU64::new(0),
             seen: Mutex::new(HashMap::new()),
             log: Mutex::new(Vec::new()),
+            book: Mutex::new(BatchBook::default()),
         });
         let app = Router::new()
             .route("/v1/chat/completions", post(handle))
+            .route("/v1/files", post(upload_file))
+            .route("/v1/files/{id}/content", axum::routing::get(file_content))
+            .route("/v1/batches", post(create_batch).get(list_batches))
+            .route("/v1/batches/{id}", axum::routing::get(get_batch))
             .with_state(state.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -218,6 +294,241 @@ impl FakeServer {
     /// How many requests arrived.
     pub fn requests(&self) -> u64 {
         self.state.count.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// How batches created from now on behave.
+    pub fn set_batch_behaviour(&self, b: BatchBehaviour) {
+        self.state.book.lock().expect("book lock").behaviour = b;
+    }
+
+    /// Batches created so far (`POST /batches` calls that recorded one).
+    pub fn batches_created(&self) -> u64 {
+        self.state.book.lock().expect("book lock").creates
+    }
+
+    /// Request lines of every batch input file uploaded so far.
+    pub fn batch_lines_uploaded(&self) -> usize {
+        let book = self.state.book.lock().expect("book lock");
+        book.batches
+            .iter()
+            .filter_map(|b| book.files.get(&b.input_file_id))
+            .map(|f| f.lines().filter(|l| !l.trim().is_empty()).count())
+            .sum()
+    }
+}
+
+fn json_response(status: StatusCode, v: Value) -> Response {
+    (
+        status,
+        [("content-type", "application/json")],
+        v.to_string(),
+    )
+        .into_response()
+}
+
+async fn upload_file(
+    State(st): State<Arc<ServerState>>,
+    mut form: axum::extract::Multipart,
+) -> Response {
+    let (mut purpose, mut content) = (None, None);
+    while let Ok(Some(field)) = form.next_field().await {
+        match field.name() {
+            Some("purpose") => purpose = field.text().await.ok(),
+            Some("file") => content = field.text().await.ok(),
+            _ => {}
+        }
+    }
+    let (Some("batch"), Some(content)) = (purpose.as_deref(), content) else {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({"error": {"message": "expected purpose=batch and a file"}}),
+        );
+    };
+    let mut book = st.book.lock().expect("book lock");
+    book.next_id += 1;
+    let id = format!("file-{}", book.next_id);
+    book.files.insert(id.clone(), content);
+    json_response(
+        StatusCode::OK,
+        json!({"id": id, "object": "file", "purpose": "batch"}),
+    )
+}
+
+async fn create_batch(State(st): State<Arc<ServerState>>, body: Bytes) -> Response {
+    let req: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let file = req["input_file_id"].as_str().unwrap_or("").to_string();
+    let (answer, delay) = {
+        let mut book = st.book.lock().expect("book lock");
+        let Some(lines) = book.files.get(&file).map(|f| f.lines().count() as u64) else {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                json!({"error": {"message": format!("no file {file}")}}),
+            );
+        };
+        book.next_id += 1;
+        book.creates += 1;
+        let batch = FakeBatch {
+            id: format!("batch_{}", book.next_id),
+            input_file_id: file,
+            metadata: req["metadata"].clone(),
+            polls: 0,
+            behaviour: book.behaviour.clone(),
+            status: "validating".into(),
+            output_file_id: None,
+            error_file_id: None,
+            counts: (lines, 0, 0),
+        };
+        let answer = batch.json();
+        let delay = batch.behaviour.create_delay;
+        book.batches.push(batch);
+        (answer, delay)
+    };
+    tokio::time::sleep(delay).await;
+    json_response(StatusCode::OK, answer)
+}
+
+async fn list_batches(State(st): State<Arc<ServerState>>) -> Response {
+    let book = st.book.lock().expect("book lock");
+    let data: Vec<Value> = book.batches.iter().rev().map(FakeBatch::json).collect();
+    json_response(
+        StatusCode::OK,
+        json!({"object": "list", "data": data, "has_more": false}),
+    )
+}
+
+async fn get_batch(
+    State(st): State<Arc<ServerState>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let mut book = st.book.lock().expect("book lock");
+    let book = &mut *book;
+    let Some(batch) = book.batches.iter_mut().find(|b| b.id == id) else {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({"error": {"message": format!("no batch {id}")}}),
+        );
+    };
+    batch.polls += 1;
+    if batch.output_file_id.is_none() && batch.error_file_id.is_none() && !batch_done(batch) {
+        if batch.polls > batch.behaviour.polls_before_done {
+            let input = book
+                .files
+                .get(&batch.input_file_id)
+                .cloned()
+                .unwrap_or_default();
+            finish_batch(
+                batch,
+                &input,
+                &st.script,
+                &mut book.files,
+                &mut book.next_id,
+            );
+        } else {
+            batch.status = "in_progress".into();
+        }
+    }
+    json_response(StatusCode::OK, batch.json())
+}
+
+fn batch_done(b: &FakeBatch) -> bool {
+    matches!(b.status.as_str(), "completed" | "expired" | "failed")
+}
+
+/// Runs a batch through the chat script and writes its output and error files.
+fn finish_batch(
+    batch: &mut FakeBatch,
+    input: &str,
+    script: &Script,
+    files: &mut HashMap<String, String>,
+    next_id: &mut u64,
+) {
+    if batch.behaviour.ending == Ending::Failed {
+        batch.status = "failed".into();
+        return;
+    }
+    let lines: Vec<Value> = input
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let runs = match batch.behaviour.ending {
+        Ending::Expired { .. } => lines.len() / 2,
+        _ => lines.len(),
+    };
+    let (mut output, mut errors) = (String::new(), String::new());
+    let (mut completed, mut failed) = (0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        let id = &line["custom_id"];
+        if i >= runs {
+            if batch.behaviour.ending == (Ending::Expired { listed: true }) {
+                let e = json!({"id": format!("req-{i}"), "custom_id": id, "response": null,
+                    "error": {"code": "batch_expired", "message": "This request could not be executed before the completion window expired."}});
+                errors.push_str(&format!("{e}\n"));
+            }
+            continue;
+        }
+        let messages = line["body"]["messages"].as_array();
+        let text = |role: &str| {
+            messages
+                .and_then(|m| m.iter().rev().find(|m| m["role"] == role))
+                .and_then(|m| m["content"].as_str())
+                .unwrap_or("")
+                .to_string()
+        };
+        let (user, system) = (text("user"), text("system"));
+        let reply = script(&Seen {
+            user: &user,
+            system: &system,
+            model: line["body"]["model"].as_str().unwrap_or(""),
+            attempt: 1,
+            auth: None,
+            index: i as u64,
+        });
+        let (status, body) = match reply {
+            Reply::Send { status, body, .. } => (status, body),
+            _ => (
+                500,
+                "{\"error\": {\"message\": \"the fake cannot batch this reply\"}}".into(),
+            ),
+        };
+        let body: Value = serde_json::from_str(&body).unwrap_or(Value::String(body));
+        let out = json!({"id": format!("req-{i}"), "custom_id": id,
+            "response": {"status_code": status, "request_id": format!("r{i}"), "body": body}, "error": null});
+        if (200..300).contains(&status) {
+            completed += 1;
+            output.push_str(&format!("{out}\n"));
+        } else {
+            failed += 1;
+            errors.push_str(&format!("{out}\n"));
+        }
+    }
+    let mut store = |text: String| {
+        (!text.is_empty()).then(|| {
+            *next_id += 1;
+            let id = format!("file-{next_id}");
+            files.insert(id.clone(), text);
+            id
+        })
+    };
+    batch.output_file_id = store(output);
+    batch.error_file_id = store(errors);
+    batch.counts = (lines.len() as u64, completed, failed);
+    batch.status = match batch.behaviour.ending {
+        Ending::Expired { .. } => "expired".into(),
+        _ => "completed".into(),
+    };
+}
+
+async fn file_content(
+    State(st): State<Arc<ServerState>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    let book = st.book.lock().expect("book lock");
+    match book.files.get(&id) {
+        Some(text) => (StatusCode::OK, text.clone()).into_response(),
+        None => json_response(
+            StatusCode::NOT_FOUND,
+            json!({"error": {"message": format!("no file {id}")}}),
+        ),
     }
 }
 

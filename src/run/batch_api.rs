@@ -1,0 +1,260 @@
+//! A provider's HTTP batch API, as OpenAI defines it (and others mirror): upload the requests
+//! as a file (`POST /files`, purpose `batch`), create a batch of it (`POST /batches`), read its
+//! state (`GET /batches/{id}`), and download its output and error files
+//! (`GET /files/{id}/content`). Transient faults (429, 5xx, timeouts, connection errors) are
+//! tried again a few times; what still fails comes back as a message, with the key taken out.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::client::{BodyFault, read_capped, same_origin_redirects, snippet};
+use super::model::ModelSettings;
+use super::retry::{RetryPolicy, retry_after};
+use super::secret::ApiKey;
+
+/// Largest output or error file read (a batch of 50,000 answers of 10 KB each is 500 MB).
+const MAX_FILE_BYTES: usize = 1 << 30;
+/// Largest answer to any other batch API call.
+const MAX_META_BYTES: usize = 4 << 20;
+/// Attempts per call before a transient fault is given up on.
+const ATTEMPTS: u32 = 4;
+/// How many of the provider's most recent batches are searched for one bench created.
+const LIST_LIMIT: u32 = 100;
+/// The metadata key that carries a batch's local id.
+pub(crate) const LOCAL_ID_KEY: &str = "bench_local_id";
+
+/// A batch as the provider reports it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub(crate) struct RemoteBatch {
+    pub id: String,
+    /// validating, in_progress, finalizing, completed, expired, cancelling, cancelled, failed.
+    pub status: String,
+    #[serde(default)]
+    pub output_file_id: Option<String>,
+    #[serde(default)]
+    pub error_file_id: Option<String>,
+    #[serde(default)]
+    pub request_counts: Option<RequestCounts>,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Map<String, Value>>,
+    /// Why a batch `failed` validation.
+    #[serde(default)]
+    pub errors: Option<Value>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Deserialize)]
+pub(crate) struct RequestCounts {
+    #[serde(default)]
+    pub total: u64,
+    #[serde(default)]
+    pub completed: u64,
+    #[serde(default)]
+    pub failed: u64,
+}
+
+impl RemoteBatch {
+    /// Whether the batch will not change any more.
+    pub(crate) fn finished(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "completed" | "expired" | "cancelled" | "failed"
+        )
+    }
+
+    /// `in_progress, 120 of 400 done, 2 failed`.
+    pub(crate) fn progress(&self) -> String {
+        match self.request_counts {
+            Some(c) if c.total > 0 => format!(
+                "{}, {} of {} done, {} failed",
+                self.status, c.completed, c.total, c.failed
+            ),
+            _ => self.status.clone(),
+        }
+    }
+}
+
+/// The batch API of one model's endpoint.
+pub(crate) struct BatchApi {
+    http: reqwest::Client,
+    base: String,
+    key: Option<ApiKey>,
+    timeout: Duration,
+    retry: RetryPolicy,
+}
+
+/// The response of one call: status and body.
+struct Reply {
+    status: reqwest::StatusCode,
+    text: String,
+}
+
+impl BatchApi {
+    pub(crate) fn new(
+        model: &ModelSettings,
+        key: Option<String>,
+        retry: RetryPolicy,
+    ) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .redirect(same_origin_redirects())
+            .build()
+            .map_err(|e| format!("model `{}`: cannot build an HTTP client: {e}", model.name))?;
+        Ok(BatchApi {
+            http,
+            base: model.base_url.clone(),
+            key: key.map(ApiKey::new),
+            timeout: model.timeout,
+            retry,
+        })
+    }
+
+    /// Uploads a batch input file; returns its file id.
+    pub(crate) async fn upload(&self, jsonl: Vec<u8>) -> Result<String, String> {
+        let url = format!("{}/files", self.base);
+        let reply = self
+            .call("POST /files", MAX_META_BYTES, || {
+                let part = reqwest::multipart::Part::bytes(jsonl.clone())
+                    .file_name("requests.jsonl")
+                    .mime_str("application/jsonl")
+                    .expect("a valid MIME type");
+                let form = reqwest::multipart::Form::new()
+                    .text("purpose", "batch")
+                    .part("file", part);
+                self.http.post(&url).multipart(form)
+            })
+            .await?;
+        let v: Value = self.json("POST /files", &reply)?;
+        v.get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("POST /files: no file id in {}", snippet(&reply.text)))
+    }
+
+    /// Creates a batch of an uploaded file, marked with `local_id`.
+    pub(crate) async fn create(
+        &self,
+        file_id: &str,
+        local_id: &str,
+    ) -> Result<RemoteBatch, String> {
+        let url = format!("{}/batches", self.base);
+        let body = json!({
+            "input_file_id": file_id,
+            "endpoint": "/v1/chat/completions",
+            "completion_window": "24h",
+            "metadata": {LOCAL_ID_KEY: local_id},
+        });
+        let reply = self
+            .call("POST /batches", MAX_META_BYTES, || {
+                self.http
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body.to_string())
+            })
+            .await?;
+        self.json("POST /batches", &reply)
+    }
+
+    pub(crate) async fn get(&self, id: &str) -> Result<RemoteBatch, String> {
+        let url = format!("{}/batches/{id}", self.base);
+        let what = format!("GET /batches/{id}");
+        let reply = self
+            .call(&what, MAX_META_BYTES, || self.http.get(&url))
+            .await?;
+        self.json(&what, &reply)
+    }
+
+    /// The batch created with `local_id`, among the provider's most recent ones.
+    pub(crate) async fn find(&self, local_id: &str) -> Result<Option<RemoteBatch>, String> {
+        let url = format!("{}/batches?limit={LIST_LIMIT}", self.base);
+        let reply = self
+            .call("GET /batches", MAX_META_BYTES, || self.http.get(&url))
+            .await?;
+        #[derive(Deserialize)]
+        struct List {
+            data: Vec<RemoteBatch>,
+        }
+        let list: List = self.json("GET /batches", &reply)?;
+        Ok(list.data.into_iter().find(|b| {
+            b.metadata
+                .as_ref()
+                .and_then(|m| m.get(LOCAL_ID_KEY))
+                .and_then(Value::as_str)
+                == Some(local_id)
+        }))
+    }
+
+    /// The text of an output or error file.
+    pub(crate) async fn content(&self, file_id: &str) -> Result<String, String> {
+        let url = format!("{}/files/{file_id}/content", self.base);
+        let what = format!("GET /files/{file_id}/content");
+        Ok(self
+            .call(&what, MAX_FILE_BYTES, || self.http.get(&url))
+            .await?
+            .text)
+    }
+
+    /// Sends the request `build` makes until it succeeds, fails for good, or has been tried
+    /// [`ATTEMPTS`] times.
+    async fn call(
+        &self,
+        what: &str,
+        cap: usize,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Reply, String> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut req = build().timeout(self.timeout);
+            if let Some(key) = &self.key {
+                req = req.bearer_auth(key.expose());
+            }
+            let (message, hint) = match req.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let hint = retry_after(response.headers());
+                    let text = match read_capped(response, cap).await {
+                        Ok(bytes) => self.redact(&String::from_utf8_lossy(&bytes)),
+                        Err(BodyFault::TooLarge { .. }) => {
+                            return Err(format!("{what}: the answer is larger than {cap} bytes"));
+                        }
+                        Err(BodyFault::Transport(e)) => {
+                            return Err(format!("{what}: {}", self.redact(&e.to_string())));
+                        }
+                    };
+                    if status.is_success() {
+                        return Ok(Reply { status, text });
+                    }
+                    let message = format!("{what}: HTTP {status}: {}", snippet(&text));
+                    let transient = status.as_u16() == 429 || status.is_server_error();
+                    if !transient {
+                        return Err(message);
+                    }
+                    (message, hint)
+                }
+                Err(e) => (format!("{what}: {}", self.redact(&e.to_string())), None),
+            };
+            if attempt >= ATTEMPTS {
+                return Err(format!("{message} (after {attempt} attempts)"));
+            }
+            tokio::time::sleep(self.retry.delay(attempt, hint)).await;
+        }
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, what: &str, reply: &Reply) -> Result<T, String> {
+        serde_json::from_str(&reply.text).map_err(|e| {
+            format!(
+                "{what}: HTTP {}: not the expected JSON ({e}): {}",
+                reply.status,
+                snippet(&reply.text)
+            )
+        })
+    }
+
+    fn redact(&self, text: &str) -> String {
+        match &self.key {
+            Some(key) => key.redact(text).into_owned(),
+            None => text.to_string(),
+        }
+    }
+}

@@ -1,0 +1,343 @@
+//! One model's batch work at the start of a `bench run` with `batch = true`: collect the
+//! batches that finished, submit what neither the cache nor an open batch answers, and with
+//! `--wait` poll until no batch is open. Results go into the answer cache (answers) and the
+//! batch state (failures), where the run's engine finds them as each job's outcome.
+//!
+//! - An expired or cancelled batch keeps what it finished; requests it never returned (or
+//!   returned as `batch_expired` / `batch_cancelled`) are submitted again, at most
+//!   [`MAX_TRIES`] times each, then recorded as failed.
+//! - A batch that failed validation, and requests the provider failed, are recorded failures.
+//! - A batch the provider cannot be asked about stays open; the next run asks again.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use super::batch_api::{BatchApi, RemoteBatch};
+use super::batch_file::{BatchResult, parse_result_line, to_hex};
+use super::batch_state::{
+    FailedRequest, OpenBatch, batch_created, batch_error, batch_keys, begin_batch,
+    clear_batch_errors, collect_batch, forget_batch, open_batches, record_failures, times_batched,
+};
+use super::cache::{Cache, CacheError, CachedAnswer};
+use super::client::build_request;
+use super::engine::RunError;
+use super::matrix::JobMatrix;
+use super::model::ModelSettings;
+use super::retry::RetryPolicy;
+
+/// Batches a request may be in without coming back before it is recorded as failed.
+pub(crate) const MAX_TRIES: u64 = 3;
+
+/// A request to answer through the batch API.
+#[derive(Debug, Clone)]
+pub(crate) struct BatchRequest {
+    pub key: [u8; 32],
+    pub body: Bytes,
+}
+
+/// What one model's batch work needs.
+pub(crate) struct BatchSync<'a> {
+    pub model: &'a ModelSettings,
+    pub api: &'a BatchApi,
+    pub cache: &'a Cache,
+    /// Poll until no batch is open (`--wait`), every `poll`.
+    pub wait: bool,
+    pub poll: Duration,
+    pub stop: &'a CancellationToken,
+}
+
+/// How checking an open batch went.
+enum Checked {
+    /// Still running (or its state could not be read): a line for the user, and its keys.
+    Open(String, HashSet<[u8; 32]>),
+    /// Finished and collected now.
+    Collected(String),
+    /// Never created remotely: forgotten, its requests are submitted again.
+    Forgotten,
+}
+
+impl BatchSync<'_> {
+    /// Brings `requests` (the model's jobs the cache did not answer) as far as it can; returns
+    /// a line per batch still open (none: every request has its answer or its failure).
+    /// Lines about batches collected or submitted go to `note`.
+    pub(crate) async fn run(
+        &self,
+        requests: &[BatchRequest],
+        note: &dyn Fn(&str),
+    ) -> Result<Vec<String>, CacheError> {
+        loop {
+            let mut open_lines = Vec::new();
+            let mut in_batches = HashSet::new();
+            for batch in open_batches(self.cache, &self.model.name)? {
+                match self.check(&batch).await? {
+                    Checked::Open(line, keys) => {
+                        open_lines.push(line);
+                        in_batches.extend(keys);
+                    }
+                    Checked::Collected(line) => note(&line),
+                    Checked::Forgotten => {}
+                }
+            }
+            let mut missing = Vec::new();
+            for r in requests {
+                if !in_batches.contains(&r.key)
+                    && self.cache.get(&r.key)?.is_none()
+                    && batch_error(self.cache, &r.key)?.is_none()
+                {
+                    missing.push(r);
+                }
+            }
+            if !missing.is_empty() {
+                match self.submit(&missing).await? {
+                    Ok(line) => {
+                        note(&line);
+                        open_lines.push(line);
+                    }
+                    Err(line) => note(&line),
+                }
+            }
+            if open_lines.is_empty() || !self.wait {
+                return Ok(open_lines);
+            }
+            for line in &open_lines {
+                note(line);
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(self.poll) => {}
+                _ = self.stop.cancelled() => return Ok(open_lines),
+            }
+        }
+    }
+
+    fn label(&self, id: &str) -> String {
+        format!("batch {id} (model {})", self.model.name)
+    }
+
+    async fn check(&self, batch: &OpenBatch) -> Result<Checked, CacheError> {
+        let keys = batch_keys(self.cache, &batch.local_id)?;
+        let remote = match &batch.remote_id {
+            Some(id) => self.api.get(id).await,
+            // Written but not confirmed: a run was stopped between the two. Ask the provider
+            // before anything is submitted again.
+            None => match self.api.find(&batch.local_id).await {
+                Ok(Some(found)) => {
+                    batch_created(self.cache, &batch.local_id, &found.id)?;
+                    self.api.get(&found.id).await
+                }
+                Ok(None) => {
+                    forget_batch(self.cache, &batch.local_id)?;
+                    return Ok(Checked::Forgotten);
+                }
+                Err(e) => Err(e),
+            },
+        };
+        let id = batch.remote_id.as_deref().unwrap_or(&batch.local_id);
+        match remote {
+            Err(e) => Ok(Checked::Open(
+                format!(
+                    "{}: state not read ({e}); re-run to ask again",
+                    self.label(id)
+                ),
+                keys,
+            )),
+            Ok(r) if !r.finished() => Ok(Checked::Open(
+                format!("{}: {}", self.label(&r.id), r.progress()),
+                keys,
+            )),
+            Ok(r) => self.collect(batch, &r, &keys).await,
+        }
+    }
+
+    /// Downloads a finished batch's output and error files and stores what they hold.
+    async fn collect(
+        &self,
+        batch: &OpenBatch,
+        r: &RemoteBatch,
+        keys: &HashSet<[u8; 32]>,
+    ) -> Result<Checked, CacheError> {
+        let mut answers: Vec<([u8; 32], CachedAnswer)> = Vec::new();
+        let mut failed: Vec<FailedRequest> = Vec::new();
+        let mut returned = HashSet::new();
+        for file in [&r.output_file_id, &r.error_file_id].into_iter().flatten() {
+            let text = match self.api.content(file).await {
+                Ok(t) => t,
+                Err(e) => {
+                    return Ok(Checked::Open(
+                        format!(
+                            "{}: {}, results not downloaded ({e}); re-run to try again",
+                            self.label(&r.id),
+                            r.status
+                        ),
+                        keys.clone(),
+                    ));
+                }
+            };
+            // A line that is not a result leaves its request unreturned: it is sent again.
+            for (key, result) in text.lines().filter_map(|l| parse_result_line(l).ok()) {
+                if !keys.contains(&key) || !returned.insert(key) {
+                    continue;
+                }
+                match result {
+                    BatchResult::Answer(a) => answers.push((key, a)),
+                    BatchResult::Failed { code, .. }
+                        if matches!(code.as_deref(), Some("batch_expired" | "batch_cancelled")) =>
+                    {
+                        returned.remove(&key);
+                    }
+                    BatchResult::Failed {
+                        status, message, ..
+                    } => failed.push(FailedRequest {
+                        key,
+                        status,
+                        message: format!("{}: {message}", self.label(&r.id)),
+                    }),
+                }
+            }
+        }
+        let mut again = 0u64;
+        for key in keys.iter().filter(|k| !returned.contains(*k)) {
+            if r.status == "failed" {
+                let why = r
+                    .errors
+                    .as_ref()
+                    .map_or_else(|| "no reason given".into(), Value::to_string);
+                failed.push(FailedRequest {
+                    key: *key,
+                    status: None,
+                    message: format!("{} failed: {why}", self.label(&r.id)),
+                });
+            } else if times_batched(self.cache, key)? >= MAX_TRIES {
+                failed.push(FailedRequest {
+                    key: *key,
+                    status: None,
+                    message: format!("not returned by {MAX_TRIES} batches (the last {})", r.id),
+                });
+            } else {
+                again += 1;
+            }
+        }
+        collect_batch(self.cache, &batch.local_id, &answers, &failed)?;
+        Ok(Checked::Collected(format!(
+            "{}: {}: {} answered, {} failed, {again} to send again",
+            self.label(&r.id),
+            r.status,
+            answers.len(),
+            failed.len()
+        )))
+    }
+
+    /// Uploads `missing` as a batch input file and creates the batch. Ok: a line saying so.
+    /// Err: a line saying it could not be, its requests recorded as failed.
+    async fn submit(
+        &self,
+        missing: &[&BatchRequest],
+    ) -> Result<Result<String, String>, CacheError> {
+        let mut jsonl = Vec::new();
+        for r in missing {
+            let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
+            let line = json!({"custom_id": to_hex(&r.key), "method": "POST",
+                              "url": super::batch_file::CHAT_URL, "body": body});
+            jsonl.extend_from_slice(line.to_string().as_bytes());
+            jsonl.push(b'\n');
+        }
+        let keys: Vec<[u8; 32]> = missing.iter().map(|r| r.key).collect();
+        // Written before the batch exists, so that a run killed while creating it finds it.
+        let local_id = begin_batch(self.cache, &self.model.name, &keys)?;
+        let created = match self.api.upload(jsonl).await {
+            Ok(file) => self.api.create(&file, &local_id).await,
+            Err(e) => Err(e),
+        };
+        match created {
+            Ok(r) => {
+                batch_created(self.cache, &local_id, &r.id)?;
+                Ok(Ok(format!(
+                    "{}: submitted, {} requests",
+                    self.label(&r.id),
+                    keys.len()
+                )))
+            }
+            Err(e) => {
+                forget_batch(self.cache, &local_id)?;
+                let failed: Vec<FailedRequest> = keys
+                    .iter()
+                    .map(|key| FailedRequest {
+                        key: *key,
+                        status: None,
+                        message: format!("batch not submitted: {e}"),
+                    })
+                    .collect();
+                record_failures(self.cache, &failed)?;
+                Ok(Err(format!(
+                    "model {}: {} requests could not be submitted as a batch: {e}",
+                    self.model.name,
+                    keys.len()
+                )))
+            }
+        }
+    }
+}
+
+/// The batch step of a run: for every model with `batch` among `models` that has jobs in
+/// `matrix` (or batches still open), the requests the cache does not answer go through its
+/// batch API ([`BatchSync`]). Returns a line per batch still open: none means every job of
+/// those models now has its answer in the cache or its failure recorded.
+pub async fn sync_batches(
+    matrix: &JobMatrix<'_>,
+    models: &[ModelSettings],
+    cache_path: &Path,
+    wait: bool,
+    stop: &CancellationToken,
+    note: &(dyn Fn(&str) + Sync),
+) -> Result<Vec<String>, RunError> {
+    let cache = Cache::open(cache_path)?;
+    let mut requests: Vec<Vec<BatchRequest>> = vec![Vec::new(); models.len()];
+    let mut seen = HashSet::new();
+    for stream in matrix.streams() {
+        if !models[stream.model].batch {
+            continue;
+        }
+        // Jobs whose prompt does not render are recorded as skipped by the engine.
+        for job in stream.jobs.flatten() {
+            let req = build_request(&models[job.model], &job);
+            if seen.insert(req.key) && cache.get(&req.key)?.is_none() {
+                requests[job.model].push(BatchRequest {
+                    key: req.key,
+                    body: req.body,
+                });
+            }
+        }
+    }
+    let mut open = Vec::new();
+    for (mi, model) in models.iter().enumerate().filter(|(_, m)| m.batch) {
+        if requests[mi].is_empty() && open_batches(&cache, &model.name)?.is_empty() {
+            continue;
+        }
+        let key = model
+            .api_key_env
+            .as_ref()
+            .and_then(|var| std::env::var(var).ok())
+            .filter(|k| !k.trim().is_empty());
+        let api = BatchApi::new(model, key, RetryPolicy::default()).map_err(RunError::Client)?;
+        let sync = BatchSync {
+            model,
+            api: &api,
+            cache: &cache,
+            wait,
+            poll: model.batch_poll,
+            stop,
+        };
+        open.extend(sync.run(&requests[mi], note).await?);
+    }
+    Ok(open)
+}
+
+/// Forgets the batch failures a finished run has recorded as outcomes, so that the next run
+/// submits those requests again (as it sends interactive failures again).
+pub fn clear_batch_failures(cache_path: &Path) -> Result<u64, CacheError> {
+    clear_batch_errors(&Cache::open(cache_path)?)
+}

@@ -1,0 +1,264 @@
+//! What the answer cache keeps of batches sent to a provider's batch API, so that `bench run`
+//! can exit after submitting and a later run collects:
+//! - `batches`: one row per batch, written (state `submitting`) before the batch is created
+//!   remotely, then given the provider's id (state `submitted`), and `collected` once its
+//!   results are stored. A run killed between writing the row and recording the id finds the
+//!   row and asks the provider for a batch carrying its `local_id` before submitting again.
+//! - `batch_requests`: the cache keys each batch holds.
+//! - `batch_errors`: requests a collected batch failed, recorded as their outcome until the
+//!   next run has used them (then they are sent again, as interactive failures are).
+
+use std::collections::HashSet;
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::cache::{Cache, CacheError, CachedAnswer, insert_answer};
+
+/// A batch that is not collected yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OpenBatch {
+    pub local_id: String,
+    /// `None` while its creation is not confirmed.
+    pub remote_id: Option<String>,
+}
+
+/// A request a batch failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FailedRequest {
+    pub key: [u8; 32],
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+/// The batches of `model` not yet collected, oldest first.
+pub(crate) fn open_batches(cache: &Cache, model: &str) -> Result<Vec<OpenBatch>, CacheError> {
+    cache.with_conn(|c| {
+        let mut stmt = c.prepare(
+            "SELECT local_id, remote_id FROM batches WHERE model = ?1 AND state != 'collected' \
+             ORDER BY submitted_at, local_id",
+        )?;
+        stmt.query_map(params![model], |r| {
+            Ok(OpenBatch {
+                local_id: r.get(0)?,
+                remote_id: r.get(1)?,
+            })
+        })?
+        .collect()
+    })
+}
+
+/// Records a batch of `keys` about to be created remotely, under a new local id.
+pub(crate) fn begin_batch(
+    cache: &Cache,
+    model: &str,
+    keys: &[[u8; 32]],
+) -> Result<String, CacheError> {
+    let local_id = format!("bench-{:016x}", rand::random::<u64>());
+    cache.with_conn(|c| {
+        let tx = c.transaction()?;
+        tx.execute(
+            "INSERT INTO batches (local_id, model, state) VALUES (?1, ?2, 'submitting')",
+            params![local_id, model],
+        )?;
+        {
+            let mut stmt =
+                tx.prepare("INSERT OR IGNORE INTO batch_requests (local_id, key) VALUES (?1, ?2)")?;
+            for key in keys {
+                stmt.execute(params![local_id, &key[..]])?;
+            }
+        }
+        tx.commit()
+    })?;
+    Ok(local_id)
+}
+
+/// The provider created the batch: its id.
+pub(crate) fn batch_created(
+    cache: &Cache,
+    local_id: &str,
+    remote_id: &str,
+) -> Result<(), CacheError> {
+    cache.with_conn(|c| {
+        c.execute(
+            "UPDATE batches SET remote_id = ?2, state = 'submitted' WHERE local_id = ?1",
+            params![local_id, remote_id],
+        )
+        .map(drop)
+    })
+}
+
+/// Forgets a batch that was never created remotely (its requests are submitted again).
+pub(crate) fn forget_batch(cache: &Cache, local_id: &str) -> Result<(), CacheError> {
+    cache.with_conn(|c| {
+        let tx = c.transaction()?;
+        tx.execute(
+            "DELETE FROM batch_requests WHERE local_id = ?1",
+            params![local_id],
+        )?;
+        tx.execute("DELETE FROM batches WHERE local_id = ?1", params![local_id])?;
+        tx.commit()
+    })
+}
+
+/// The cache keys of one batch's requests.
+pub(crate) fn batch_keys(cache: &Cache, local_id: &str) -> Result<HashSet<[u8; 32]>, CacheError> {
+    cache.with_conn(|c| {
+        let mut stmt = c.prepare("SELECT key FROM batch_requests WHERE local_id = ?1")?;
+        let keys = stmt.query_map(params![local_id], |r| r.get::<_, Vec<u8>>(0))?;
+        let mut out = HashSet::new();
+        for key in keys {
+            if let Ok(key) = <[u8; 32]>::try_from(key?.as_slice()) {
+                out.insert(key);
+            }
+        }
+        Ok(out)
+    })
+}
+
+/// Stores what a finished batch returned, in one transaction with marking it collected: a
+/// run killed while collecting collects it again next time.
+pub(crate) fn collect_batch(
+    cache: &Cache,
+    local_id: &str,
+    answers: &[([u8; 32], CachedAnswer)],
+    failed: &[FailedRequest],
+) -> Result<(), CacheError> {
+    cache.with_conn(|c| {
+        let tx = c.transaction()?;
+        for (key, answer) in answers {
+            insert_answer(&tx, key, answer)?;
+        }
+        insert_failures(&tx, failed)?;
+        tx.execute(
+            "UPDATE batches SET state = 'collected' WHERE local_id = ?1",
+            params![local_id],
+        )?;
+        tx.commit()
+    })
+}
+
+/// Records failures of requests that never made it into a batch (the submission failed).
+pub(crate) fn record_failures(cache: &Cache, failed: &[FailedRequest]) -> Result<(), CacheError> {
+    cache.with_conn(|c| {
+        let tx = c.transaction()?;
+        insert_failures(&tx, failed)?;
+        tx.commit()
+    })
+}
+
+fn insert_failures(conn: &Connection, failed: &[FailedRequest]) -> Result<(), rusqlite::Error> {
+    let mut stmt = conn.prepare_cached(
+        "INSERT OR REPLACE INTO batch_errors (key, status, message) VALUES (?1, ?2, ?3)",
+    )?;
+    for f in failed {
+        stmt.execute(params![&f.key[..], f.status, f.message])?;
+    }
+    Ok(())
+}
+
+/// How many batches a request has been part of.
+pub(crate) fn times_batched(cache: &Cache, key: &[u8; 32]) -> Result<u64, CacheError> {
+    cache.with_conn(|c| {
+        c.query_row(
+            "SELECT count(*) FROM batch_requests WHERE key = ?1",
+            params![&key[..]],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n.max(0) as u64)
+    })
+}
+
+/// The recorded failure of a request, if a batch failed it.
+pub(crate) fn batch_error(
+    cache: &Cache,
+    key: &[u8; 32],
+) -> Result<Option<(Option<u16>, String)>, CacheError> {
+    cache.with_conn(|c| {
+        c.query_row(
+            "SELECT status, message FROM batch_errors WHERE key = ?1",
+            params![&key[..]],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+    })
+}
+
+/// Forgets every recorded failure once a run has used them: the next run sends them again.
+pub(crate) fn clear_batch_errors(cache: &Cache) -> Result<u64, CacheError> {
+    cache.with_conn(|c| c.execute("DELETE FROM batch_errors", []).map(|n| n as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> CachedAnswer {
+        CachedAnswer {
+            content: "{}".into(),
+            finish_reason: Some("stop".into()),
+            raw: "{}".into(),
+            prompt_tokens: Some(10),
+            completion_tokens: Some(2),
+            cached_prompt_tokens: None,
+            latency_ms: 0,
+            attempts: 1,
+            via_batch: true,
+        }
+    }
+
+    #[test]
+    fn a_batch_goes_from_submitting_to_collected() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cache = Cache::open(&dir.path().join("c.sqlite")).expect("opens");
+        let keys = [[1u8; 32], [2u8; 32], [3u8; 32]];
+        let id = begin_batch(&cache, "m", &keys).expect("begin");
+        let open = open_batches(&cache, "m").expect("open");
+        assert_eq!(
+            open,
+            vec![OpenBatch {
+                local_id: id.clone(),
+                remote_id: None
+            }]
+        );
+        assert!(open_batches(&cache, "other").expect("open").is_empty());
+        batch_created(&cache, &id, "batch_1").expect("created");
+        assert_eq!(
+            open_batches(&cache, "m").expect("open")[0]
+                .remote_id
+                .as_deref(),
+            Some("batch_1")
+        );
+        assert_eq!(
+            batch_keys(&cache, &id).expect("keys"),
+            keys.into_iter().collect()
+        );
+        let failed = FailedRequest {
+            key: keys[1],
+            status: Some(400),
+            message: "bad".into(),
+        };
+        collect_batch(&cache, &id, &[(keys[0], answer())], &[failed]).expect("collect");
+        assert!(open_batches(&cache, "m").expect("open").is_empty());
+        assert_eq!(cache.get(&keys[0]).expect("get"), Some(answer()));
+        assert_eq!(
+            batch_error(&cache, &keys[1]).expect("error"),
+            Some((Some(400), "bad".into()))
+        );
+        assert_eq!(batch_error(&cache, &keys[2]).expect("error"), None);
+        assert_eq!(clear_batch_errors(&cache).expect("clear"), 1);
+        assert_eq!(batch_error(&cache, &keys[1]).expect("error"), None);
+    }
+
+    #[test]
+    fn a_batch_never_created_is_forgotten() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let cache = Cache::open(&dir.path().join("c.sqlite")).expect("opens");
+        let id = begin_batch(&cache, "m", &[[9u8; 32]]).expect("begin");
+        forget_batch(&cache, &id).expect("forget");
+        assert!(open_batches(&cache, "m").expect("open").is_empty());
+        assert!(batch_keys(&cache, &id).expect("keys").is_empty());
+        drop(cache);
+        // The batch tables do not make the file look like another program's.
+        Cache::open(&dir.path().join("c.sqlite")).expect("reopens");
+    }
+}
