@@ -45,19 +45,11 @@ pub struct RunArgs {
     /// Write the run here exactly, instead of `<results_dir>/<utc timestamp>-<name>`.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Send every LLM request, ignoring (and not filling) the answer cache.
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub jobs: JobsArgs,
     /// Plain progress lines only.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Score only the first N leads of the evaluated (test) split.
-    #[arg(long)]
-    pub limit: Option<usize>,
-    /// Run only scorers whose id matches: `*` is a wildcard, otherwise a substring
-    /// (`heuristic`, `llm/`, `llm/*/rubric`). Repeat to keep several.
-    #[arg(long)]
-    pub only: Vec<String>,
     /// With `--out`: replace the earlier run in that folder (without it, a folder that holds
     /// a run is refused, and one that holds anything else always is).
     #[arg(long)]
@@ -90,13 +82,21 @@ pub struct BatchExportArgs {
     /// The batch input file to write.
     #[arg(long)]
     pub out: PathBuf,
-    /// As `bench run --limit`.
+    #[command(flatten)]
+    pub jobs: JobsArgs,
+}
+
+/// Which LLM jobs a run (or its plan, or its batch file) covers.
+#[derive(Debug, Clone, clap::Args)]
+pub struct JobsArgs {
+    /// Only the first N leads of the evaluated (test) split.
     #[arg(long)]
     pub limit: Option<usize>,
-    /// As `bench run --only`.
+    /// Only scorers whose id matches: `*` is a wildcard, otherwise a substring
+    /// (`heuristic`, `llm/`, `llm/*/rubric`). Repeat to keep several.
     #[arg(long)]
     pub only: Vec<String>,
-    /// Write every request, also those the cache already answers.
+    /// Ignore the answer cache: send (or plan, or export) every request, and fill nothing.
     #[arg(long)]
     pub no_cache: bool,
 }
@@ -115,15 +115,8 @@ pub struct PlanArgs {
     /// The config file.
     #[arg(long, default_value = "config.toml")]
     pub config: PathBuf,
-    /// As `bench run --limit`: plan only the first N evaluated leads.
-    #[arg(long)]
-    pub limit: Option<usize>,
-    /// As `bench run --only`.
-    #[arg(long)]
-    pub only: Vec<String>,
-    /// Plan as if the answer cache were not used (`bench run --no-cache`).
-    #[arg(long)]
-    pub no_cache: bool,
+    #[command(flatten)]
+    pub jobs: JobsArgs,
     /// Print the plan as JSON instead of tables.
     #[arg(long)]
     pub json: bool,

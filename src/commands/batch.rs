@@ -15,9 +15,9 @@ pub(crate) fn run(cmd: &BatchCommand) -> Result<u8, Error> {
             let (config, done) = export_batch(
                 &RunOptions {
                     config: args.config.clone(),
-                    limit: args.limit,
-                    only: args.only.clone(),
-                    no_cache: args.no_cache,
+                    limit: args.jobs.limit,
+                    only: args.jobs.only.clone(),
+                    no_cache: args.jobs.no_cache,
                     ..RunOptions::default()
                 },
                 &args.out,

@@ -9,9 +9,9 @@ use crate::{EXIT_FAILED, EXIT_OK, Error};
 pub(crate) fn run(args: &PlanArgs) -> Result<u8, Error> {
     let (config, skipped, plan) = plan_only(&RunOptions {
         config: args.config.clone(),
-        limit: args.limit,
-        only: args.only.clone(),
-        no_cache: args.no_cache,
+        limit: args.jobs.limit,
+        only: args.jobs.only.clone(),
+        no_cache: args.jobs.no_cache,
         ..RunOptions::default()
     })?;
     for why in &skipped {

@@ -15,10 +15,10 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         config: args.config.clone(),
         out: args.out.clone(),
         overwrite: args.overwrite,
-        no_cache: args.no_cache,
+        no_cache: args.jobs.no_cache,
         quiet: args.quiet,
-        limit: args.limit,
-        only: args.only.clone(),
+        limit: args.jobs.limit,
+        only: args.jobs.only.clone(),
         batch: args.batch,
         wait: args.wait,
     })?;
