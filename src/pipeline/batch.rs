@@ -16,29 +16,48 @@ use crate::run::{
 use super::{RunLeads, RunOptions, keeps, matrix_input, note, train_leads};
 
 /// The batch step of `bench run`, before anything is written: collects finished batches and
-/// submits what is missing for the models with `batch`; returns a line per batch still open.
-pub(super) fn sync(
-    runtime: &tokio::runtime::Runtime,
-    stop: &Stop,
-    config: &Config,
-    leads: &[Lead],
-    eval: &[&Lead],
-    models: &[ModelSettings],
-    opts: &RunOptions,
-) -> Result<Vec<String>, Error> {
-    let train = train_leads(leads);
-    let keep = |id: &str| keeps(&opts.only, id);
-    let matrix = build_llm_jobs(&matrix_input(config, models, eval, &train, &keep))?;
-    let say = |line: &str| note(line);
-    let open = runtime.block_on(sync_batches(
-        &matrix,
-        models,
-        &config.run.cache,
-        opts.wait,
-        &stop.cancel,
-        &say,
-    ))?;
-    Ok(open)
+/// submits what is missing for the models with `batch`.
+pub(super) struct BatchStep<'a> {
+    pub runtime: &'a tokio::runtime::Runtime,
+    pub stop: &'a Stop,
+    pub config: &'a Config,
+    pub leads: &'a [Lead],
+    pub eval: &'a [&'a Lead],
+    pub models: &'a [ModelSettings],
+    pub opts: &'a RunOptions,
+}
+
+impl BatchStep<'_> {
+    /// Runs the step; true when a batch is left open (the lines saying so are printed).
+    pub(super) fn left_open(&self) -> Result<bool, Error> {
+        if self.opts.no_cache {
+            return Err(Error::Usage(
+                "batch mode keeps its answers and the state of its batches in the answer \
+                 cache: drop --no-cache (or batch = true)"
+                    .into(),
+            ));
+        }
+        let train = train_leads(self.leads);
+        let keep = |id: &str| keeps(&self.opts.only, id);
+        let input = matrix_input(self.config, self.models, self.eval, &train, &keep);
+        let matrix = build_llm_jobs(&input)?;
+        let say = |line: &str| note(line);
+        let open = self.runtime.block_on(sync_batches(
+            &matrix,
+            self.models,
+            &self.config.run.cache,
+            self.opts.wait,
+            &self.stop.cancel,
+            &say,
+        ))?;
+        for line in &open {
+            note(line);
+        }
+        if !open.is_empty() {
+            note("batch submitted, re-run to collect (bench run --wait waits for it)");
+        }
+        Ok(!open.is_empty())
+    }
 }
 
 /// Writes the requests `bench run` would send (with `--limit`, `--only`; the cache's

@@ -126,8 +126,10 @@ fn now_utc() -> String {
 
 impl Run {
     /// Reads the config and the leads, refuses a run with nothing to do or nowhere to go,
-    /// starts watching for Ctrl-C and SIGTERM, and writes `config.toml`, `dataset.csv` (and
-    /// its sidecar) into a run folder that is new, empty or given over with `--overwrite`.
+    /// starts watching for Ctrl-C and SIGTERM, shows the plan of the LLM jobs and refuses one
+    /// over `budget_usd`, brings the batches of batch models up to date (and stops there
+    /// while any is open), and writes `config.toml`, `dataset.csv` (and its sidecar) into a
+    /// run folder that is new, empty or given over with `--overwrite`.
     pub fn prepare(opts: RunOptions) -> Result<Prepared, Error> {
         let started = now_utc();
         let config = Config::load(&opts.config)?;
@@ -176,39 +178,21 @@ impl Run {
             None
         };
         if let Some(plan) = &plan {
-            if !opts.quiet {
-                eprint!("{}", plan::plan_text(plan));
-            }
-            match plan::budget_verdict(plan, &config) {
-                plan::Verdict::Fits => {}
-                plan::Verdict::MayStop(why) => note(format!("warning: {why}")),
-                plan::Verdict::Exceeds(why) => return Err(Error::Usage(why)),
-            }
-        }
-        if plan.is_some() && models.iter().any(|m| m.batch) {
-            if opts.no_cache {
-                return Err(Error::Usage(
-                    "batch mode keeps its answers and the state of its batches in the answer \
-                     cache: drop --no-cache (or batch = true)"
-                        .into(),
-                ));
-            }
-            let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
-            let open = batch::sync(
-                &runtime,
-                &stop,
-                &config,
-                &leads,
-                &eval_leads,
-                &models,
-                &opts,
-            )?;
-            if !open.is_empty() {
-                for line in &open {
-                    note(line);
+            plan::show_and_check(plan, &config, opts.quiet)?;
+            if models.iter().any(|m| m.batch) {
+                let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
+                let step = batch::BatchStep {
+                    runtime: &runtime,
+                    stop: &stop,
+                    config: &config,
+                    leads: &leads,
+                    eval: &eval_leads,
+                    models: &models,
+                    opts: &opts,
+                };
+                if step.left_open()? {
+                    return Ok(Prepared::BatchPending);
                 }
-                note("batch submitted, re-run to collect (bench run --wait waits for it)");
-                return Ok(Prepared::BatchPending);
             }
         }
         let dir = match &opts.out {

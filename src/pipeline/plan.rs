@@ -51,6 +51,22 @@ pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>
     Ok((config, skipped, plan))
 }
 
+/// Prints the plan (unless `quiet`) and holds it against `budget_usd`: over it is an error,
+/// a worst case over it a warning.
+pub(super) fn show_and_check(plan: &Plan, config: &Config, quiet: bool) -> Result<(), Error> {
+    if !quiet {
+        eprint!("{}", plan_text(plan));
+    }
+    match budget_verdict(plan, config) {
+        Verdict::Fits => Ok(()),
+        Verdict::MayStop(why) => {
+            super::note(format!("warning: {why}"));
+            Ok(())
+        }
+        Verdict::Exceeds(why) => Err(Error::Usage(why)),
+    }
+}
+
 /// How a plan stands against the config's `budget_usd`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {

@@ -90,6 +90,21 @@ struct Reply {
     text: String,
 }
 
+/// Why a call did not succeed.
+enum Fault {
+    /// 404: no such batch or file.
+    NotFound(String),
+    Other(String),
+}
+
+impl From<Fault> for String {
+    fn from(f: Fault) -> String {
+        match f {
+            Fault::NotFound(m) | Fault::Other(m) => m,
+        }
+    }
+}
+
 impl BatchApi {
     pub(crate) fn new(
         model: &ModelSettings,
@@ -155,13 +170,19 @@ impl BatchApi {
         self.json("POST /batches", &reply)
     }
 
-    pub(crate) async fn get(&self, id: &str) -> Result<RemoteBatch, String> {
+    /// The batch `id`; `None` when the provider has no such batch (404: deleted, or another
+    /// account's).
+    pub(crate) async fn get(&self, id: &str) -> Result<Option<RemoteBatch>, String> {
         let url = format!("{}/batches/{id}", self.base);
         let what = format!("GET /batches/{id}");
-        let reply = self
+        match self
             .call(&what, MAX_META_BYTES, || self.http.get(&url))
-            .await?;
-        self.json(&what, &reply)
+            .await
+        {
+            Ok(reply) => self.json(&what, &reply).map(Some),
+            Err(Fault::NotFound(_)) => Ok(None),
+            Err(Fault::Other(message)) => Err(message),
+        }
     }
 
     /// The batch created with `local_id`, among the provider's most recent ones.
@@ -201,7 +222,7 @@ impl BatchApi {
         what: &str,
         cap: usize,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, Fault> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -216,26 +237,36 @@ impl BatchApi {
                     let text = match read_capped(response, cap).await {
                         Ok(bytes) => self.redact(&String::from_utf8_lossy(&bytes)),
                         Err(BodyFault::TooLarge { .. }) => {
-                            return Err(format!("{what}: the answer is larger than {cap} bytes"));
+                            return Err(Fault::Other(format!(
+                                "{what}: the answer is larger than {cap} bytes"
+                            )));
                         }
                         Err(BodyFault::Transport(e)) => {
-                            return Err(format!("{what}: {}", self.redact(&e.to_string())));
+                            return Err(Fault::Other(format!(
+                                "{what}: {}",
+                                self.redact(&e.to_string())
+                            )));
                         }
                     };
                     if status.is_success() {
                         return Ok(Reply { status, text });
                     }
                     let message = format!("{what}: HTTP {status}: {}", snippet(&text));
+                    if status == reqwest::StatusCode::NOT_FOUND {
+                        return Err(Fault::NotFound(message));
+                    }
                     let transient = status.as_u16() == 429 || status.is_server_error();
                     if !transient {
-                        return Err(message);
+                        return Err(Fault::Other(message));
                     }
                     (message, hint)
                 }
                 Err(e) => (format!("{what}: {}", self.redact(&e.to_string())), None),
             };
             if attempt >= ATTEMPTS {
-                return Err(format!("{message} (after {attempt} attempts)"));
+                return Err(Fault::Other(format!(
+                    "{message} (after {attempt} attempts)"
+                )));
             }
             tokio::time::sleep(self.retry.delay(attempt, hint)).await;
         }

@@ -94,10 +94,7 @@ impl BatchSync<'_> {
             }
             if !missing.is_empty() {
                 match self.submit(&missing).await? {
-                    Ok(line) => {
-                        note(&line);
-                        open_lines.push(line);
-                    }
+                    Ok(line) => open_lines.push(line),
                     Err(line) => note(&line),
                 }
             }
@@ -129,12 +126,18 @@ impl BatchSync<'_> {
                     batch_created(self.cache, &batch.local_id, &found.id)?;
                     self.api.get(&found.id).await
                 }
-                Ok(None) => {
-                    forget_batch(self.cache, &batch.local_id)?;
-                    return Ok(Checked::Forgotten);
-                }
+                Ok(None) => Ok(None),
                 Err(e) => Err(e),
             },
+        };
+        // Never created, or gone from the provider: its requests are submitted again.
+        let remote = match remote {
+            Ok(None) => {
+                forget_batch(self.cache, &batch.local_id)?;
+                return Ok(Checked::Forgotten);
+            }
+            Ok(Some(r)) => Ok(r),
+            Err(e) => Err(e),
         };
         let id = batch.remote_id.as_deref().unwrap_or(&batch.local_id);
         match remote {
