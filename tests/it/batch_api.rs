@@ -1,7 +1,8 @@
 //! `bench run` with `batch = true` against a loopback fake of the files and batches
 //! endpoints: submit and exit 75, resume and collect, `--wait`, a batch that expires with
 //! half its lines done, error-file lines as recorded outcomes, a batch that fails
-//! validation, and a `bench` killed between submitting and learning the batch's id.
+//! validation, a `bench` killed between submitting and learning the batch's id, and one
+//! killed while it waits for the batch.
 
 use crate::support::fake_openai;
 
@@ -299,4 +300,40 @@ async fn a_bench_killed_while_creating_the_batch_submits_nothing_twice() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(server.batches_created(), 1, "the batch was submitted twice");
     assert!(predictions(&out).values().all(|p| p.status == Status::Ok));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bench_killed_while_waiting_loses_nothing_and_the_next_run_collects() {
+    let server = FakeServer::start(script(false)).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 40,
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true);
+    let mut child = command(&config, &["--wait"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn bench");
+    let started = Instant::now();
+    while server.batch_polls() < 3 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "bench never polled its batch"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+
+    let pending = run(&config, &[]).await;
+    assert_pending(&pending, dir.path(), 0);
+    let out = run(&config, &["--wait"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.batches_created(), 1, "the batch was submitted twice");
+    assert_eq!(server.requests(), 0, "a job was sent interactively");
+    let predictions = predictions(&out);
+    assert_eq!(predictions.len(), server.batch_lines_uploaded());
+    assert!(predictions.values().all(|p| p.status == Status::Ok));
 }

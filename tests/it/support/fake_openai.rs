@@ -306,6 +306,12 @@ impl FakeServer {
         self.state.book.lock().expect("book lock").creates
     }
 
+    /// Looks at batches (`GET /batches/{id}`) so far, over every batch.
+    pub fn batch_polls(&self) -> u32 {
+        let book = self.state.book.lock().expect("book lock");
+        book.batches.iter().map(|b| b.polls).sum()
+    }
+
     /// Request lines of every batch input file uploaded so far.
     pub fn batch_lines_uploaded(&self) -> usize {
         let book = self.state.book.lock().expect("book lock");
