@@ -61,20 +61,21 @@ pub(crate) fn export_requests(
             if !seen.insert(req.key) {
                 continue;
             }
-            let body: Value =
-                serde_json::from_slice(&req.body).expect("a request body is always JSON");
-            let line = json!({
-                "custom_id": to_hex(&req.key),
-                "method": "POST",
-                "url": CHAT_URL,
-                "body": body,
-            });
-            serde_json::to_writer(&mut *out, &line).map_err(std::io::Error::from)?;
-            out.write_all(b"\n")?;
+            out.write_all(&request_line(&req.key, &req.body))?;
             done.written += 1;
         }
     }
     Ok(done)
+}
+
+/// One line of a batch input file, newline included: the request `body` (JSON) under its
+/// cache key as `custom_id`.
+pub(crate) fn request_line(key: &[u8; 32], body: &[u8]) -> Vec<u8> {
+    let body: Value = serde_json::from_slice(body).expect("a request body is always JSON");
+    let line = json!({"custom_id": to_hex(key), "method": "POST", "url": CHAT_URL, "body": body});
+    let mut bytes = line.to_string().into_bytes();
+    bytes.push(b'\n');
+    bytes
 }
 
 /// Why an export stopped.

@@ -14,11 +14,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::batch_api::{BatchApi, RemoteBatch};
-use super::batch_file::{BatchResult, parse_result_line, to_hex};
+use super::batch_file::{BatchResult, parse_result_line, request_line};
 use super::batch_state::{
     FailedRequest, OpenBatch, batch_created, batch_error, batch_keys, begin_batch,
     clear_batch_errors, collect_batch, forget_batch, open_batches, record_failures, times_batched,
@@ -32,6 +32,9 @@ use super::retry::RetryPolicy;
 
 /// Batches a request may be in without coming back before it is recorded as failed.
 pub(crate) const MAX_TRIES: u64 = 3;
+
+/// Largest batch input file submitted: OpenAI takes files up to 200 MB.
+pub(crate) const MAX_FILE_BYTES: usize = 190_000_000;
 
 /// A request to answer through the batch API.
 #[derive(Debug, Clone)]
@@ -92,11 +95,14 @@ impl BatchSync<'_> {
                     missing.push(r);
                 }
             }
-            if !missing.is_empty() {
-                match self.submit(&missing).await? {
+            let mut rest = &missing[..];
+            while !rest.is_empty() {
+                let (file, taken) = input_file(rest, self.model.batch_max_requests, MAX_FILE_BYTES);
+                match self.submit(&rest[..taken], file).await? {
                     Ok(line) => open_lines.push(line),
                     Err(line) => note(&line),
                 }
+                rest = &rest[taken..];
             }
             if open_lines.is_empty() || !self.wait {
                 return Ok(open_lines);
@@ -234,20 +240,13 @@ impl BatchSync<'_> {
         )))
     }
 
-    /// Uploads `missing` as a batch input file and creates the batch. Ok: a line saying so.
-    /// Err: a line saying it could not be, its requests recorded as failed.
+    /// Uploads `jsonl` (the input file of `missing`) and creates the batch. Ok: a line saying
+    /// so. Err: a line saying it could not be, its requests recorded as failed.
     async fn submit(
         &self,
         missing: &[&BatchRequest],
+        jsonl: Vec<u8>,
     ) -> Result<Result<String, String>, CacheError> {
-        let mut jsonl = Vec::new();
-        for r in missing {
-            let body: Value = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
-            let line = json!({"custom_id": to_hex(&r.key), "method": "POST",
-                              "url": super::batch_file::CHAT_URL, "body": body});
-            jsonl.extend_from_slice(line.to_string().as_bytes());
-            jsonl.push(b'\n');
-        }
         let keys: Vec<[u8; 32]> = missing.iter().map(|r| r.key).collect();
         // Written before the batch exists, so that a run killed while creating it finds it.
         let local_id = begin_batch(self.cache, &self.model.name, &keys)?;
@@ -283,6 +282,27 @@ impl BatchSync<'_> {
             }
         }
     }
+}
+
+/// The input file of the first requests of `requests` that fit in one batch: at most
+/// `max_requests` lines and `max_bytes` bytes (one line at least). Returns the file and how
+/// many requests it holds.
+fn input_file(
+    requests: &[&BatchRequest],
+    max_requests: usize,
+    max_bytes: usize,
+) -> (Vec<u8>, usize) {
+    let mut file = Vec::new();
+    let mut taken = 0;
+    for r in requests.iter().take(max_requests) {
+        let line = request_line(&r.key, &r.body);
+        if taken > 0 && file.len() + line.len() > max_bytes {
+            break;
+        }
+        file.extend_from_slice(&line);
+        taken += 1;
+    }
+    (file, taken)
 }
 
 /// The batch step of a run: for every model with `batch` among `models` that has jobs in
@@ -343,4 +363,69 @@ pub async fn sync_batches(
 /// submits those requests again (as it sends interactive failures again).
 pub fn clear_batch_failures(cache_path: &Path) -> Result<u64, CacheError> {
     clear_batch_errors(&Cache::open(cache_path)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn requests(n: u8) -> Vec<BatchRequest> {
+        (0..n)
+            .map(|i| BatchRequest {
+                key: [i; 32],
+                body: Bytes::from(format!(r#"{{"model":"m","n":{i}}}"#)),
+            })
+            .collect()
+    }
+
+    /// Splits `requests` the way a submission does; returns the files.
+    fn split(requests: &[BatchRequest], max_requests: usize, max_bytes: usize) -> Vec<Vec<u8>> {
+        let all: Vec<&BatchRequest> = requests.iter().collect();
+        let mut rest = &all[..];
+        let mut files = Vec::new();
+        while !rest.is_empty() {
+            let (file, taken) = input_file(rest, max_requests, max_bytes);
+            assert!(taken > 0);
+            files.push(file);
+            rest = &rest[taken..];
+        }
+        files
+    }
+
+    #[test]
+    fn batches_hold_at_most_max_requests_lines_and_max_bytes() {
+        let reqs = requests(10);
+        let lines: Vec<usize> = split(&reqs, 4, usize::MAX)
+            .iter()
+            .map(|f| f.iter().filter(|&&b| b == b'\n').count())
+            .collect();
+        assert_eq!(lines, [4, 4, 2]);
+
+        let line = request_line(&reqs[0].key, &reqs[0].body).len();
+        let files = split(&reqs, 100, 3 * line + 1);
+        assert_eq!(files.len(), 4, "3 + 3 + 3 + 1 lines");
+        assert!(files.iter().all(|f| f.len() <= 3 * line + 1));
+        // Every request goes out once, in order, each line whole.
+        let joined: Vec<u8> = files.concat();
+        let ids: Vec<String> = joined
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let v: Value = serde_json::from_slice(l).expect("a JSON line");
+                v["custom_id"].as_str().expect("custom_id").to_string()
+            })
+            .collect();
+        let want: Vec<String> = reqs
+            .iter()
+            .map(|r| super::super::batch_file::to_hex(&r.key))
+            .collect();
+        assert_eq!(ids, want);
+    }
+
+    #[test]
+    fn a_line_larger_than_the_byte_cap_still_goes_alone() {
+        let reqs = requests(2);
+        let files = split(&reqs, 100, 10);
+        assert_eq!(files.len(), 2);
+    }
 }

@@ -97,6 +97,9 @@ pub struct RawModelSettings {
     /// Seconds between looks at an open batch under `bench run --wait`.
     #[serde(default = "default_batch_poll_s")]
     pub batch_poll_s: f64,
+    /// Most requests in one batch (OpenAI's limit: 50,000); more are split over batches.
+    #[serde(default = "default_batch_max_requests")]
+    pub batch_max_requests: u32,
     /// Command (program and arguments, run from the config file's folder) that starts this
     /// model's server when `base_url` does not answer; `bench run` stops it afterwards.
     #[serde(default)]
@@ -119,6 +122,7 @@ pub mod limits {
     pub const MAX_RETRIES: (u32, u32) = (0, 20);
     pub const MAX_TOKENS: (u32, u32) = (1, 1_000_000);
     pub const MAX_RESPONSE_BYTES: (u64, u64) = (1_024, 256 << 20);
+    pub const BATCH_MAX_REQUESTS: (u32, u32) = (1, 1_000_000);
     /// Seconds, for `timeout_s` and `launch_timeout_s`.
     pub const MAX_SECONDS: f64 = 86_400.0;
     /// Dollars per million tokens.
@@ -131,6 +135,10 @@ fn default_adaptive() -> bool {
 
 fn default_batch_poll_s() -> f64 {
     30.0
+}
+
+fn default_batch_max_requests() -> u32 {
+    50_000
 }
 
 fn default_batch_discount() -> f64 {
@@ -199,6 +207,8 @@ pub struct ModelSettings {
     /// Requests go through the batch API (see [`RawModelSettings::batch`]).
     pub batch: bool,
     pub batch_poll: Duration,
+    /// Most requests in one batch (see [`RawModelSettings::batch_max_requests`]).
+    pub batch_max_requests: usize,
     /// Command that starts the server when it does not answer (see [`RawModelSettings`]).
     pub launch: Option<Vec<String>>,
     pub launch_timeout: Duration,
@@ -248,6 +258,12 @@ impl RawModelSettings {
         let concurrency = within(&err, "concurrency", self.concurrency, limits::CONCURRENCY)?;
         let max_retries = within(&err, "max_retries", self.max_retries, limits::MAX_RETRIES)?;
         let max_tokens = within(&err, "max_tokens", self.max_tokens, limits::MAX_TOKENS)?;
+        let batch_max_requests = within(
+            &err,
+            "batch_max_requests",
+            self.batch_max_requests,
+            limits::BATCH_MAX_REQUESTS,
+        )?;
         let max_response_bytes = within(
             &err,
             "max_response_bytes",
@@ -326,6 +342,7 @@ impl RawModelSettings {
             batch_discount: self.batch_discount,
             batch: self.batch,
             batch_poll,
+            batch_max_requests: usize::try_from(batch_max_requests).unwrap_or(usize::MAX),
             launch: self.launch,
             launch_timeout,
             max_response_bytes: usize::try_from(max_response_bytes).unwrap_or(usize::MAX),
@@ -366,6 +383,7 @@ mod tests {
         assert_eq!(m.api_key_env, None);
         assert_eq!(m.max_retries, 6);
         assert_eq!(m.batch_discount, 0.5);
+        assert_eq!(m.batch_max_requests, 50_000);
         let full = format!(
             "{BASE}api_key_env = \"OPENAI_API_KEY\"\nstructured_output = \"json_object\"\nrpm = 500\ntpm = 200000\nconcurrency = 16\ntimeout_s = 60\nmax_retries = 6\ntemperature = 0.0\nmax_tokens = 300\nprice = {{ input_per_mtok = 0.15, output_per_mtok = 0.60 }}\n"
         );
@@ -391,6 +409,8 @@ mod tests {
         assert!(msg.contains("timeout_s"), "{msg}");
         let msg = parse(&format!("{BASE}batch_discount = 1.5\n")).expect_err("discount");
         assert!(msg.contains("models[0].batch_discount"), "{msg}");
+        let msg = parse(&format!("{BASE}batch_max_requests = 0\n")).expect_err("batch size");
+        assert!(msg.contains("models[0].batch_max_requests"), "{msg}");
         let msg = parse(&format!(
             "{BASE}price = {{ input_per_mtok = 1, output_per_mtok = 1, cached_input_per_mtok = -1 }}\n"
         ))

@@ -249,7 +249,12 @@ fn model_estimate(
     }
     let (wall_s, limited_by) = if m.batch {
         // Providers promise results within the batch's completion window, not a pace.
-        (f64::NAN, "batch API (results within 24 h)".to_string())
+        let batches = to_send.div_ceil(m.batch_max_requests as u64);
+        let s = if batches == 1 { "" } else { "es" };
+        (
+            f64::NAN,
+            format!("batch API, {batches} batch{s} (results within 24 h)"),
+        )
     } else {
         paces
             .into_iter()
@@ -341,6 +346,20 @@ mod tests {
         let e = model_estimate(&model("rpm = 60\ntpm = 10000"), &s, &mut []);
         assert_eq!((e.wall_s, e.limited_by.as_str()), (1800.0, "tpm = 10000"));
         assert_eq!((e.cost_usd, e.batch_cost_usd), (Some(0.5), Some(0.25)));
+    }
+
+    #[test]
+    fn a_batch_model_is_counted_in_batches_not_timed() {
+        let s = [scorer(600, 600 * 400)];
+        let e = model_estimate(
+            &model("batch = true\nbatch_max_requests = 250"),
+            &s,
+            &mut [],
+        );
+        assert!(e.wall_s.is_nan());
+        assert_eq!(e.limited_by, "batch API, 3 batches (results within 24 h)");
+        let e = model_estimate(&model("batch = true"), &s, &mut []);
+        assert_eq!(e.limited_by, "batch API, 1 batch (results within 24 h)");
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! endpoints: submit and exit 75, resume and collect, `--wait`, a batch that expires with
 //! half its lines done, error-file lines as recorded outcomes, a batch that fails
 //! validation, a `bench` killed between submitting and learning the batch's id, and one
-//! killed while it waits for the batch.
+//! killed while it waits for the batch; more requests than `batch_max_requests` as several
+//! batches.
 
 use crate::support::fake_openai;
 
@@ -335,5 +336,38 @@ async fn a_bench_killed_while_waiting_loses_nothing_and_the_next_run_collects() 
     assert_eq!(server.requests(), 0, "a job was sent interactively");
     let predictions = predictions(&out);
     assert_eq!(predictions.len(), server.batch_lines_uploaded());
+    assert!(predictions.values().all(|p| p.status == Status::Ok));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn more_requests_than_batch_max_requests_go_out_as_several_batches() {
+    let server = FakeServer::start(script(false)).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true);
+    let text = std::fs::read_to_string(&config).expect("config");
+    let text = text.replace("batch_poll_s", "batch_max_requests = 7\nbatch_poll_s");
+    std::fs::write(&config, text).expect("config");
+
+    let out = run(&config, &["--wait"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let predictions = predictions(&out);
+    let lines = server.batch_lines_uploaded();
+    assert_eq!(lines, predictions.len());
+    assert!(
+        lines > 14,
+        "the test needs three batches; it has {lines} requests"
+    );
+    assert_eq!(server.batches_created() as usize, lines.div_ceil(7));
+    assert_eq!(
+        stderr(&out).matches("submitted, 7 requests").count(),
+        lines / 7,
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.requests(), 0);
     assert!(predictions.values().all(|p| p.status == Status::Ok));
 }
