@@ -20,8 +20,10 @@ const MAX_FILE_BYTES: usize = 1 << 30;
 const MAX_META_BYTES: usize = 4 << 20;
 /// Attempts per call before a transient fault is given up on.
 const ATTEMPTS: u32 = 4;
-/// How many of the provider's most recent batches are searched for one bench created.
+/// Batches a page when the provider's batches are searched for one bench created (the
+/// most OpenAI lists at once), and how many pages at most: its 2,000 most recent batches.
 const LIST_LIMIT: u32 = 100;
+const LIST_PAGES: u32 = 20;
 /// The metadata key that carries a batch's local id.
 pub(crate) const LOCAL_ID_KEY: &str = "bench_local_id";
 
@@ -185,24 +187,44 @@ impl BatchApi {
         }
     }
 
-    /// The batch created with `local_id`, among the provider's most recent ones.
+    /// The batch created with `local_id`, among the provider's [`LIST_PAGES`] × [`LIST_LIMIT`]
+    /// most recent ones (newest first, page after page while the provider has more).
     pub(crate) async fn find(&self, local_id: &str) -> Result<Option<RemoteBatch>, String> {
-        let url = format!("{}/batches?limit={LIST_LIMIT}", self.base);
-        let reply = self
-            .call("GET /batches", MAX_META_BYTES, || self.http.get(&url))
-            .await?;
         #[derive(Deserialize)]
         struct List {
             data: Vec<RemoteBatch>,
+            #[serde(default)]
+            has_more: bool,
         }
-        let list: List = self.json("GET /batches", &reply)?;
-        Ok(list.data.into_iter().find(|b| {
-            b.metadata
-                .as_ref()
-                .and_then(|m| m.get(LOCAL_ID_KEY))
-                .and_then(Value::as_str)
-                == Some(local_id)
-        }))
+        let url = format!("{}/batches", self.base);
+        let mut after: Option<String> = None;
+        for _ in 0..LIST_PAGES {
+            let mut query = vec![("limit", LIST_LIMIT.to_string())];
+            query.extend(after.take().map(|id| ("after", id)));
+            let page = reqwest::Url::parse_with_params(&url, &query)
+                .map_err(|e| format!("GET /batches: {e}"))?;
+            let reply = self
+                .call("GET /batches", MAX_META_BYTES, || {
+                    self.http.get(page.clone())
+                })
+                .await?;
+            let list: List = self.json("GET /batches", &reply)?;
+            let last = list.data.last().map(|b| b.id.clone());
+            if let Some(found) = list.data.into_iter().find(|b| {
+                b.metadata
+                    .as_ref()
+                    .and_then(|m| m.get(LOCAL_ID_KEY))
+                    .and_then(Value::as_str)
+                    == Some(local_id)
+            }) {
+                return Ok(Some(found));
+            }
+            if !list.has_more || last.is_none() {
+                break;
+            }
+            after = last;
+        }
+        Ok(None)
     }
 
     /// The text of an output or error file.

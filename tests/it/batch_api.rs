@@ -293,6 +293,8 @@ async fn a_bench_killed_while_creating_the_batch_submits_nothing_twice() {
     // The batch exists remotely; bench never heard its id.
     child.kill().expect("kill");
     child.wait().expect("reap");
+    // Other tools' batches come after it: it is on the third page of the provider's list.
+    server.add_other_batches(250);
     server.set_batch_behaviour(BatchBehaviour {
         polls_before_done: 0,
         ..BatchBehaviour::default()

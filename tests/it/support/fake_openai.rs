@@ -306,6 +306,27 @@ impl FakeServer {
         self.state.book.lock().expect("book lock").creates
     }
 
+    /// Adds `n` finished batches of somebody else's (no metadata, no input file of ours),
+    /// newer than every batch so far.
+    pub fn add_other_batches(&self, n: usize) {
+        let mut book = self.state.book.lock().expect("book lock");
+        for _ in 0..n {
+            book.next_id += 1;
+            let batch = FakeBatch {
+                id: format!("batch_{}", book.next_id),
+                input_file_id: String::new(),
+                metadata: Value::Null,
+                polls: 0,
+                behaviour: BatchBehaviour::default(),
+                status: "completed".into(),
+                output_file_id: None,
+                error_file_id: None,
+                counts: (1, 1, 0),
+            };
+            book.batches.push(batch);
+        }
+    }
+
     /// Looks at batches (`GET /batches/{id}`) so far, over every batch.
     pub fn batch_polls(&self) -> u32 {
         let book = self.state.book.lock().expect("book lock");
@@ -393,12 +414,35 @@ async fn create_batch(State(st): State<Arc<ServerState>>, body: Bytes) -> Respon
     json_response(StatusCode::OK, answer)
 }
 
-async fn list_batches(State(st): State<Arc<ServerState>>) -> Response {
+/// `GET /batches?limit=&after=`: newest first, `limit` (default 20, at most 100) a page,
+/// from the batch after the one named `after`, as OpenAI lists them.
+async fn list_batches(
+    State(st): State<Arc<ServerState>>,
+    axum::extract::Query(query): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    let limit = query
+        .get("limit")
+        .and_then(|l| l.parse::<usize>().ok())
+        .unwrap_or(20)
+        .min(100);
     let book = st.book.lock().expect("book lock");
-    let data: Vec<Value> = book.batches.iter().rev().map(FakeBatch::json).collect();
+    let newest_first: Vec<&FakeBatch> = book.batches.iter().rev().collect();
+    let start = match query.get("after") {
+        Some(after) => newest_first
+            .iter()
+            .position(|b| &b.id == after)
+            .map_or(newest_first.len(), |i| i + 1),
+        None => 0,
+    };
+    let page: Vec<Value> = newest_first[start..]
+        .iter()
+        .take(limit)
+        .map(|b| b.json())
+        .collect();
+    let has_more = start + page.len() < newest_first.len();
     json_response(
         StatusCode::OK,
-        json!({"object": "list", "data": data, "has_more": false}),
+        json!({"object": "list", "data": page, "has_more": has_more}),
     )
 }
 
