@@ -96,13 +96,26 @@ struct Reply {
 enum Fault {
     /// 404: no such batch or file.
     NotFound(String),
+    /// Any other 4xx but 429: the provider refused the request and did nothing.
+    Refused(String),
+    /// 429 and 5xx after every attempt, transport faults, bodies too large: the provider may
+    /// or may not have acted on the request.
     Other(String),
+}
+
+/// Why `POST /batches` did not give a batch.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum CreateError {
+    /// Refused (a 4xx): there is no batch.
+    Refused(String),
+    /// No readable answer: the batch may exist. Its local id says (see [`BatchApi::find`]).
+    Unconfirmed(String),
 }
 
 impl From<Fault> for String {
     fn from(f: Fault) -> String {
         match f {
-            Fault::NotFound(m) | Fault::Other(m) => m,
+            Fault::NotFound(m) | Fault::Refused(m) | Fault::Other(m) => m,
         }
     }
 }
@@ -130,7 +143,7 @@ impl BatchApi {
     pub(crate) async fn upload(&self, jsonl: Vec<u8>) -> Result<String, String> {
         let url = format!("{}/files", self.base);
         let reply = self
-            .call("POST /files", MAX_META_BYTES, || {
+            .call("POST /files", MAX_META_BYTES, ATTEMPTS, || {
                 let part = reqwest::multipart::Part::bytes(jsonl.clone())
                     .file_name("requests.jsonl")
                     .mime_str("application/jsonl")
@@ -148,12 +161,13 @@ impl BatchApi {
             .ok_or_else(|| format!("POST /files: no file id in {}", snippet(&reply.text)))
     }
 
-    /// Creates a batch of an uploaded file, marked with `local_id`.
+    /// Creates a batch of an uploaded file, marked with `local_id`. Sent once: a retry after
+    /// an answer that never arrived could create a second batch of the same requests.
     pub(crate) async fn create(
         &self,
         file_id: &str,
         local_id: &str,
-    ) -> Result<RemoteBatch, String> {
+    ) -> Result<RemoteBatch, CreateError> {
         let url = format!("{}/batches", self.base);
         let body = json!({
             "input_file_id": file_id,
@@ -162,14 +176,19 @@ impl BatchApi {
             "metadata": {LOCAL_ID_KEY: local_id},
         });
         let reply = self
-            .call("POST /batches", MAX_META_BYTES, || {
+            .call("POST /batches", MAX_META_BYTES, 1, || {
                 self.http
                     .post(&url)
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body.to_string())
             })
-            .await?;
+            .await
+            .map_err(|f| match f {
+                Fault::NotFound(m) | Fault::Refused(m) => CreateError::Refused(m),
+                Fault::Other(m) => CreateError::Unconfirmed(m),
+            })?;
         self.json("POST /batches", &reply)
+            .map_err(CreateError::Unconfirmed)
     }
 
     /// The batch `id`; `None` when the provider has no such batch (404: deleted, or another
@@ -178,12 +197,12 @@ impl BatchApi {
         let url = format!("{}/batches/{id}", self.base);
         let what = format!("GET /batches/{id}");
         match self
-            .call(&what, MAX_META_BYTES, || self.http.get(&url))
+            .call(&what, MAX_META_BYTES, ATTEMPTS, || self.http.get(&url))
             .await
         {
             Ok(reply) => self.json(&what, &reply).map(Some),
             Err(Fault::NotFound(_)) => Ok(None),
-            Err(Fault::Other(message)) => Err(message),
+            Err(Fault::Refused(message) | Fault::Other(message)) => Err(message),
         }
     }
 
@@ -204,7 +223,7 @@ impl BatchApi {
             let page = reqwest::Url::parse_with_params(&url, &query)
                 .map_err(|e| format!("GET /batches: {e}"))?;
             let reply = self
-                .call("GET /batches", MAX_META_BYTES, || {
+                .call("GET /batches", MAX_META_BYTES, ATTEMPTS, || {
                     self.http.get(page.clone())
                 })
                 .await?;
@@ -232,17 +251,18 @@ impl BatchApi {
         let url = format!("{}/files/{file_id}/content", self.base);
         let what = format!("GET /files/{file_id}/content");
         Ok(self
-            .call(&what, MAX_FILE_BYTES, || self.http.get(&url))
+            .call(&what, MAX_FILE_BYTES, ATTEMPTS, || self.http.get(&url))
             .await?
             .text)
     }
 
     /// Sends the request `build` makes until it succeeds, fails for good, or has been tried
-    /// [`ATTEMPTS`] times.
+    /// `attempts` times.
     async fn call(
         &self,
         what: &str,
         cap: usize,
+        attempts: u32,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Reply, Fault> {
         let mut attempt = 0;
@@ -279,16 +299,18 @@ impl BatchApi {
                     }
                     let transient = status.as_u16() == 429 || status.is_server_error();
                     if !transient {
-                        return Err(Fault::Other(message));
+                        return Err(Fault::Refused(message));
                     }
                     (message, hint)
                 }
                 Err(e) => (format!("{what}: {}", self.redact(&e.to_string())), None),
             };
-            if attempt >= ATTEMPTS {
-                return Err(Fault::Other(format!(
-                    "{message} (after {attempt} attempts)"
-                )));
+            if attempt >= attempts {
+                return Err(Fault::Other(if attempt > 1 {
+                    format!("{message} (after {attempt} attempts)")
+                } else {
+                    message
+                }));
             }
             tokio::time::sleep(self.retry.delay(attempt, hint)).await;
         }

@@ -8,6 +8,8 @@
 //!   [`MAX_TRIES`] times each, then recorded as failed.
 //! - A batch that failed validation, and requests the provider failed, are recorded failures.
 //! - A batch the provider cannot be asked about stays open; the next run asks again.
+//! - A batch whose creation was not answered (5xx, timeout) may exist: it stays open under
+//!   its local id, and the next look asks the provider for it before submitting again.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -17,7 +19,7 @@ use bytes::Bytes;
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::batch_api::{BatchApi, RemoteBatch};
+use super::batch_api::{BatchApi, CreateError, RemoteBatch};
 use super::batch_file::{BatchResult, parse_result_line, request_line};
 use super::batch_state::{
     FailedRequest, OpenBatch, batch_created, batch_error, batch_keys, begin_batch,
@@ -252,7 +254,7 @@ impl BatchSync<'_> {
         let local_id = begin_batch(self.cache, &self.model.name, &keys)?;
         let created = match self.api.upload(jsonl).await {
             Ok(file) => self.api.create(&file, &local_id).await,
-            Err(e) => Err(e),
+            Err(e) => Err(CreateError::Refused(e)),
         };
         match created {
             Ok(r) => {
@@ -263,7 +265,15 @@ impl BatchSync<'_> {
                     keys.len()
                 )))
             }
-            Err(e) => {
+            // It may exist: it stays open under its local id, and the next look asks the
+            // provider for it before anything is submitted again.
+            Err(CreateError::Unconfirmed(e)) => Ok(Ok(format!(
+                "{}: {} requests submitted, not confirmed ({e}); the next look asks the \
+                 provider for it",
+                self.label(&local_id),
+                keys.len()
+            ))),
+            Err(CreateError::Refused(e)) => {
                 forget_batch(self.cache, &local_id)?;
                 let failed: Vec<FailedRequest> = keys
                     .iter()

@@ -3,7 +3,7 @@
 //! half its lines done, error-file lines as recorded outcomes, a batch that fails
 //! validation, a `bench` killed between submitting and learning the batch's id, and one
 //! killed while it waits for the batch; more requests than `batch_max_requests` as several
-//! batches.
+//! batches; a batch created while `POST /batches` answered 503.
 
 use crate::support::fake_openai;
 
@@ -371,5 +371,37 @@ async fn more_requests_than_batch_max_requests_go_out_as_several_batches() {
         stderr(&out)
     );
     assert_eq!(server.requests(), 0);
+    assert!(predictions.values().all(|p| p.status == Status::Ok));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_created_without_a_readable_answer_is_found_not_submitted_again() {
+    let server = FakeServer::start(script(false)).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        create_fails: true,
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true);
+    let first = run(&config, &[]).await;
+    assert_pending(&first, dir.path(), 0);
+    assert!(
+        stderr(&first).contains("not confirmed"),
+        "{}",
+        stderr(&first)
+    );
+    assert_eq!(server.batches_created(), 1, "POST /batches was retried");
+
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        ..BatchBehaviour::default()
+    });
+    let out = run(&config, &[]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.batches_created(), 1, "the batch was submitted twice");
+    assert_eq!(server.requests(), 0);
+    let predictions = predictions(&out);
+    assert_eq!(predictions.len(), server.batch_lines_uploaded());
     assert!(predictions.values().all(|p| p.status == Status::Ok));
 }

@@ -169,6 +169,9 @@ pub struct BatchBehaviour {
     /// `POST /batches` records the batch, then waits this long before it answers (a client
     /// killed meanwhile does not learn the id).
     pub create_delay: Duration,
+    /// `POST /batches` records the batch, then answers 503 (as a provider may when it
+    /// created the batch but failed to say so).
+    pub create_fails: bool,
 }
 
 impl Default for BatchBehaviour {
@@ -177,6 +180,7 @@ impl Default for BatchBehaviour {
             polls_before_done: 1,
             ending: Ending::Completed,
             create_delay: Duration::ZERO,
+            create_fails: false,
         }
     }
 }
@@ -407,7 +411,14 @@ async fn create_batch(State(st): State<Arc<ServerState>>, body: Bytes) -> Respon
         };
         let answer = batch.json();
         let delay = batch.behaviour.create_delay;
+        let fails = batch.behaviour.create_fails;
         book.batches.push(batch);
+        if fails {
+            return json_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                json!({"error": {"message": "the fake is overloaded"}}),
+            );
+        }
         (answer, delay)
     };
     tokio::time::sleep(delay).await;
