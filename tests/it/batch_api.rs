@@ -79,6 +79,35 @@ fn predictions(out: &Output) -> HashMap<String, Prediction> {
         .collect()
 }
 
+/// A fake server whose batches behave as `behaviour`, a folder, and a batch config in it.
+async fn batch_setup(
+    refuse: bool,
+    behaviour: BatchBehaviour,
+) -> (FakeServer, tempfile::TempDir, PathBuf) {
+    let server = FakeServer::start(script(refuse)).await;
+    server.set_batch_behaviour(behaviour);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true);
+    (server, dir, config)
+}
+
+/// Starts `bench run` and kills it (SIGKILL) once `ready` holds; `what` fails the test
+/// when that takes over 30 s.
+async fn kill_when(config: &Path, extra: &[&str], ready: impl Fn() -> bool, what: &str) {
+    let mut child = command(config, extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn bench");
+    let started = Instant::now();
+    while !ready() {
+        assert!(started.elapsed() < Duration::from_secs(30), "{what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+}
+
 /// Exit 75, says to re-run, and wrote nothing: no run folder beyond those of finished runs
 /// before it, nothing on standard output (where a finished run names its folder).
 fn assert_pending(out: &Output, dir: &Path, finished_before: usize) {
@@ -219,13 +248,14 @@ async fn an_expired_batch_keeps_its_half_and_the_rest_is_sent_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_file_lines_and_failed_batches_become_recorded_outcomes() {
-    let server = FakeServer::start(script(true)).await;
-    server.set_batch_behaviour(BatchBehaviour {
-        polls_before_done: 0,
-        ..BatchBehaviour::default()
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let refusing = config(dir.path(), &server.url, true);
+    let (server, dir, refusing) = batch_setup(
+        true,
+        BatchBehaviour {
+            polls_before_done: 0,
+            ..BatchBehaviour::default()
+        },
+    )
+    .await;
     assert_pending(&run(&refusing, &[]).await, dir.path(), 0);
     let done = run(&refusing, &[]).await;
     assert!(done.status.success(), "{}", stderr(&done));
@@ -249,14 +279,15 @@ async fn error_file_lines_and_failed_batches_become_recorded_outcomes() {
 
     // A batch that fails validation: every request of it fails with the reason; exit 1 as
     // the scorer has no parsed prediction.
-    let server = FakeServer::start(script(false)).await;
-    server.set_batch_behaviour(BatchBehaviour {
-        polls_before_done: 0,
-        ending: Ending::Failed,
-        ..BatchBehaviour::default()
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let failing = config(dir.path(), &server.url, true);
+    let (_server, dir, failing) = batch_setup(
+        false,
+        BatchBehaviour {
+            polls_before_done: 0,
+            ending: Ending::Failed,
+            ..BatchBehaviour::default()
+        },
+    )
+    .await;
     assert_pending(&run(&failing, &[]).await, dir.path(), 0);
     let failed = run(&failing, &[]).await;
     assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
@@ -269,30 +300,23 @@ async fn error_file_lines_and_failed_batches_become_recorded_outcomes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bench_killed_while_creating_the_batch_submits_nothing_twice() {
-    let server = FakeServer::start(script(false)).await;
-    server.set_batch_behaviour(BatchBehaviour {
-        polls_before_done: 0,
-        create_delay: Duration::from_secs(60),
-        ..BatchBehaviour::default()
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = config(dir.path(), &server.url, true);
-    let mut child = command(&config, &[])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn bench");
-    let started = Instant::now();
-    while server.batches_created() == 0 {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no batch was created"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (server, _dir, config) = batch_setup(
+        false,
+        BatchBehaviour {
+            polls_before_done: 0,
+            create_delay: Duration::from_secs(60),
+            ..BatchBehaviour::default()
+        },
+    )
+    .await;
+    kill_when(
+        &config,
+        &[],
+        || server.batches_created() > 0,
+        "no batch was created",
+    )
+    .await;
     // The batch exists remotely; bench never heard its id.
-    child.kill().expect("kill");
-    child.wait().expect("reap");
     // Other tools' batches come after it: it is on the third page of the provider's list.
     server.add_other_batches(250);
     server.set_batch_behaviour(BatchBehaviour {
@@ -307,28 +331,21 @@ async fn a_bench_killed_while_creating_the_batch_submits_nothing_twice() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bench_killed_while_waiting_loses_nothing_and_the_next_run_collects() {
-    let server = FakeServer::start(script(false)).await;
-    server.set_batch_behaviour(BatchBehaviour {
-        polls_before_done: 40,
-        ..BatchBehaviour::default()
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = config(dir.path(), &server.url, true);
-    let mut child = command(&config, &["--wait"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn bench");
-    let started = Instant::now();
-    while server.batch_polls() < 3 {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "bench never polled its batch"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    child.kill().expect("kill");
-    child.wait().expect("reap");
+    let (server, dir, config) = batch_setup(
+        false,
+        BatchBehaviour {
+            polls_before_done: 40,
+            ..BatchBehaviour::default()
+        },
+    )
+    .await;
+    kill_when(
+        &config,
+        &["--wait"],
+        || server.batch_polls() >= 3,
+        "bench never polled its batch",
+    )
+    .await;
 
     let pending = run(&config, &[]).await;
     assert_pending(&pending, dir.path(), 0);
@@ -343,13 +360,14 @@ async fn a_bench_killed_while_waiting_loses_nothing_and_the_next_run_collects() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn more_requests_than_batch_max_requests_go_out_as_several_batches() {
-    let server = FakeServer::start(script(false)).await;
-    server.set_batch_behaviour(BatchBehaviour {
-        polls_before_done: 0,
-        ..BatchBehaviour::default()
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = config(dir.path(), &server.url, true);
+    let (server, _dir, config) = batch_setup(
+        false,
+        BatchBehaviour {
+            polls_before_done: 0,
+            ..BatchBehaviour::default()
+        },
+    )
+    .await;
     let text = std::fs::read_to_string(&config).expect("config");
     let text = text.replace("batch_poll_s", "batch_max_requests = 7\nbatch_poll_s");
     std::fs::write(&config, text).expect("config");
@@ -376,14 +394,15 @@ async fn more_requests_than_batch_max_requests_go_out_as_several_batches() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_created_without_a_readable_answer_is_found_not_submitted_again() {
-    let server = FakeServer::start(script(false)).await;
-    server.set_batch_behaviour(BatchBehaviour {
-        polls_before_done: 0,
-        create_fails: true,
-        ..BatchBehaviour::default()
-    });
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = config(dir.path(), &server.url, true);
+    let (server, dir, config) = batch_setup(
+        false,
+        BatchBehaviour {
+            polls_before_done: 0,
+            create_fails: true,
+            ..BatchBehaviour::default()
+        },
+    )
+    .await;
     let first = run(&config, &[]).await;
     assert_pending(&first, dir.path(), 0);
     assert!(
