@@ -106,8 +106,8 @@ enum Fault {
 /// Why `POST /batches` did not give a batch.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum CreateError {
-    /// Refused (a 4xx): there is no batch.
-    Refused(String),
+    /// There is no batch: the provider refused it (a 4xx), or its input file never uploaded.
+    NoBatch(String),
     /// No readable answer: the batch may exist. Its local id says (see [`BatchApi::find`]).
     Unconfirmed(String),
 }
@@ -184,7 +184,7 @@ impl BatchApi {
             })
             .await
             .map_err(|f| match f {
-                Fault::NotFound(m) | Fault::Refused(m) => CreateError::Refused(m),
+                Fault::NotFound(m) | Fault::Refused(m) => CreateError::NoBatch(m),
                 Fault::Other(m) => CreateError::Unconfirmed(m),
             })?;
         self.json("POST /batches", &reply)

@@ -254,7 +254,7 @@ impl BatchSync<'_> {
         let local_id = begin_batch(self.cache, &self.model.name, &keys)?;
         let created = match self.api.upload(jsonl).await {
             Ok(file) => self.api.create(&file, &local_id).await,
-            Err(e) => Err(CreateError::Refused(e)),
+            Err(e) => Err(CreateError::NoBatch(e)),
         };
         match created {
             Ok(r) => {
@@ -273,7 +273,7 @@ impl BatchSync<'_> {
                 self.label(&local_id),
                 keys.len()
             ))),
-            Err(CreateError::Refused(e)) => {
+            Err(CreateError::NoBatch(e)) => {
                 forget_batch(self.cache, &local_id)?;
                 let failed: Vec<FailedRequest> = keys
                     .iter()
