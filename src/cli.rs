@@ -33,8 +33,9 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare the scorers of several runs side by side, with paired tests on shared leads.
     Compare(CompareArgs),
-    /// Delete every stored LLM answer of the config's cache.
-    ClearCache(ConfigArgs),
+    /// Delete every stored LLM answer of the config's cache (or, with --batches, forget its
+    /// open batches).
+    ClearCache(ClearCacheArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -130,6 +131,17 @@ pub struct ValidateArgs {
     /// Skip the network checks (endpoints); everything else is still checked.
     #[arg(long)]
     pub offline: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClearCacheArgs {
+    /// The config file.
+    #[arg(long, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// Forget the batches submitted to providers that were not collected (and the failures
+    /// batches recorded) instead of the answers; the providers are not told.
+    #[arg(long)]
+    pub batches: bool,
 }
 
 #[derive(Debug, clap::Args)]

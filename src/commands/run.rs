@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
-use crate::cli::{ConfigArgs, RunArgs};
+use crate::cli::{ClearCacheArgs, RunArgs};
 use crate::config::Config;
 use crate::evaluate::RunMetrics;
 use crate::pipeline::{Prepared, Run, RunOptions, note};
-use crate::run::Cache;
+use crate::run::{Cache, forget_open_batches};
 use crate::{EXIT_PENDING, Error};
 
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
@@ -97,14 +97,42 @@ fn print_leaderboard(m: &RunMetrics, dir: &Path) {
     }
     note(format!("report: {}", dir.join("report.md").display()));
 }
-pub(crate) fn clear_cache(args: &ConfigArgs) -> Result<(), Error> {
+/// `bench clear-cache`: the stored answers, or with `--batches` the open batches.
+pub(crate) fn clear_cache(args: &ClearCacheArgs) -> Result<(), Error> {
     let config = Config::load(&args.config)?;
     let path = &config.run.cache;
     if !path.exists() {
         println!("{}: no cache yet", path.display());
         return Ok(());
     }
-    let removed = Cache::clear(path)?;
-    println!("{}: removed {removed} stored answers", path.display());
+    if args.batches {
+        let forgotten = forget_open_batches(path)?;
+        println!(
+            "{}: forgot {} open batches; their requests are submitted again by the next run",
+            path.display(),
+            forgotten.len()
+        );
+        for b in &forgotten {
+            let id = b.remote_id.as_deref().unwrap_or("never confirmed");
+            note(format!(
+                "forgot batch {id} (model {}, local id {}): if the provider still runs it, \
+                 cancel it there",
+                b.model, b.local_id
+            ));
+        }
+        return Ok(());
+    }
+    let cleared = Cache::clear(path)?;
+    println!(
+        "{}: removed {} stored answers",
+        path.display(),
+        cleared.answers
+    );
+    if cleared.open_batches > 0 {
+        note(format!(
+            "{} open batches kept (bench clear-cache --batches forgets them)",
+            cleared.open_batches
+        ));
+    }
     Ok(())
 }

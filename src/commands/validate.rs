@@ -7,7 +7,7 @@ use crate::cli::ValidateArgs;
 use crate::config::{Config, DatasetSource};
 use crate::lead::{LeadReader, Split};
 use crate::metrics::{PowerPlan, auc_standard_error};
-use crate::run::mask_url_credentials;
+use crate::run::{KeySource, mask_url_credentials};
 use crate::{EXIT_FAILED, EXIT_OK, Error};
 
 /// Checks everything and prints a line per part; returns 1 when a model cannot be used as
@@ -62,9 +62,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
     }
     let mut problems = Vec::new();
     for m in &config.models {
-        if let Some(var) = &m.api_key_env
-            && std::env::var_os(var).is_none_or(|v| v.is_empty())
-        {
+        if let KeySource::Unset { var } = m.key_source() {
             problems.push(format!(
                 "model {}: environment variable {var} is not set (bench run would skip the model)",
                 m.name
@@ -97,12 +95,11 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
             source: std::io::Error::other(e),
         })?;
     for m in &config.models {
-        let key = match &m.api_key_env {
-            None => "no key needed".to_string(),
-            Some(var) if std::env::var_os(var).is_some_and(|v| !v.is_empty()) => {
-                format!("key from {var}: set")
-            }
-            Some(var) => format!("key from {var}: NOT SET"),
+        let key = match (m.key_source(), &m.api_key_env) {
+            (KeySource::NotNeeded, _) => "no key needed".to_string(),
+            (KeySource::Set(_), Some(var)) => format!("key from {var}: set"),
+            (KeySource::Set(_), None) => "key: set".to_string(),
+            (KeySource::Unset { var }, _) => format!("key from {var}: NOT SET"),
         };
         // GET /models costs nothing; a key, when set, is sent but never printed.
         let (url, status) = runtime.block_on(crate::run::probe_models(&client, m));

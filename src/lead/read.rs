@@ -108,14 +108,8 @@ impl LeadReader {
             path: path.to_path_buf(),
             source,
         };
-        let file = File::open(path).map_err(io)?;
         // `/dev/zero`, a FIFO or a folder would be read without end (or not at all).
-        if !file.metadata().map_err(io)?.is_file() {
-            return Err(io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                "not a regular file (expected a CSV or JSONL lead file)",
-            )));
-        }
+        let file = crate::input::open_regular_file(path).map_err(io)?;
         let (inner, extra_columns) = match Format::from_path(path) {
             Format::Csv => open_csv(path, file)?,
             Format::Jsonl => (

@@ -10,7 +10,7 @@ use crate::config::Config;
 use crate::lead::Lead;
 use crate::run::{
     Cache, ExportError, Exported, Imported, JobMatrix, ModelSettings, Stop, build_llm_jobs,
-    export_requests, read_results_file, request_keys, store_results, sync_batches,
+    export_requests, max_line, read_results_file, request_keys, store_results, sync_batches,
 };
 
 use super::{RunLeads, RunOptions, keeps, matrix_input, note, train_leads};
@@ -54,7 +54,11 @@ impl BatchStep<'_> {
             note(line);
         }
         if !open.is_empty() {
-            note("batch submitted, re-run to collect (bench run --wait waits for it)");
+            note(format!(
+                "{} batch(es) open (the lines above say which and why), re-run to collect \
+                 (bench run --wait waits for them; bench clear-cache --batches forgets them)",
+                open.len()
+            ));
         }
         Ok(!open.is_empty())
     }
@@ -91,7 +95,10 @@ pub fn import_batch(config: &Path, results: &Path) -> Result<Imported, Error> {
     let expected = with_matrix(&config, &run, &[], |matrix| {
         Ok(request_keys(matrix.streams(), &config.models))
     })?;
-    let lines = read_results_file(results).map_err(Error::Batch)?;
+    // A line may be as long as the largest answer any model of the config accepts.
+    let largest = config.models.iter().map(|m| m.max_response_bytes).max();
+    let max_line = max_line(largest.unwrap_or(0));
+    let lines = read_results_file(results, max_line).map_err(Error::Batch)?;
     let cache = Cache::open(&config.run.cache)?;
     Ok(store_results(lines, &expected, &cache)?)
 }

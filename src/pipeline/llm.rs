@@ -9,7 +9,7 @@ use crate::lead::Lead;
 use crate::prediction::{Prediction, PredictionSink};
 use crate::run::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, JobMatrix, ModelSettings, Stop,
-    clear_batch_failures, ensure_up, prediction_from_outcome, run_streams,
+    clear_batch_failures, ensure_up, key_ring, prediction_from_outcome, run_streams,
 };
 
 use super::note;
@@ -42,13 +42,16 @@ impl LlmStep<'_> {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
+        // The client took every key out of what the servers sent; this pass also catches
+        // what the answer parser un-escaped from it.
+        let keyring = key_ring(self.models);
         let mut write_error: Option<std::io::Error> = None;
         // The first write error is kept and reported once the engine is done; every job
         // still gets its outcome counted.
         let mut record = |job_id: u64, outcome: CallOutcome| {
             let key = keys[job_id as usize];
             let scorer = &scorers[key.scorer as usize];
-            let p: Prediction = prediction_from_outcome(
+            let mut p: Prediction = prediction_from_outcome(
                 self.run_id,
                 &self.eval[key.lead as usize].lead_id,
                 &scorer.id,
@@ -56,6 +59,9 @@ impl LlmStep<'_> {
                 outcome,
                 &self.config.bands,
             );
+            for text in [&mut p.justification, &mut p.raw_response, &mut p.error] {
+                keyring.redact_in_place(text);
+            }
             if write_error.is_none()
                 && let Err(e) = sink.push(&p)
             {
@@ -112,7 +118,10 @@ impl LlmStep<'_> {
         if let Some(e) = write_error {
             return Err(Error::write(&self.dir.join("predictions.csv"), e));
         }
-        let summary = summary?;
+        let mut summary = summary?;
+        for w in &mut summary.warnings {
+            keyring.redact_in_place(w);
+        }
         // The batch failures this run recorded as outcomes are used up: the next run sends
         // those requests again.
         if self.use_cache && !summary.cancelled && self.models.iter().any(|m| m.batch) {

@@ -24,8 +24,8 @@ use crate::generate::{DatasetStats, Generator, Sidecar};
 use crate::lead::{Format, Lead, Split, read_leads};
 use crate::prediction::{PredictionSink, ScorerTally};
 use crate::run::{
-    Cache, EngineSummary, MatrixInput, ModelSettings, Plan, Stop, StopSignal, build_llm_jobs,
-    matches_only,
+    Cache, EngineSummary, KeySource, MatrixInput, ModelSettings, Plan, Stop, StopSignal,
+    build_llm_jobs, matches_only,
 };
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
@@ -473,14 +473,12 @@ fn matrix_input<'a>(
 fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<String>) {
     let (mut usable, mut skipped) = (Vec::new(), Vec::new());
     for m in &config.models {
-        match &m.api_key_env {
-            Some(var) if std::env::var_os(var).is_none_or(|v| v.is_empty()) => {
-                skipped.push(format!(
-                    "model {}: skipped: environment variable {var} is not set",
-                    m.name
-                ))
-            }
-            _ => usable.push(m.clone()),
+        match m.key_source() {
+            KeySource::Unset { var } => skipped.push(format!(
+                "model {}: skipped: environment variable {var} is not set",
+                m.name
+            )),
+            KeySource::NotNeeded | KeySource::Set(_) => usable.push(m.clone()),
         }
     }
     (usable, skipped)

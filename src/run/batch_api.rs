@@ -9,13 +9,15 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::client::{BodyFault, read_capped, same_origin_redirects, snippet};
+use super::batch_file::{
+    MAX_RESULTS_BYTES, ResultLine, max_line, oversized_line, parse_result_line,
+};
+use super::client::{BodyFault, error_message, read_capped, same_origin_redirects, snippet};
+use super::jsonl::{Line, LineSplitter};
 use super::model::ModelSettings;
 use super::retry::{RetryPolicy, retry_after};
 use super::secret::ApiKey;
 
-/// Largest output or error file read (a batch of 50,000 answers of 10 KB each is 500 MB).
-const MAX_FILE_BYTES: usize = 1 << 30;
 /// Largest answer to any other batch API call.
 const MAX_META_BYTES: usize = 4 << 20;
 /// Attempts per call before a transient fault is given up on.
@@ -84,6 +86,8 @@ pub(crate) struct BatchApi {
     key: Option<ApiKey>,
     timeout: Duration,
     retry: RetryPolicy,
+    /// Longest result line read (the model's `max_response_bytes` and the line's envelope).
+    max_line: usize,
 }
 
 /// The response of one call: status and body.
@@ -123,7 +127,7 @@ impl From<Fault> for String {
 impl BatchApi {
     pub(crate) fn new(
         model: &ModelSettings,
-        key: Option<String>,
+        key: Option<ApiKey>,
         retry: RetryPolicy,
     ) -> Result<Self, String> {
         let http = reqwest::Client::builder()
@@ -133,9 +137,10 @@ impl BatchApi {
         Ok(BatchApi {
             http,
             base: model.base_url.clone(),
-            key: key.map(ApiKey::new),
+            key,
             timeout: model.timeout,
             retry,
+            max_line: max_line(model.max_response_bytes),
         })
     }
 
@@ -246,18 +251,43 @@ impl BatchApi {
         Ok(None)
     }
 
-    /// The text of an output or error file.
-    pub(crate) async fn content(&self, file_id: &str) -> Result<String, String> {
+    /// The result lines of an output or error file, read as they stream in (see
+    /// [`jsonl`](super::jsonl)): each line redacted, then parsed; a line over the cap is its
+    /// request's failure when its first bytes name the request; a line that is no result is
+    /// skipped (its request counts as not returned). Fails when the file cannot be had whole.
+    pub(crate) async fn results(&self, file_id: &str) -> Result<Vec<ResultLine>, String> {
         let url = format!("{}/files/{file_id}/content", self.base);
         let what = format!("GET /files/{file_id}/content");
-        Ok(self
-            .call(&what, MAX_FILE_BYTES, ATTEMPTS, || self.http.get(&url))
-            .await?
-            .text)
+        let mut response = self
+            .respond(&what, ATTEMPTS, || self.http.get(&url))
+            .await?;
+        let mut results = Vec::new();
+        let max_line = self.max_line;
+        let mut each = |_: u64, line: Line<'_>| {
+            let parsed = match line {
+                Line::Whole(bytes) => {
+                    parse_result_line(&self.redact(&String::from_utf8_lossy(bytes))).ok()
+                }
+                Line::TooLong { head, len } => oversized_line(head, len, max_line),
+            };
+            results.extend(parsed);
+        };
+        let mut lines = LineSplitter::new(max_line, MAX_RESULTS_BYTES);
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => lines
+                    .feed(&chunk, &mut each)
+                    .map_err(|e| format!("{what}: the file is {e}"))?,
+                Ok(None) => break,
+                Err(e) => return Err(format!("{what}: {}", self.redact(&e.to_string()))),
+            }
+        }
+        lines.finish(&mut each);
+        Ok(results)
     }
 
     /// Sends the request `build` makes until it succeeds, fails for good, or has been tried
-    /// `attempts` times.
+    /// `attempts` times; reads at most `cap` bytes of the answer.
     async fn call(
         &self,
         what: &str,
@@ -265,6 +295,32 @@ impl BatchApi {
         attempts: u32,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Reply, Fault> {
+        let response = self.respond(what, attempts, build).await?;
+        let status = response.status();
+        match read_capped(response, cap).await {
+            Ok(bytes) => Ok(Reply {
+                status,
+                text: self.redact(&String::from_utf8_lossy(&bytes)),
+            }),
+            Err(BodyFault::TooLarge { .. }) => Err(Fault::Other(format!(
+                "{what}: the answer is larger than {cap} bytes"
+            ))),
+            Err(BodyFault::Transport(e)) => Err(Fault::Other(format!(
+                "{what}: {}",
+                self.redact(&e.to_string())
+            ))),
+        }
+    }
+
+    /// Sends the request `build` makes until the provider answers with a success (whose
+    /// body is not read yet), fails for good, or has been tried `attempts` times. Failures
+    /// carry a short redacted excerpt of what the provider said.
+    async fn respond(
+        &self,
+        what: &str,
+        attempts: u32,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, Fault> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -273,27 +329,18 @@ impl BatchApi {
                 req = req.bearer_auth(key.expose());
             }
             let (message, hint) = match req.send().await {
+                Ok(response) if response.status().is_success() => return Ok(response),
                 Ok(response) => {
                     let status = response.status();
                     let hint = retry_after(response.headers());
-                    let text = match read_capped(response, cap).await {
-                        Ok(bytes) => self.redact(&String::from_utf8_lossy(&bytes)),
-                        Err(BodyFault::TooLarge { .. }) => {
-                            return Err(Fault::Other(format!(
-                                "{what}: the answer is larger than {cap} bytes"
-                            )));
+                    let said = match read_capped(response, MAX_META_BYTES).await {
+                        Ok(bytes) => error_message(&self.redact(&String::from_utf8_lossy(&bytes))),
+                        Err(BodyFault::TooLarge { head }) => {
+                            snippet(&self.redact(&String::from_utf8_lossy(&head)))
                         }
-                        Err(BodyFault::Transport(e)) => {
-                            return Err(Fault::Other(format!(
-                                "{what}: {}",
-                                self.redact(&e.to_string())
-                            )));
-                        }
+                        Err(BodyFault::Transport(e)) => self.redact(&e.to_string()),
                     };
-                    if status.is_success() {
-                        return Ok(Reply { status, text });
-                    }
-                    let message = format!("{what}: HTTP {status}: {}", snippet(&text));
+                    let message = format!("{what}: HTTP {status}: {}", self.redact(&said));
                     if status == reqwest::StatusCode::NOT_FOUND {
                         return Err(Fault::NotFound(message));
                     }

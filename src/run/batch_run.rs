@@ -16,17 +16,17 @@ use std::path::Path;
 use std::time::Duration;
 
 use bytes::Bytes;
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
 use super::batch_api::{BatchApi, CreateError, RemoteBatch};
-use super::batch_file::{BatchResult, parse_result_line, request_line};
+use super::batch_file::{BatchResult, from_hex, request_line};
 use super::batch_state::{
     FailedRequest, OpenBatch, batch_created, batch_error, batch_keys, begin_batch,
-    clear_batch_errors, collect_batch, forget_batch, open_batches, record_failures, times_batched,
+    clear_batch_errors, collect_batch, download_failed, forget_batch, open_batches,
+    record_failures, times_batched,
 };
 use super::cache::{Cache, CacheError, CachedAnswer};
-use super::client::build_request;
+use super::client::{build_request, snippet};
 use super::engine::RunError;
 use super::matrix::JobMatrix;
 use super::model::ModelSettings;
@@ -34,6 +34,10 @@ use super::retry::RetryPolicy;
 
 /// Batches a request may be in without coming back before it is recorded as failed.
 pub(crate) const MAX_TRIES: u64 = 3;
+
+/// Failed downloads of a finished batch's results before its requests are recorded as
+/// failed.
+pub(crate) const MAX_DOWNLOADS: u64 = 3;
 
 /// Largest batch input file submitted: OpenAI takes files up to 200 MB.
 pub(crate) const MAX_FILE_BYTES: usize = 190_000_000;
@@ -175,25 +179,19 @@ impl BatchSync<'_> {
         let mut failed: Vec<FailedRequest> = Vec::new();
         let mut returned = HashSet::new();
         for file in [&r.output_file_id, &r.error_file_id].into_iter().flatten() {
-            let text = match self.api.content(file).await {
-                Ok(t) => t,
-                Err(e) => {
-                    return Ok(Checked::Open(
-                        format!(
-                            "{}: {}, results not downloaded ({e}); re-run to try again",
-                            self.label(&r.id),
-                            r.status
-                        ),
-                        keys.clone(),
-                    ));
-                }
+            let lines = match self.api.results(file).await {
+                Ok(lines) => lines,
+                Err(e) => return self.not_downloaded(batch, r, keys, &e),
             };
             // A line that is not a result leaves its request unreturned: it is sent again.
-            for (key, result) in text.lines().filter_map(|l| parse_result_line(l).ok()) {
-                if !keys.contains(&key) || !returned.insert(key) {
+            for line in lines {
+                let Some(key) = from_hex(&line.custom_id).filter(|k| keys.contains(k)) else {
+                    continue;
+                };
+                if !returned.insert(key) {
                     continue;
                 }
-                match result {
+                match line.result {
                     BatchResult::Answer(a) => answers.push((key, a)),
                     BatchResult::Failed { code, .. }
                         if matches!(code.as_deref(), Some("batch_expired" | "batch_cancelled")) =>
@@ -210,17 +208,21 @@ impl BatchSync<'_> {
                 }
             }
         }
+        // Said once, cut short: a provider's reason can be megabytes long.
+        let batch_failed = (r.status == "failed").then(|| {
+            let why = r
+                .errors
+                .as_ref()
+                .map_or_else(|| "no reason given".into(), |e| snippet(&e.to_string()));
+            format!("{} failed: {why}", self.label(&r.id))
+        });
         let mut again = 0u64;
         for key in keys.iter().filter(|k| !returned.contains(*k)) {
-            if r.status == "failed" {
-                let why = r
-                    .errors
-                    .as_ref()
-                    .map_or_else(|| "no reason given".into(), Value::to_string);
+            if let Some(why) = &batch_failed {
                 failed.push(FailedRequest {
                     key: *key,
                     status: None,
-                    message: format!("{} failed: {why}", self.label(&r.id)),
+                    message: why.clone(),
                 });
             } else if times_batched(self.cache, key)? >= MAX_TRIES {
                 failed.push(FailedRequest {
@@ -239,6 +241,45 @@ impl BatchSync<'_> {
             r.status,
             answers.len(),
             failed.len()
+        )))
+    }
+
+    /// A finished batch whose results could not be downloaded: open until it has failed
+    /// [`MAX_DOWNLOADS`] times (once a run, or once a poll), then every request of it is
+    /// recorded as failed (and sent again by the run after), so that an output file that is
+    /// gone or endless cannot hold the project up for good.
+    fn not_downloaded(
+        &self,
+        batch: &OpenBatch,
+        r: &RemoteBatch,
+        keys: &HashSet<[u8; 32]>,
+        error: &str,
+    ) -> Result<Checked, CacheError> {
+        let tries = download_failed(self.cache, &batch.local_id)?;
+        let label = self.label(&r.id);
+        if tries < MAX_DOWNLOADS {
+            return Ok(Checked::Open(
+                format!(
+                    "{label}: {}, results not downloaded ({error}); try {tries} of \
+                     {MAX_DOWNLOADS}, re-run to try again",
+                    r.status
+                ),
+                keys.clone(),
+            ));
+        }
+        let message = format!("{label}: results not downloaded in {MAX_DOWNLOADS} tries: {error}");
+        let failed: Vec<FailedRequest> = keys
+            .iter()
+            .map(|key| FailedRequest {
+                key: *key,
+                status: None,
+                message: message.clone(),
+            })
+            .collect();
+        collect_batch(self.cache, &batch.local_id, &[], &failed)?;
+        Ok(Checked::Collected(format!(
+            "{message}; its {} requests are recorded as failed (the run after sends them again)",
+            keys.len()
         )))
     }
 
@@ -350,11 +391,7 @@ pub async fn sync_batches(
         if requests[mi].is_empty() && open_batches(&cache, &model.name)?.is_empty() {
             continue;
         }
-        let key = model
-            .api_key_env
-            .as_ref()
-            .and_then(|var| std::env::var(var).ok())
-            .filter(|k| !k.trim().is_empty());
+        let key = model.key_source().key();
         let api = BatchApi::new(model, key, RetryPolicy::default()).map_err(RunError::Client)?;
         let sync = BatchSync {
             model,
@@ -421,7 +458,7 @@ mod tests {
             .split(|&b| b == b'\n')
             .filter(|l| !l.is_empty())
             .map(|l| {
-                let v: Value = serde_json::from_slice(l).expect("a JSON line");
+                let v: serde_json::Value = serde_json::from_slice(l).expect("a JSON line");
                 v["custom_id"].as_str().expect("custom_id").to_string()
             })
             .collect();

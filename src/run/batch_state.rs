@@ -9,6 +9,7 @@
 //!   next run has used them (then they are sent again, as interactive failures are).
 
 use std::collections::HashSet;
+use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -44,6 +45,46 @@ pub(crate) fn open_batches(cache: &Cache, model: &str) -> Result<Vec<OpenBatch>,
             })
         })?
         .collect()
+    })
+}
+
+/// A batch `bench clear-cache --batches` forgot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForgottenBatch {
+    pub model: String,
+    pub local_id: String,
+    pub remote_id: Option<String>,
+}
+
+/// Forgets every batch of the cache at `path` that was not collected, with its requests,
+/// and every failure batches recorded: the next run submits those requests again.
+pub fn forget_open_batches(path: &Path) -> Result<Vec<ForgottenBatch>, CacheError> {
+    let cache = Cache::open(path)?;
+    cache.with_conn(|c| {
+        let tx = c.transaction()?;
+        let forgotten = {
+            let mut stmt = tx.prepare(
+                "SELECT model, local_id, remote_id FROM batches WHERE state != 'collected' \
+                 ORDER BY submitted_at, local_id",
+            )?;
+            stmt.query_map([], |r| {
+                Ok(ForgottenBatch {
+                    model: r.get(0)?,
+                    local_id: r.get(1)?,
+                    remote_id: r.get(2)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?
+        };
+        tx.execute(
+            "DELETE FROM batch_requests WHERE local_id IN \
+             (SELECT local_id FROM batches WHERE state != 'collected')",
+            [],
+        )?;
+        tx.execute("DELETE FROM batches WHERE state != 'collected'", [])?;
+        tx.execute("DELETE FROM batch_errors", [])?;
+        tx.commit()?;
+        Ok(forgotten)
     })
 }
 
@@ -97,6 +138,19 @@ pub(crate) fn forget_batch(cache: &Cache, local_id: &str) -> Result<(), CacheErr
         )?;
         tx.execute("DELETE FROM batches WHERE local_id = ?1", params![local_id])?;
         tx.commit()
+    })
+}
+
+/// Counts one more failed download of a finished batch's results; returns the count.
+pub(crate) fn download_failed(cache: &Cache, local_id: &str) -> Result<u64, CacheError> {
+    cache.with_conn(|c| {
+        c.query_row(
+            "UPDATE batches SET download_failures = download_failures + 1 WHERE local_id = ?1 \
+             RETURNING download_failures",
+            params![local_id],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n.max(0) as u64)
     })
 }
 

@@ -63,6 +63,13 @@ pub(crate) struct CachedAnswer {
     pub via_batch: bool,
 }
 
+/// What [`Cache::clear`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cleared {
+    pub answers: u64,
+    pub open_batches: u64,
+}
+
 /// An open cache file, shared by the workers of a run.
 pub struct Cache {
     path: PathBuf,
@@ -98,10 +105,11 @@ CREATE TABLE IF NOT EXISTS answers (
     via_batch INTEGER NOT NULL DEFAULT 0
 );";
 
-/// Columns added after the first version of the table, for caches made before them.
-const ADDED_COLUMNS: [(&str, &str); 2] = [
-    ("cached_prompt_tokens", "INTEGER"),
-    ("via_batch", "INTEGER NOT NULL DEFAULT 0"),
+/// Columns added after the first version of a table, for caches made before them.
+const ADDED_COLUMNS: [(&str, &str, &str); 3] = [
+    ("answers", "cached_prompt_tokens", "INTEGER"),
+    ("answers", "via_batch", "INTEGER NOT NULL DEFAULT 0"),
+    ("batches", "download_failures", "INTEGER NOT NULL DEFAULT 0"),
 ];
 
 /// The state of batches submitted to providers' batch APIs (see `batch_state`): a batch is
@@ -112,7 +120,8 @@ CREATE TABLE IF NOT EXISTS batches (
     model TEXT NOT NULL,
     remote_id TEXT,
     state TEXT NOT NULL,
-    submitted_at INTEGER NOT NULL DEFAULT (unixepoch())
+    submitted_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    download_failures INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS batch_requests (
     local_id TEXT NOT NULL,
@@ -124,6 +133,20 @@ CREATE TABLE IF NOT EXISTS batch_errors (
     status INTEGER,
     message TEXT NOT NULL
 );";
+
+/// The columns of the first version's `answers` table: a cache without an application id
+/// (made before it was set) is ours only when its `answers` table has them all.
+const FIRST_COLUMNS: [&str; 9] = [
+    "key",
+    "content",
+    "finish_reason",
+    "raw",
+    "prompt_tokens",
+    "completion_tokens",
+    "latency_ms",
+    "attempts",
+    "stored_at",
+];
 
 /// Every table a bench cache may hold.
 const TABLES: [&str; 4] = ["answers", "batch_errors", "batch_requests", "batches"];
@@ -151,8 +174,8 @@ impl Cache {
         };
         let conn = open().map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
-        add_missing_columns(&conn).map_err(err)?;
         conn.execute_batch(BATCH_SCHEMA).map_err(err)?;
+        add_missing_columns(&conn).map_err(err)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(err)?;
         let write_conn = open().map_err(err)?;
@@ -178,14 +201,25 @@ impl Cache {
         check_is_ours(path)
     }
 
-    /// Deletes every stored answer; returns how many there were.
-    pub fn clear(path: &Path) -> Result<u64, CacheError> {
+    /// Deletes every stored answer; says how many there were, and how many batches are
+    /// still open (kept: forgetting them is `bench clear-cache --batches`).
+    pub fn clear(path: &Path) -> Result<Cleared, CacheError> {
         let cache = Cache::open(path)?;
         let conn = cache.lock();
-        let n = conn
+        let answers = conn
             .execute("DELETE FROM answers", [])
             .map_err(|source| cache.error(source))?;
-        Ok(n as u64)
+        let open_batches = conn
+            .query_row(
+                "SELECT count(*) FROM batches WHERE state != 'collected'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .map_err(|source| cache.error(source))?;
+        Ok(Cleared {
+            answers: answers as u64,
+            open_batches: open_batches.max(0) as u64,
+        })
     }
 
     /// How many answers are stored.
@@ -313,16 +347,18 @@ impl Drop for Cache {
 
 /// Adds the [`ADDED_COLUMNS`] a cache made by an earlier version lacks.
 fn add_missing_columns(conn: &Connection) -> Result<(), rusqlite::Error> {
-    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('answers')")?;
-    let present: Vec<String> = stmt
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for (name, kind) in ADDED_COLUMNS {
-        if !present.iter().any(|p| p == name) {
-            conn.execute_batch(&format!("ALTER TABLE answers ADD COLUMN {name} {kind}"))?;
+    for (table, name, kind) in ADDED_COLUMNS {
+        if !columns(conn, table)?.iter().any(|p| p == name) {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {kind}"))?;
         }
     }
     Ok(())
+}
+
+/// The column names of `table` (none when there is no such table).
+fn columns(conn: &Connection, table: &str) -> Result<Vec<String>, rusqlite::Error> {
+    let mut stmt = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    stmt.query_map([table], |r| r.get(0))?.collect()
 }
 
 /// Refuses a file at `path` that is another program's SQLite database, before anything is
@@ -361,12 +397,27 @@ fn check_is_ours(path: &Path) -> Result<(), CacheError> {
         .map_err(err)?
         .collect::<Result<_, _>>()
         .map_err(err)?;
-    // A cache of an earlier version holds `answers` alone; the batch tables came later.
+    // A cache of an earlier version holds `answers` alone (the batch tables came later),
+    // with the columns of the first version: a table that is merely named so is not ours.
     let ours = tables.iter().all(|t| TABLES.contains(&t.as_str()));
-    if tables.is_empty() || (ours && tables.iter().any(|t| t == "answers")) {
+    if tables.is_empty() {
+        return Ok(());
+    }
+    if !(ours && tables.iter().any(|t| t == "answers")) {
+        return foreign(format!("it holds the tables {}", tables.join(", ")));
+    }
+    let present = columns(&conn, "answers").map_err(err)?;
+    let missing: Vec<&str> = FIRST_COLUMNS
+        .into_iter()
+        .filter(|c| !present.iter().any(|p| p == c))
+        .collect();
+    if missing.is_empty() {
         Ok(())
     } else {
-        foreign(format!("it holds the tables {}", tables.join(", ")))
+        foreign(format!(
+            "its `answers` table lacks the columns {}",
+            missing.join(", ")
+        ))
     }
 }
 
@@ -456,7 +507,7 @@ mod tests {
         assert_eq!(c.get(&[3; 32]).expect("get"), None);
         assert_eq!(c.len().expect("count"), 2);
         drop(c);
-        assert_eq!(Cache::clear(&path).expect("clear"), 2);
+        assert_eq!(Cache::clear(&path).expect("clear").answers, 2);
         assert!(
             Cache::open(&path)
                 .expect("opens")
@@ -487,6 +538,21 @@ mod tests {
             before,
             "the file was changed"
         );
+        // Another program's table that happens to be named `answers` is not adopted.
+        let named = dir.path().join("named.sqlite");
+        {
+            let conn = Connection::open(&named).expect("create");
+            conn.execute_batch("CREATE TABLE answers (id INTEGER PRIMARY KEY, text TEXT);")
+                .expect("schema");
+            conn.execute("INSERT INTO answers (text) VALUES ('keep me')", [])
+                .expect("row");
+        }
+        let before = std::fs::read(&named).expect("read");
+        for result in [Cache::open(&named).err(), Cache::clear(&named).err()] {
+            let msg = result.expect("refused").to_string();
+            assert!(msg.contains("lacks the columns key, content"), "{msg}");
+        }
+        assert_eq!(std::fs::read(&named).expect("read"), before);
         // A cache of an earlier version (the first table, no application id) is ours: its
         // answers are read and it gains the columns added since.
         let old = dir.path().join("old.sqlite");

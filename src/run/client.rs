@@ -38,7 +38,11 @@ const SNIPPET: usize = 300;
 /// A job's request body, ready to send, and the key its answer is cached under.
 pub(crate) struct Request {
     pub body: Bytes,
+    /// The answer cache's key: the request, its repeat number and the base URL.
     pub key: [u8; 32],
+    /// The request's id in batch files (`custom_id`): the request and its repeat number
+    /// only, so that a file exported under one base URL imports under another.
+    pub id: [u8; 32],
     /// Prompt tokens guessed before sending (about four characters a token), for the
     /// tokens/min limiter and the budget.
     pub est_prompt_tokens: u32,
@@ -49,7 +53,7 @@ pub(crate) struct Request {
 
 /// Builds the request body of `job` for `model`. The cache key hashes the canonical JSON of
 /// the base URL, the whole body (model, messages, temperature, max_tokens, response_format)
-/// and the repeat number; never the key.
+/// and the repeat number; never the API key.
 pub(crate) fn build_request(model: &ModelSettings, job: &LlmJob) -> Request {
     let mut messages = Vec::with_capacity(2);
     if !job.system.is_empty() {
@@ -97,16 +101,24 @@ pub(crate) fn build_request(model: &ModelSettings, job: &LlmJob) -> Request {
     if let Some(rf) = response_format {
         body["response_format"] = rf;
     }
-    let mut canon = String::with_capacity(job.user.len() + job.system.len() + 256);
-    canonical_json(
-        &json!({"base_url": model.base_url, "request": body, "repeat": job.repeat}),
-        &mut canon,
-    );
-    let key: [u8; 32] = Sha256::digest(canon.as_bytes()).into();
+    let mut request = String::with_capacity(job.user.len() + job.system.len() + 256);
+    canonical_json(&body, &mut request);
+    // Both are the canonical JSON of an object (keys sorted), written out around the
+    // request so that it is made once: the key hashes where the request goes as well, so
+    // that two servers' answers are never mixed; the id only what the model receives.
+    let base_url = Value::String(model.base_url.clone());
+    let repeat = job.repeat;
+    let key: [u8; 32] = Sha256::digest(format!(
+        r#"{{"base_url":{base_url},"repeat":{repeat},"request":{request}}}"#
+    ))
+    .into();
+    let id: [u8; 32] =
+        Sha256::digest(format!(r#"{{"repeat":{repeat},"request":{request}}}"#)).into();
     let chars = job.system.chars().count() + job.user.chars().count();
     Request {
         body: Bytes::from(serde_json::to_vec(&body).expect("a JSON value always serialises")),
         key,
+        id,
         est_prompt_tokens: u32::try_from(chars / 4 + 8).unwrap_or(u32::MAX),
         max_prompt_tokens: u32::try_from(chars / 2 + 16).unwrap_or(u32::MAX),
     }
@@ -200,7 +212,7 @@ pub(crate) enum BodyFault {
 }
 
 impl ModelClient {
-    pub(crate) fn new(model: &ModelSettings, key: Option<String>) -> Result<Self, String> {
+    pub(crate) fn new(model: &ModelSettings, key: Option<ApiKey>) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .pool_max_idle_per_host(model.concurrency.get() as usize)
             .tcp_nodelay(true)
@@ -210,7 +222,7 @@ impl ModelClient {
         Ok(ModelClient {
             http,
             url: format!("{}/chat/completions", model.base_url),
-            key: key.map(ApiKey::new),
+            key,
             timeout: model.timeout,
             max_body: model.max_response_bytes,
         })
@@ -287,14 +299,33 @@ impl ModelClient {
                 s if s >= 500 => FailKind::Transient,
                 _ => FailKind::JobFatal,
             };
+            // Redacted again after JSON decoding, which may have un-escaped a key.
             return Attempt::Failed {
                 kind,
                 status: Some(status.as_u16()),
-                message: format!("HTTP {status}: {}", error_message(&text)),
+                message: format!("HTTP {status}: {}", self.redact(&error_message(&text))),
                 retry_after: hint,
             };
         }
-        parse_completion(text).unwrap_or_else(|message| failed(FailKind::JobFatal, message))
+        match parse_completion(text) {
+            Ok(Attempt::Answer {
+                content,
+                finish_reason,
+                raw,
+                prompt_tokens,
+                completion_tokens,
+                cached_prompt_tokens,
+            }) => Attempt::Answer {
+                content: self.redact(&content),
+                finish_reason,
+                raw,
+                prompt_tokens,
+                completion_tokens,
+                cached_prompt_tokens,
+            },
+            Ok(failed) => failed,
+            Err(message) => failed(FailKind::JobFatal, message),
+        }
     }
 
     fn transport_failure(&self, e: &reqwest::Error) -> Attempt {
@@ -427,15 +458,16 @@ fn without_nul(text: String) -> String {
     }
 }
 
-/// OpenAI's `{"error": {"message": ...}}`, a bare `{"error": "..."}`, or the start of the body.
-fn error_message(text: &str) -> String {
+/// OpenAI's `{"error": {"message": ...}}`, a bare `{"error": "..."}`, or the start of the
+/// body; at most [`SNIPPET`] characters, whatever the server sent.
+pub(crate) fn error_message(text: &str) -> String {
     if let Ok(v) = serde_json::from_str::<Value>(text) {
         let e = v.get("error");
         if let Some(m) = e.and_then(|e| e.get("message")).and_then(Value::as_str) {
-            return m.to_string();
+            return snippet(m);
         }
         if let Some(m) = e.and_then(Value::as_str) {
-            return m.to_string();
+            return snippet(m);
         }
     }
     if text.trim().is_empty() {
@@ -523,6 +555,27 @@ mod tests {
     }
 
     #[test]
+    fn keys_of_earlier_versions_still_match_and_ids_ignore_the_url() {
+        let m = model("json_schema");
+        let req = build_request(&m, &job(3));
+        let body: Value = serde_json::from_slice(&req.body).expect("JSON");
+        // How earlier versions made the key: caches they filled stay readable.
+        let mut canon = String::new();
+        canonical_json(
+            &json!({"base_url": m.base_url, "request": body, "repeat": 3}),
+            &mut canon,
+        );
+        let old: [u8; 32] = Sha256::digest(canon.as_bytes()).into();
+        assert_eq!(req.key, old);
+        let mut other = m.clone();
+        other.base_url = "http://127.0.0.1:9/v1".into();
+        let moved = build_request(&other, &job(3));
+        assert_eq!(moved.id, req.id);
+        assert_ne!(moved.key, req.key);
+        assert_ne!(build_request(&m, &job(4)).id, req.id);
+    }
+
+    #[test]
     fn canonical_json_sorts_keys() {
         let mut a = String::new();
         canonical_json(&json!({"b": 1, "a": [{"d": 2, "c": "x"}]}), &mut a);
@@ -581,5 +634,7 @@ mod tests {
         assert_eq!(error_message(r#"{"error":"nope"}"#), "nope");
         assert_eq!(error_message(""), "(empty body)");
         assert!(error_message(&"x".repeat(1000)).chars().count() <= SNIPPET + 1);
+        let long = serde_json::json!({"error": {"message": "y".repeat(1 << 20)}}).to_string();
+        assert!(error_message(&long).chars().count() <= SNIPPET + 1);
     }
 }

@@ -26,7 +26,7 @@ use super::cache::{Cache, CacheError, CachedAnswer};
 use super::client::{Attempt, FailKind, ModelClient, build_request};
 use super::cost::{Budget, request_cost};
 use super::job::{CallOutcome, CallResult, JobStream, LlmJob, ScorerCounts, Unmade};
-use super::model::ModelSettings;
+use super::model::{KeySource, ModelSettings};
 use super::pacing::{Feedback, Pacing};
 use super::progress::Progress;
 use super::retry::RetryPolicy;
@@ -285,27 +285,25 @@ pub async fn run_streams(
         if n_jobs == 0 {
             continue;
         }
-        let key = match &settings.api_key_env {
-            None => None,
-            Some(var) => match std::env::var(var) {
-                Ok(v) if !v.trim().is_empty() => Some(v),
-                _ => {
-                    let reason = format!(
-                        "model `{}` skipped: environment variable {var} is not set",
-                        settings.name
-                    );
-                    collector.handle(Event::Warning(format!("{reason} ({n_jobs} jobs)")));
-                    for item in stream.jobs {
-                        let (job_id, scorer) = match item {
-                            Ok(job) => (job.job_id, job.scorer),
-                            Err(u) => (u.job_id, u.scorer),
-                        };
-                        let outcome = CallOutcome::skipped(job_id, reason.clone());
-                        collector.handle(Event::Outcome(outcome, scorer));
-                    }
-                    continue;
+        let key = match settings.key_source() {
+            KeySource::NotNeeded => None,
+            KeySource::Set(key) => Some(key),
+            KeySource::Unset { var } => {
+                let reason = format!(
+                    "model `{}` skipped: environment variable {var} is not set",
+                    settings.name
+                );
+                collector.handle(Event::Warning(format!("{reason} ({n_jobs} jobs)")));
+                for item in stream.jobs {
+                    let (job_id, scorer) = match item {
+                        Ok(job) => (job.job_id, job.scorer),
+                        Err(u) => (u.job_id, u.scorer),
+                    };
+                    let outcome = CallOutcome::skipped(job_id, reason.clone());
+                    collector.handle(Event::Outcome(outcome, scorer));
                 }
-            },
+                continue;
+            }
         };
         // Tasks per job, not per configured slot: a `concurrency` far above the number of
         // jobs costs nothing.

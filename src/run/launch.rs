@@ -43,12 +43,8 @@ pub async fn probe_models(
 ) -> (String, Result<reqwest::StatusCode, reqwest::Error>) {
     let url = models_url(model);
     let mut req = client.get(&url);
-    if let Some(key) = model
-        .api_key_env
-        .as_ref()
-        .and_then(|v| std::env::var(v).ok())
-    {
-        req = req.bearer_auth(key);
+    if let Some(key) = model.key_source().key() {
+        req = req.bearer_auth(key.expose());
     }
     let status = req.send().await.map(|r| r.status());
     (url, status)

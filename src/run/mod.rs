@@ -29,6 +29,7 @@ mod client;
 mod cost;
 mod engine;
 mod job;
+mod jsonl;
 mod launch;
 mod matrix;
 mod model;
@@ -40,11 +41,12 @@ mod secret;
 mod stop;
 
 pub(crate) use batch_file::{
-    ExportError, export_requests, read_results_file, request_keys, store_results,
+    ExportError, export_requests, max_line, read_results_file, request_keys, store_results,
 };
 pub use batch_file::{Exported, Imported};
 pub use batch_run::{clear_batch_failures, sync_batches};
-pub use cache::{Cache, CacheError};
+pub use batch_state::{ForgottenBatch, forget_open_batches};
+pub use cache::{Cache, CacheError, Cleared};
 pub use client::same_origin_redirects;
 pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, RunError, run_jobs, run_streams};
 pub use job::{CallOutcome, CallResult, JobStream, LlmJob, ScorerCounts, Unmade};
@@ -53,6 +55,7 @@ pub use matrix::{
     JobKey, JobMatrix, LlmScorer, MatrixInput, build_llm_jobs, matches_only,
     prediction_from_outcome,
 };
+pub(crate) use model::{KeySource, key_ring};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
 pub use plan::{Basis, ModelEstimate, Plan, ScorerEstimate, plan};
 pub use retry::RetryPolicy;

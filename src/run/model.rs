@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::secret::{ApiKey, KeyRing};
+
 /// How a model is asked to answer in JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -214,6 +216,46 @@ pub struct ModelSettings {
     pub launch_timeout: Duration,
     /// Largest response body read (see [`RawModelSettings::max_response_bytes`]).
     pub max_response_bytes: usize,
+}
+
+/// Where a model's key stands, as its `api_key_env` and the environment give it.
+#[derive(Debug)]
+pub(crate) enum KeySource {
+    /// No `api_key_env`: the model is sent no key.
+    NotNeeded,
+    Set(ApiKey),
+    /// The variable is unset, empty or white space only: the model cannot be called.
+    Unset {
+        var: String,
+    },
+}
+
+impl KeySource {
+    /// The key, when there is one to send.
+    pub(crate) fn key(self) -> Option<ApiKey> {
+        match self {
+            KeySource::Set(key) => Some(key),
+            KeySource::NotNeeded | KeySource::Unset { .. } => None,
+        }
+    }
+}
+
+/// The keys of `models` that are set, for the last redaction pass over what a run writes.
+pub(crate) fn key_ring(models: &[ModelSettings]) -> KeyRing {
+    KeyRing::new(models.iter().filter_map(|m| m.key_source().key()))
+}
+
+impl ModelSettings {
+    /// The model's key, read from the environment: the one place that reads it.
+    pub(crate) fn key_source(&self) -> KeySource {
+        let Some(var) = &self.api_key_env else {
+            return KeySource::NotNeeded;
+        };
+        match std::env::var(var) {
+            Ok(value) if !value.trim().is_empty() => KeySource::Set(ApiKey::new(value)),
+            _ => KeySource::Unset { var: var.clone() },
+        }
+    }
 }
 
 impl RawModelSettings {

@@ -276,3 +276,81 @@ async fn a_malformed_results_file_stores_nothing_and_failed_lines_are_sent_again
     ok(&bench(&["run", "--quiet"], &config).await);
     assert_eq!(server.requests() as usize, failed);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_exported_under_one_url_imports_under_another_with_foreign_and_oversized_lines() {
+    let exporting = FakeServer::start(|seen| Reply::answer(&content_for(seen.user))).await;
+    let importing = FakeServer::start(|seen| Reply::answer(&content_for(seen.user))).await;
+    let (a, b) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let requests = a.path().join("requests.jsonl");
+    ok(&bench(
+        &[
+            "batch",
+            "export",
+            "--out",
+            requests.to_str().expect("utf-8"),
+        ],
+        &config(a.path(), &exporting.url),
+    )
+    .await);
+    let results = a.path().join("results.jsonl");
+    let total = run_batch(&requests, &results, |_| false);
+    // One answer is larger than max_response_bytes (1 MiB by default), and two lines answer
+    // requests bench never made (a `custom_id` of another tool's).
+    let text = std::fs::read_to_string(&results).expect("results");
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let first: Value = serde_json::from_str(&lines[0]).expect("a result line");
+    lines[0] = json!({"custom_id": first["custom_id"], "response": {"status_code": 200,
+        "body": completion(&"z".repeat(3 << 20))}})
+    .to_string();
+    for id in ["request-1", "batch_req_123"] {
+        lines.push(
+            json!({"custom_id": id, "response": {"status_code": 200, "body": completion("{}")}})
+                .to_string(),
+        );
+    }
+    std::fs::write(&results, lines.join("\n") + "\n").expect("write");
+
+    let config_b = config(b.path(), &importing.url);
+    let import = bench(
+        &["batch", "import", results.to_str().expect("utf-8")],
+        &config_b,
+    )
+    .await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&import.stdout),
+        String::from_utf8_lossy(&import.stderr),
+    );
+    assert_eq!(import.status.code(), Some(1), "{stderr}");
+    assert!(
+        stdout.contains(&format!(
+            "{} answers stored in the cache, 1 failed, 2 not requests",
+            total - 1
+        )),
+        "{stdout}"
+    );
+    assert!(stderr.contains("more than max_response_bytes"), "{stderr}");
+    // Under the other URL only the oversized answer's request is sent.
+    ok(&bench(&["run", "--quiet"], &config_b).await);
+    assert_eq!(importing.requests(), 1);
+    assert_eq!(exporting.requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn importing_a_device_or_a_fifo_is_refused_at_once() {
+    let server = FakeServer::start(|seen| Reply::answer(&content_for(seen.user))).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url);
+    let fifo = dir.path().join("results.fifo");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    for path in [Path::new("/dev/zero"), fifo.as_path()] {
+        let out = bench(&["batch", "import", path.to_str().expect("utf-8")], &config).await;
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+    }
+}

@@ -8,6 +8,7 @@ mod batch_api;
 mod batch_cli;
 mod generate;
 mod generate_cli;
+mod hardening;
 mod heuristic;
 mod heuristic_digest;
 mod lead_io;

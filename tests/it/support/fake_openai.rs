@@ -172,6 +172,19 @@ pub struct BatchBehaviour {
     /// `POST /batches` records the batch, then answers 503 (as a provider may when it
     /// created the batch but failed to say so).
     pub create_fails: bool,
+    /// The message of a batch that fails validation (`Ending::Failed`).
+    pub failure_message: String,
+    /// How the output file of a finished batch can be downloaded.
+    pub output: OutputFile,
+}
+
+/// How a finished batch's output file comes down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFile {
+    /// As written.
+    Stored,
+    /// Named by the batch but gone: 404.
+    Missing,
 }
 
 impl Default for BatchBehaviour {
@@ -181,6 +194,8 @@ impl Default for BatchBehaviour {
             ending: Ending::Completed,
             create_delay: Duration::ZERO,
             create_fails: false,
+            failure_message: "the fake refused the file".into(),
+            output: OutputFile::Stored,
         }
     }
 }
@@ -228,7 +243,7 @@ impl FakeBatch {
             "output_file_id": self.output_file_id, "error_file_id": self.error_file_id,
             "request_counts": {"total": self.counts.0, "completed": self.counts.1, "failed": self.counts.2},
             "errors": if self.status == "failed" {
-                json!({"data": [{"code": "invalid_request", "message": "the fake refused the file"}]})
+                json!({"data": [{"code": "invalid_request", "message": self.behaviour.failure_message}]})
             } else { Value::Null },
         })
     }
@@ -572,6 +587,9 @@ fn finish_batch(
     };
     batch.output_file_id = store(output);
     batch.error_file_id = store(errors);
+    if let (OutputFile::Missing, Some(id)) = (batch.behaviour.output, &batch.output_file_id) {
+        files.remove(id);
+    }
     batch.counts = (lines.len() as u64, completed, failed);
     batch.status = match batch.behaviour.ending {
         Ending::Expired { .. } => "expired".into(),

@@ -1,0 +1,352 @@
+//! Issue 19's hostile servers and unlucky users, end to end through the `bench` binary: a key
+//! echoed JSON-escaped, percent-encoded, in base64 or cut short (interactive and batch); a
+//! provider error of megabytes copied into no job; a batch output line over the answer cap;
+//! an output file that cannot be downloaded; forgetting open batches.
+
+use crate::support::fake_openai;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use base64::Engine as _;
+use fake_openai::{BatchBehaviour, Ending, FakeServer, OutputFile, Reply, Seen};
+use lead_bench::prediction::{Prediction, Status, read_predictions_csv};
+
+const KEY: &str = "sk-redteam/SECRET+123";
+const KEY_VAR: &str = "LEAD_BENCH_ECHOED_KEY";
+const GOOD: &str = r#"{"lead_score": 80, "lead_label": "high", "justification": "ok"}"#;
+
+/// A config of one fake model (`batch` or interactive) with `extra` model keys, 20 test leads.
+fn config(dir: &Path, url: &str, batch: bool, extra: &str) -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts/zero_shot.j2");
+    let text = format!(
+        "[run]\nname = \"h\"\nresults_dir = \"results\"\ncache = \"cache.sqlite\"\n\
+         [dataset.generate]\nn = 50\nseed = 8\ntest_fraction = 0.4\n\
+         [baselines]\nheuristic = false\nlearned = false\n\
+         [[models]]\nname = \"fake\"\nmodel = \"fake-model\"\nbase_url = \"{url}\"\n\
+         structured_output = \"json_object\"\nmax_retries = 0\nbatch = {batch}\nbatch_poll_s = 0.05\n\
+         {extra}\n\
+         [[prompts]]\nname = \"zero_shot\"\npath = {:?}\n",
+        p.display().to_string()
+    );
+    let path = dir.join("config.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+async fn bench(config: &Path, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bench"));
+    cmd.args(args).arg("--config").arg(config).env(KEY_VAR, KEY);
+    tokio::task::spawn_blocking(move || cmd.output().expect("run bench"))
+        .await
+        .expect("join")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn predictions(out: &Output) -> Vec<Prediction> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dir = PathBuf::from(text.lines().last().expect("run dir").trim());
+    read_predictions_csv(&dir.join("predictions.csv")).expect("predictions")
+}
+
+/// Total size of the files under `dir`.
+fn size_under(dir: &Path) -> u64 {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let meta = entry.metadata().expect("metadata");
+        total += if meta.is_dir() {
+            size_under(&entry.path())
+        } else {
+            meta.len()
+        };
+    }
+    total
+}
+
+/// Every byte of every file under `dir`, lower-cased.
+fn all_text_under(dir: &Path) -> String {
+    let mut text = String::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            text.push_str(&all_text_under(&path));
+        } else {
+            text.push_str(&String::from_utf8_lossy(
+                &std::fs::read(&path).expect("read"),
+            ));
+        }
+    }
+    text.to_lowercase()
+}
+
+/// Fails when `text` holds any trace of the key the echoing server sends: its letters
+/// `redte…` (in every echo the server escapes only punctuation), or its base64.
+fn assert_no_key(text: &str, what: &str) {
+    let lower = text.to_lowercase();
+    for trace in ["redte", "secret+1", "secret%2b"] {
+        if let Some(i) = lower.find(trace) {
+            let from = lower.floor_char_boundary(i.saturating_sub(200));
+            let to = lower.ceil_char_boundary((i + 200).min(lower.len()));
+            panic!("{what} holds {trace:?}: …{}…", &lower[from..to]);
+        }
+    }
+    let b64 = base64::engine::general_purpose::STANDARD.encode(KEY);
+    assert!(!text.contains(&b64[4..16]), "{what} holds the key's base64");
+}
+
+/// The key as a hostile server echoes it, in every form it knows, within one answer.
+fn echoes() -> Vec<String> {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(format!("Bearer {KEY}"));
+    vec![
+        r"sk-redteam\/SECRET+123".into(),
+        r"sk\u002dredteam\/SECRET\u002b123".into(),
+        "sk%2Dredteam%2FSECRET%2B123".into(),
+        "SK-REDTEAM/SECRET+123".into(),
+        "sk-redte".into(),
+        "sk-redteam/SECRE".into(),
+        b64,
+    ]
+}
+
+/// Answers that carry the key: in the justification (JSON-escaped inside the content), in
+/// fields beside the answer, and in a 400 error body.
+fn echoing_script(seen: &Seen) -> Reply {
+    let h = seen
+        .user
+        .bytes()
+        .fold(0u32, |a, b| a.wrapping_add(u32::from(b)));
+    let echoes = echoes();
+    let echo = &echoes[h as usize % echoes.len()];
+    match h % 3 {
+        0 => Reply::raw(
+            400,
+            &format!(r#"{{"error": {{"message": "bad key {echo}", "type": "invalid"}}}}"#),
+        ),
+        1 => Reply::raw(
+            200,
+            &format!(
+                r#"{{"echo": "{echo}", "choices": [{{"message": {{"content": "{{\"lead_score\": 70, \"lead_label\": \"medium\", \"justification\": \"key {}\"}}"}}, "finish_reason": "stop"}}]}}"#,
+                echo.replace('\\', "\\\\\\\\")
+            ),
+        ),
+        _ => Reply::raw(
+            200,
+            &format!(
+                r#"{{"choices": [{{"message": {{"content": "{{\"lead_score\": 20, \"lead_label\": \"low\", \"justification\": \"{}\"}}"}}, "finish_reason": "stop"}}], "note": "{echo}"}}"#,
+                echo.replace('\\', "\\\\")
+            ),
+        ),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_echoed_escaped_encoded_or_cut_is_in_no_file_cache_or_stderr() {
+    let server = FakeServer::start(echoing_script).await;
+    let extra = format!("api_key_env = \"{KEY_VAR}\"\nconcurrency = 2");
+    for batch in [false, true] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = config(dir.path(), &server.url, batch, &extra);
+        let args: &[&str] = if batch {
+            &["run", "--quiet", "--wait"]
+        } else {
+            &["run", "--quiet"]
+        };
+        let out = bench(&config, args).await;
+        assert!(out.status.success(), "batch {batch}: {}", stderr(&out));
+        let got = predictions(&out);
+        assert!(
+            got.iter().any(|p| p.status == Status::ApiError),
+            "batch {batch}"
+        );
+        assert!(
+            got.iter()
+                .any(|p| p.justification.contains(lead_bench::run::REDACTED)),
+            "batch {batch}: no justification carried the key"
+        );
+        assert_no_key(&stderr(&out), &format!("stderr (batch {batch})"));
+        assert_no_key(
+            &all_text_under(dir.path()),
+            &format!("the folder (batch {batch})"),
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_megabyte_error_is_stored_as_an_excerpt_not_once_per_job() {
+    // Interactively: a 1 MB 401 message stops the model; every job's reason quotes it.
+    let huge = "x".repeat(1 << 20);
+    let message = huge.clone();
+    let server = FakeServer::start(move |_| Reply::error(401, &message)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = bench(
+        &config(dir.path(), &server.url, false, ""),
+        &["run", "--quiet"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).len() < 20_000,
+        "{} bytes on stderr",
+        stderr(&out).len()
+    );
+    assert!(
+        size_under(dir.path()) < 1 << 20,
+        "{} bytes written",
+        size_under(dir.path())
+    );
+
+    // A batch that fails validation with a 3.9 MB reason.
+    let server = FakeServer::start(|_| Reply::answer("{}")).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        ending: Ending::Failed,
+        failure_message: "y".repeat(3_900_000),
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = bench(
+        &config(dir.path(), &server.url, true, ""),
+        &["run", "--quiet", "--wait"],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let got = predictions(&out);
+    assert!(got.len() >= 19, "{} jobs", got.len());
+    for p in &got {
+        assert_eq!(p.status, Status::ApiError);
+        assert!(p.error.contains("failed: "), "{}", p.error);
+        assert!(p.error.len() < 2_000, "{} bytes of error", p.error.len());
+    }
+    assert!(
+        size_under(dir.path()) < 2 << 20,
+        "{} bytes written",
+        size_under(dir.path())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_output_line_over_the_answer_cap_fails_its_job_alone() {
+    let big = format!(
+        r#"{{"lead_score": 50, "lead_label": "medium", "justification": "{}"}}"#,
+        "z".repeat(3 << 20)
+    );
+    let server = FakeServer::start(move |seen: &Seen| {
+        if seen.index == 0 {
+            Reply::answer(&big)
+        } else {
+            Reply::answer(r#"{"lead_score": 80, "lead_label": "high", "justification": "ok"}"#)
+        }
+    })
+    .await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true, "max_response_bytes = 65536");
+    let out = bench(&config, &["run", "--quiet", "--wait"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got = predictions(&out);
+    let failed: Vec<&Prediction> = got.iter().filter(|p| p.status != Status::Ok).collect();
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert!(
+        failed[0].error.contains("more than max_response_bytes"),
+        "{}",
+        failed[0].error
+    );
+    assert!(
+        size_under(dir.path()) < 2 << 20,
+        "{} bytes",
+        size_under(dir.path())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_output_file_that_cannot_be_downloaded_fails_its_jobs_after_three_tries() {
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        output: OutputFile::Missing,
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true, "");
+    let submitted = bench(&config, &["run", "--quiet"]).await;
+    assert_eq!(submitted.status.code(), Some(75), "{}", stderr(&submitted));
+    for try_no in 1..=2 {
+        let out = bench(&config, &["run", "--quiet"]).await;
+        assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+        let said = stderr(&out);
+        assert!(
+            said.contains("results not downloaded")
+                && said.contains(&format!("try {try_no} of 3"))
+                && said.contains("404"),
+            "{said}"
+        );
+        assert!(!said.contains("submitted"), "{said}");
+    }
+    let out = bench(&config, &["run", "--quiet"]).await;
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let got = predictions(&out);
+    assert!(!got.is_empty());
+    for p in &got {
+        assert_eq!(p.status, Status::ApiError);
+        assert!(p.error.contains("not downloaded in 3 tries"), "{}", p.error);
+    }
+    assert_eq!(server.batches_created(), 1);
+    // The run after submits them again, as any recorded failure.
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        ..BatchBehaviour::default()
+    });
+    let again = bench(&config, &["run", "--quiet", "--wait"]).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(server.batches_created(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clear_cache_keeps_open_batches_unless_told_and_then_forgets_them() {
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 1_000,
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true, "");
+    let submitted = bench(&config, &["run", "--quiet"]).await;
+    assert_eq!(submitted.status.code(), Some(75), "{}", stderr(&submitted));
+
+    let cleared = bench(&config, &["clear-cache"]).await;
+    assert!(cleared.status.success(), "{}", stderr(&cleared));
+    assert!(
+        stderr(&cleared).contains("1 open batches kept"),
+        "{}",
+        stderr(&cleared)
+    );
+    let still = bench(&config, &["run", "--quiet"]).await;
+    assert_eq!(still.status.code(), Some(75));
+    assert_eq!(server.batches_created(), 1);
+
+    let forgot = bench(&config, &["clear-cache", "--batches"]).await;
+    assert!(forgot.status.success(), "{}", stderr(&forgot));
+    assert!(
+        String::from_utf8_lossy(&forgot.stdout).contains("forgot 1 open batches"),
+        "{}",
+        String::from_utf8_lossy(&forgot.stdout)
+    );
+    assert!(
+        stderr(&forgot).contains("cancel it there"),
+        "{}",
+        stderr(&forgot)
+    );
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        ..BatchBehaviour::default()
+    });
+    let fresh = bench(&config, &["run", "--quiet", "--wait"]).await;
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    assert_eq!(server.batches_created(), 2);
+}
