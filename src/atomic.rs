@@ -97,6 +97,12 @@ fn left_by_a_gone_process(name: &str) -> bool {
     let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else {
         return false;
     };
+    process_gone(pid)
+}
+
+/// Whether the process `pid` (not this one) has ended. Where `/proc` does not exist, no
+/// process can be checked and none is called gone.
+pub fn process_gone(pid: u32) -> bool {
     let proc = Path::new("/proc");
     pid != std::process::id() && proc.is_dir() && !proc.join(pid.to_string()).exists()
 }

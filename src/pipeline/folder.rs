@@ -3,13 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Error;
-use crate::atomic::{AtomicFile, write_atomic, write_json_atomic};
+use crate::atomic::{
+    AtomicFile, process_gone, remove_stale_temp_files, write_atomic, write_json_atomic,
+};
 use crate::evaluate::{
     CapacitySetting, ReportError, ReportOptions, RunMetrics, evaluate, read_run_dir,
 };
+use crate::input::read_text_file_within;
 use crate::lead::{Bands, Columns, Format, Lead, LeadWriter};
 use crate::report;
 use crate::run::{EngineSummary, Plan};
@@ -28,29 +31,92 @@ const RUN_FILES: [&str; 10] = [
     "report.html",
 ];
 
-/// `--out DIR` must be new, empty, or (with `--overwrite`) an earlier run, whose files are
-/// then removed. Anything else is refused before a file is written: a run folder is never
-/// mixed with another's files.
-pub(super) fn claim_out_dir(dir: &Path, overwrite: bool) -> Result<(), Error> {
+/// Who holds a folder, as its `run.json` says.
+enum Holder {
+    /// Empty or missing: free.
+    Nobody,
+    /// Files, but no `run.json` of bench's.
+    Foreign,
+    /// A run that finished (or a run.json of a version before claims).
+    Finished,
+    /// A run that claimed the folder and has not finished: still going, or killed.
+    Running { pid: u32 },
+}
+
+/// The first `run.json` of a run, written the moment it claims its folder: a folder bench
+/// claimed is known as a run even when the process is killed before it finishes, so that
+/// the same command run again finishes it. The finished run's `run.json` replaces it.
+#[derive(Debug, Serialize)]
+pub(super) struct Claim<'a> {
+    /// `running` here; `finished` in the run.json a run ends with.
+    pub state: &'a str,
+    pub pid: u32,
+    pub run_id: &'a str,
+    pub started: &'a str,
+}
+
+/// Largest `run.json` read to learn who holds a folder.
+const RUN_JSON_BYTES: u64 = 64 << 20;
+
+fn holder(dir: &Path) -> Holder {
     let Ok(mut entries) = std::fs::read_dir(dir) else {
-        return Ok(());
+        return Holder::Nobody;
     };
     if entries.next().is_none() {
-        return Ok(());
+        return Holder::Nobody;
     }
-    if !dir.join("run.json").is_file() {
-        return Err(Error::Usage(format!(
-            "--out {}: the folder is not empty and is not a bench run; give a new or empty folder",
+    #[derive(Deserialize)]
+    struct State {
+        state: Option<String>,
+        pid: Option<u32>,
+    }
+    let text = read_text_file_within(&dir.join("run.json"), RUN_JSON_BYTES);
+    match text.map(|t| serde_json::from_str::<State>(&t)) {
+        Ok(Ok(State {
+            state: Some(state),
+            pid: Some(pid),
+        })) if state == "running" => Holder::Running { pid },
+        Ok(Ok(_)) => Holder::Finished,
+        _ => Holder::Foreign,
+    }
+}
+
+/// `--out DIR` must be new, empty, a run that was killed before it finished (this run
+/// finishes it), or (with `--overwrite`) any folder bench claimed, whose files are then
+/// removed. Anything else is refused before a file is written: a run folder is never mixed
+/// with another's files. Returns a line to say when a killed run is taken over.
+pub(super) fn claim_out_dir(dir: &Path, overwrite: bool) -> Result<Option<String>, Error> {
+    let said = match holder(dir) {
+        Holder::Nobody => return Ok(None),
+        Holder::Foreign => {
+            return Err(Error::Usage(format!(
+                "--out {}: the folder is not empty and is not a bench run; give a new or empty \
+                 folder",
+                dir.display()
+            )));
+        }
+        Holder::Finished if !overwrite => {
+            return Err(Error::Usage(format!(
+                "--out {}: holds an earlier run; pass --overwrite to replace it (all of its \
+                 scorers' predictions), or give another folder",
+                dir.display()
+            )));
+        }
+        Holder::Running { pid } if !overwrite && !process_gone(pid) => {
+            return Err(Error::Usage(format!(
+                "--out {}: bench (process {pid}) is writing this run now; wait for it to end, \
+                 or pass --overwrite if that process is not bench",
+                dir.display()
+            )));
+        }
+        Holder::Running { pid } if !overwrite => Some(format!(
+            "--out {}: finishing the run that bench (process {pid}) left unfinished; what it \
+             was answered comes from the cache",
             dir.display()
-        )));
-    }
-    if !overwrite {
-        return Err(Error::Usage(format!(
-            "--out {}: holds an earlier run; pass --overwrite to replace it (all of its \
-             scorers' predictions), or give another folder",
-            dir.display()
-        )));
-    }
+        )),
+        Holder::Finished | Holder::Running { .. } => None,
+    };
+    remove_stale_temp_files(dir, 0);
     for name in RUN_FILES {
         let _ = std::fs::remove_file(dir.join(name));
     }
@@ -60,7 +126,7 @@ pub(super) fn claim_out_dir(dir: &Path, overwrite: bool) -> Result<(), Error> {
             let _ = std::fs::remove_file(e.path());
         }
     }
-    Ok(())
+    Ok(said)
 }
 
 /// `results_dir/run_id`, or with `-2`, `-3`, … when two runs start within the same second.
@@ -108,6 +174,8 @@ pub(super) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Erro
 /// `run.json`: what was run, for reports and for people reading the folder later.
 #[derive(Debug, Serialize)]
 pub(super) struct RunInfo<'a> {
+    /// `finished` (see [`Claim`]).
+    pub state: &'static str,
     pub run_id: &'a str,
     pub tool_version: &'static str,
     pub config: String,

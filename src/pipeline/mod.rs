@@ -137,8 +137,10 @@ impl Run {
         if requested.is_empty() {
             return Err(nothing_to_run(&config, &opts.only));
         }
+        // Opened (and so written to) before anything else is: a cache that is another
+        // program's, or read-only, fails the run before its folder exists.
         if !opts.no_cache && requested.iter().any(|id| id.starts_with("llm/")) {
-            Cache::check(&config.run.cache)?;
+            drop(Cache::open(&config.run.cache)?);
         }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -197,7 +199,9 @@ impl Run {
         }
         let dir = match &opts.out {
             Some(dir) => {
-                folder::claim_out_dir(dir, opts.overwrite)?;
+                if let Some(line) = folder::claim_out_dir(dir, opts.overwrite)? {
+                    note(line);
+                }
                 dir.clone()
             }
             None => {
@@ -211,6 +215,13 @@ impl Run {
             .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
         crate::atomic::remove_stale_temp_files(&config.run.results_dir, 1);
         std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+        let claim = folder::Claim {
+            state: "running",
+            pid: std::process::id(),
+            run_id: &run_id,
+            started: &started,
+        };
+        folder::write_json(&dir.join("run.json"), &claim)?;
         folder::copy_config(&config.path, &dir)?;
         folder::write_dataset(&dir.join("dataset.csv"), &leads)?;
         if let (Some(stats), DatasetSource::Generate(params)) = (&stats, &config.dataset) {
@@ -346,6 +357,7 @@ impl Run {
             .map_err(|e| Error::write(&dir.join("predictions.csv"), e))?;
         let interrupted = stop.requested() || llm.as_ref().is_some_and(|s| s.cancelled);
         let info = folder::RunInfo {
+            state: "finished",
             run_id: &run_id,
             tool_version: env!("CARGO_PKG_VERSION"),
             config: config.path.display().to_string(),

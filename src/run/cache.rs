@@ -134,6 +134,15 @@ CREATE TABLE IF NOT EXISTS batch_errors (
     message TEXT NOT NULL
 );";
 
+/// Requests a process is sending now (see `lease`), so that runs sharing the cache never
+/// send one twice.
+const LEASE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS leases (
+    key BLOB PRIMARY KEY,
+    pid INTEGER NOT NULL,
+    taken_at INTEGER NOT NULL
+);";
+
 /// The columns of the first version's `answers` table: a cache without an application id
 /// (made before it was set) is ours only when its `answers` table has them all.
 const FIRST_COLUMNS: [&str; 9] = [
@@ -149,7 +158,13 @@ const FIRST_COLUMNS: [&str; 9] = [
 ];
 
 /// Every table a bench cache may hold.
-const TABLES: [&str; 4] = ["answers", "batch_errors", "batch_requests", "batches"];
+const TABLES: [&str; 5] = [
+    "answers",
+    "batch_errors",
+    "batch_requests",
+    "batches",
+    "leases",
+];
 
 impl Cache {
     /// Opens (creating if needed) the cache at `path`, and its folder.
@@ -175,6 +190,7 @@ impl Cache {
         let conn = open().map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         conn.execute_batch(BATCH_SCHEMA).map_err(err)?;
+        conn.execute_batch(LEASE_SCHEMA).map_err(err)?;
         add_missing_columns(&conn).map_err(err)?;
         conn.pragma_update(None, "application_id", APPLICATION_ID)
             .map_err(err)?;
@@ -193,12 +209,6 @@ impl Cache {
             writer: Some(writer),
             writer_thread: Some(writer_thread),
         })
-    }
-
-    /// Fails when the file at `path` exists and is not a bench answer cache, without
-    /// writing to it; a run checks this before it writes anything.
-    pub fn check(path: &Path) -> Result<(), CacheError> {
-        check_is_ours(path)
     }
 
     /// Deletes every stored answer; says how many there were, and how many batches are

@@ -350,3 +350,144 @@ async fn clear_cache_keeps_open_batches_unless_told_and_then_forgets_them() {
     assert!(fresh.status.success(), "{}", stderr(&fresh));
     assert_eq!(server.batches_created(), 2);
 }
+
+/// `bench run --out <dir>/run` on `config`, as a child process to kill.
+fn run_into(config: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bench"));
+    cmd.args(["run", "--quiet", "--config"])
+        .arg(config)
+        .arg("--out")
+        .arg(out)
+        .args(extra);
+    cmd
+}
+
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().expect("run bench"))
+        .await
+        .expect("join")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_killed_midway_is_finished_by_the_same_command() {
+    let server =
+        FakeServer::start(|_| Reply::answer(GOOD).delayed(std::time::Duration::from_millis(150)))
+            .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, false, "concurrency = 1");
+    let out = dir.path().join("run");
+    let mut child = run_into(&config, &out, &[])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let started = std::time::Instant::now();
+    while server.requests() < 4 {
+        assert!(started.elapsed().as_secs() < 30, "bench sent nothing");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().expect("reap");
+    let claim = std::fs::read_to_string(out.join("run.json")).expect("the claim");
+    assert!(claim.contains("\"state\": \"running\""), "{claim}");
+
+    // The same command finishes it, taking what was answered from the cache.
+    let again = output(run_into(&config, &out, &[])).await;
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("finishing the run"),
+        "{}",
+        stderr(&again)
+    );
+    let got = read_predictions_csv(&out.join("predictions.csv")).expect("predictions");
+    assert_eq!(got.len(), 25, "every test lead of the seeded dataset");
+    assert!(got.iter().filter(|p| p.cached).count() >= 3);
+    assert!(got.iter().all(|p| p.status == Status::Ok));
+    let run_json = std::fs::read_to_string(out.join("run.json")).expect("run.json");
+    assert!(run_json.contains("\"state\": \"finished\""), "{run_json}");
+
+    // Finished: the same command is refused, --overwrite replaces it.
+    let refused = output(run_into(&config, &out, &[])).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("--overwrite"),
+        "{}",
+        stderr(&refused)
+    );
+    let replaced = output(run_into(&config, &out, &["--overwrite"])).await;
+    assert!(replaced.status.success(), "{}", stderr(&replaced));
+
+    // A claim whose process is alive (this test's) is not taken over without --overwrite.
+    let live = dir.path().join("live");
+    std::fs::create_dir(&live).expect("mkdir");
+    let claim = format!(
+        r#"{{"state": "running", "pid": {}, "run_id": "x", "started": "now"}}"#,
+        std::process::id()
+    );
+    std::fs::write(live.join("run.json"), claim).expect("write");
+    let busy = output(run_into(&config, &live, &[])).await;
+    assert_eq!(busy.status.code(), Some(2), "{}", stderr(&busy));
+    assert!(
+        stderr(&busy).contains("is writing this run now"),
+        "{}",
+        stderr(&busy)
+    );
+    let forced = output(run_into(&config, &live, &["--overwrite"])).await;
+    assert!(forced.status.success(), "{}", stderr(&forced));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_cache_fails_the_run_before_its_folder_is_written() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, false, "");
+    let first = output(run_into(&config, &dir.path().join("first"), &[])).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    let cache = dir.path().join("cache.sqlite");
+    std::fs::set_permissions(&cache, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    // Root writes to read-only files: the run goes as an unprivileged user instead.
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_bench"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_bench"))
+    };
+    let second = dir.path().join("second");
+    cmd.args(["run", "--quiet", "--no-cache", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&second);
+    // First with --no-cache, as a check that the user can run at all.
+    let allowed = output(cmd).await;
+    assert!(allowed.status.success(), "{}", stderr(&allowed));
+    let mut cmd = if root {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_bench"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_bench"))
+    };
+    let third = dir.path().join("third");
+    cmd.args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&third);
+    let refused = output(cmd).await;
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("readonly"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!third.exists(), "the run folder was written");
+}
