@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use super::batch_api::{BatchApi, CreateError, RemoteBatch};
 use super::batch_file::{BatchResult, from_hex, request_line};
 use super::batch_state::{
-    FailedRequest, OpenBatch, batch_created, batch_error, batch_keys, begin_batch,
+    Begun, FailedRequest, OpenBatch, batch_created, batch_error, batch_keys, begin_batch,
     clear_batch_errors, collect_batch, download_failed, forget_batch, open_batches,
     record_failures, times_batched,
 };
@@ -105,7 +105,7 @@ impl BatchSync<'_> {
             while !rest.is_empty() {
                 let (file, taken) = input_file(rest, self.model.batch_max_requests, MAX_FILE_BYTES);
                 match self.submit(&rest[..taken], file).await? {
-                    Ok(line) => open_lines.push(line),
+                    Ok(line) => open_lines.extend(line),
                     Err(line) => note(&line),
                 }
                 rest = &rest[taken..];
@@ -129,6 +129,17 @@ impl BatchSync<'_> {
 
     async fn check(&self, batch: &OpenBatch) -> Result<Checked, CacheError> {
         let keys = batch_keys(self.cache, &batch.local_id)?;
+        // Another run is uploading or creating it: the provider may not know it yet, and
+        // forgetting it would submit its requests twice.
+        if let Some(pid) = batch.being_submitted() {
+            return Ok(Checked::Open(
+                format!(
+                    "{}: being submitted by bench process {pid}; re-run to collect",
+                    self.label(&batch.local_id)
+                ),
+                keys,
+            ));
+        }
         let remote = match &batch.remote_id {
             Some(id) => self.api.get(id).await,
             // Written but not confirmed: a run was stopped between the two. Ask the provider
@@ -283,16 +294,38 @@ impl BatchSync<'_> {
         )))
     }
 
-    /// Uploads `jsonl` (the input file of `missing`) and creates the batch. Ok: a line saying
-    /// so. Err: a line saying it could not be, its requests recorded as failed.
+    /// Uploads `jsonl` (the input file of `missing`) and creates the batch. Ok: the lines
+    /// saying so, and how many of `missing` another run took into its batch meanwhile (they
+    /// are open too). Err: a line saying it could not be, its requests recorded as failed.
     async fn submit(
         &self,
         missing: &[&BatchRequest],
-        jsonl: Vec<u8>,
-    ) -> Result<Result<String, String>, CacheError> {
+        mut jsonl: Vec<u8>,
+    ) -> Result<Result<Vec<String>, String>, CacheError> {
         let keys: Vec<[u8; 32]> = missing.iter().map(|r| r.key).collect();
+        let other_run = |n: usize| {
+            format!(
+                "model {}: {n} requests are in a batch another bench run is submitting; \
+                 re-run to collect",
+                self.model.name
+            )
+        };
         // Written before the batch exists, so that a run killed while creating it finds it.
-        let local_id = begin_batch(self.cache, &self.model.name, &keys)?;
+        let Some(Begun { local_id, keys }) = begin_batch(self.cache, &self.model.name, &keys)?
+        else {
+            return Ok(Ok(vec![other_run(missing.len())]));
+        };
+        let mut lines = Vec::new();
+        if keys.len() < missing.len() {
+            lines.push(other_run(missing.len() - keys.len()));
+            let free: HashSet<[u8; 32]> = keys.iter().copied().collect();
+            let left: Vec<&BatchRequest> = missing
+                .iter()
+                .copied()
+                .filter(|r| free.contains(&r.key))
+                .collect();
+            jsonl = input_file(&left, usize::MAX, usize::MAX).0;
+        }
         let created = match self.api.upload(jsonl).await {
             Ok(file) => self.api.create(&file, &local_id).await,
             Err(e) => Err(CreateError::NoBatch(e)),
@@ -300,20 +333,24 @@ impl BatchSync<'_> {
         match created {
             Ok(r) => {
                 batch_created(self.cache, &local_id, &r.id)?;
-                Ok(Ok(format!(
+                lines.push(format!(
                     "{}: submitted, {} requests",
                     self.label(&r.id),
                     keys.len()
-                )))
+                ));
+                Ok(Ok(lines))
             }
             // It may exist: it stays open under its local id, and the next look asks the
             // provider for it before anything is submitted again.
-            Err(CreateError::Unconfirmed(e)) => Ok(Ok(format!(
-                "{}: {} requests submitted, not confirmed ({e}); the next look asks the \
-                 provider for it",
-                self.label(&local_id),
-                keys.len()
-            ))),
+            Err(CreateError::Unconfirmed(e)) => {
+                lines.push(format!(
+                    "{}: {} requests submitted, not confirmed ({e}); the next look asks the \
+                     provider for it",
+                    self.label(&local_id),
+                    keys.len()
+                ));
+                Ok(Ok(lines))
+            }
             Err(CreateError::NoBatch(e)) => {
                 forget_batch(self.cache, &local_id)?;
                 let failed: Vec<FailedRequest> = keys

@@ -21,6 +21,20 @@ pub(crate) struct OpenBatch {
     pub local_id: String,
     /// `None` while its creation is not confirmed.
     pub remote_id: Option<String>,
+    /// The process that submitted it (none in caches of versions before this was kept).
+    pub pid: Option<u32>,
+}
+
+impl OpenBatch {
+    /// Whether another process is submitting it now: its creation is not confirmed and the
+    /// process that began it is still running. Such a batch is left alone, never forgotten.
+    pub(crate) fn being_submitted(&self) -> Option<u32> {
+        self.pid.filter(|&pid| {
+            self.remote_id.is_none()
+                && pid != std::process::id()
+                && !crate::atomic::process_gone(pid)
+        })
+    }
 }
 
 /// A request a batch failed.
@@ -35,13 +49,14 @@ pub(crate) struct FailedRequest {
 pub(crate) fn open_batches(cache: &Cache, model: &str) -> Result<Vec<OpenBatch>, CacheError> {
     cache.with_conn(|c| {
         let mut stmt = c.prepare(
-            "SELECT local_id, remote_id FROM batches WHERE model = ?1 AND state != 'collected' \
-             ORDER BY submitted_at, local_id",
+            "SELECT local_id, remote_id, pid FROM batches WHERE model = ?1 \
+             AND state != 'collected' ORDER BY submitted_at, local_id",
         )?;
         stmt.query_map(params![model], |r| {
             Ok(OpenBatch {
                 local_id: r.get(0)?,
                 remote_id: r.get(1)?,
+                pid: r.get(2)?,
             })
         })?
         .collect()
@@ -88,29 +103,59 @@ pub fn forget_open_batches(path: &Path) -> Result<Vec<ForgottenBatch>, CacheErro
     })
 }
 
-/// Records a batch of `keys` about to be created remotely, under a new local id.
+/// A batch [`begin_batch`] recorded.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Begun {
+    pub local_id: String,
+    /// The requests it holds.
+    pub keys: Vec<[u8; 32]>,
+}
+
+/// Records a batch about to be created remotely, under a new local id, of those of `keys`
+/// that no open batch holds (another run may have taken some since the caller looked):
+/// returns the id and the keys it holds, in the order given; none when every key is taken.
 pub(crate) fn begin_batch(
     cache: &Cache,
     model: &str,
     keys: &[[u8; 32]],
-) -> Result<String, CacheError> {
+) -> Result<Option<Begun>, CacheError> {
     let local_id = format!("bench-{:016x}", rand::random::<u64>());
     cache.with_conn(|c| {
-        let tx = c.transaction()?;
+        // Taking the write lock first makes "not in an open batch" and the insert one step
+        // for every run sharing the cache.
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut taken = Vec::with_capacity(keys.len());
+        {
+            let mut held = tx.prepare(
+                "SELECT 1 FROM batch_requests r JOIN batches b ON b.local_id = r.local_id \
+                 WHERE r.key = ?1 AND b.state != 'collected' LIMIT 1",
+            )?;
+            for key in keys {
+                if !held.exists(params![&key[..]])? {
+                    taken.push(*key);
+                }
+            }
+        }
+        if taken.is_empty() {
+            return Ok(None);
+        }
         tx.execute(
-            "INSERT INTO batches (local_id, model, state) VALUES (?1, ?2, 'submitting')",
-            params![local_id, model],
+            "INSERT INTO batches (local_id, model, state, pid) VALUES (?1, ?2, 'submitting', ?3)",
+            params![local_id, model, std::process::id()],
         )?;
         {
             let mut stmt =
                 tx.prepare("INSERT OR IGNORE INTO batch_requests (local_id, key) VALUES (?1, ?2)")?;
-            for key in keys {
+            for key in &taken {
                 stmt.execute(params![local_id, &key[..]])?;
             }
         }
-        tx.commit()
-    })?;
-    Ok(local_id)
+        tx.commit()?;
+        Ok(Some(Begun {
+            local_id,
+            keys: taken,
+        }))
+    })
 }
 
 /// The provider created the batch: its id.
@@ -265,15 +310,30 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let cache = Cache::open(&dir.path().join("c.sqlite")).expect("opens");
         let keys = [[1u8; 32], [2u8; 32], [3u8; 32]];
-        let id = begin_batch(&cache, "m", &keys).expect("begin");
+        let Begun {
+            local_id: id,
+            keys: taken,
+        } = begin_batch(&cache, "m", &keys)
+            .expect("begin")
+            .expect("keys free");
+        assert_eq!(taken, keys);
         let open = open_batches(&cache, "m").expect("open");
         assert_eq!(
             open,
             vec![OpenBatch {
                 local_id: id.clone(),
-                remote_id: None
+                remote_id: None,
+                pid: Some(std::process::id()),
             }]
         );
+        assert_eq!(open[0].being_submitted(), None, "this process's own");
+        // Keys an open batch holds are not taken again.
+        let more = [keys[2], [4u8; 32]];
+        let second = begin_batch(&cache, "m2", &more)
+            .expect("begin")
+            .expect("one free");
+        assert_eq!(second.keys, [[4u8; 32]]);
+        assert_eq!(begin_batch(&cache, "m2", &keys[..2]).expect("begin"), None);
         assert!(open_batches(&cache, "other").expect("open").is_empty());
         batch_created(&cache, &id, "batch_1").expect("created");
         assert_eq!(
@@ -307,7 +367,10 @@ mod tests {
     fn a_batch_never_created_is_forgotten() {
         let dir = tempfile::tempdir().expect("temp dir");
         let cache = Cache::open(&dir.path().join("c.sqlite")).expect("opens");
-        let id = begin_batch(&cache, "m", &[[9u8; 32]]).expect("begin");
+        let id = begin_batch(&cache, "m", &[[9u8; 32]])
+            .expect("begin")
+            .expect("free")
+            .local_id;
         forget_batch(&cache, &id).expect("forget");
         assert!(open_batches(&cache, "m").expect("open").is_empty());
         assert!(batch_keys(&cache, &id).expect("keys").is_empty());

@@ -106,10 +106,11 @@ CREATE TABLE IF NOT EXISTS answers (
 );";
 
 /// Columns added after the first version of a table, for caches made before them.
-const ADDED_COLUMNS: [(&str, &str, &str); 3] = [
+const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
     ("answers", "cached_prompt_tokens", "INTEGER"),
     ("answers", "via_batch", "INTEGER NOT NULL DEFAULT 0"),
     ("batches", "download_failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("batches", "pid", "INTEGER"),
 ];
 
 /// The state of batches submitted to providers' batch APIs (see `batch_state`): a batch is
@@ -121,7 +122,8 @@ CREATE TABLE IF NOT EXISTS batches (
     remote_id TEXT,
     state TEXT NOT NULL,
     submitted_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    download_failures INTEGER NOT NULL DEFAULT 0
+    download_failures INTEGER NOT NULL DEFAULT 0,
+    pid INTEGER
 );
 CREATE TABLE IF NOT EXISTS batch_requests (
     local_id TEXT NOT NULL,
@@ -182,18 +184,13 @@ impl Cache {
         check_is_ours(path)?;
         let open = || -> Result<Connection, rusqlite::Error> {
             let conn = Connection::open(path)?;
-            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.busy_timeout(LOCK_WAIT)?;
+            use_wal(&conn)?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))?;
             Ok(conn)
         };
-        let conn = open().map_err(err)?;
-        conn.execute_batch(SCHEMA).map_err(err)?;
-        conn.execute_batch(BATCH_SCHEMA).map_err(err)?;
-        conn.execute_batch(LEASE_SCHEMA).map_err(err)?;
-        add_missing_columns(&conn).map_err(err)?;
-        conn.pragma_update(None, "application_id", APPLICATION_ID)
-            .map_err(err)?;
+        let mut conn = open().map_err(err)?;
+        set_up(&mut conn).map_err(err)?;
         let write_conn = open().map_err(err)?;
         let (writer, puts) = mpsc::channel();
         let writer_thread = std::thread::Builder::new()
@@ -355,6 +352,41 @@ impl Drop for Cache {
     }
 }
 
+/// How long a statement waits for another process's lock on the cache.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Puts the cache in WAL mode (which stays with the file). Two runs creating a cache at the
+/// same moment both want the exclusive lock the switch takes while holding a shared one:
+/// SQLite answers one of them "busy" at once rather than wait (it would be a deadlock), so
+/// the switch is tried again until [`LOCK_WAIT`] has passed.
+fn use_wal(conn: &Connection) -> Result<(), rusqlite::Error> {
+    let started = std::time::Instant::now();
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy && started.elapsed() < LOCK_WAIT =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Creates what a cache holds (or what an earlier version's lacks) and marks the file as a
+/// bench cache, in one transaction that takes the write lock first: two runs opening a new
+/// cache at once would otherwise both read "no table" and the second fail to write
+/// (SQLite does not wait for a lock a read has to be upgraded to).
+fn set_up(conn: &mut Connection) -> Result<(), rusqlite::Error> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(BATCH_SCHEMA)?;
+    tx.execute_batch(LEASE_SCHEMA)?;
+    add_missing_columns(&tx)?;
+    tx.pragma_update(None, "application_id", APPLICATION_ID)?;
+    tx.commit()
+}
+
 /// Adds the [`ADDED_COLUMNS`] a cache made by an earlier version lacks.
 fn add_missing_columns(conn: &Connection) -> Result<(), rusqlite::Error> {
     for (table, name, kind) in ADDED_COLUMNS {
@@ -384,6 +416,8 @@ fn check_is_ours(path: &Path) -> Result<(), CacheError> {
     };
     let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(err)?;
+    // Another run may be setting the cache up this very moment.
+    conn.busy_timeout(LOCK_WAIT).map_err(err)?;
     let id: i64 = conn
         .query_row("PRAGMA application_id", [], |r| r.get(0))
         .map_err(err)?;

@@ -23,9 +23,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::batch_state::batch_error;
 use super::cache::{Cache, CacheError, CachedAnswer};
-use super::client::{Attempt, FailKind, ModelClient, build_request};
+use super::client::{Attempt, FailKind, ModelClient, Request, build_request};
 use super::cost::{Budget, request_cost};
 use super::job::{CallOutcome, CallResult, JobStream, LlmJob, ScorerCounts, Unmade};
+use super::lease::{Claimed, claim};
 use super::model::{KeySource, ModelSettings};
 use super::pacing::{Feedback, Pacing};
 use super::progress::Progress;
@@ -496,30 +497,7 @@ async fn call(
     let mut outcome = CallOutcome::skipped(job.job_id, String::new());
     if let Some(cache) = &shared.cache {
         match cache.get(&req.key) {
-            Ok(Some(a)) => {
-                let cost = request_cost(
-                    s.price.as_ref(),
-                    a.prompt_tokens,
-                    a.completion_tokens,
-                    a.cached_prompt_tokens,
-                );
-                // A batch charged its share of the price.
-                let share = if a.via_batch { s.batch_discount } else { 1.0 };
-                (outcome.cost_usd, outcome.saved_usd) =
-                    (cost.map(|c| c.0 * share), cost.map(|c| c.1 * share));
-                // Redacted again: a row stored by an older version may hold the key.
-                outcome.result = CallResult::Answer {
-                    content: ctx.client.redact(&a.content),
-                    finish_reason: a.finish_reason,
-                    raw: ctx.client.redact(&a.raw),
-                };
-                outcome.latency_ms = a.latency_ms;
-                outcome.prompt_tokens = a.prompt_tokens;
-                outcome.completion_tokens = a.completion_tokens;
-                outcome.cached_prompt_tokens = a.cached_prompt_tokens;
-                outcome.cached = true;
-                return outcome;
-            }
+            Ok(Some(a)) => return from_cache(&ctx, outcome, a),
             Ok(None) => {}
             Err(e) => {
                 let _ = tx
@@ -549,6 +527,77 @@ async fn call(
     if let Some(why) = ctx.dead.get() {
         return skip(outcome, why.clone());
     }
+    // Another run on the same cache may be sending this very request: wait for its answer
+    // rather than pay for it twice.
+    let mut lease = None;
+    if let Some(cache) = &shared.cache {
+        match claim(cache, &req.key, lease_expiry(s), || shared.stopping()).await {
+            Ok(Some(Claimed::Lease(l))) => lease = Some(l),
+            Ok(Some(Claimed::Answered(a))) => return from_cache(&ctx, outcome, a),
+            Ok(None) => return skip(outcome, "run stopped before this request was sent".into()),
+            Err(e) => {
+                let _ = tx
+                    .send(Event::Warning(format!("{e}; the request is sent")))
+                    .await;
+            }
+        }
+    }
+    let outcome = send(&ctx, &shared, &tx, &job, &req, outcome).await;
+    if let (Some(lease), Some(cache)) = (lease, &shared.cache)
+        && let Err(e) = lease.release(cache)
+    {
+        let _ = tx.send(Event::Warning(e.to_string())).await;
+    }
+    outcome
+}
+
+/// The outcome of a job the cache answered.
+fn from_cache(ctx: &ModelCtx, mut outcome: CallOutcome, a: CachedAnswer) -> CallOutcome {
+    let s = &ctx.settings;
+    let cost = request_cost(
+        s.price.as_ref(),
+        a.prompt_tokens,
+        a.completion_tokens,
+        a.cached_prompt_tokens,
+    );
+    // A batch charged its share of the price.
+    let share = if a.via_batch { s.batch_discount } else { 1.0 };
+    (outcome.cost_usd, outcome.saved_usd) = (cost.map(|c| c.0 * share), cost.map(|c| c.1 * share));
+    // Redacted again: a row stored by an older version may hold the key.
+    outcome.result = CallResult::Answer {
+        content: ctx.client.redact(&a.content),
+        finish_reason: a.finish_reason,
+        raw: ctx.client.redact(&a.raw),
+    };
+    outcome.latency_ms = a.latency_ms;
+    outcome.prompt_tokens = a.prompt_tokens;
+    outcome.completion_tokens = a.completion_tokens;
+    outcome.cached_prompt_tokens = a.cached_prompt_tokens;
+    outcome.cached = true;
+    outcome
+}
+
+/// How long a lease on a request may be held before another run takes it over: every
+/// attempt timing out, with the longest back-off between them.
+fn lease_expiry(s: &ModelSettings) -> std::time::Duration {
+    let attempts = s.max_retries + 1;
+    s.timeout * attempts + std::time::Duration::from_secs(120) * attempts
+}
+
+/// Budget, then attempts until an answer, a final error or a stop.
+async fn send(
+    ctx: &ModelCtx,
+    shared: &Shared,
+    tx: &mpsc::Sender<Event>,
+    job: &LlmJob,
+    req: &Request,
+    mut outcome: CallOutcome,
+) -> CallOutcome {
+    let s = &ctx.settings;
+    let skip = |mut o: CallOutcome, reason: String| {
+        o.result = CallResult::Skipped { reason };
+        o
+    };
     let worst = s
         .price
         .map(|p| p.cost(req.max_prompt_tokens, s.max_tokens))

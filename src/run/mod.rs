@@ -31,6 +31,7 @@ mod engine;
 mod job;
 mod jsonl;
 mod launch;
+mod lease;
 mod matrix;
 mod model;
 mod pacing;

@@ -491,3 +491,77 @@ async fn a_read_only_cache_fails_the_run_before_its_folder_is_written() {
     );
     assert!(!third.exists(), "the run folder was written");
 }
+
+/// Starts `bench run` on `config` in the background.
+fn spawn_run(config: &Path, extra: &[&str]) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["run", "--quiet", "--config"])
+        .arg(config)
+        .args(extra)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn bench")
+}
+
+async fn finish(child: std::process::Child) -> Output {
+    tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_runs_on_one_cache_send_each_request_once() {
+    let server =
+        FakeServer::start(|_| Reply::answer(GOOD).delayed(std::time::Duration::from_millis(20)))
+            .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, false, "concurrency = 4");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, text.replace("n = 50", "n = 250")).expect("config");
+    let (a, b) = (spawn_run(&config, &[]), spawn_run(&config, &[]));
+    let (a, b) = (finish(a).await, finish(b).await);
+    let mut jobs = Vec::new();
+    for out in [&a, &b] {
+        assert!(out.status.success(), "{}", stderr(out));
+        let got = predictions(out);
+        assert!(got.iter().all(|p| p.status == Status::Ok));
+        jobs.push(got.len() as u64);
+    }
+    assert_eq!(jobs[0], jobs[1]);
+    assert!(jobs[0] > 90, "{} jobs", jobs[0]);
+    assert_eq!(server.requests(), jobs[0], "a request was sent twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_started_while_another_uploads_its_batch_does_not_submit_it_again() {
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        upload_delay: std::time::Duration::from_secs(3),
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true, "");
+    let first = spawn_run(&config, &[]);
+    // The first run has recorded its batch and is uploading.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let second = bench(&config, &["run", "--quiet"]).await;
+    assert_eq!(second.status.code(), Some(75), "{}", stderr(&second));
+    assert!(
+        stderr(&second).contains("being submitted by"),
+        "{}",
+        stderr(&second)
+    );
+    let first = finish(first).await;
+    assert_eq!(first.status.code(), Some(75), "{}", stderr(&first));
+    assert_eq!(server.batches_created(), 1);
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 0,
+        ..BatchBehaviour::default()
+    });
+    let collected = bench(&config, &["run", "--quiet", "--wait"]).await;
+    assert!(collected.status.success(), "{}", stderr(&collected));
+    assert_eq!(server.batches_created(), 1, "the batch was submitted twice");
+    assert_eq!(server.requests(), 0);
+}

@@ -169,6 +169,8 @@ pub struct BatchBehaviour {
     /// `POST /batches` records the batch, then waits this long before it answers (a client
     /// killed meanwhile does not learn the id).
     pub create_delay: Duration,
+    /// `POST /files` takes this long before it answers (a large upload).
+    pub upload_delay: Duration,
     /// `POST /batches` records the batch, then answers 503 (as a provider may when it
     /// created the batch but failed to say so).
     pub create_fails: bool,
@@ -193,6 +195,7 @@ impl Default for BatchBehaviour {
             polls_before_done: 1,
             ending: Ending::Completed,
             create_delay: Duration::ZERO,
+            upload_delay: Duration::ZERO,
             create_fails: false,
             failure_message: "the fake refused the file".into(),
             output: OutputFile::Stored,
@@ -384,6 +387,8 @@ async fn upload_file(
             _ => {}
         }
     }
+    let delay = st.book.lock().expect("book lock").behaviour.upload_delay;
+    tokio::time::sleep(delay).await;
     let (Some("batch"), Some(content)) = (purpose.as_deref(), content) else {
         return json_response(
             StatusCode::BAD_REQUEST,
