@@ -24,7 +24,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
     })?;
     let mut run = match prepared {
         Prepared::Ready(run) => run,
-        Prepared::BatchPending => return Ok(EXIT_PENDING),
+        Prepared::BatchPending { stopped_by: None } => return Ok(EXIT_PENDING),
+        // Stopped while waiting: the signal's code, as any interrupted run.
+        Prepared::BatchPending {
+            stopped_by: Some(signal),
+        } => return Ok(signal.exit_code()),
     };
     run.baselines()?;
     run.llm()?;

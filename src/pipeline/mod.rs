@@ -57,8 +57,8 @@ pub enum Prepared {
     /// Ready for the steps.
     Ready(Box<Run>),
     /// Batches are open (just submitted or still running): nothing was written; run again
-    /// to collect them.
-    BatchPending,
+    /// to collect them. `stopped_by`: a signal ended the wait for them (`--wait`).
+    BatchPending { stopped_by: Option<StopSignal> },
 }
 
 /// A run in progress: everything the steps share.
@@ -137,6 +137,9 @@ impl Run {
         if requested.is_empty() {
             return Err(nothing_to_run(&config, &opts.only));
         }
+        for line in unmatched_patterns(&config, &opts.only) {
+            note(line);
+        }
         // Opened (and so written to) before anything else is: a cache that is another
         // program's, or read-only, fails the run before its folder exists.
         if !opts.no_cache && requested.iter().any(|id| id.starts_with("llm/")) {
@@ -193,7 +196,9 @@ impl Run {
                     opts: &opts,
                 };
                 if step.left_open()? {
-                    return Ok(Prepared::BatchPending);
+                    return Ok(Prepared::BatchPending {
+                        stopped_by: stop.signal(),
+                    });
                 }
             }
         }
@@ -522,6 +527,22 @@ fn requested_scorers(config: &Config, only: &[String]) -> Vec<String> {
         }
     }
     ids
+}
+
+/// A warning for each `--only` pattern that matches none of the config's scorers, while
+/// others do (a typo beside a good pattern would otherwise pass unseen).
+fn unmatched_patterns(config: &Config, only: &[String]) -> Vec<String> {
+    let all = requested_scorers(config, &[]);
+    only.iter()
+        .filter(|p| !all.iter().any(|id| matches_only(p, id)))
+        .map(|p| {
+            format!(
+                "warning: --only {p} matches none of the scorers of {} ({}); it is ignored",
+                config.path.display(),
+                all.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// Why a run has nothing to do.

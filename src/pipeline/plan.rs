@@ -8,7 +8,9 @@ use crate::lead::Lead;
 use crate::report::{Table, UNDEFINED, usd};
 use crate::run::{Basis, Cache, ModelSettings, Plan, build_llm_jobs, plan};
 
-use super::{RunLeads, RunOptions, keeps, matrix_input, train_leads, usable_models};
+use super::{
+    RunLeads, RunOptions, keeps, matrix_input, note, train_leads, unmatched_patterns, usable_models,
+};
 
 /// The plan of the LLM jobs the config and `--only` ask for, over the usable `models`;
 /// `None` when there are none. The cache is read only if it exists (a plan writes nothing).
@@ -37,6 +39,9 @@ pub(super) fn plan_llm(
 /// `bench plan`: the config, the models left out for want of a key, and the plan.
 pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>), Error> {
     let config = Config::load(&opts.config)?;
+    for line in unmatched_patterns(&config, &opts.only) {
+        note(line);
+    }
     let run = RunLeads::load(&config, opts.limit)?;
     let (models, skipped) = usable_models(&config);
     let eval: Vec<&Lead> = run.eval.iter().map(|&i| &run.leads[i]).collect();

@@ -113,12 +113,31 @@ enum Event {
 struct Shared {
     cache: Option<Cache>,
     budget: Budget,
+    /// Stops dispatch: a child of the caller's token, also cancelled by a cache failure.
     cancel: CancellationToken,
     abort: CancellationToken,
     retry: RetryPolicy,
+    /// The first answer the cache could not store (a full disk, say): dispatch stops, and
+    /// the run ends with this error once what is in flight has its outcome.
+    cache_failure: std::sync::Mutex<Option<CacheError>>,
 }
 
 impl Shared {
+    /// Records that the cache failed (a full disk, say) and stops dispatch; the first
+    /// failure alone is said, and ends the run.
+    async fn cache_failed(&self, e: CacheError, tx: &mpsc::Sender<Event>) {
+        let said = format!("{e}; no new requests are sent");
+        {
+            let mut first = self.cache_failure.lock().unwrap_or_else(|p| p.into_inner());
+            if first.is_some() {
+                return;
+            }
+            *first = Some(e);
+        }
+        self.cancel.cancel();
+        let _ = tx.send(Event::Warning(said)).await;
+    }
+
     fn stopping(&self) -> bool {
         self.cancel.is_cancelled() || self.abort.is_cancelled()
     }
@@ -264,9 +283,10 @@ pub async fn run_streams(
     let shared = Arc::new(Shared {
         cache,
         budget: Budget::new(opts.budget_usd),
-        cancel: opts.cancel.clone(),
+        cancel: opts.cancel.child_token(),
         abort: abort.clone(),
         retry: opts.retry,
+        cache_failure: std::sync::Mutex::new(None),
     });
     let mut collector = Collector {
         progress: Progress::new(&scorers, opts.quiet),
@@ -341,11 +361,13 @@ pub async fn run_streams(
             // Wakes the feeders up to close their queues, so that idle workers end.
             _ = shared.cancel.cancelled(), if !stopping => {
                 stopping = true;
-                collector.handle(Event::Warning(
-                    "stopping: no new requests are sent; waiting for those in flight (signal \
-                     again to abandon them)"
-                        .into(),
-                ));
+                if opts.cancel.is_cancelled() {
+                    collector.handle(Event::Warning(
+                        "stopping: no new requests are sent; waiting for those in flight \
+                         (signal again to abandon them)"
+                            .into(),
+                    ));
+                }
             }
             _ = shared.abort.cancelled(), if !aborted => {
                 (stopping, aborted) = (true, true);
@@ -354,6 +376,11 @@ pub async fn run_streams(
         }
     }
     while tasks.join_next().await.is_some() {}
+    collector.progress.finish();
+    let failure = shared.cache_failure.lock().map(|mut f| f.take());
+    if let Ok(Some(e)) = failure {
+        return Err(RunError::Cache(e));
+    }
     let mut summary = collector.summary;
     summary.cancelled = shared.stopping();
     summary.cost_usd = shared.budget.spent();
@@ -370,7 +397,6 @@ pub async fn run_streams(
             }
         })
         .collect();
-    collector.progress.finish();
     Ok(summary)
 }
 
@@ -500,9 +526,8 @@ async fn call(
             Ok(Some(a)) => return from_cache(&ctx, outcome, a),
             Ok(None) => {}
             Err(e) => {
-                let _ = tx
-                    .send(Event::Warning(format!("{e}; the request is sent")))
-                    .await;
+                shared.cache_failed(e, &tx).await;
+                return skip_unsent(outcome);
             }
         }
         // A batch model's requests went through its batch API before the run: what the
@@ -534,11 +559,10 @@ async fn call(
         match claim(cache, &req.key, lease_expiry(s), || shared.stopping()).await {
             Ok(Some(Claimed::Lease(l))) => lease = Some(l),
             Ok(Some(Claimed::Answered(a))) => return from_cache(&ctx, outcome, a),
-            Ok(None) => return skip(outcome, "run stopped before this request was sent".into()),
+            Ok(None) => return skip_unsent(outcome),
             Err(e) => {
-                let _ = tx
-                    .send(Event::Warning(format!("{e}; the request is sent")))
-                    .await;
+                shared.cache_failed(e, &tx).await;
+                return skip_unsent(outcome);
             }
         }
     }
@@ -546,8 +570,16 @@ async fn call(
     if let (Some(lease), Some(cache)) = (lease, &shared.cache)
         && let Err(e) = lease.release(cache)
     {
-        let _ = tx.send(Event::Warning(e.to_string())).await;
+        shared.cache_failed(e, &tx).await;
     }
+    outcome
+}
+
+/// A job that ends unsent because the run stops.
+fn skip_unsent(mut outcome: CallOutcome) -> CallOutcome {
+    outcome.result = CallResult::Skipped {
+        reason: "run stopped before this request was sent".into(),
+    };
     outcome
 }
 
@@ -673,7 +705,7 @@ async fn send(
                         via_batch: false,
                     };
                     if let Err(e) = cache.put(&req.key, stored).await {
-                        let _ = tx.send(Event::Warning(e.to_string())).await;
+                        shared.cache_failed(e, tx).await;
                     }
                 }
                 break CallResult::Answer {

@@ -565,3 +565,111 @@ async fn a_run_started_while_another_uploads_its_batch_does_not_submit_it_again(
     assert_eq!(server.batches_created(), 1, "the batch was submitted twice");
     assert_eq!(server.requests(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_that_cannot_grow_stops_the_run_with_exit_1_and_one_warning() {
+    // Every answer's raw body carries 8 KB the cache keeps; the process may write files of
+    // at most 512 KiB (ulimit -f, its signal ignored so that writes fail with EFBIG).
+    let pad = "p".repeat(8_000);
+    let server = FakeServer::start(move |_| {
+        Reply::raw(
+            200,
+            &serde_json::json!({"pad": pad, "choices": [{"message": {"content": GOOD}}]})
+                .to_string(),
+        )
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, false, "concurrency = 2");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, text.replace("n = 50", "n = 250")).expect("config");
+    let mut cmd = Command::new("bash");
+    cmd.args(["-c", "trap '' XFSZ; ulimit -f 512; exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_bench"))
+        .args(["run", "--quiet", "--config"])
+        .arg(&config);
+    let out = output(cmd).await;
+    let said = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    // Said once as it happens (whichever write failed first: an answer or a lease), and
+    // once as the run's error.
+    assert!(said.contains("no new requests are sent"), "{said}");
+    assert_eq!(
+        said.matches("answer cache").count(),
+        2,
+        "the failure was repeated: {said}"
+    );
+    assert!(
+        server.requests() < 90,
+        "{} requests sent",
+        server.requests()
+    );
+    assert!(server.requests() > 5, "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_while_waiting_for_a_batch_exits_143() {
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    server.set_batch_behaviour(BatchBehaviour {
+        polls_before_done: 1_000,
+        ..BatchBehaviour::default()
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, true, "");
+    let child = spawn_run(&config, &["--wait"]);
+    let started = std::time::Instant::now();
+    while server.batch_polls() < 2 {
+        assert!(started.elapsed().as_secs() < 30, "bench never polled");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let out = finish(child).await;
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_only_pattern_that_matches_nothing_is_warned_about_beside_one_that_does() {
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, false, "");
+    let out = bench(
+        &config,
+        &["run", "--quiet", "--only", "llm/fake", "--only", "zzz"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--only zzz matches none of the scorers"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("--only llm/fake matches none"));
+
+    // `bench compare --out` never writes into a run folder.
+    let run_dir = PathBuf::from(
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .last()
+            .expect("run dir")
+            .trim(),
+    );
+    let mut compare = Command::new(env!("CARGO_BIN_EXE_bench"));
+    compare
+        .arg("compare")
+        .arg(&run_dir)
+        .arg(&run_dir)
+        .arg("--out")
+        .arg(&run_dir);
+    let refused = output(compare).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is a bench run folder"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!run_dir.join("compare.md").exists());
+}
