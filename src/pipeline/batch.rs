@@ -9,7 +9,7 @@ use crate::atomic::AtomicFile;
 use crate::config::Config;
 use crate::lead::Lead;
 use crate::run::{
-    Cache, ExportError, Exported, Imported, JobMatrix, ModelSettings, Stop, build_llm_jobs,
+    Cache, ExportError, Exported, Imported, JobMatrix, ModelSettings, Stop, Synced, build_llm_jobs,
     export_requests, max_line, read_results_file, request_keys, store_results, sync_batches,
 };
 
@@ -28,8 +28,8 @@ pub(super) struct BatchStep<'a> {
 }
 
 impl BatchStep<'_> {
-    /// Runs the step; true when a batch is left open (the lines saying so are printed).
-    pub(super) fn left_open(&self) -> Result<bool, Error> {
+    /// Runs the step (the lines about batches left open are printed).
+    pub(super) fn run(&self) -> Result<Synced, Error> {
         if self.opts.no_cache {
             return Err(Error::Usage(
                 "batch mode keeps its answers and the state of its batches in the answer \
@@ -42,7 +42,7 @@ impl BatchStep<'_> {
         let input = matrix_input(self.config, self.models, self.eval, &train, &keep);
         let matrix = build_llm_jobs(&input)?;
         let say = |line: &str| note(line);
-        let open = self.runtime.block_on(sync_batches(
+        let synced = self.runtime.block_on(sync_batches(
             &matrix,
             self.models,
             &self.config.run.cache,
@@ -50,17 +50,17 @@ impl BatchStep<'_> {
             &self.stop.cancel,
             &say,
         ))?;
-        for line in &open {
+        for line in &synced.open {
             note(line);
         }
-        if !open.is_empty() {
+        if !synced.open.is_empty() {
             note(format!(
                 "{} batch(es) open (the lines above say which and why), re-run to collect \
                  (bench run --wait waits for them; bench clear-cache --batches forgets them)",
-                open.len()
+                synced.open.len()
             ));
         }
-        Ok(!open.is_empty())
+        Ok(synced)
     }
 }
 

@@ -1,7 +1,9 @@
 //! The LLM step of a run: start the model servers that need starting, send every job of the
 //! matrix through the engine, and record one prediction per job as its outcome arrives.
 
+use std::collections::HashSet;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::Error;
 use crate::config::Config;
@@ -26,6 +28,8 @@ pub(super) struct LlmStep<'a> {
     pub dir: &'a Path,
     pub use_cache: bool,
     pub quiet: bool,
+    /// Requests the batch step collected in this run.
+    pub collected_now: Arc<HashSet<[u8; 32]>>,
 }
 
 impl LlmStep<'_> {
@@ -109,6 +113,7 @@ impl LlmStep<'_> {
                 quiet: self.quiet,
                 cancel: self.stop.cancel.clone(),
                 abort: self.stop.abort.clone(),
+                collected_now: self.collected_now.clone(),
                 ..EngineOptions::default()
             };
             let result = run_streams(self.models, send, opts, |o| record(o.job_id, o)).await;

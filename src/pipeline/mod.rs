@@ -10,8 +10,9 @@ mod folder;
 mod llm;
 mod plan;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 pub use batch::{export_batch, import_batch};
@@ -85,6 +86,8 @@ pub struct Run {
     scorers: Vec<String>,
     skipped_models: Vec<String>,
     llm: Option<EngineSummary>,
+    /// Requests whose answers the batch step collected in this run (paid in this run).
+    collected_now: Arc<HashSet<[u8; 32]>>,
 }
 
 /// How a run ended.
@@ -174,6 +177,7 @@ impl Run {
                 m.batch = true;
             }
         }
+        let mut collected_now = HashSet::new();
         // The plan is made, shown and held against the budget before anything is written.
         let plan = if requested.iter().any(|id| id.starts_with("llm/")) {
             let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
@@ -195,11 +199,13 @@ impl Run {
                     models: &models,
                     opts: &opts,
                 };
-                if step.left_open()? {
+                let synced = step.run()?;
+                if !synced.open.is_empty() {
                     return Ok(Prepared::BatchPending {
                         stopped_by: stop.signal(),
                     });
                 }
+                collected_now = synced.collected;
             }
         }
         let dir = match &opts.out {
@@ -259,6 +265,7 @@ impl Run {
             scorers: Vec::new(),
             skipped_models,
             llm: None,
+            collected_now: Arc::new(collected_now),
         })))
     }
 
@@ -327,6 +334,7 @@ impl Run {
             dir: &self.dir,
             use_cache: !self.opts.no_cache,
             quiet: self.opts.quiet,
+            collected_now: self.collected_now.clone(),
         };
         self.llm = Some(step.run(matrix, &mut self.sink, &mut self.skipped_models)?);
         note(format!(

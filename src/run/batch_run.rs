@@ -60,12 +60,23 @@ pub(crate) struct BatchSync<'a> {
     pub stop: &'a CancellationToken,
 }
 
+/// Where the batch step left things.
+#[derive(Debug, Default)]
+pub struct Synced {
+    /// A line per batch still open: none means every job of the batch models has its answer
+    /// in the cache or its failure recorded.
+    pub open: Vec<String>,
+    /// The requests whose answers this step collected: paid for in this run, though the run
+    /// reads them from the cache.
+    pub collected: HashSet<[u8; 32]>,
+}
+
 /// How checking an open batch went.
 enum Checked {
     /// Still running (or its state could not be read): a line for the user, and its keys.
     Open(String, HashSet<[u8; 32]>),
-    /// Finished and collected now.
-    Collected(String),
+    /// Finished and collected now: a line for the user, and the requests it answered.
+    Collected(String, Vec<[u8; 32]>),
     /// Never created remotely: forgotten, its requests are submitted again.
     Forgotten,
 }
@@ -78,6 +89,7 @@ impl BatchSync<'_> {
         &self,
         requests: &[BatchRequest],
         note: &dyn Fn(&str),
+        collected: &mut HashSet<[u8; 32]>,
     ) -> Result<Vec<String>, CacheError> {
         loop {
             let mut open_lines = Vec::new();
@@ -88,7 +100,10 @@ impl BatchSync<'_> {
                         open_lines.push(line);
                         in_batches.extend(keys);
                     }
-                    Checked::Collected(line) => note(&line),
+                    Checked::Collected(line, answered) => {
+                        note(&line);
+                        collected.extend(answered);
+                    }
                     Checked::Forgotten => {}
                 }
             }
@@ -246,13 +261,17 @@ impl BatchSync<'_> {
             }
         }
         collect_batch(self.cache, &batch.local_id, &answers, &failed)?;
-        Ok(Checked::Collected(format!(
+        let line = format!(
             "{}: {}: {} answered, {} failed, {again} to send again",
             self.label(&r.id),
             r.status,
             answers.len(),
             failed.len()
-        )))
+        );
+        Ok(Checked::Collected(
+            line,
+            answers.into_iter().map(|(key, _)| key).collect(),
+        ))
     }
 
     /// A finished batch whose results could not be downloaded: open until it has failed
@@ -288,10 +307,14 @@ impl BatchSync<'_> {
             })
             .collect();
         collect_batch(self.cache, &batch.local_id, &[], &failed)?;
-        Ok(Checked::Collected(format!(
-            "{message}; its {} requests are recorded as failed (the run after sends them again)",
-            keys.len()
-        )))
+        Ok(Checked::Collected(
+            format!(
+                "{message}; its {} requests are recorded as failed (the run after sends them \
+                 again)",
+                keys.len()
+            ),
+            Vec::new(),
+        ))
     }
 
     /// Uploads `jsonl` (the input file of `missing`) and creates the batch. Ok: the lines
@@ -395,8 +418,7 @@ fn input_file(
 
 /// The batch step of a run: for every model with `batch` among `models` that has jobs in
 /// `matrix` (or batches still open), the requests the cache does not answer go through its
-/// batch API ([`BatchSync`]). Returns a line per batch still open: none means every job of
-/// those models now has its answer in the cache or its failure recorded.
+/// batch API ([`BatchSync`]).
 pub async fn sync_batches(
     matrix: &JobMatrix<'_>,
     models: &[ModelSettings],
@@ -404,7 +426,7 @@ pub async fn sync_batches(
     wait: bool,
     stop: &CancellationToken,
     note: &(dyn Fn(&str) + Sync),
-) -> Result<Vec<String>, RunError> {
+) -> Result<Synced, RunError> {
     let cache = Cache::open(cache_path)?;
     let mut requests: Vec<Vec<BatchRequest>> = vec![Vec::new(); models.len()];
     let mut seen = HashSet::new();
@@ -423,7 +445,7 @@ pub async fn sync_batches(
             }
         }
     }
-    let mut open = Vec::new();
+    let mut synced = Synced::default();
     for (mi, model) in models.iter().enumerate().filter(|(_, m)| m.batch) {
         if requests[mi].is_empty() && open_batches(&cache, &model.name)?.is_empty() {
             continue;
@@ -438,9 +460,10 @@ pub async fn sync_batches(
             poll: model.batch_poll,
             stop,
         };
-        open.extend(sync.run(&requests[mi], note).await?);
+        let open = sync.run(&requests[mi], note, &mut synced.collected).await?;
+        synced.open.extend(open);
     }
-    Ok(open)
+    Ok(synced)
 }
 
 /// Forgets the batch failures a finished run has recorded as outcomes, so that the next run

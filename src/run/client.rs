@@ -94,10 +94,14 @@ pub(crate) fn build_request(model: &ModelSettings, job: &LlmJob) -> Request {
     let mut body = json!({
         "model": model.model,
         "messages": messages,
-        "temperature": model.temperature,
-        "max_tokens": model.max_tokens,
         "stream": false,
     });
+    if model.reasoning {
+        body["max_completion_tokens"] = json!(model.max_tokens);
+    } else {
+        body["temperature"] = json!(model.temperature);
+        body["max_tokens"] = json!(model.max_tokens);
+    }
     if let Some(rf) = response_format {
         body["response_format"] = rf;
     }
@@ -530,6 +534,21 @@ mod tests {
         );
         let b = body(&build_request(&model("none"), &job(0)));
         assert!(b.get("response_format").is_none());
+    }
+
+    #[test]
+    fn reasoning_models_get_max_completion_tokens_and_no_temperature() {
+        let b = body(&build_request(&model("json_schema"), &job(0)));
+        assert_eq!(
+            (b["max_tokens"].as_u64(), b["temperature"].as_f64()),
+            (Some(300), Some(0.0))
+        );
+        assert!(b.get("max_completion_tokens").is_none());
+        let mut m = model("json_schema");
+        m.reasoning = true;
+        let b = body(&build_request(&m, &job(0)));
+        assert_eq!(b["max_completion_tokens"].as_u64(), Some(300));
+        assert!(b.get("max_tokens").is_none() && b.get("temperature").is_none());
     }
 
     #[test]

@@ -13,6 +13,7 @@
 //! abandons requests in flight too. Either way every job still gets its outcome and the
 //! summary says `cancelled`.
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -47,6 +48,9 @@ pub struct EngineOptions {
     pub abort: CancellationToken,
     /// Back-off between attempts.
     pub retry: RetryPolicy,
+    /// Requests whose answers this run collected from a batch before the engine started:
+    /// read from the cache, but paid for in this run (not `cached`, and in `cost_usd`).
+    pub collected_now: Arc<HashSet<[u8; 32]>>,
 }
 
 /// Totals of an engine run, as `run.json` records them under `llm`.
@@ -113,6 +117,7 @@ enum Event {
 struct Shared {
     cache: Option<Cache>,
     budget: Budget,
+    collected_now: Arc<HashSet<[u8; 32]>>,
     /// Stops dispatch: a child of the caller's token, also cancelled by a cache failure.
     cancel: CancellationToken,
     abort: CancellationToken,
@@ -287,6 +292,7 @@ pub async fn run_streams(
         abort: abort.clone(),
         retry: opts.retry,
         cache_failure: std::sync::Mutex::new(None),
+        collected_now: opts.collected_now.clone(),
     });
     let mut collector = Collector {
         progress: Progress::new(&scorers, opts.quiet),
@@ -523,7 +529,14 @@ async fn call(
     let mut outcome = CallOutcome::skipped(job.job_id, String::new());
     if let Some(cache) = &shared.cache {
         match cache.get(&req.key) {
-            Ok(Some(a)) => return from_cache(&ctx, outcome, a),
+            Ok(Some(a)) => {
+                let mut outcome = from_cache(&ctx, outcome, a);
+                if shared.collected_now.contains(&req.key) {
+                    outcome.cached = false;
+                    shared.budget.settle(0.0, outcome.cost_usd);
+                }
+                return outcome;
+            }
             Ok(None) => {}
             Err(e) => {
                 shared.cache_failed(e, &tx).await;

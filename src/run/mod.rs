@@ -45,7 +45,7 @@ pub(crate) use batch_file::{
     ExportError, export_requests, max_line, read_results_file, request_keys, store_results,
 };
 pub use batch_file::{Exported, Imported};
-pub use batch_run::{clear_batch_failures, sync_batches};
+pub use batch_run::{Synced, clear_batch_failures, sync_batches};
 pub use batch_state::{ForgottenBatch, forget_open_batches};
 pub use cache::{Cache, CacheError, Cleared};
 pub use client::same_origin_redirects;

@@ -84,10 +84,16 @@ pub struct RawModelSettings {
     pub timeout_s: f64,
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
+    /// 0 when not given; a reasoning model is sent none.
     #[serde(default)]
-    pub temperature: f64,
+    pub temperature: Option<f64>,
     #[serde(default = "default_max_tokens")]
     pub max_tokens: u32,
+    /// A reasoning model (OpenAI's o-series and later): requests carry
+    /// `max_completion_tokens` instead of `max_tokens` and no `temperature`, both of which
+    /// such models refuse.
+    #[serde(default)]
+    pub reasoning: bool,
     #[serde(default)]
     pub price: Option<Price>,
     /// Share of the price a provider's batch API charges (OpenAI and Anthropic: half).
@@ -203,6 +209,8 @@ pub struct ModelSettings {
     pub max_retries: u32,
     pub temperature: f64,
     pub max_tokens: u32,
+    /// Sends `max_completion_tokens` and no `temperature` (see [`RawModelSettings::reasoning`]).
+    pub reasoning: bool,
     pub price: Option<Price>,
     /// Multiplies the price of requests sent through a batch API.
     pub batch_discount: f64,
@@ -328,10 +336,17 @@ impl RawModelSettings {
         let timeout = seconds("timeout_s", self.timeout_s)?;
         let launch_timeout = seconds("launch_timeout_s", self.launch_timeout_s)?;
         let batch_poll = seconds("batch_poll_s", self.batch_poll_s)?;
-        if !(0.0..=2.0).contains(&self.temperature) {
+        if self.reasoning && self.temperature.is_some() {
             return Err(err(
                 "temperature",
-                format!("expected a value in [0, 2], found {}", self.temperature),
+                "reasoning models take no temperature (it is not sent): remove the key".into(),
+            ));
+        }
+        let temperature = self.temperature.unwrap_or(0.0);
+        if !(0.0..=2.0).contains(&temperature) {
+            return Err(err(
+                "temperature",
+                format!("expected a value in [0, 2], found {temperature}"),
             ));
         }
         if let Some(p) = &self.price {
@@ -378,7 +393,8 @@ impl RawModelSettings {
             adaptive_concurrency: self.adaptive_concurrency,
             timeout,
             max_retries,
-            temperature: self.temperature,
+            temperature,
+            reasoning: self.reasoning,
             max_tokens,
             price: self.price,
             batch_discount: self.batch_discount,
@@ -458,6 +474,18 @@ mod tests {
         ))
         .expect_err("cached price");
         assert!(msg.contains("models[0].price"), "{msg}");
+    }
+
+    #[test]
+    fn a_reasoning_model_takes_no_temperature() {
+        let m = parse(&format!("{BASE}reasoning = true\n")).expect("parses");
+        assert!(m.reasoning);
+        let msg = parse(&format!("{BASE}reasoning = true\ntemperature = 0.2\n"))
+            .expect_err("temperature with reasoning");
+        assert!(
+            msg.contains("models[0].temperature") && msg.contains("reasoning"),
+            "{msg}"
+        );
     }
 
     #[test]

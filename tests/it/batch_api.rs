@@ -174,10 +174,31 @@ async fn submit_exit_resume_collect_gives_the_interactive_predictions_at_the_bat
             "{lead}: {batch} vs {full}"
         );
     }
-    // An unchanged re-run submits nothing.
+    // One cost everywhere: the run that collected the batch paid for its answers.
+    let paid: f64 = b.values().filter_map(|p| p.cost_usd).sum();
+    assert!(paid > 0.0);
+    assert!(b.values().all(|p| !p.cached), "collected now, not cached");
+    assert!(
+        (llm_cost(&third) - paid).abs() < 1e-9,
+        "run.json says {}",
+        llm_cost(&third)
+    );
+    // An unchanged re-run submits nothing, and pays nothing.
     let again = run(&config, &[]).await;
     assert!(again.status.success(), "{}", stderr(&again));
     assert_eq!(server.batches_created(), 1);
+    assert_eq!(llm_cost(&again), 0.0);
+    assert!(predictions(&again).values().all(|p| p.cached));
+}
+
+/// `llm.cost_usd` of the run.json of the run that printed `out`.
+fn llm_cost(out: &Output) -> f64 {
+    let text = String::from_utf8_lossy(&out.stdout);
+    let dir = PathBuf::from(text.lines().last().expect("run dir").trim());
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).expect("run.json"))
+            .expect("JSON");
+    run["llm"]["cost_usd"].as_f64().expect("llm.cost_usd")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -197,10 +218,11 @@ async fn wait_polls_until_the_batch_is_done_and_finishes_the_run() {
     assert!(stderr(&out).contains("in_progress"), "{}", stderr(&out));
     assert_eq!(server.batches_created(), 1);
     assert_eq!(server.requests(), 0);
+    // Answered through the batch in this very run: paid now, so not "cached".
     assert!(
         predictions(&out)
             .values()
-            .all(|p| p.status == Status::Ok && p.cached)
+            .all(|p| p.status == Status::Ok && !p.cached)
     );
 }
 
