@@ -8,14 +8,15 @@
 //! fail fast). The faulty model sees 429s with hints, 500/503/408, hangs past `timeout_s`,
 //! bodies cut off mid-stream, HTML, truncated answers, bodies over `max_response_bytes`,
 //! endless bodies, the key echoed in answers, prose and extra fields (also upper-cased),
-//! NUL characters, formula justifications, out-of-range values and a 400 that quotes the
-//! key after 290 characters. A second model answers 401 with the key; a third redirects to
+//! NUL characters, formula justifications, out-of-range values, a 400 that quotes the
+//! key after 290 characters, and the key JSON-escaped (`\u002d`), percent-encoded, in base64
+//! and cut to its first 8 and 16 characters. A second model answers 401 with the key; a third redirects to
 //! another origin.
 //!
 //! Checked: every job has exactly one prediction; no panic; exit code 1 naming exactly the
-//! two failing models' scorers; the key (and any 12-character piece of it), in any case, is
-//! in no file of the run folder and nowhere in the cache (`strings`); the other origin got
-//! no request. Printed: requests, statuses, wall time and peak RSS.
+//! two failing models' scorers; the key (its first 8 characters, any 12-character piece,
+//! plain or escaped, its base64), in any case, is in no file of the run folder, nowhere in
+//! the cache (`strings`) and not on stderr; the other origin got no request. Printed: requests, statuses, wall time and peak RSS.
 
 #[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
@@ -39,7 +40,12 @@ fn bench_bin() -> PathBuf {
 fn bucket(text: &str) -> u32 {
     text.bytes().fold(2_166_136_261u32, |h, b| {
         (h ^ u32::from(b)).wrapping_mul(16_777_619)
-    }) % 20
+    }) % 24
+}
+
+fn base64(text: &str) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(text)
 }
 
 /// The faulty model: one fault per bucket, the transient ones on the first attempt only.
@@ -83,6 +89,29 @@ fn faulty(s: &Seen) -> Reply {
         }
         (16, _) => Reply::answer(&format!("```json\n{GOOD}\n```")),
         (17, _) => Reply::error(400, &format!("{} {key}", "x".repeat(290))),
+        // The key JSON-escaped inside the answer (it decodes to the key in the
+        // justification), percent-encoded, in base64 behind `Bearer `, and cut short.
+        (18, _) => Reply::answer(&format!(
+            r#"{{"lead_score": 70, "lead_label": "medium", "justification": "{}"}}"#,
+            key.replace('-', "\\u002d")
+        )),
+        (19, _) => Reply::raw(
+            200,
+            &serde_json::json!({
+                "echo": key.replace('-', "%2D"),
+                "auth": base64(&format!("Bearer {key}")),
+                "choices": [{"message": {"content": GOOD}, "finish_reason": "stop"}],
+            })
+            .to_string(),
+        ),
+        (20, _) => Reply::raw(
+            400,
+            &format!(
+                r#"{{"error": {{"message": "bad key {} (or {})"}}}}"#,
+                &key[..8.min(key.len())],
+                key.get(..16).unwrap_or(key).replace('-', "\\u002d")
+            ),
+        ),
         _ => Reply::answer(GOOD),
     }
 }
@@ -132,11 +161,19 @@ fn files_under(dir: &Path, out: &mut Vec<(PathBuf, String)>) {
     }
 }
 
-/// Whether `text` holds the key or a 12-character piece of it, in any case.
+/// Whether `text` holds the key's first 8 characters or any 12-character piece of it, in
+/// any case, plain, JSON- or percent-escaped, or the key in base64.
 fn holds_key(text: &str) -> bool {
-    let text = text.to_lowercase();
+    let text = text
+        .to_lowercase()
+        .replace("\\u002d", "-")
+        .replace("%2d", "-");
     let key = KEY.to_lowercase();
-    (0..=key.len() - 12).any(|i| text.contains(&key[i..i + 12]))
+    text.contains(&key[..8])
+        || (0..=key.len() - 12).any(|i| text.contains(&key[i..i + 12]))
+        || [base64(KEY), base64(&format!("Bearer {KEY}"))]
+            .iter()
+            .any(|b| text.contains(&b[12..24].to_lowercase()))
 }
 
 async fn soak(n_leads: u64) {
