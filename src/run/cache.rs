@@ -76,15 +76,25 @@ pub struct Cache {
     // Lookups are single-row reads of a few microseconds, so a plain mutex serves the async
     // workers without a dedicated thread.
     conn: Mutex<Connection>,
-    writer: Option<mpsc::Sender<Put>>,
+    writer: Option<mpsc::Sender<Write>>,
     writer_thread: Option<JoinHandle<()>>,
 }
 
-/// One answer for the writer thread, and where to say it is committed.
-struct Put {
-    key: [u8; 32],
-    answer: CachedAnswer,
-    done: oneshot::Sender<Result<(), String>>,
+/// One write for the writer thread, and where to say it is committed.
+enum Write {
+    /// Store an answer (and give back this process's lease on its request).
+    Answer {
+        key: [u8; 32],
+        answer: CachedAnswer,
+        done: oneshot::Sender<Result<(), String>>,
+    },
+    /// Take the lease on a request when nobody holds it, this process does, or it was taken
+    /// before `stale_before` (Unix seconds); says whether it was taken.
+    Lease {
+        key: [u8; 32],
+        stale_before: i64,
+        done: oneshot::Sender<Result<bool, String>>,
+    },
 }
 
 // Rows are appended in rowid order and only the small unique index on the (random) hash
@@ -275,7 +285,7 @@ impl Cache {
             message,
         };
         let (done, committed) = oneshot::channel();
-        let put = Put {
+        let put = Write::Answer {
             key: *key,
             answer,
             done,
@@ -283,6 +293,34 @@ impl Cache {
         self.writer
             .as_ref()
             .and_then(|w| w.send(put).ok())
+            .ok_or_else(|| write_error("the writer thread has stopped".into()))?;
+        committed
+            .await
+            .map_err(|_| write_error("the writer thread has stopped".into()))?
+            .map_err(write_error)
+    }
+
+    /// Takes this process's lease on the request `key` (see `lease`) when it is free or was
+    /// taken before `stale_before`; true when taken. Committed with the answers waiting, so
+    /// that a lease costs no transaction of its own.
+    pub(crate) async fn take_lease(
+        &self,
+        key: &[u8; 32],
+        stale_before: i64,
+    ) -> Result<bool, CacheError> {
+        let write_error = |message: String| CacheError::Write {
+            path: self.path.clone(),
+            message,
+        };
+        let (done, committed) = oneshot::channel();
+        let lease = Write::Lease {
+            key: *key,
+            stale_before,
+            done,
+        };
+        self.writer
+            .as_ref()
+            .and_then(|w| w.send(lease).ok())
             .ok_or_else(|| write_error("the writer thread has stopped".into()))?;
         committed
             .await
@@ -306,7 +344,7 @@ impl Cache {
         for (key, answer) in answers {
             let (done, committed) = oneshot::channel();
             writer
-                .send(Put { key, answer, done })
+                .send(Write::Answer { key, answer, done })
                 .map_err(|_| stopped())?;
             pending.push(committed);
         }
@@ -467,28 +505,69 @@ fn check_is_ours(path: &Path) -> Result<(), CacheError> {
 
 /// The writer thread: waits for an answer, takes every other one already waiting (up to
 /// [`MAX_BATCH`]), commits them together, then acknowledges each.
-fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Put>) {
+fn write_loop(mut conn: Connection, jobs: mpsc::Receiver<Write>) {
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {
-                Ok(p) => batch.push(p),
+                Ok(w) => batch.push(w),
                 Err(_) => break,
             }
         }
-        let result = insert_all(&mut conn, &batch).map_err(|e| e.to_string());
-        for put in batch {
-            let _ = put.done.send(result.clone());
+        match write_all(&mut conn, &batch) {
+            Ok(taken) => {
+                for (write, taken) in batch.into_iter().zip(taken) {
+                    match write {
+                        Write::Answer { done, .. } => drop(done.send(Ok(()))),
+                        Write::Lease { done, .. } => drop(done.send(Ok(taken))),
+                    }
+                }
+            }
+            Err(e) => {
+                let e = e.to_string();
+                for write in batch {
+                    match write {
+                        Write::Answer { done, .. } => drop(done.send(Err(e.clone()))),
+                        Write::Lease { done, .. } => drop(done.send(Err(e.clone()))),
+                    }
+                }
+            }
         }
     }
 }
 
-fn insert_all(conn: &mut Connection, batch: &[Put]) -> Result<(), rusqlite::Error> {
+/// Runs a batch of writes in one transaction: answers are stored, giving back this
+/// process's leases on them in the same step; leases are taken where free. Returns, for each
+/// write, whether a lease was taken (false for answers).
+fn write_all(conn: &mut Connection, batch: &[Write]) -> Result<Vec<bool>, rusqlite::Error> {
+    let me = std::process::id();
     let tx = conn.transaction()?;
-    for Put { key, answer, .. } in batch {
-        insert_answer(&tx, key, answer)?;
+    let mut taken = Vec::with_capacity(batch.len());
+    for write in batch {
+        taken.push(match write {
+            Write::Answer { key, answer, .. } => {
+                insert_answer(&tx, key, answer)?;
+                tx.prepare_cached("DELETE FROM leases WHERE key = ?1 AND pid = ?2")?
+                    .execute(params![&key[..], me])?;
+                false
+            }
+            Write::Lease {
+                key, stale_before, ..
+            } => {
+                let changed = tx
+                    .prepare_cached(
+                        "INSERT INTO leases (key, pid, taken_at) VALUES (?1, ?2, unixepoch()) \
+                         ON CONFLICT (key) DO UPDATE SET pid = excluded.pid, \
+                         taken_at = excluded.taken_at \
+                         WHERE leases.pid = excluded.pid OR leases.taken_at < ?3",
+                    )?
+                    .execute(params![&key[..], me, stale_before])?;
+                changed == 1
+            }
+        });
     }
-    tx.commit()
+    tx.commit()?;
+    Ok(taken)
 }
 
 /// Stores one answer (replacing an earlier one under the same key) in `conn`'s transaction.

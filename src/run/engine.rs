@@ -580,7 +580,9 @@ async fn call(
         }
     }
     let outcome = send(&ctx, &shared, &tx, &job, &req, outcome).await;
-    if let (Some(lease), Some(cache)) = (lease, &shared.cache)
+    // An answer stored gave the lease back with it.
+    let stored = matches!(outcome.result, CallResult::Answer { .. });
+    if let (Some(lease), Some(cache), false) = (lease, &shared.cache, stored)
         && let Err(e) = lease.release(cache)
     {
         shared.cache_failed(e, &tx).await;

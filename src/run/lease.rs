@@ -8,16 +8,17 @@
 
 use std::time::Duration;
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::cache::{Cache, CacheError, CachedAnswer};
 
 /// How often a run waiting for another run's request looks for its answer.
 const POLL: Duration = Duration::from_millis(100);
 
-/// A lease this process holds; given back with [`Lease::release`].
+/// A lease this process holds: given back by storing the request's answer (the cache
+/// deletes it in the same transaction), or with [`Lease::release`] when there is none.
 #[derive(Debug)]
-#[must_use = "a lease is given back with release"]
+#[must_use = "a lease is given back by an answer or with release"]
 pub(crate) struct Lease {
     key: [u8; 32],
 }
@@ -31,7 +32,7 @@ pub(crate) enum Claimed {
 }
 
 impl Lease {
-    /// Gives the lease back (the answer is stored, or the request ended without one).
+    /// Gives the lease back when the request ended without an answer stored.
     pub(crate) fn release(self, cache: &Cache) -> Result<(), CacheError> {
         cache.with_conn(|c| {
             c.prepare_cached("DELETE FROM leases WHERE key = ?1 AND pid = ?2")?
@@ -51,7 +52,7 @@ pub(crate) async fn claim(
     stopped: impl Fn() -> bool,
 ) -> Result<Option<Claimed>, CacheError> {
     loop {
-        if try_claim(cache, key, expiry)? {
+        if try_claim(cache, key, expiry).await? {
             // Answered between the caller's lookup and the claim: nothing to send.
             return Ok(Some(match cache.get(key)? {
                 Some(answer) => {
@@ -71,37 +72,31 @@ pub(crate) async fn claim(
     }
 }
 
-/// Takes the lease when it is free: nobody holds it, this process does, its holder's process
-/// is gone, or it is older than `expiry`.
-fn try_claim(cache: &Cache, key: &[u8; 32], expiry: Duration) -> Result<bool, CacheError> {
-    let me = std::process::id();
-    let now = unix_now();
+/// Takes the lease when it is free: nobody holds it, this process does, it is older than
+/// `expiry` (all three in the cache's next group commit, see [`Cache::take_lease`]), or its
+/// holder's process is gone.
+async fn try_claim(cache: &Cache, key: &[u8; 32], expiry: Duration) -> Result<bool, CacheError> {
+    let stale_before = unix_now().saturating_sub(expiry.as_secs() as i64);
+    if cache.take_lease(key, stale_before).await? {
+        return Ok(true);
+    }
     cache.with_conn(|c| {
-        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let holder: Option<(u32, i64)> = {
-            let mut stmt = tx.prepare_cached("SELECT pid, taken_at FROM leases WHERE key = ?1")?;
-            let mut rows = stmt.query(params![&key[..]])?;
-            match rows.next()? {
-                Some(r) => Some((r.get(0)?, r.get(1)?)),
-                None => None,
+        let holder: Option<u32> = c
+            .prepare_cached("SELECT pid FROM leases WHERE key = ?1")?
+            .query_row(params![&key[..]], |r| r.get(0))
+            .optional()?;
+        match holder {
+            Some(pid) if crate::atomic::process_gone(pid) => {
+                let taken = c
+                    .prepare_cached(
+                        "UPDATE leases SET pid = ?2, taken_at = ?3 WHERE key = ?1 AND pid = ?4",
+                    )?
+                    .execute(params![&key[..], std::process::id(), unix_now(), pid])?;
+                Ok(taken == 1)
             }
-        };
-        let free = match holder {
-            None => true,
-            Some((pid, taken_at)) => {
-                pid == me
-                    || crate::atomic::process_gone(pid)
-                    || now.saturating_sub(taken_at) > expiry.as_secs() as i64
-            }
-        };
-        if free {
-            tx.prepare_cached(
-                "INSERT OR REPLACE INTO leases (key, pid, taken_at) VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![&key[..], me, now])?;
+            // Held by a live run, or given back meanwhile (the next look takes it).
+            _ => Ok(false),
         }
-        tx.commit()?;
-        Ok(free)
     })
 }
 
@@ -155,8 +150,29 @@ mod tests {
         else {
             panic!("expected the lease");
         };
-        assert!(try_claim(&cache, &key, Duration::from_secs(60)).expect("again"));
+        assert!(
+            try_claim(&cache, &key, Duration::from_secs(60))
+                .await
+                .expect("again")
+        );
         lease.release(&cache).expect("release");
+        let held: i64 = cache
+            .with_conn(|c| c.query_row("SELECT count(*) FROM leases", [], |r| r.get(0)))
+            .expect("count");
+        assert_eq!(held, 0);
+    }
+
+    #[tokio::test]
+    async fn storing_the_answer_gives_the_lease_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let cache = Cache::open(&dir.path().join("c.sqlite")).expect("cache");
+        let key = [5u8; 32];
+        assert!(
+            try_claim(&cache, &key, Duration::from_secs(60))
+                .await
+                .expect("claim")
+        );
+        cache.put(&key, answer()).await.expect("stored");
         let held: i64 = cache
             .with_conn(|c| c.query_row("SELECT count(*) FROM leases", [], |r| r.get(0)))
             .expect("count");
@@ -170,7 +186,11 @@ mod tests {
         let cache = Cache::open(&path).expect("cache");
         let key = [2u8; 32];
         held_by_a_live_process(&cache, &key, 0);
-        assert!(!try_claim(&cache, &key, Duration::from_secs(60)).expect("try"));
+        assert!(
+            !try_claim(&cache, &key, Duration::from_secs(60))
+                .await
+                .expect("try")
+        );
         let other = Cache::open(&path).expect("a second connection");
         let answering = async {
             tokio::time::sleep(Duration::from_millis(250)).await;
@@ -188,13 +208,17 @@ mod tests {
         assert!(matches!(stopped, Ok(None)));
     }
 
-    #[test]
-    fn stale_leases_are_free() {
+    #[tokio::test]
+    async fn stale_leases_are_free() {
         let dir = tempfile::tempdir().expect("tempdir");
         let cache = Cache::open(&dir.path().join("c.sqlite")).expect("cache");
         let key = [4u8; 32];
         held_by_a_live_process(&cache, &key, 3_600);
-        assert!(try_claim(&cache, &key, Duration::from_secs(60)).expect("old lease"));
+        assert!(
+            try_claim(&cache, &key, Duration::from_secs(60))
+                .await
+                .expect("old lease")
+        );
         // A process that is gone: pid numbers above the kernel's maximum never run.
         cache
             .with_conn(|c| {
@@ -205,6 +229,10 @@ mod tests {
                 .map(drop)
             })
             .expect("update");
-        assert!(try_claim(&cache, &key, Duration::from_secs(60)).expect("gone holder"));
+        assert!(
+            try_claim(&cache, &key, Duration::from_secs(60))
+                .await
+                .expect("gone holder")
+        );
     }
 }
