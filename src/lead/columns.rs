@@ -72,15 +72,19 @@ pub fn parse_score_cell(s: &str) -> Result<Option<u8>, String> {
     Ok(Some(v as u8))
 }
 
-/// A number of at least 0 (thousands commas allowed), or empty.
+/// Largest amount read (a deal value): far above any real deal, and small enough that the
+/// revenue of ten million leads adds up without overflowing.
+pub const MAX_AMOUNT: f64 = 1e15;
+
+/// A number from 0 to [`MAX_AMOUNT`] (thousands commas allowed), or empty.
 fn parse_amount_cell(s: &str) -> Result<Option<f64>, String> {
-    const EXPECTED: &str = "a number of at least 0 (e.g. 12000 or 12,000.50), or empty";
+    const EXPECTED: &str = "a number from 0 to 10^15 (e.g. 12000 or 12,000.50), or empty";
     let t = s.trim().replace(',', "");
     if t.is_empty() {
         return Ok(None);
     }
     match t.parse::<f64>() {
-        Ok(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+        Ok(v) if (0.0..=MAX_AMOUNT).contains(&v) => Ok(Some(v)),
         _ => Err(EXPECTED.to_string()),
     }
 }

@@ -21,12 +21,36 @@ use super::summary::{MetricsError, MetricsOptions};
 /// Points of the capture curve, from 0 to 100 % of leads worked.
 pub const CURVE_POINTS: usize = 21;
 
-/// How many leads sales can work: a share of the evaluated leads or a number of them.
+/// How many leads sales can work: a share of the evaluated leads or a number of them. Read
+/// back (from a run's `run.json`) only within its bounds: a share in (0, 1], at least one lead.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case", try_from = "RawCapacity")]
 pub enum CapacitySetting {
     Share(f64),
     Leads(u64),
+}
+
+/// [`CapacitySetting`] as written, before its bounds are checked.
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum RawCapacity {
+    Share(f64),
+    Leads(u64),
+}
+
+impl TryFrom<RawCapacity> for CapacitySetting {
+    type Error = String;
+
+    fn try_from(raw: RawCapacity) -> Result<Self, String> {
+        match raw {
+            RawCapacity::Share(s) if s > 0.0 && s <= 1.0 => Ok(CapacitySetting::Share(s)),
+            RawCapacity::Share(s) => {
+                Err(format!("expected a share above 0 and at most 1, found {s}"))
+            }
+            RawCapacity::Leads(0) => Err("expected at least 1 lead, found 0".into()),
+            RawCapacity::Leads(n) => Ok(CapacitySetting::Leads(n)),
+        }
+    }
 }
 
 impl Default for CapacitySetting {
@@ -420,6 +444,28 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<(f64, f64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_capacity_read_back_is_held_to_its_bounds() {
+        let read = |text: &str| serde_json::from_str::<CapacitySetting>(text);
+        assert_eq!(
+            read(r#"{"share": 0.2}"#).expect("share"),
+            CapacitySetting::Share(0.2)
+        );
+        assert_eq!(
+            read(r#"{"leads": 50}"#).expect("leads"),
+            CapacitySetting::Leads(50)
+        );
+        for bad in [
+            r#"{"share": -1.0}"#,
+            r#"{"share": 1.5}"#,
+            r#"{"share": 0.0}"#,
+            r#"{"leads": 0}"#,
+        ] {
+            let e = read(bad).expect_err(bad).to_string();
+            assert!(e.contains("expected"), "{bad}: {e}");
+        }
+    }
 
     fn input<'a>(
         value: &'a [Option<f64>],

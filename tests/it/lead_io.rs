@@ -218,6 +218,17 @@ fn broken_csv_files_get_errors_naming_file_row_and_column() {
         "{msg}"
     );
 
+    // A deal value that would overflow the revenue sums.
+    let msg = error_of(
+        d,
+        "deal.csv",
+        format!("{HEADER},converted,deal_value\n{good_row},true,1e308\n").as_bytes(),
+    );
+    assert!(
+        msg.contains("deal.csv:2: row 1, column `deal_value`: expected a number from 0 to 10^15"),
+        "{msg}"
+    );
+
     let msg = error_of(d, "empty.csv", b"");
     assert!(msg.contains("empty.csv") && msg.contains("empty"), "{msg}");
 
