@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 # Module import graph of src/: edges between modules (files), and cycles among top-level
 # modules and among siblings inside one folder. Test modules (#[cfg(test)]) are ignored.
+# Names the crate root re-exports (`pub use error::Error;` in lib.rs) resolve to the module
+# that defines them, so that `crate::Error` counts as an import of `error`.
 import re, os, sys, itertools
 root = sys.argv[1] if len(sys.argv) > 1 else 'src'
 mods = {}
@@ -11,7 +13,25 @@ for dp, _, fs in os.walk(root):
         rel = os.path.relpath(p, root)[:-3].split(os.sep)
         if rel[-1] in ('mod', 'lib', 'main'): rel = rel[:-1]
         mods[tuple(rel)] = p
+def reexports(path):
+    """name -> module path, for each `pub use a::b::{x, y};` / `pub use a::b::x;` of a file."""
+    text = open(path).read().split('#[cfg(test)]')[0]
+    out = {}
+    for src, names in re.findall(r'pub use ((?:\w+::)*\w+)::\{([^}]*)\}', text):
+        for name in names.split(','):
+            name = name.strip().split(' as ')[-1].strip()
+            if name: out[name] = src.split('::')
+    for src, name in re.findall(r'pub use ((?:\w+::)+)(\w+)\s*;', text):
+        out[name] = src.strip(':').split('::')
+    return out
+root_names = {}
+for lib in ('lib.rs', 'main.rs'):
+    if os.path.exists(os.path.join(root, lib)):
+        root_names.update(reexports(os.path.join(root, lib)))
 def resolve(path):
+    # a name the crate root re-exports stands for its module
+    if path and path[0] in root_names:
+        path = root_names[path[0]] + path[1:]
     # longest module prefix of path that exists
     for n in range(len(path), 0, -1):
         if tuple(path[:n]) in mods: return tuple(path[:n])

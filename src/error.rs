@@ -6,26 +6,12 @@ use std::path::{Path, PathBuf};
 
 use crate::config::ConfigError;
 use crate::evaluate::ReportError;
+use crate::exit::{EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::lead::LeadError;
 use crate::run::{CacheError, RunError};
 use crate::score::heuristic::RulesError;
 use crate::score::learned::LearnedError;
 use crate::score::llm::PromptError;
-
-/// Exit code of a successful run.
-pub const EXIT_OK: u8 = 0;
-/// Exit code of a run that finished but failed something the user asked to be strict about,
-/// or whose output or answer cache could not be written.
-pub const EXIT_FAILED: u8 = 1;
-/// Exit code of bad usage or bad input (config, CSV, template, rules).
-pub const EXIT_BAD_INPUT: u8 = 2;
-/// Exit code of a run that submitted batches (or found them still running): nothing was
-/// written; run it again to collect (sysexits' EX_TEMPFAIL).
-pub const EXIT_PENDING: u8 = 75;
-/// Exit code of a run stopped by Ctrl-C, SIGINT (partial results were written).
-pub const EXIT_INTERRUPTED: u8 = 130;
-/// Exit code of a run stopped by SIGTERM (partial results were written).
-pub const EXIT_TERMINATED: u8 = 143;
 
 /// Anything that stops a command.
 #[derive(Debug, thiserror::Error)]

@@ -7,6 +7,7 @@ mod commands;
 pub mod config;
 mod error;
 pub mod evaluate;
+mod exit;
 pub mod generate;
 pub mod input;
 pub mod lead;
@@ -18,8 +19,9 @@ pub mod run;
 pub mod score;
 
 pub use cli::Cli;
-pub use error::{
-    EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PENDING, EXIT_TERMINATED, Error,
+pub use error::Error;
+pub use exit::{
+    EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_PENDING, EXIT_TERMINATED,
 };
 
 /// Runs one parsed command line, printing to standard output; returns the exit code.

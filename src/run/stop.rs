@@ -27,8 +27,8 @@ impl StopSignal {
     /// The conventional exit code: 128 + the signal number.
     pub fn exit_code(self) -> u8 {
         match self {
-            StopSignal::Interrupt => crate::EXIT_INTERRUPTED,
-            StopSignal::Terminate => crate::EXIT_TERMINATED,
+            StopSignal::Interrupt => crate::exit::EXIT_INTERRUPTED,
+            StopSignal::Terminate => crate::exit::EXIT_TERMINATED,
         }
     }
 
