@@ -7,7 +7,7 @@ use crate::cli::{ClearCacheArgs, RunArgs};
 use crate::config::Config;
 use crate::evaluate::RunMetrics;
 use crate::pipeline::{Prepared, Run, RunOptions, note};
-use crate::run::{Cache, forget_open_batches};
+use crate::run::{Cache, forget_open_batches, open_batch_count};
 use crate::{EXIT_PENDING, Error};
 
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
@@ -126,16 +126,12 @@ pub(crate) fn clear_cache(args: &ClearCacheArgs) -> Result<(), Error> {
         }
         return Ok(());
     }
-    let cleared = Cache::clear(path)?;
-    println!(
-        "{}: removed {} stored answers",
-        path.display(),
-        cleared.answers
-    );
-    if cleared.open_batches > 0 {
+    let removed = Cache::clear(path)?;
+    println!("{}: removed {removed} stored answers", path.display());
+    let open = open_batch_count(path)?;
+    if open > 0 {
         note(format!(
-            "{} open batches kept (bench clear-cache --batches forgets them)",
-            cleared.open_batches
+            "{open} open batches kept (bench clear-cache --batches forgets them)"
         ));
     }
     Ok(())

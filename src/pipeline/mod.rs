@@ -6,6 +6,7 @@
 //! setup errors stop a run.
 
 mod batch;
+mod batch_files;
 mod folder;
 mod llm;
 mod plan;
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-pub use batch::{export_batch, import_batch};
+pub use batch_files::{export_batch, import_batch};
 pub use folder::report_run;
 pub use plan::{Verdict, budget_verdict, plan_only, plan_text};
 

@@ -63,13 +63,6 @@ pub(crate) struct CachedAnswer {
     pub via_batch: bool,
 }
 
-/// What [`Cache::clear`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cleared {
-    pub answers: u64,
-    pub open_batches: u64,
-}
-
 /// An open cache file, shared by the workers of a run.
 pub struct Cache {
     path: PathBuf,
@@ -115,36 +108,11 @@ CREATE TABLE IF NOT EXISTS answers (
     via_batch INTEGER NOT NULL DEFAULT 0
 );";
 
-/// Columns added after the first version of a table, for caches made before them.
-const ADDED_COLUMNS: [(&str, &str, &str); 4] = [
+/// Columns added after the first version of the table, for caches made before them.
+const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
     ("answers", "cached_prompt_tokens", "INTEGER"),
     ("answers", "via_batch", "INTEGER NOT NULL DEFAULT 0"),
-    ("batches", "download_failures", "INTEGER NOT NULL DEFAULT 0"),
-    ("batches", "pid", "INTEGER"),
 ];
-
-/// The state of batches submitted to providers' batch APIs (see `batch_state`): a batch is
-/// written here before it is created remotely, so that a run killed in between finds it.
-const BATCH_SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS batches (
-    local_id TEXT PRIMARY KEY,
-    model TEXT NOT NULL,
-    remote_id TEXT,
-    state TEXT NOT NULL,
-    submitted_at INTEGER NOT NULL DEFAULT (unixepoch()),
-    download_failures INTEGER NOT NULL DEFAULT 0,
-    pid INTEGER
-);
-CREATE TABLE IF NOT EXISTS batch_requests (
-    local_id TEXT NOT NULL,
-    key BLOB NOT NULL,
-    PRIMARY KEY (local_id, key)
-);
-CREATE TABLE IF NOT EXISTS batch_errors (
-    key BLOB PRIMARY KEY,
-    status INTEGER,
-    message TEXT NOT NULL
-);";
 
 /// Requests a process is sending now (see `lease`), so that runs sharing the cache never
 /// send one twice.
@@ -169,7 +137,8 @@ const FIRST_COLUMNS: [&str; 9] = [
     "stored_at",
 ];
 
-/// Every table a bench cache may hold.
+/// Every table a bench cache may hold (the batch room, `batch::state`, makes its own when
+/// batch mode is first used).
 const TABLES: [&str; 5] = [
     "answers",
     "batch_errors",
@@ -218,25 +187,15 @@ impl Cache {
         })
     }
 
-    /// Deletes every stored answer; says how many there were, and how many batches are
-    /// still open (kept: forgetting them is `bench clear-cache --batches`).
-    pub fn clear(path: &Path) -> Result<Cleared, CacheError> {
+    /// Deletes every stored answer; returns how many there were (open batches are kept:
+    /// forgetting them is `bench clear-cache --batches`).
+    pub fn clear(path: &Path) -> Result<u64, CacheError> {
         let cache = Cache::open(path)?;
         let conn = cache.lock();
-        let answers = conn
+        let n = conn
             .execute("DELETE FROM answers", [])
             .map_err(|source| cache.error(source))?;
-        let open_batches = conn
-            .query_row(
-                "SELECT count(*) FROM batches WHERE state != 'collected'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map_err(|source| cache.error(source))?;
-        Ok(Cleared {
-            answers: answers as u64,
-            open_batches: open_batches.max(0) as u64,
-        })
+        Ok(n as u64)
     }
 
     /// How many answers are stored.
@@ -418,16 +377,18 @@ fn use_wal(conn: &Connection) -> Result<(), rusqlite::Error> {
 fn set_up(conn: &mut Connection) -> Result<(), rusqlite::Error> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     tx.execute_batch(SCHEMA)?;
-    tx.execute_batch(BATCH_SCHEMA)?;
     tx.execute_batch(LEASE_SCHEMA)?;
-    add_missing_columns(&tx)?;
+    add_missing_columns(&tx, &ADDED_COLUMNS)?;
     tx.pragma_update(None, "application_id", APPLICATION_ID)?;
     tx.commit()
 }
 
-/// Adds the [`ADDED_COLUMNS`] a cache made by an earlier version lacks.
-fn add_missing_columns(conn: &Connection) -> Result<(), rusqlite::Error> {
-    for (table, name, kind) in ADDED_COLUMNS {
+/// Adds the `(table, column, type)` columns a cache made by an earlier version lacks.
+pub(crate) fn add_missing_columns(
+    conn: &Connection,
+    added: &[(&str, &str, &str)],
+) -> Result<(), rusqlite::Error> {
+    for &(table, name, kind) in added {
         if !columns(conn, table)?.iter().any(|p| p == name) {
             conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {name} {kind}"))?;
         }
@@ -630,7 +591,7 @@ mod tests {
         assert_eq!(c.get(&[3; 32]).expect("get"), None);
         assert_eq!(c.len().expect("count"), 2);
         drop(c);
-        assert_eq!(Cache::clear(&path).expect("clear").answers, 2);
+        assert_eq!(Cache::clear(&path).expect("clear"), 2);
         assert!(
             Cache::open(&path)
                 .expect("opens")

@@ -110,3 +110,19 @@ pub struct JobStream<'a> {
     /// Exactly `counts`' total items.
     pub jobs: Box<dyn Iterator<Item = Result<LlmJob, Unmade>> + Send + 'a>,
 }
+
+/// What stops the engine (or the batch step) short of an outcome for every job: a setup
+/// error before any request, or an answer cache that fails mid-run.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Cache(#[from] super::cache::CacheError),
+    #[error("job {job_id} names model #{model}, but only {models} models are configured")]
+    UnknownModel {
+        job_id: u64,
+        model: usize,
+        models: usize,
+    },
+    #[error("{0}")]
+    Client(String),
+}

@@ -20,10 +20,7 @@
 //!   to the server's 429s (AIMD; see `pacing`); with `rpm`, the limiter paces and the cap is
 //!   `concurrency`.
 
-mod batch_api;
-mod batch_file;
-mod batch_run;
-mod batch_state;
+mod batch;
 mod cache;
 mod client;
 mod cost;
@@ -41,16 +38,17 @@ mod retry;
 mod secret;
 mod stop;
 
-pub(crate) use batch_file::{
+pub(crate) use batch::{
     ExportError, export_requests, max_line, read_results_file, request_keys, store_results,
 };
-pub use batch_file::{Exported, Imported};
-pub use batch_run::{Synced, clear_batch_failures, sync_batches};
-pub use batch_state::{ForgottenBatch, forget_open_batches};
-pub use cache::{Cache, CacheError, Cleared};
+pub use batch::{
+    Exported, ForgottenBatch, Imported, Synced, clear_batch_failures, forget_open_batches,
+    open_batch_count, sync_batches,
+};
+pub use cache::{Cache, CacheError};
 pub use client::same_origin_redirects;
-pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, RunError, run_jobs, run_streams};
-pub use job::{CallOutcome, CallResult, JobStream, LlmJob, ScorerCounts, Unmade};
+pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, run_jobs, run_streams};
+pub use job::{CallOutcome, CallResult, JobStream, LlmJob, RunError, ScorerCounts, Unmade};
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use matrix::{
     JobKey, JobMatrix, LlmScorer, MatrixInput, build_llm_jobs, matches_only,

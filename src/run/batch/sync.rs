@@ -18,19 +18,19 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio_util::sync::CancellationToken;
 
-use super::batch_api::{BatchApi, CreateError, RemoteBatch};
-use super::batch_file::{BatchResult, from_hex, request_line};
-use super::batch_state::{
+use super::api::{BatchApi, CreateError, RemoteBatch};
+use super::file::{BatchResult, from_hex, request_line};
+use super::state::{
     Begun, FailedRequest, OpenBatch, batch_created, batch_error, batch_keys, begin_batch,
-    clear_batch_errors, collect_batch, download_failed, forget_batch, open_batches,
+    clear_batch_errors, collect_batch, download_failed, ensure_tables, forget_batch, open_batches,
     record_failures, times_batched,
 };
-use super::cache::{Cache, CacheError, CachedAnswer};
-use super::client::{build_request, snippet};
-use super::engine::RunError;
-use super::matrix::JobMatrix;
-use super::model::ModelSettings;
-use super::retry::RetryPolicy;
+use crate::run::cache::{Cache, CacheError, CachedAnswer};
+use crate::run::client::{build_request, snippet};
+use crate::run::job::RunError;
+use crate::run::matrix::JobMatrix;
+use crate::run::model::ModelSettings;
+use crate::run::retry::RetryPolicy;
 
 /// Batches a request may be in without coming back before it is recorded as failed.
 pub(crate) const MAX_TRIES: u64 = 3;
@@ -428,6 +428,7 @@ pub async fn sync_batches(
     note: &(dyn Fn(&str) + Sync),
 ) -> Result<Synced, RunError> {
     let cache = Cache::open(cache_path)?;
+    ensure_tables(&cache)?;
     let mut requests: Vec<Vec<BatchRequest>> = vec![Vec::new(); models.len()];
     let mut seen = HashSet::new();
     for stream in matrix.streams() {
@@ -469,7 +470,9 @@ pub async fn sync_batches(
 /// Forgets the batch failures a finished run has recorded as outcomes, so that the next run
 /// submits those requests again (as it sends interactive failures again).
 pub fn clear_batch_failures(cache_path: &Path) -> Result<u64, CacheError> {
-    clear_batch_errors(&Cache::open(cache_path)?)
+    let cache = Cache::open(cache_path)?;
+    ensure_tables(&cache)?;
+    clear_batch_errors(&cache)
 }
 
 #[cfg(test)]
@@ -524,7 +527,7 @@ mod tests {
             .collect();
         let want: Vec<String> = reqs
             .iter()
-            .map(|r| super::super::batch_file::to_hex(&r.key))
+            .map(|r| super::super::file::to_hex(&r.key))
             .collect();
         assert_eq!(ids, want);
     }

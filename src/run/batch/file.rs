@@ -13,11 +13,11 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use super::cache::{Cache, CacheError, CachedAnswer};
-use super::client::{Attempt, build_request, error_message, parse_completion, snippet};
-use super::job::JobStream;
-use super::jsonl::{Line, custom_id_in_head, read_lines};
-use super::model::ModelSettings;
+use crate::run::cache::{Cache, CacheError, CachedAnswer};
+use crate::run::client::{Attempt, build_request, error_message, parse_completion, snippet};
+use crate::run::job::JobStream;
+use crate::run::jsonl::{Line, custom_id_in_head, read_lines};
+use crate::run::model::ModelSettings;
 
 /// The endpoint every exported request is for.
 pub(crate) const CHAT_URL: &str = "/v1/chat/completions";

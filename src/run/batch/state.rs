@@ -13,7 +13,74 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::cache::{Cache, CacheError, CachedAnswer, insert_answer};
+use crate::run::cache::{Cache, CacheError, CachedAnswer, add_missing_columns, insert_answer};
+use crate::run::job::CallResult;
+
+/// The batch tables, made in the answer cache's database the first time batch mode is used.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS batches (
+    local_id TEXT PRIMARY KEY,
+    model TEXT NOT NULL,
+    remote_id TEXT,
+    state TEXT NOT NULL,
+    submitted_at INTEGER NOT NULL DEFAULT (unixepoch()),
+    download_failures INTEGER NOT NULL DEFAULT 0,
+    pid INTEGER
+);
+CREATE TABLE IF NOT EXISTS batch_requests (
+    local_id TEXT NOT NULL,
+    key BLOB NOT NULL,
+    PRIMARY KEY (local_id, key)
+);
+CREATE TABLE IF NOT EXISTS batch_errors (
+    key BLOB PRIMARY KEY,
+    status INTEGER,
+    message TEXT NOT NULL
+);";
+
+/// Columns added after the first version of the batch tables.
+const ADDED_COLUMNS: [(&str, &str, &str); 2] = [
+    ("batches", "download_failures", "INTEGER NOT NULL DEFAULT 0"),
+    ("batches", "pid", "INTEGER"),
+];
+
+/// Makes the batch tables (or what an earlier version's lack), in one write transaction.
+pub(crate) fn ensure_tables(cache: &Cache) -> Result<(), CacheError> {
+    cache.with_conn(|c| {
+        let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.execute_batch(SCHEMA)?;
+        add_missing_columns(&tx, &ADDED_COLUMNS)?;
+        tx.commit()
+    })
+}
+
+/// Batches of the cache at `path` that are not collected yet.
+pub fn open_batch_count(path: &Path) -> Result<u64, CacheError> {
+    let cache = Cache::open(path)?;
+    ensure_tables(&cache)?;
+    cache.with_conn(|c| {
+        c.query_row(
+            "SELECT count(*) FROM batches WHERE state != 'collected'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n.max(0) as u64)
+    })
+}
+
+/// What a batch model's job ended as when the cache holds no answer for it (the batch step
+/// ran before the engine): the failure a batch recorded, or skipped.
+pub(crate) fn recorded_outcome(cache: &Cache, key: &[u8; 32]) -> CallResult {
+    match batch_error(cache, key) {
+        Ok(Some((status, message))) => CallResult::ApiError { status, message },
+        Ok(None) => CallResult::Skipped {
+            reason: "not answered by the model's batch (batch = true)".into(),
+        },
+        Err(e) => CallResult::Skipped {
+            reason: format!("batch state not read: {e}"),
+        },
+    }
+}
 
 /// A batch that is not collected yet.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +142,7 @@ pub struct ForgottenBatch {
 /// and every failure batches recorded: the next run submits those requests again.
 pub fn forget_open_batches(path: &Path) -> Result<Vec<ForgottenBatch>, CacheError> {
     let cache = Cache::open(path)?;
+    ensure_tables(&cache)?;
     cache.with_conn(|c| {
         let tx = c.transaction()?;
         let forgotten = {
@@ -309,6 +377,7 @@ mod tests {
     fn a_batch_goes_from_submitting_to_collected() {
         let dir = tempfile::tempdir().expect("temp dir");
         let cache = Cache::open(&dir.path().join("c.sqlite")).expect("opens");
+        ensure_tables(&cache).expect("batch tables");
         let keys = [[1u8; 32], [2u8; 32], [3u8; 32]];
         let Begun {
             local_id: id,
@@ -367,6 +436,7 @@ mod tests {
     fn a_batch_never_created_is_forgotten() {
         let dir = tempfile::tempdir().expect("temp dir");
         let cache = Cache::open(&dir.path().join("c.sqlite")).expect("opens");
+        ensure_tables(&cache).expect("batch tables");
         let id = begin_batch(&cache, "m", &[[9u8; 32]])
             .expect("begin")
             .expect("free")

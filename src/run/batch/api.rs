@@ -9,14 +9,12 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::batch_file::{
-    MAX_RESULTS_BYTES, ResultLine, max_line, oversized_line, parse_result_line,
-};
-use super::client::{BodyFault, error_message, read_capped, same_origin_redirects, snippet};
-use super::jsonl::{Line, LineSplitter};
-use super::model::ModelSettings;
-use super::retry::{RetryPolicy, retry_after};
-use super::secret::ApiKey;
+use super::file::{MAX_RESULTS_BYTES, ResultLine, max_line, oversized_line, parse_result_line};
+use crate::run::client::{BodyFault, error_message, read_capped, same_origin_redirects, snippet};
+use crate::run::jsonl::{Line, LineSplitter};
+use crate::run::model::ModelSettings;
+use crate::run::retry::{RetryPolicy, retry_after};
+use crate::run::secret::ApiKey;
 
 /// Largest answer to any other batch API call.
 const MAX_META_BYTES: usize = 4 << 20;

@@ -1,0 +1,81 @@
+//! `bench batch export` and `bench batch import`: a run's LLM requests as a batch file for
+//! an engine without the HTTP batch API (vLLM's `run_batch` on a GPU cluster), and its
+//! results back into the answer cache, where the next `bench run` finds them.
+
+use std::path::Path;
+
+use crate::Error;
+use crate::atomic::AtomicFile;
+use crate::config::Config;
+use crate::lead::Lead;
+use crate::run::{
+    Cache, ExportError, Exported, Imported, JobMatrix, build_llm_jobs, export_requests, max_line,
+    read_results_file, request_keys, store_results,
+};
+
+use super::{RunLeads, RunOptions, keeps, matrix_input, train_leads};
+
+/// Writes the requests `bench run` would send (with `--limit`, `--only`; the cache's
+/// answers left out unless `no_cache`) to `out`, whole or not at all.
+pub fn export_batch(opts: &RunOptions, out: &Path) -> Result<(Config, Exported), Error> {
+    let config = Config::load(&opts.config)?;
+    let run = RunLeads::load(&config, opts.limit)?;
+    let exported = with_matrix(&config, &run, &opts.only, |matrix| {
+        let cache = if !opts.no_cache && config.run.cache.is_file() {
+            Some(Cache::open(&config.run.cache)?)
+        } else {
+            None
+        };
+        let mut file = AtomicFile::create(out).map_err(|e| Error::write(out, e))?;
+        let exported = export_requests(matrix.streams(), &config.models, cache.as_ref(), &mut file)
+            .map_err(|e| match e {
+                ExportError::Cache(e) => Error::Cache(e),
+                ExportError::Io(e) => Error::write(out, e),
+            })?;
+        file.commit().map_err(|e| Error::write(out, e))?;
+        Ok(exported)
+    })?;
+    Ok((config, exported))
+}
+
+/// Reads a results file whole (a malformed line stops it, nothing stored) and stores the
+/// answers to requests of this config in its answer cache.
+pub fn import_batch(config: &Path, results: &Path) -> Result<Imported, Error> {
+    let config = Config::load(config)?;
+    let run = RunLeads::load(&config, None)?;
+    let expected = with_matrix(&config, &run, &[], |matrix| {
+        Ok(request_keys(matrix.streams(), &config.models))
+    })?;
+    // A line may be as long as the largest answer any model of the config accepts.
+    let largest = config.models.iter().map(|m| m.max_response_bytes).max();
+    let max_line = max_line(largest.unwrap_or(0));
+    let lines = read_results_file(results, max_line).map_err(Error::Batch)?;
+    let cache = Cache::open(&config.run.cache)?;
+    Ok(store_results(lines, &expected, &cache)?)
+}
+
+/// Runs `f` on the job matrix of every configured model (keys are not needed: the batch
+/// runs elsewhere) under the scorers `only` keeps.
+fn with_matrix<T>(
+    config: &Config,
+    run: &RunLeads,
+    only: &[String],
+    f: impl FnOnce(&JobMatrix<'_>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let eval: Vec<&Lead> = run.eval.iter().map(|&i| &run.leads[i]).collect();
+    let train = train_leads(&run.leads);
+    let keep = |id: &str| keeps(only, id);
+    let matrix = build_llm_jobs(&matrix_input(config, &config.models, &eval, &train, &keep))?;
+    if matrix.keys.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: no LLM requests to batch (no [[models]] × [[prompts]]{})",
+            config.path.display(),
+            if only.is_empty() {
+                ""
+            } else {
+                " kept by --only"
+            }
+        )));
+    }
+    f(&matrix)
+}
