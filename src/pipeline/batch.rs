@@ -8,7 +8,8 @@ use crate::config::Config;
 use crate::lead::Lead;
 use crate::run::{ModelSettings, Stop, Synced, build_llm_jobs, sync_batches};
 
-use super::{RunOptions, keeps, matrix_input, note, train_leads};
+use super::inputs::{keeps, matrix_input, train_leads};
+use super::{RunOptions, note};
 
 /// The batch step of `bench run`, before anything is written: collects finished batches and
 /// submits what is missing for the models with `batch`.

@@ -13,7 +13,8 @@ use crate::run::{
     read_results_file, request_keys, store_results,
 };
 
-use super::{RunLeads, RunOptions, keeps, matrix_input, train_leads};
+use super::RunOptions;
+use super::inputs::{RunLeads, keeps, matrix_input, train_leads};
 
 /// Writes the requests `bench run` would send (with `--limit`, `--only`; the cache's
 /// answers left out unless `no_cache`) to `out`, whole or not at all.

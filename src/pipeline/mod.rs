@@ -8,8 +8,14 @@
 mod batch;
 mod batch_files;
 mod folder;
+mod inputs;
 mod llm;
 mod plan;
+
+use inputs::{
+    RunLeads, keeps, matrix_input, nothing_to_run, requested_scorers, train_leads,
+    unmatched_patterns, usable_models,
+};
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
@@ -22,16 +28,13 @@ pub use plan::{Verdict, budget_verdict, plan_only, plan_text};
 
 use crate::config::{Config, DatasetSource};
 use crate::evaluate::{ReportOptions, RunMetrics};
-use crate::generate::{DatasetStats, Generator, Sidecar};
-use crate::lead::{Format, Lead, Split, read_leads};
+use crate::generate::Sidecar;
+use crate::lead::{Format, Lead, Split};
 use crate::prediction::{PredictionSink, ScorerTally};
-use crate::run::{
-    Cache, EngineSummary, KeySource, MatrixInput, ModelSettings, Plan, Stop, StopSignal,
-    build_llm_jobs, matches_only,
-};
+use crate::run::{Cache, EngineSummary, ModelSettings, Plan, Stop, StopSignal, build_llm_jobs};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
-use crate::score::learned::{LearnedModel, ensure_split};
+use crate::score::learned::LearnedModel;
 use crate::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error};
 
 /// What a run is asked to do (the options of `bench run`).
@@ -132,37 +135,14 @@ impl Run {
     /// Reads the config and the leads, refuses a run with nothing to do or nowhere to go,
     /// starts watching for Ctrl-C and SIGTERM, shows the plan of the LLM jobs and refuses one
     /// over `budget_usd`, brings the batches of batch models up to date (and stops there
-    /// while any is open), and writes `config.toml`, `dataset.csv` (and its sidecar) into a
-    /// run folder that is new, empty or given over with `--overwrite`.
+    /// while any is open), and claims a run folder (new, empty, left unfinished by a killed
+    /// run, or given over with `--overwrite`) with `config.toml`, `dataset.csv` (and its
+    /// sidecar) in it.
     pub fn prepare(opts: RunOptions) -> Result<Prepared, Error> {
         let started = now_utc();
         let config = Config::load(&opts.config)?;
-        let requested = requested_scorers(&config, &opts.only);
-        if requested.is_empty() {
-            return Err(nothing_to_run(&config, &opts.only));
-        }
-        for line in unmatched_patterns(&config, &opts.only) {
-            note(line);
-        }
-        // Opened (and so written to) before anything else is: a cache that is another
-        // program's, or read-only, fails the run before its folder exists.
-        if !opts.no_cache && requested.iter().any(|id| id.starts_with("llm/")) {
-            drop(Cache::open(&config.run.cache)?);
-        }
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .map_err(|source| Error::Setup {
-                what: "the async runtime",
-                source,
-            })?;
-        let stop = {
-            let _in_runtime = runtime.enter();
-            Stop::watch_signals().map_err(|source| Error::Setup {
-                what: "the signal handlers",
-                source,
-            })?
-        };
+        let requested = asked_for(&config, &opts)?;
+        let (runtime, stop) = start_runtime()?;
         let RunLeads {
             leads,
             eval,
@@ -209,31 +189,7 @@ impl Run {
                 collected_now = synced.collected;
             }
         }
-        let dir = match &opts.out {
-            Some(dir) => {
-                if let Some(line) = folder::claim_out_dir(dir, opts.overwrite)? {
-                    note(line);
-                }
-                dir.clone()
-            }
-            None => {
-                let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
-                let id = format!("{stamp}-{}", config.run.name);
-                folder::unused_dir(&config.run.results_dir, &id)
-            }
-        };
-        let run_id = dir
-            .file_name()
-            .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
-        crate::atomic::remove_stale_temp_files(&config.run.results_dir, 1);
-        std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-        let claim = folder::Claim {
-            state: "running",
-            pid: std::process::id(),
-            run_id: &run_id,
-            started: &started,
-        };
-        folder::write_json(&dir.join("run.json"), &claim)?;
+        let (dir, run_id) = claim_folder(&config, &opts, &started)?;
         folder::copy_config(&config.path, &dir)?;
         folder::write_dataset(&dir.join("dataset.csv"), &leads)?;
         if let (Some(stats), DatasetSource::Generate(params)) = (&stats, &config.dataset) {
@@ -426,152 +382,76 @@ impl Run {
     }
 }
 
-/// The leads of a run and which of them are scored.
-struct RunLeads {
-    leads: Vec<Lead>,
-    /// Indices into `leads` of the leads scored (the test split, after `--limit`).
-    eval: Vec<usize>,
-    /// Where the leads come from, for the run's first line and `run.json`.
-    dataset: String,
-    /// The generator's counts, for the sidecar (generated datasets only).
-    stats: Option<DatasetStats>,
-}
-
-impl RunLeads {
-    /// Loads or generates the leads, splits those without a split, and keeps the first
-    /// `limit` test leads for scoring.
-    fn load(config: &Config, limit: Option<usize>) -> Result<RunLeads, Error> {
-        let (mut leads, dataset, stats) = load_dataset(config)?;
-        if leads.is_empty() {
-            return Err(Error::Usage(format!("{dataset}: the dataset has no leads")));
-        }
-        ensure_split(&mut leads, config.run.test_fraction, config.run.seed);
-        let mut eval: Vec<usize> = (0..leads.len())
-            .filter(|&i| leads[i].meta.split != Some(Split::Train))
-            .collect();
-        if let Some(n) = limit {
-            eval.truncate(n);
-        }
-        Ok(RunLeads {
-            leads,
-            eval,
-            dataset,
-            stats,
-        })
+/// The scorers the config and `--only` ask for (refused when none), with a warning for each
+/// pattern that matches nothing; the answer cache is opened (and so written to) before
+/// anything else is, so that a cache that is another program's, or read-only, fails the run
+/// before its folder exists.
+fn asked_for(config: &Config, opts: &RunOptions) -> Result<Vec<String>, Error> {
+    let requested = requested_scorers(config, &opts.only);
+    if requested.is_empty() {
+        return Err(nothing_to_run(config, &opts.only));
     }
-}
-
-/// Leads few-shot examples may be drawn from. `select_examples` already passes over test
-/// leads, so when every lead has a split the whole dataset is given as is (no copy of the
-/// train leads: at 100,000 jobs that copy was a third of the memory); only leads without a
-/// split (scored as test) need filtering out.
-fn train_leads(leads: &[Lead]) -> std::borrow::Cow<'_, [Lead]> {
-    if leads.iter().all(|l| l.meta.split.is_some()) {
-        std::borrow::Cow::Borrowed(leads)
-    } else {
-        let train = leads.iter().filter(|l| l.meta.split == Some(Split::Train));
-        train.cloned().collect()
+    for line in unmatched_patterns(config, &opts.only) {
+        note(line);
     }
-}
-
-/// What the job matrix of a run is built from.
-fn matrix_input<'a>(
-    config: &'a Config,
-    models: &'a [ModelSettings],
-    eval: &'a [&'a Lead],
-    train: &'a [Lead],
-    keep: &'a dyn Fn(&str) -> bool,
-) -> MatrixInput<'a> {
-    MatrixInput {
-        models,
-        prompts: &config.prompts,
-        eval,
-        train,
-        product: &config.product,
-        bands: config.bands,
-        repeats: config.run.repeats,
-        seed: config.run.seed,
-        keep,
+    if !opts.no_cache && requested.iter().any(|id| id.starts_with("llm/")) {
+        drop(Cache::open(&config.run.cache)?);
     }
+    Ok(requested)
 }
 
-/// Models whose key variable is set (or that need none), and a line for each other one.
-fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<String>) {
-    let (mut usable, mut skipped) = (Vec::new(), Vec::new());
-    for m in &config.models {
-        match m.key_source() {
-            KeySource::Unset { var } => skipped.push(format!(
-                "model {}: skipped: environment variable {var} is not set",
-                m.name
-            )),
-            KeySource::NotNeeded | KeySource::Set(_) => usable.push(m.clone()),
-        }
-    }
-    (usable, skipped)
+/// The async runtime of the LLM step, and the watch for Ctrl-C and SIGTERM on it.
+fn start_runtime() -> Result<(tokio::runtime::Runtime, Stop), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| Error::Setup {
+            what: "the async runtime",
+            source,
+        })?;
+    let stop = {
+        let _in_runtime = runtime.enter();
+        Stop::watch_signals().map_err(|source| Error::Setup {
+            what: "the signal handlers",
+            source,
+        })?
+    };
+    Ok((runtime, stop))
 }
 
-/// Whether `--only` keeps the scorer `id` (everything when no pattern is given).
-fn keeps(only: &[String], id: &str) -> bool {
-    only.is_empty() || only.iter().any(|p| matches_only(p, id))
-}
-
-/// Every scorer the config and `--only` ask for, in report order, whether or not it can run
-/// (a model without its key is still asked for, and its absence is a failure).
-fn requested_scorers(config: &Config, only: &[String]) -> Vec<String> {
-    let mut ids = Vec::new();
-    for (on, id) in [
-        (config.baselines.heuristic, "heuristic"),
-        (config.baselines.learned, "learned"),
-    ] {
-        if on && keeps(only, id) {
-            ids.push(id.to_string());
-        }
-    }
-    for m in &config.models {
-        for p in &config.prompts {
-            let id = format!("llm/{}/{}", m.name, p.template.name());
-            if keeps(only, &id) {
-                ids.push(id);
+/// The run's folder (`--out`, or a new one under `results_dir`) and id, claimed with a
+/// `run.json` that says the run is going and which process runs it.
+fn claim_folder(
+    config: &Config,
+    opts: &RunOptions,
+    started: &str,
+) -> Result<(PathBuf, String), Error> {
+    let dir = match &opts.out {
+        Some(dir) => {
+            if let Some(line) = folder::claim_out_dir(dir, opts.overwrite)? {
+                note(line);
             }
+            dir.clone()
         }
-    }
-    ids
-}
-
-/// A warning for each `--only` pattern that matches none of the config's scorers, while
-/// others do (a typo beside a good pattern would otherwise pass unseen).
-fn unmatched_patterns(config: &Config, only: &[String]) -> Vec<String> {
-    let all = requested_scorers(config, &[]);
-    only.iter()
-        .filter(|p| !all.iter().any(|id| matches_only(p, id)))
-        .map(|p| {
-            format!(
-                "warning: --only {p} matches none of the scorers of {} ({}); it is ignored",
-                config.path.display(),
-                all.join(", ")
-            )
-        })
-        .collect()
-}
-
-/// Why a run has nothing to do.
-fn nothing_to_run(config: &Config, only: &[String]) -> Error {
-    let path = config.path.display();
-    Error::Usage(if only.is_empty() {
-        format!(
-            "{path}: nothing to run: both baselines are off and no [[models]] × [[prompts]] are \
-             configured"
-        )
-    } else {
-        let all = requested_scorers(config, &[]);
-        let all = if all.is_empty() {
-            "none".to_string()
-        } else {
-            all.join(", ")
-        };
-        let patterns = only.join(" --only ");
-        format!("--only {patterns}: matches none of the scorers of {path} ({all})")
-    })
+        None => {
+            let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+            let id = format!("{stamp}-{}", config.run.name);
+            folder::unused_dir(&config.run.results_dir, &id)
+        }
+    };
+    let run_id = dir
+        .file_name()
+        .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
+    crate::atomic::remove_stale_temp_files(&config.run.results_dir, 1);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
+    let claim = folder::Claim {
+        state: "running",
+        pid: std::process::id(),
+        run_id: &run_id,
+        started,
+    };
+    folder::write_json(&dir.join("run.json"), &claim)?;
+    Ok((dir, run_id))
 }
 
 /// One line per requested scorer that produced no parsed prediction, with the reason.
@@ -607,22 +487,4 @@ fn scorers_without_predictions(
             format!("scorer {id} produced no parsed prediction: {why}")
         })
         .collect()
-}
-
-/// Loads or generates the leads; the generator's counts come along for the sidecar.
-fn load_dataset(config: &Config) -> Result<(Vec<Lead>, String, Option<DatasetStats>), Error> {
-    match &config.dataset {
-        DatasetSource::File(path) => Ok((read_leads(path)?, path.display().to_string(), None)),
-        DatasetSource::Generate(params) => {
-            let mut stats = DatasetStats::default();
-            let leads: Vec<Lead> = Generator::new(params, config.bands)
-                .inspect(|l| stats.add(l))
-                .collect();
-            let what = format!(
-                "generated: n = {}, seed = {}, label_noise = {}",
-                params.n, params.seed, params.label_noise
-            );
-            Ok((leads, what, Some(stats)))
-        }
-    }
 }

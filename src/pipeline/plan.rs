@@ -8,9 +8,10 @@ use crate::lead::Lead;
 use crate::report::{Table, UNDEFINED, usd};
 use crate::run::{Basis, Cache, ModelSettings, Plan, build_llm_jobs, plan};
 
-use super::{
-    RunLeads, RunOptions, keeps, matrix_input, note, train_leads, unmatched_patterns, usable_models,
+use super::inputs::{
+    RunLeads, keeps, matrix_input, train_leads, unmatched_patterns, usable_models,
 };
+use super::{RunOptions, note};
 
 /// The plan of the LLM jobs the config and `--only` ask for, over the usable `models`;
 /// `None` when there are none. The cache is read only if it exists (a plan writes nothing).

@@ -1,0 +1,178 @@
+//! What a run is made of, read before any step: its leads and which are evaluated, the
+//! scorers the config and `--only` ask for, the models whose key is at hand, and what the job
+//! matrix is built from. The steps (`mod.rs`, `plan`, `batch`, `batch_files`) all start here.
+
+use crate::Error;
+use crate::config::{Config, DatasetSource};
+use crate::generate::{DatasetStats, Generator};
+use crate::lead::{Lead, Split, read_leads};
+use crate::run::{KeySource, MatrixInput, ModelSettings, matches_only};
+use crate::score::learned::ensure_split;
+
+/// The leads of a run and which of them are scored.
+pub(super) struct RunLeads {
+    pub leads: Vec<Lead>,
+    /// Indices into `leads` of the leads scored (the test split, after `--limit`).
+    pub eval: Vec<usize>,
+    /// Where the leads come from, for the run's first line and `run.json`.
+    pub dataset: String,
+    /// The generator's counts, for the sidecar (generated datasets only).
+    pub stats: Option<DatasetStats>,
+}
+
+impl RunLeads {
+    /// Loads or generates the leads, splits those without a split, and keeps the first
+    /// `limit` test leads for scoring.
+    pub(super) fn load(config: &Config, limit: Option<usize>) -> Result<RunLeads, Error> {
+        let (mut leads, dataset, stats) = load_dataset(config)?;
+        if leads.is_empty() {
+            return Err(Error::Usage(format!("{dataset}: the dataset has no leads")));
+        }
+        ensure_split(&mut leads, config.run.test_fraction, config.run.seed);
+        let mut eval: Vec<usize> = (0..leads.len())
+            .filter(|&i| leads[i].meta.split != Some(Split::Train))
+            .collect();
+        if let Some(n) = limit {
+            eval.truncate(n);
+        }
+        Ok(RunLeads {
+            leads,
+            eval,
+            dataset,
+            stats,
+        })
+    }
+}
+
+/// Leads few-shot examples may be drawn from. `select_examples` already passes over test
+/// leads, so when every lead has a split the whole dataset is given as is (no copy of the
+/// train leads: at 100,000 jobs that copy was a third of the memory); only leads without a
+/// split (scored as test) need filtering out.
+pub(super) fn train_leads(leads: &[Lead]) -> std::borrow::Cow<'_, [Lead]> {
+    if leads.iter().all(|l| l.meta.split.is_some()) {
+        std::borrow::Cow::Borrowed(leads)
+    } else {
+        let train = leads.iter().filter(|l| l.meta.split == Some(Split::Train));
+        train.cloned().collect()
+    }
+}
+
+/// What the job matrix of a run is built from.
+pub(super) fn matrix_input<'a>(
+    config: &'a Config,
+    models: &'a [ModelSettings],
+    eval: &'a [&'a Lead],
+    train: &'a [Lead],
+    keep: &'a dyn Fn(&str) -> bool,
+) -> MatrixInput<'a> {
+    MatrixInput {
+        models,
+        prompts: &config.prompts,
+        eval,
+        train,
+        product: &config.product,
+        bands: config.bands,
+        repeats: config.run.repeats,
+        seed: config.run.seed,
+        keep,
+    }
+}
+
+/// Models whose key variable is set (or that need none), and a line for each other one.
+pub(super) fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<String>) {
+    let (mut usable, mut skipped) = (Vec::new(), Vec::new());
+    for m in &config.models {
+        match m.key_source() {
+            KeySource::Unset { var } => skipped.push(format!(
+                "model {}: skipped: environment variable {var} is not set",
+                m.name
+            )),
+            KeySource::NotNeeded | KeySource::Set(_) => usable.push(m.clone()),
+        }
+    }
+    (usable, skipped)
+}
+
+/// Whether `--only` keeps the scorer `id` (everything when no pattern is given).
+pub(super) fn keeps(only: &[String], id: &str) -> bool {
+    only.is_empty() || only.iter().any(|p| matches_only(p, id))
+}
+
+/// Every scorer the config and `--only` ask for, in report order, whether or not it can run
+/// (a model without its key is still asked for, and its absence is a failure).
+pub(super) fn requested_scorers(config: &Config, only: &[String]) -> Vec<String> {
+    let mut ids = Vec::new();
+    for (on, id) in [
+        (config.baselines.heuristic, "heuristic"),
+        (config.baselines.learned, "learned"),
+    ] {
+        if on && keeps(only, id) {
+            ids.push(id.to_string());
+        }
+    }
+    for m in &config.models {
+        for p in &config.prompts {
+            let id = format!("llm/{}/{}", m.name, p.template.name());
+            if keeps(only, &id) {
+                ids.push(id);
+            }
+        }
+    }
+    ids
+}
+
+/// A warning for each `--only` pattern that matches none of the config's scorers, while
+/// others do (a typo beside a good pattern would otherwise pass unseen).
+pub(super) fn unmatched_patterns(config: &Config, only: &[String]) -> Vec<String> {
+    let all = requested_scorers(config, &[]);
+    only.iter()
+        .filter(|p| !all.iter().any(|id| matches_only(p, id)))
+        .map(|p| {
+            format!(
+                "warning: --only {p} matches none of the scorers of {} ({}); it is ignored",
+                config.path.display(),
+                all.join(", ")
+            )
+        })
+        .collect()
+}
+
+/// Why a run has nothing to do.
+pub(super) fn nothing_to_run(config: &Config, only: &[String]) -> Error {
+    let path = config.path.display();
+    Error::Usage(if only.is_empty() {
+        format!(
+            "{path}: nothing to run: both baselines are off and no [[models]] × [[prompts]] are \
+             configured"
+        )
+    } else {
+        let all = requested_scorers(config, &[]);
+        let all = if all.is_empty() {
+            "none".to_string()
+        } else {
+            all.join(", ")
+        };
+        let patterns = only.join(" --only ");
+        format!("--only {patterns}: matches none of the scorers of {path} ({all})")
+    })
+}
+
+/// Loads or generates the leads; the generator's counts come along for the sidecar.
+pub(super) fn load_dataset(
+    config: &Config,
+) -> Result<(Vec<Lead>, String, Option<DatasetStats>), Error> {
+    match &config.dataset {
+        DatasetSource::File(path) => Ok((read_leads(path)?, path.display().to_string(), None)),
+        DatasetSource::Generate(params) => {
+            let mut stats = DatasetStats::default();
+            let leads: Vec<Lead> = Generator::new(params, config.bands)
+                .inspect(|l| stats.add(l))
+                .collect();
+            let what = format!(
+                "generated: n = {}, seed = {}, label_noise = {}",
+                params.n, params.seed, params.label_noise
+            );
+            Ok((leads, what, Some(stats)))
+        }
+    }
+}
