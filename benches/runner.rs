@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use fake_openai::{FakeServer, Reply};
-use lead_bench::run::{EngineOptions, LlmJob, ModelSettings, RawModelSettings, run_jobs};
+use lead_bench::llm::{EngineOptions, LlmJob, ModelSettings, RawModelSettings, run_jobs};
 
 const ANSWER: &str = r#"{"lead_score": 80, "lead_label": "high", "justification": "VP at a 2,000-person company asking for a demo this quarter."}"#;
 
@@ -71,7 +71,7 @@ async fn timed_run(models: &[ModelSettings], n: u64, cache: Option<std::path::Pa
     let summary = run_jobs(models, jobs, options(cache), |o| {
         answers += u64::from(matches!(
             o.result,
-            lead_bench::run::CallResult::Answer { .. }
+            lead_bench::llm::CallResult::Answer { .. }
         ));
     })
     .await

@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use crate::generate::GenerateParams;
 use crate::lead::Bands;
+use crate::llm::{ModelSettings, RawModelSettings};
 use crate::metrics::CapacitySetting;
-use crate::run::{ModelSettings, RawModelSettings};
 use crate::score::heuristic::{HeuristicRules, HeuristicWeights, RulesError};
 use crate::score::learned::LearnedOptions;
 use crate::score::llm::{DEFAULT_PRODUCT, PromptSpec, PromptTemplate};

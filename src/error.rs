@@ -8,7 +8,7 @@ use crate::config::ConfigError;
 use crate::evaluate::ReportError;
 use crate::exit::{EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::lead::LeadError;
-use crate::run::{CacheError, RunError};
+use crate::llm::{CacheError, RunError};
 use crate::score::heuristic::RulesError;
 use crate::score::learned::LearnedError;
 use crate::score::llm::PromptError;

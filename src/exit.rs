@@ -1,5 +1,5 @@
 //! The exit codes of `bench`, named: the bottom of the crate, so that any room can say how a
-//! command ends (the stop signals' codes live beside the signals, in `run`) without
+//! command ends (the stop signals' codes live beside the signals, in `llm`) without
 //! depending on `error`, which depends on the rooms. README.md has the table.
 
 /// Exit code of a successful run.

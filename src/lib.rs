@@ -11,11 +11,11 @@ mod exit;
 pub mod generate;
 pub mod input;
 pub mod lead;
+pub mod llm;
 pub mod metrics;
 pub mod pipeline;
 pub mod prediction;
 pub mod report;
-pub mod run;
 pub mod score;
 
 pub use cli::Cli;

@@ -6,8 +6,8 @@ use std::path::Path;
 use crate::cli::{ClearCacheArgs, RunArgs};
 use crate::config::Config;
 use crate::evaluate::RunMetrics;
+use crate::llm::{Cache, forget_open_batches, open_batch_count};
 use crate::pipeline::{Prepared, Run, RunOptions, note};
-use crate::run::{Cache, forget_open_batches, open_batch_count};
 use crate::{EXIT_PENDING, Error};
 
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {

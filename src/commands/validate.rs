@@ -6,8 +6,8 @@ use std::time::Duration;
 use crate::cli::ValidateArgs;
 use crate::config::{Config, DatasetSource};
 use crate::lead::{LeadReader, Split};
+use crate::llm::{KeySource, mask_url_credentials};
 use crate::metrics::{PowerPlan, auc_standard_error};
-use crate::run::{KeySource, mask_url_credentials};
 use crate::{EXIT_FAILED, EXIT_OK, Error};
 
 /// Checks everything and prints a line per part; returns 1 when a model cannot be used as
@@ -88,7 +88,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
         })?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
-        .redirect(crate::run::same_origin_redirects())
+        .redirect(crate::llm::same_origin_redirects())
         .build()
         .map_err(|e| Error::Setup {
             what: "an HTTP client",
@@ -102,7 +102,7 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
             (KeySource::Unset { var }, _) => format!("key from {var}: NOT SET"),
         };
         // GET /models costs nothing; a key, when set, is sent but never printed.
-        let (url, status) = runtime.block_on(crate::run::probe_models(&client, m));
+        let (url, status) = runtime.block_on(crate::llm::probe_models(&client, m));
         let url = mask_url_credentials(&url).into_owned();
         let endpoint = match status {
             Ok(s) if s.is_success() => format!("{url} answers"),

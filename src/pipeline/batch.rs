@@ -6,7 +6,7 @@
 use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
-use crate::run::{ModelSettings, Stop, Synced, build_llm_jobs, sync_batches};
+use crate::llm::{ModelSettings, Stop, Synced, build_llm_jobs, sync_batches};
 
 use super::inputs::{keeps, matrix_input, train_leads};
 use super::{RunOptions, note};

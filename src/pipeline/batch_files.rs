@@ -8,7 +8,7 @@ use crate::Error;
 use crate::atomic::AtomicFile;
 use crate::config::Config;
 use crate::lead::Lead;
-use crate::run::{
+use crate::llm::{
     Cache, ExportError, Exported, Imported, JobMatrix, build_llm_jobs, export_requests, max_line,
     read_results_file, request_keys, store_results,
 };

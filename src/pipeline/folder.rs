@@ -14,8 +14,8 @@ use crate::evaluate::{
 };
 use crate::input::read_text_file_within;
 use crate::lead::{Bands, Columns, Format, Lead, LeadWriter};
+use crate::llm::{EngineSummary, Plan};
 use crate::report;
-use crate::run::{EngineSummary, Plan};
 
 /// The files a run writes (besides its `server-<model>.log` files).
 const RUN_FILES: [&str; 10] = [

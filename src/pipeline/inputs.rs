@@ -6,7 +6,7 @@ use crate::Error;
 use crate::config::{Config, DatasetSource};
 use crate::generate::{DatasetStats, Generator};
 use crate::lead::{Lead, Split, read_leads};
-use crate::run::{KeySource, MatrixInput, ModelSettings, matches_only};
+use crate::llm::{KeySource, MatrixInput, ModelSettings, matches_only};
 use crate::score::learned::ensure_split;
 
 /// The leads of a run and which of them are scored.

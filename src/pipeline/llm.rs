@@ -8,11 +8,11 @@ use std::sync::Arc;
 use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
-use crate::prediction::{Prediction, PredictionSink};
-use crate::run::{
+use crate::llm::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, JobMatrix, ModelSettings, Stop,
     clear_batch_failures, ensure_up, key_ring, prediction_from_outcome, run_streams,
 };
+use crate::prediction::{Prediction, PredictionSink};
 
 use super::note;
 

@@ -1,12 +1,12 @@
-//! The plan of a run's LLM jobs ([`crate::run::plan`]) from a config: what `bench plan`
+//! The plan of a run's LLM jobs ([`crate::llm::plan`]) from a config: what `bench plan`
 //! prints and what `bench run` shows and holds against `budget_usd` before it sends or
 //! writes anything.
 
 use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
+use crate::llm::{Basis, Cache, ModelSettings, Plan, build_llm_jobs, plan};
 use crate::report::{Table, UNDEFINED, usd};
-use crate::run::{Basis, Cache, ModelSettings, Plan, build_llm_jobs, plan};
 
 use super::inputs::{
     RunLeads, keeps, matrix_input, train_leads, unmatched_patterns, usable_models,

@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use fake_openai::{FakeServer, Reply};
+use lead_bench::llm::Cache;
 use lead_bench::prediction::{Prediction, read_predictions_csv};
-use lead_bench::run::Cache;
 use serde_json::{Value, json};
 
 /// The fake model: an answer decided by the user message alone, of several shapes.

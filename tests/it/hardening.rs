@@ -163,7 +163,7 @@ async fn a_key_echoed_escaped_encoded_or_cut_is_in_no_file_cache_or_stderr() {
         );
         assert!(
             got.iter()
-                .any(|p| p.justification.contains(lead_bench::run::REDACTED)),
+                .any(|p| p.justification.contains(lead_bench::llm::REDACTED)),
             "batch {batch}: no justification carried the key"
         );
         assert_no_key(&stderr(&out), &format!("stderr (batch {batch})"));

@@ -10,9 +10,9 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fake_openai::{FakeServer, Reply};
+use lead_bench::llm::Cache;
 use lead_bench::prediction::Status;
 use lead_bench::prediction::{Prediction, read_predictions_csv};
-use lead_bench::run::Cache;
 
 fn bench_path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_bench"))

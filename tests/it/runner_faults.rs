@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use fake_openai::{FakeServer, Reply};
-use lead_bench::run::{
+use lead_bench::llm::{
     Cache, CallOutcome, CallResult, EngineOptions, EngineSummary, JobStream, LlmJob, ModelSettings,
     RawModelSettings, RetryPolicy, Unmade, run_jobs, run_streams,
 };
@@ -747,7 +747,7 @@ async fn the_key_echoed_in_answers_and_errors_is_stored_nowhere() {
     let prefix = &key[..12.min(key.len())];
     assert!(!everything.contains(prefix), "the key leaked: {everything}");
     assert!(!everything.to_lowercase().contains(&prefix.to_lowercase()));
-    assert!(everything.contains(lead_bench::run::REDACTED));
+    assert!(everything.contains(lead_bench::llm::REDACTED));
     drop(got);
     let bytes: Vec<u8> = std::fs::read_dir(cache.path())
         .expect("cache dir")

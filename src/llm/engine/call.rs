@@ -8,14 +8,14 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use super::{Event, ModelCtx, Shared};
-use crate::run::batch::recorded_outcome;
-use crate::run::cache::CachedAnswer;
-use crate::run::client::{Attempt, FailKind, Request, build_request};
-use crate::run::cost::request_cost;
-use crate::run::job::{CallOutcome, CallResult, LlmJob};
-use crate::run::lease::{Claimed, claim};
-use crate::run::model::ModelSettings;
-use crate::run::pacing::Feedback;
+use crate::llm::batch::recorded_outcome;
+use crate::llm::cache::CachedAnswer;
+use crate::llm::client::{Attempt, FailKind, Request, build_request};
+use crate::llm::cost::request_cost;
+use crate::llm::job::{CallOutcome, CallResult, LlmJob};
+use crate::llm::lease::{Claimed, claim};
+use crate::llm::model::ModelSettings;
+use crate::llm::pacing::Feedback;
 
 /// One job: cache lookup, budget, then attempts until an answer, a final error or a stop.
 pub(super) async fn call(
@@ -231,7 +231,7 @@ async fn send(
                     let why = format!(
                         "model `{}` stopped: {message} from {} (check base_url, model and {})",
                         s.name,
-                        crate::run::secret::mask_url_credentials(&s.base_url),
+                        crate::llm::secret::mask_url_credentials(&s.base_url),
                         s.api_key_env
                             .as_deref()
                             .map_or("the key".to_string(), |v| format!("the key in {v}")),

@@ -296,7 +296,7 @@ fn sum_costs(costs: impl Iterator<Item = Option<f64>>) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::model::RawModelSettings;
+    use crate::llm::model::RawModelSettings;
 
     fn model(extra: &str) -> ModelSettings {
         let raw: RawModelSettings = toml::from_str(&format!(

@@ -10,11 +10,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::file::{MAX_RESULTS_BYTES, ResultLine, max_line, oversized_line, parse_result_line};
-use crate::run::client::{BodyFault, error_message, read_capped, same_origin_redirects, snippet};
-use crate::run::jsonl::{Line, LineSplitter};
-use crate::run::model::ModelSettings;
-use crate::run::retry::{RetryPolicy, retry_after};
-use crate::run::secret::ApiKey;
+use crate::llm::client::{BodyFault, error_message, read_capped, same_origin_redirects, snippet};
+use crate::llm::jsonl::{Line, LineSplitter};
+use crate::llm::model::ModelSettings;
+use crate::llm::retry::{RetryPolicy, retry_after};
+use crate::llm::secret::ApiKey;
 
 /// Largest answer to any other batch API call.
 const MAX_META_BYTES: usize = 4 << 20;

@@ -279,7 +279,7 @@ impl Pacing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::model::RawModelSettings;
+    use crate::llm::model::RawModelSettings;
 
     fn model(extra: &str) -> ModelSettings {
         let raw: RawModelSettings = toml::from_str(&format!(

@@ -13,8 +13,8 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::run::cache::{Cache, CacheError, CachedAnswer, add_missing_columns, insert_answer};
-use crate::run::job::CallResult;
+use crate::llm::cache::{Cache, CacheError, CachedAnswer, add_missing_columns, insert_answer};
+use crate::llm::job::CallResult;
 
 /// The batch tables, made in the answer cache's database the first time batch mode is used.
 const SCHEMA: &str = "

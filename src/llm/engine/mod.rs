@@ -504,7 +504,7 @@ async fn worker(ctx: Arc<ModelCtx>, shared: Arc<Shared>, tx: mpsc::Sender<Event>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::model::RawModelSettings;
+    use crate::llm::model::RawModelSettings;
 
     fn model(extra: &str) -> ModelSettings {
         let raw: RawModelSettings = toml::from_str(&format!(

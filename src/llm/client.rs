@@ -494,7 +494,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::run::model::RawModelSettings;
+    use crate::llm::model::RawModelSettings;
 
     fn model(mode: &str) -> ModelSettings {
         let raw: RawModelSettings = toml::from_str(&format!(

@@ -1,5 +1,6 @@
-//! `bench run`'s LLM call engine: model settings, the HTTP client, pacing, retries, the
-//! answer cache, cost and progress. Async lives here and nowhere else.
+//! The LLM call layer under `bench run`'s LLM step, `bench plan` and `bench batch`: model
+//! settings and keys, the HTTP client, pacing, retries, the answer cache and its leases,
+//! batch mode, cost and progress. Async lives here and nowhere else.
 //!
 //! Choices where the design is silent:
 //! - `[[models]]` defaults: `structured_output = "json_schema"`, `concurrency = 4`,

@@ -25,12 +25,12 @@ use super::state::{
     clear_batch_errors, collect_batch, download_failed, ensure_tables, forget_batch, open_batches,
     record_failures, times_batched,
 };
-use crate::run::cache::{Cache, CacheError, CachedAnswer};
-use crate::run::client::{build_request, snippet};
-use crate::run::job::RunError;
-use crate::run::matrix::JobMatrix;
-use crate::run::model::ModelSettings;
-use crate::run::retry::RetryPolicy;
+use crate::llm::cache::{Cache, CacheError, CachedAnswer};
+use crate::llm::client::{build_request, snippet};
+use crate::llm::job::RunError;
+use crate::llm::matrix::JobMatrix;
+use crate::llm::model::ModelSettings;
+use crate::llm::retry::RetryPolicy;
 
 /// Batches a request may be in without coming back before it is recorded as failed.
 pub(crate) const MAX_TRIES: u64 = 3;

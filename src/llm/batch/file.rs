@@ -13,11 +13,11 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::run::cache::{Cache, CacheError, CachedAnswer};
-use crate::run::client::{Attempt, build_request, error_message, parse_completion, snippet};
-use crate::run::job::JobStream;
-use crate::run::jsonl::{Line, custom_id_in_head, read_lines};
-use crate::run::model::ModelSettings;
+use crate::llm::cache::{Cache, CacheError, CachedAnswer};
+use crate::llm::client::{Attempt, build_request, error_message, parse_completion, snippet};
+use crate::llm::job::JobStream;
+use crate::llm::jsonl::{Line, custom_id_in_head, read_lines};
+use crate::llm::model::ModelSettings;
 
 /// The endpoint every exported request is for.
 pub(crate) const CHAT_URL: &str = "/v1/chat/completions";
