@@ -45,6 +45,7 @@ use crate::metrics::{
     Estimate, MetricsError, MetricsOptions, PairMetrics, PowerPlan, ScorerInput, ScorerMetrics,
     StabilityMetrics, compare_pair, holm_pairs, stability, summarize, valid_probabilities,
 };
+use crate::prediction::ScorerId;
 
 /// How `bench report` (and the end of `bench run`) computes metrics.
 #[derive(Debug, Clone, PartialEq)]
@@ -205,24 +206,21 @@ pub struct StabilityReport {
     pub metrics: StabilityMetrics,
 }
 
-/// The model of an `llm/<model>/<prompt>` scorer id.
-pub(crate) fn llm_model(id: &str) -> Option<&str> {
-    let rest = id.strip_prefix("llm/")?;
-    let (model, _prompt) = rest.rsplit_once('/')?;
-    Some(model)
-}
-
 /// The pairs to test among scorer ids, in report order.
 pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
     let mut out = Vec::new();
-    if let Some(h) = ids.iter().position(|id| *id == "heuristic") {
+    if let Some(h) = ids
+        .iter()
+        .position(|id| ScorerId::from(*id) == ScorerId::Heuristic)
+    {
         for (i, _) in ids.iter().enumerate().filter(|(i, _)| *i != h) {
             out.push((i, h, PairKind::VsHeuristic));
         }
     }
     for i in 0..ids.len() {
         for j in i + 1..ids.len() {
-            if let (Some(a), Some(b)) = (llm_model(ids[i]), llm_model(ids[j]))
+            let (a, b) = (ScorerId::from(ids[i]), ScorerId::from(ids[j]));
+            if let (Some(a), Some(b)) = (a.model(), b.model())
                 && a == b
             {
                 out.push((i, j, PairKind::PromptVariants));
@@ -485,6 +483,5 @@ mod tests {
                 ("llm/m1/a", "llm/m1/b", PairKind::PromptVariants),
             ]
         );
-        assert_eq!(llm_model("llm/org/m3/a"), Some("org/m3"));
     }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use super::job::{CallOutcome, CallResult, JobStream, LlmJob, Unmade};
 use super::model::{ModelSettings, StructuredOutput};
 use crate::lead::{Bands, Lead};
-use crate::prediction::{Prediction, Status};
+use crate::prediction::{Prediction, ScorerId, Status};
 use crate::score::llm::{
     Example, PromptContext, PromptError, PromptSpec, parse_answer, select_examples,
 };
@@ -70,7 +70,7 @@ pub struct MatrixInput<'a> {
     pub repeats: u32,
     pub seed: u64,
     /// Keeps a scorer when it returns true for its id (`--only`).
-    pub keep: &'a dyn Fn(&str) -> bool,
+    pub keep: &'a dyn Fn(&ScorerId) -> bool,
 }
 
 /// Plans every request of the run. Each template is rendered once here, for the first lead,
@@ -89,10 +89,11 @@ pub fn build_llm_jobs<'a>(input: &MatrixInput<'a>) -> Result<JobMatrix<'a>, Prom
     };
     for (mi, model) in input.models.iter().enumerate() {
         for (pi, spec) in input.prompts.iter().enumerate() {
-            let id: Arc<str> = format!("llm/{}/{}", model.name, spec.template.name()).into();
-            if !(input.keep)(&id) {
+            let scorer = ScorerId::llm(&model.name, spec.template.name());
+            if !(input.keep)(&scorer) {
                 continue;
             }
+            let id: Arc<str> = scorer.to_string().into();
             let examples = select_examples(input.train, spec.examples, input.seed, &input.bands);
             if let Some(lead) = input.eval.first() {
                 let ctx = PromptContext::new(lead, input.product, input.bands, examples.clone());
@@ -257,42 +258,9 @@ pub fn prediction_from_outcome(
     p
 }
 
-/// Whether a scorer id matches an `--only` pattern: `*` matches any run of characters;
-/// a pattern without `*` matches ids that contain it.
-pub fn matches_only(pattern: &str, id: &str) -> bool {
-    if !pattern.contains('*') {
-        return id.contains(pattern);
-    }
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
-        return false;
-    }
-    let mut rest = &id[first.len()..id.len() - last.len()];
-    for part in &parts[1..parts.len() - 1] {
-        match rest.find(part) {
-            Some(i) => rest = &rest[i + part.len()..],
-            None => return false,
-        }
-    }
-    true
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn only_patterns() {
-        assert!(matches_only("heuristic", "heuristic"));
-        assert!(matches_only("llm/", "llm/smollm2/rubric"));
-        assert!(!matches_only("learned", "heuristic"));
-        assert!(matches_only("llm/*/rubric", "llm/smollm2/rubric"));
-        assert!(!matches_only("llm/*/rubric", "llm/smollm2/zero_shot"));
-        assert!(matches_only("*", "learned"));
-        assert!(matches_only("llm/*m*/*", "llm/smollm2/few_shot"));
-        assert!(!matches_only("a*a", "a"));
-    }
 
     #[test]
     fn outcomes_become_predictions_without_loss() {

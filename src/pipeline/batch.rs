@@ -7,6 +7,7 @@ use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
 use crate::llm::{ModelSettings, Stop, Synced, build_llm_jobs, sync_batches};
+use crate::prediction::ScorerId;
 
 use super::inputs::{keeps, matrix_input, train_leads};
 use super::{RunOptions, note};
@@ -34,7 +35,7 @@ impl BatchStep<'_> {
             ));
         }
         let train = train_leads(self.leads);
-        let keep = |id: &str| keeps(&self.opts.only, id);
+        let keep = |id: &ScorerId| keeps(&self.opts.only, id);
         let input = matrix_input(self.config, self.models, self.eval, &train, &keep);
         let matrix = build_llm_jobs(&input)?;
         let say = |line: &str| note(line);

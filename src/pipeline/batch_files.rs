@@ -12,6 +12,7 @@ use crate::llm::{
     Cache, ExportError, Exported, Imported, JobMatrix, build_llm_jobs, export_requests, max_line,
     read_results_file, request_keys, store_results,
 };
+use crate::prediction::ScorerId;
 
 use super::RunOptions;
 use super::inputs::{RunLeads, keeps, matrix_input, train_leads};
@@ -65,7 +66,7 @@ fn with_matrix<T>(
 ) -> Result<T, Error> {
     let eval: Vec<&Lead> = run.eval.iter().map(|&i| &run.leads[i]).collect();
     let train = train_leads(&run.leads);
-    let keep = |id: &str| keeps(only, id);
+    let keep = |id: &ScorerId| keeps(only, id);
     let matrix = build_llm_jobs(&matrix_input(config, &config.models, &eval, &train, &keep))?;
     if matrix.keys.is_empty() {
         return Err(Error::Usage(format!(

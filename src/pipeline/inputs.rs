@@ -6,7 +6,8 @@ use crate::Error;
 use crate::config::{Config, DatasetSource};
 use crate::generate::{DatasetStats, Generator};
 use crate::lead::{Lead, Split, read_leads};
-use crate::llm::{KeySource, MatrixInput, ModelSettings, matches_only};
+use crate::llm::{KeySource, MatrixInput, ModelSettings};
+use crate::prediction::ScorerId;
 use crate::score::learned::ensure_split;
 
 /// The leads of a run and which of them are scored.
@@ -63,7 +64,7 @@ pub(super) fn matrix_input<'a>(
     models: &'a [ModelSettings],
     eval: &'a [&'a Lead],
     train: &'a [Lead],
-    keep: &'a dyn Fn(&str) -> bool,
+    keep: &'a dyn Fn(&ScorerId) -> bool,
 ) -> MatrixInput<'a> {
     MatrixInput {
         models,
@@ -78,15 +79,43 @@ pub(super) fn matrix_input<'a>(
     }
 }
 
-/// Models whose key variable is set (or that need none), and a line for each other one.
-pub(super) fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<String>) {
+/// A model a run leaves out, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct SkippedModel {
+    pub model: String,
+    pub why: SkipReason,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum SkipReason {
+    /// Its `api_key_env` names a variable that is not set.
+    KeyUnset { var: String },
+    /// Its server did not come up (the launcher's message).
+    ServerDown(String),
+}
+
+impl std::fmt::Display for SkippedModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.why {
+            SkipReason::KeyUnset { var } => write!(
+                f,
+                "model {}: skipped: environment variable {var} is not set",
+                self.model
+            ),
+            SkipReason::ServerDown(message) => f.write_str(message),
+        }
+    }
+}
+
+/// Models whose key variable is set (or that need none), and the others.
+pub(super) fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<SkippedModel>) {
     let (mut usable, mut skipped) = (Vec::new(), Vec::new());
     for m in &config.models {
         match m.key_source() {
-            KeySource::Unset { var } => skipped.push(format!(
-                "model {}: skipped: environment variable {var} is not set",
-                m.name
-            )),
+            KeySource::Unset { var } => skipped.push(SkippedModel {
+                model: m.name.clone(),
+                why: SkipReason::KeyUnset { var },
+            }),
             KeySource::NotNeeded | KeySource::Set(_) => usable.push(m.clone()),
         }
     }
@@ -94,25 +123,25 @@ pub(super) fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<String>
 }
 
 /// Whether `--only` keeps the scorer `id` (everything when no pattern is given).
-pub(super) fn keeps(only: &[String], id: &str) -> bool {
-    only.is_empty() || only.iter().any(|p| matches_only(p, id))
+pub(super) fn keeps(only: &[String], id: &ScorerId) -> bool {
+    only.is_empty() || only.iter().any(|p| id.matches(p))
 }
 
 /// Every scorer the config and `--only` ask for, in report order, whether or not it can run
 /// (a model without its key is still asked for, and its absence is a failure).
-pub(super) fn requested_scorers(config: &Config, only: &[String]) -> Vec<String> {
+pub(super) fn requested_scorers(config: &Config, only: &[String]) -> Vec<ScorerId> {
     let mut ids = Vec::new();
     for (on, id) in [
-        (config.baselines.heuristic, "heuristic"),
-        (config.baselines.learned, "learned"),
+        (config.baselines.heuristic, ScorerId::Heuristic),
+        (config.baselines.learned, ScorerId::Learned),
     ] {
-        if on && keeps(only, id) {
-            ids.push(id.to_string());
+        if on && keeps(only, &id) {
+            ids.push(id);
         }
     }
     for m in &config.models {
         for p in &config.prompts {
-            let id = format!("llm/{}/{}", m.name, p.template.name());
+            let id = ScorerId::llm(&m.name, p.template.name());
             if keeps(only, &id) {
                 ids.push(id);
             }
@@ -121,17 +150,23 @@ pub(super) fn requested_scorers(config: &Config, only: &[String]) -> Vec<String>
     ids
 }
 
+/// The ids, comma-separated, for messages.
+fn listed(ids: &[ScorerId]) -> String {
+    let names: Vec<String> = ids.iter().map(ScorerId::to_string).collect();
+    names.join(", ")
+}
+
 /// A warning for each `--only` pattern that matches none of the config's scorers, while
 /// others do (a typo beside a good pattern would otherwise pass unseen).
 pub(super) fn unmatched_patterns(config: &Config, only: &[String]) -> Vec<String> {
     let all = requested_scorers(config, &[]);
     only.iter()
-        .filter(|p| !all.iter().any(|id| matches_only(p, id)))
+        .filter(|p| !all.iter().any(|id| id.matches(p)))
         .map(|p| {
             format!(
                 "warning: --only {p} matches none of the scorers of {} ({}); it is ignored",
                 config.path.display(),
-                all.join(", ")
+                listed(&all)
             )
         })
         .collect()
@@ -150,7 +185,7 @@ pub(super) fn nothing_to_run(config: &Config, only: &[String]) -> Error {
         let all = if all.is_empty() {
             "none".to_string()
         } else {
-            all.join(", ")
+            listed(&all)
         };
         let patterns = only.join(" --only ");
         format!("--only {patterns}: matches none of the scorers of {path} ({all})")

@@ -14,6 +14,7 @@ use crate::llm::{
 };
 use crate::prediction::{Prediction, PredictionSink};
 
+use super::inputs::{SkipReason, SkippedModel};
 use super::note;
 
 /// What the LLM step needs besides the matrix.
@@ -39,7 +40,7 @@ impl LlmStep<'_> {
         &self,
         matrix: JobMatrix<'_>,
         sink: &mut PredictionSink,
-        skipped_models: &mut Vec<String>,
+        skipped_models: &mut Vec<SkippedModel>,
     ) -> Result<EngineSummary, Error> {
         let (scorers, keys) = (&matrix.scorers, &matrix.keys);
         let config_dir = match self.config.path.parent() {
@@ -85,7 +86,10 @@ impl LlmStep<'_> {
                     Ok(server) => servers.extend(server),
                     Err(why) => {
                         note(&why);
-                        skipped_models.push(why.clone());
+                        skipped_models.push(SkippedModel {
+                            model: model.name.clone(),
+                            why: SkipReason::ServerDown(why.clone()),
+                        });
                         down[mi] = Some(why);
                     }
                 }

@@ -13,7 +13,7 @@ mod llm;
 mod plan;
 
 use inputs::{
-    RunLeads, keeps, matrix_input, nothing_to_run, requested_scorers, train_leads,
+    RunLeads, SkippedModel, keeps, matrix_input, nothing_to_run, requested_scorers, train_leads,
     unmatched_patterns, usable_models,
 };
 
@@ -31,7 +31,7 @@ use crate::evaluate::{ReportOptions, RunMetrics};
 use crate::generate::Sidecar;
 use crate::lead::{Format, Lead, Split};
 use crate::llm::{Cache, EngineSummary, ModelSettings, Plan, Stop, StopSignal, build_llm_jobs};
-use crate::prediction::{PredictionSink, ScorerTally};
+use crate::prediction::{PredictionSink, ScorerId, ScorerTally};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
 use crate::score::learned::LearnedModel;
@@ -71,7 +71,7 @@ pub struct Run {
     opts: RunOptions,
     config: Config,
     /// Every scorer asked for, whether or not it can run.
-    requested: Vec<String>,
+    requested: Vec<ScorerId>,
     runtime: tokio::runtime::Runtime,
     stop: Stop,
     leads: Vec<Lead>,
@@ -88,7 +88,7 @@ pub struct Run {
     plan: Option<Plan>,
     /// Scorers that ran, in report order.
     scorers: Vec<String>,
-    skipped_models: Vec<String>,
+    skipped_models: Vec<SkippedModel>,
     llm: Option<EngineSummary>,
     /// Requests whose answers the batch step collected in this run (paid in this run).
     collected_now: Arc<HashSet<[u8; 32]>>,
@@ -151,7 +151,7 @@ impl Run {
         } = RunLeads::load(&config, opts.limit)?;
         let (mut models, skipped_models) = usable_models(&config);
         for why in &skipped_models {
-            note(why);
+            note(why.to_string());
         }
         if opts.batch {
             for m in &mut models {
@@ -160,7 +160,7 @@ impl Run {
         }
         let mut collected_now = HashSet::new();
         // The plan is made, shown and held against the budget before anything is written.
-        let plan = if requested.iter().any(|id| id.starts_with("llm/")) {
+        let plan = if requested.iter().any(ScorerId::is_llm) {
             let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
             let use_cache = !opts.no_cache;
             plan::plan_llm(&config, &leads, &eval_leads, &models, &opts.only, use_cache)?
@@ -226,7 +226,7 @@ impl Run {
         })))
     }
 
-    fn keeps(&self, id: &str) -> bool {
+    fn keeps(&self, id: &ScorerId) -> bool {
         keeps(&self.opts.only, id)
     }
 
@@ -234,12 +234,12 @@ impl Run {
     /// train split; a model that cannot be trained is skipped with the reason).
     pub fn baselines(&mut self) -> Result<(), Error> {
         let (b, bands) = (&self.config.baselines, self.config.bands);
-        if b.heuristic && self.keeps("heuristic") {
+        if b.heuristic && self.keeps(&ScorerId::Heuristic) {
             let h = HeuristicScorer::new(b.heuristic_rules.clone(), bands);
             self.score_with(&h)?;
         }
         let b = &self.config.baselines;
-        if b.learned && self.keeps("learned") {
+        if b.learned && self.keeps(&ScorerId::Learned) {
             match LearnedModel::train(&self.leads, &b.learned_options, bands) {
                 Ok(model) => {
                     model.save(&self.dir.join("learned-model.json"))?;
@@ -274,7 +274,7 @@ impl Run {
         let eval: Vec<&Lead> = self.eval.iter().map(|&i| &self.leads[i]).collect();
         let train = train_leads(&self.leads);
         let only = &self.opts.only;
-        let keep = |id: &str| keeps(only, id);
+        let keep = |id: &ScorerId| keeps(only, id);
         let matrix = build_llm_jobs(&matrix_input(&self.config, models, &eval, &train, &keep))?;
         self.scorers
             .extend(matrix.scorers.iter().map(|s| s.id.to_string()));
@@ -343,7 +343,10 @@ impl Run {
                 .count(),
             repeats: config.run.repeats,
             scorers: &scorers,
-            skipped_models: &skipped_models,
+            skipped_models: &skipped_models
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             llm: llm.as_ref(),
             plan: plan.as_ref(),
             interrupted,
@@ -386,7 +389,7 @@ impl Run {
 /// pattern that matches nothing; the answer cache is opened (and so written to) before
 /// anything else is, so that a cache that is another program's, or read-only, fails the run
 /// before its folder exists.
-fn asked_for(config: &Config, opts: &RunOptions) -> Result<Vec<String>, Error> {
+fn asked_for(config: &Config, opts: &RunOptions) -> Result<Vec<ScorerId>, Error> {
     let requested = requested_scorers(config, &opts.only);
     if requested.is_empty() {
         return Err(nothing_to_run(config, &opts.only));
@@ -394,7 +397,7 @@ fn asked_for(config: &Config, opts: &RunOptions) -> Result<Vec<String>, Error> {
     for line in unmatched_patterns(config, &opts.only) {
         note(line);
     }
-    if !opts.no_cache && requested.iter().any(|id| id.starts_with("llm/")) {
+    if !opts.no_cache && requested.iter().any(ScorerId::is_llm) {
         drop(Cache::open(&config.run.cache)?);
     }
     Ok(requested)
@@ -456,35 +459,32 @@ fn claim_folder(
 
 /// One line per requested scorer that produced no parsed prediction, with the reason.
 fn scorers_without_predictions(
-    requested: &[String],
+    requested: &[ScorerId],
     tallies: &BTreeMap<String, ScorerTally>,
-    skipped: &[String],
+    skipped: &[SkippedModel],
 ) -> Vec<String> {
-    requested
-        .iter()
-        .filter(|id| tallies.get(id.as_str()).is_none_or(|t| t.parsed == 0))
-        .map(|id| {
-            let why = match tallies.get(id.as_str()) {
-                Some(t) => format!(
-                    "{} of {} predictions failed{}",
-                    t.total,
-                    t.total,
-                    t.first_error
-                        .as_ref()
-                        .map(|e| format!(", the first with: {e}"))
-                        .unwrap_or_default()
-                ),
-                None => {
-                    // "model m:", as the lines of skipped models begin.
-                    let model = format!("model {}:", id.split('/').nth(1).unwrap_or(""));
-                    let line = skipped
-                        .iter()
-                        .find(|w| id.starts_with("llm/") && w.starts_with(&model));
-                    line.cloned()
-                        .unwrap_or_else(|| "it did not run".to_string())
-                }
-            };
-            format!("scorer {id} produced no parsed prediction: {why}")
-        })
-        .collect()
+    let mut lines = Vec::new();
+    for id in requested {
+        let tally = tallies.get(&id.to_string());
+        if tally.is_some_and(|t| t.parsed > 0) {
+            continue;
+        }
+        let why = match tally {
+            Some(t) => format!(
+                "{} of {} predictions failed{}",
+                t.total,
+                t.total,
+                t.first_error
+                    .as_ref()
+                    .map(|e| format!(", the first with: {e}"))
+                    .unwrap_or_default()
+            ),
+            None => skipped
+                .iter()
+                .find(|s| Some(s.model.as_str()) == id.model())
+                .map_or_else(|| "it did not run".to_string(), ToString::to_string),
+        };
+        lines.push(format!("scorer {id} produced no parsed prediction: {why}"));
+    }
+    lines
 }

@@ -6,6 +6,7 @@ use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
 use crate::llm::{Basis, Cache, ModelSettings, Plan, build_llm_jobs, plan};
+use crate::prediction::ScorerId;
 use crate::report::{Table, UNDEFINED, usd};
 
 use super::inputs::{
@@ -24,7 +25,7 @@ pub(super) fn plan_llm(
     use_cache: bool,
 ) -> Result<Option<Plan>, Error> {
     let train = train_leads(leads);
-    let keep = |id: &str| keeps(only, id);
+    let keep = |id: &ScorerId| keeps(only, id);
     let matrix = build_llm_jobs(&matrix_input(config, models, eval, &train, &keep))?;
     if matrix.keys.is_empty() {
         return Ok(None);
@@ -54,6 +55,7 @@ pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>
         &opts.only,
         !opts.no_cache,
     )?;
+    let skipped = skipped.iter().map(ToString::to_string).collect();
     Ok((config, skipped, plan))
 }
 

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod scorer;
 mod status;
 
+pub use scorer::{ScorerId, matches_pattern};
 pub use status::Status;
 
 use crate::atomic::AtomicFile;

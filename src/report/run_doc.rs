@@ -6,6 +6,7 @@ use super::charts;
 use super::table::{Block, Chart, Document, Table, UNDEFINED, count, est, num, p_value, pct, usd};
 use crate::evaluate::{PairKind, PairReport, RunMetrics, ScorerReport};
 use crate::metrics::GainsRow;
+use crate::prediction::ScorerId;
 
 /// Builds the report of one run from its metrics.
 pub fn run_document(m: &RunMetrics) -> Document {
@@ -589,9 +590,9 @@ fn slices(m: &RunMetrics, b: &mut Vec<Block>) {
 
 /// Per model with two or more prompts: the best and worst prompt by accuracy.
 fn prompt_spread(m: &RunMetrics) -> Option<Table> {
-    let mut by_model: Vec<(&str, Vec<&ScorerReport>)> = Vec::new();
+    let mut by_model: Vec<(String, Vec<&ScorerReport>)> = Vec::new();
     for s in &m.scorers {
-        let Some(model) = crate::evaluate::llm_model(&s.id) else {
+        let ScorerId::Llm { model, .. } = ScorerId::from(s.id.as_str()) else {
             continue;
         };
         match by_model.iter_mut().find(|(k, _)| *k == model) {
@@ -615,7 +616,8 @@ fn prompt_spread(m: &RunMetrics) -> Option<Table> {
         ranked.sort_by(|a, z| z.0.total_cmp(&a.0).then(a.1.cmp(z.1)));
         let name = |x: Option<&(f64, &str)>| {
             x.map_or(UNDEFINED.to_string(), |(a, id)| {
-                let prompt = id.rsplit('/').next().unwrap_or(id);
+                let id = ScorerId::from(*id);
+                let prompt = id.prompt().map_or_else(|| id.to_string(), str::to_string);
                 format!("`{prompt}` ({a:.3})")
             })
         };

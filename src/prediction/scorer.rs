@@ -1,0 +1,164 @@
+//! Which scorer made a prediction: [`ScorerId`], written as `heuristic`, `learned` or
+//! `llm/<model>/<prompt>` in predictions files, reports and `--only` patterns. Every room
+//! that names or reads a scorer goes through this type, so a new kind of scorer is one new
+//! variant here.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A scorer, by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ScorerId {
+    Heuristic,
+    Learned,
+    /// An LLM model under one prompt.
+    Llm {
+        model: String,
+        prompt: String,
+    },
+    /// An id bench does not make itself (a predictions file written elsewhere): kept as
+    /// written, compared by its text.
+    Other(String),
+}
+
+impl ScorerId {
+    pub fn llm(model: &str, prompt: &str) -> ScorerId {
+        ScorerId::Llm {
+            model: model.to_string(),
+            prompt: prompt.to_string(),
+        }
+    }
+
+    /// The model of an LLM scorer.
+    pub fn model(&self) -> Option<&str> {
+        match self {
+            ScorerId::Llm { model, .. } => Some(model),
+            _ => None,
+        }
+    }
+
+    /// The prompt of an LLM scorer.
+    pub fn prompt(&self) -> Option<&str> {
+        match self {
+            ScorerId::Llm { prompt, .. } => Some(prompt),
+            _ => None,
+        }
+    }
+
+    pub fn is_llm(&self) -> bool {
+        matches!(self, ScorerId::Llm { .. })
+    }
+
+    /// Whether an `--only` pattern keeps this scorer: `*` matches any run of characters; a
+    /// pattern without `*` matches ids that contain it.
+    pub fn matches(&self, pattern: &str) -> bool {
+        matches_pattern(pattern, &self.to_string())
+    }
+}
+
+impl fmt::Display for ScorerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScorerId::Heuristic => f.write_str("heuristic"),
+            ScorerId::Learned => f.write_str("learned"),
+            ScorerId::Llm { model, prompt } => write!(f, "llm/{model}/{prompt}"),
+            ScorerId::Other(id) => f.write_str(id),
+        }
+    }
+}
+
+impl FromStr for ScorerId {
+    type Err = std::convert::Infallible;
+
+    /// Reads any id: what is not one of bench's own kinds is [`ScorerId::Other`]. The prompt
+    /// is what follows the last `/`, so a model name read back may hold a `/`.
+    fn from_str(id: &str) -> Result<ScorerId, Self::Err> {
+        Ok(match id {
+            "heuristic" => ScorerId::Heuristic,
+            "learned" => ScorerId::Learned,
+            _ => match id
+                .strip_prefix("llm/")
+                .and_then(|rest| rest.rsplit_once('/'))
+            {
+                Some((model, prompt)) if !model.is_empty() && !prompt.is_empty() => {
+                    ScorerId::llm(model, prompt)
+                }
+                _ => ScorerId::Other(id.to_string()),
+            },
+        })
+    }
+}
+
+impl From<&str> for ScorerId {
+    fn from(id: &str) -> ScorerId {
+        match id.parse() {
+            Ok(id) => id,
+            Err(never) => match never {},
+        }
+    }
+}
+
+impl serde::Serialize for ScorerId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Whether `pattern` (`*` for any run of characters; without `*`, a substring) matches `id`.
+pub fn matches_pattern(pattern: &str, id: &str) -> bool {
+    if !pattern.contains('*') {
+        return id.contains(pattern);
+    }
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !id.starts_with(first) || id.len() < first.len() + last.len() || !id.ends_with(last) {
+        return false;
+    }
+    let mut rest = &id[first.len()..id.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(text: &str) -> ScorerId {
+        text.parse().expect("infallible")
+    }
+
+    #[test]
+    fn ids_read_back_as_they_are_written() {
+        for text in [
+            "heuristic",
+            "learned",
+            "llm/smollm2/rubric",
+            "llm/org/m3/a",
+            "mine",
+        ] {
+            assert_eq!(id(text).to_string(), text);
+        }
+        assert_eq!(id("llm/org/m3/a").model(), Some("org/m3"));
+        assert_eq!(id("llm/m/p").prompt(), Some("p"));
+        assert_eq!(id("llm/onlymodel"), ScorerId::Other("llm/onlymodel".into()));
+        assert_eq!(id("heuristic").model(), None);
+        assert!(id("llm/m/p").is_llm() && !id("learned").is_llm());
+    }
+
+    #[test]
+    fn only_patterns() {
+        assert!(id("heuristic").matches("heuristic"));
+        assert!(id("llm/smollm2/rubric").matches("llm/"));
+        assert!(!id("heuristic").matches("learned"));
+        assert!(id("llm/smollm2/rubric").matches("llm/*/rubric"));
+        assert!(!id("llm/smollm2/zero_shot").matches("llm/*/rubric"));
+        assert!(id("learned").matches("*"));
+        assert!(id("llm/smollm2/few_shot").matches("llm/*m*/*"));
+        assert!(!matches_pattern("a*a", "a"));
+    }
+}
