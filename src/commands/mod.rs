@@ -4,6 +4,7 @@ pub(crate) mod batch;
 pub(crate) mod compare;
 pub(crate) mod generate;
 pub(crate) mod plan;
+mod plan_text;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod score;

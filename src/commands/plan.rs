@@ -1,7 +1,8 @@
 //! `bench plan`: what `bench run` would send and spend, printed before anything is.
 
+use super::plan_text::plan_text;
 use crate::cli::PlanArgs;
-use crate::pipeline::{RunOptions, Verdict, budget_verdict, note, plan_only, plan_text};
+use crate::pipeline::{RunOptions, Verdict, budget_verdict, note, plan_only};
 use crate::{EXIT_FAILED, EXIT_OK, Error};
 
 /// Prints the plan (tables, or JSON with `--json`); 1 when its estimate exceeds

@@ -3,10 +3,11 @@
 
 use std::path::Path;
 
+use super::plan_text::plan_text;
 use crate::cli::{ClearCacheArgs, RunArgs};
 use crate::config::Config;
 use crate::evaluate::RunMetrics;
-use crate::llm::{Cache, forget_open_batches, open_batch_count};
+use crate::llm::{Cache, Plan, forget_open_batches, open_batch_count};
 use crate::pipeline::{Prepared, Run, RunOptions, note};
 use crate::{EXIT_PENDING, Error};
 
@@ -21,6 +22,7 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         only: args.jobs.only.clone(),
         batch: args.batch,
         wait: args.wait,
+        show_plan: (!args.quiet).then_some(show_plan as fn(&Plan)),
     })?;
     let mut run = match prepared {
         Prepared::Ready(run) => run,
@@ -44,6 +46,11 @@ pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
         }
     }
     Ok(done.exit_code())
+}
+
+/// The plan on standard error, before `bench run` sends anything.
+fn show_plan(plan: &Plan) {
+    eprint!("{}", plan_text(plan));
 }
 
 fn fmt_estimate(e: &crate::metrics::Estimate) -> String {

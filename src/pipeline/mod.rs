@@ -24,7 +24,7 @@ use std::time::Instant;
 
 pub use batch_files::{export_batch, import_batch};
 pub use folder::report_run;
-pub use plan::{Verdict, budget_verdict, plan_only, plan_text};
+pub use plan::{Verdict, budget_verdict, plan_only};
 
 use crate::config::{Config, DatasetSource};
 use crate::evaluate::{ReportOptions, RunMetrics};
@@ -55,6 +55,9 @@ pub struct RunOptions {
     pub batch: bool,
     /// Wait for open batches to finish instead of exiting to be run again.
     pub wait: bool,
+    /// Shows the plan of the LLM requests before anything is sent (the command line's
+    /// printer; none with `--quiet`).
+    pub show_plan: Option<fn(&Plan)>,
 }
 
 /// What [`Run::prepare`] leads to.
@@ -168,7 +171,7 @@ impl Run {
             None
         };
         if let Some(plan) = &plan {
-            plan::show_and_check(plan, &config, opts.quiet)?;
+            plan::show_and_check(plan, &config, opts.show_plan)?;
             if models.iter().any(|m| m.batch) {
                 let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
                 let step = batch::BatchStep {

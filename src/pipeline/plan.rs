@@ -5,9 +5,8 @@
 use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
-use crate::llm::{Basis, Cache, ModelSettings, Plan, build_llm_jobs, plan};
+use crate::llm::{Cache, ModelSettings, Plan, build_llm_jobs, plan};
 use crate::prediction::ScorerId;
-use crate::report::{Table, UNDEFINED, usd};
 
 use super::inputs::{
     RunLeads, keeps, matrix_input, train_leads, unmatched_patterns, usable_models,
@@ -59,11 +58,15 @@ pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>
     Ok((config, skipped, plan))
 }
 
-/// Prints the plan (unless `quiet`) and holds it against `budget_usd`: over it is an error,
-/// a worst case over it a warning.
-pub(super) fn show_and_check(plan: &Plan, config: &Config, quiet: bool) -> Result<(), Error> {
-    if !quiet {
-        eprint!("{}", plan_text(plan));
+/// Shows the plan (with `show`, the command line's printer) and holds it against
+/// `budget_usd`: over it is an error, a worst case over it a warning.
+pub(super) fn show_and_check(
+    plan: &Plan,
+    config: &Config,
+    show: Option<fn(&Plan)>,
+) -> Result<(), Error> {
+    if let Some(show) = show {
+        show(plan);
     }
     match budget_verdict(plan, config) {
         Verdict::Fits => Ok(()),
@@ -111,117 +114,5 @@ pub fn budget_verdict(plan: &Plan, config: &Config) -> Verdict {
         ))
     } else {
         Verdict::Fits
-    }
-}
-
-/// The plan as text for a terminal: a table per scorer, one per model, and a total line.
-pub fn plan_text(plan: &Plan) -> String {
-    let mut scorers = Table::new(&[
-        "scorer",
-        "jobs",
-        "cached",
-        "to send",
-        "prompt tokens",
-        "completion tokens",
-        "cost",
-        "batch cost",
-    ]);
-    for s in &plan.scorers {
-        let per_answer = if s.to_send > 0 {
-            format!(
-                " ({:.0} each, {})",
-                s.completion_tokens as f64 / s.to_send as f64,
-                basis(s.completion_basis, "cached answers")
-            )
-        } else {
-            String::new()
-        };
-        let mut to_send = s.to_send.to_string();
-        if s.unrendered > 0 {
-            to_send.push_str(&format!(" (+{} unrendered)", s.unrendered));
-        }
-        scorers.row(vec![
-            s.id.clone(),
-            s.jobs.to_string(),
-            s.cached.to_string(),
-            to_send,
-            s.prompt_tokens.to_string(),
-            format!("{}{per_answer}", s.completion_tokens),
-            usd(s.cost_usd),
-            usd(s.batch_cost_usd),
-        ]);
-    }
-    let mut models = Table::new(&[
-        "model",
-        "requests",
-        "tokens",
-        "cost",
-        "batch cost",
-        "worst case",
-        "time",
-        "limited by",
-    ]);
-    for m in &plan.models {
-        let limit = if m.limited_by.starts_with("concurrency") {
-            format!(
-                "{} at {:.1} s a request ({})",
-                m.limited_by,
-                m.latency_s,
-                basis(m.latency_basis, "median of cached answers")
-            )
-        } else {
-            m.limited_by.clone()
-        };
-        models.row(vec![
-            m.name.clone(),
-            m.to_send.to_string(),
-            (m.prompt_tokens + m.completion_tokens).to_string(),
-            usd(m.cost_usd),
-            usd(m.batch_cost_usd),
-            usd(m.worst_cost_usd),
-            duration(m.wall_s),
-            limit,
-        ]);
-    }
-    let cost = match plan.cost_usd {
-        Some(c) => format!(
-            "${c:.4} (batch ${:.4}, worst case ${:.4})",
-            plan.batch_cost_usd.unwrap_or(0.0),
-            plan.worst_cost_usd.unwrap_or(0.0)
-        ),
-        None => "no model has a price".to_string(),
-    };
-    format!(
-        "plan: LLM requests (estimated before sending; tokens at about four characters a token)\n\
-         {}\n{}\nplan: {} requests to send, {} answered by the cache; cost {cost}; about {}\n",
-        scorers.to_text(),
-        models.to_text(),
-        plan.to_send,
-        plan.cached,
-        if plan.wall_s.is_nan() {
-            "within 24 h (batch)".to_string()
-        } else {
-            duration(plan.wall_s)
-        }
-    )
-}
-
-fn basis(b: Basis, measured: &str) -> &str {
-    match b {
-        Basis::Cache => measured,
-        Basis::Assumed => "assumed",
-    }
-}
-
-/// Seconds as `45 s`, `2.5 min` or `3.2 h`.
-fn duration(s: f64) -> String {
-    if !s.is_finite() {
-        UNDEFINED.to_string()
-    } else if s < 90.0 {
-        format!("{s:.0} s")
-    } else if s < 5400.0 {
-        format!("{:.1} min", s / 60.0)
-    } else {
-        format!("{:.1} h", s / 3600.0)
     }
 }
