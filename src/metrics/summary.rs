@@ -168,7 +168,13 @@ pub struct ScorerMetrics {
     pub gains: Vec<GainsRow>,
 }
 
-// Slots of the per-resample metric vector.
+// Slots of the per-resample metric vector. Every headline metric with an interval is one
+// slot: the point value and each bootstrap replicate are arrays of `SLOTS` values, filled by
+// `class_slots` (metrics of the gold × prediction × score table), `grid_slots` (of the
+// gold-score × score grid) or directly (per-lead terms: 3-class Brier, log loss), and read
+// back by `est(SLOT)` in `summarize`. A new metric: a constant here (and `SLOTS` grows if it
+// is last), its value in one of those fillers, a field in `ScorerMetrics`, and `est` of it
+// in `summarize`; ARCHITECTURE.md lists the files around it.
 const COVERAGE: usize = 0;
 const ACCURACY: usize = 1;
 const STRICT: usize = 2;
