@@ -1,8 +1,8 @@
 //! From a run directory to metrics and reports: reads `dataset.csv`, `predictions.csv` and
 //! `run.json`, joins predictions to the evaluated leads, computes every scorer's metrics,
 //! the pairwise tests (Holm-corrected), stability across repeats, operations and slices
-//! ([`RunMetrics`], serialised as `metrics.json`), and writes `metrics.json`, `report.md`
-//! and `report.html` ([`report_run`]).
+//! ([`RunMetrics`], serialised as `metrics.json`). Writing `metrics.json`, `report.md` and
+//! `report.html` into the run folder is `pipeline::report_run` (`pipeline/folder.rs`).
 //!
 //! Choices a reader of the numbers needs:
 //! - evaluated leads: those with a gold label in the test split when any lead has a split,

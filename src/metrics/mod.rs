@@ -1,6 +1,7 @@
 //! Metrics of scorers against gold labels and against each other, each headline metric
 //! with a bootstrap confidence interval. Definitions and reference implementations are in
-//! METRICS.md; `tests/it/metrics_reference.rs` checks them against scikit-learn, scipy,
+//! the shared `METRICS.md` (`../shared/` beside the repository); `docs/reports.md` says how
+//! to read them; `tests/it/metrics_reference.rs` checks them against scikit-learn, scipy,
 //! statsmodels and krippendorff to 1e-9 (vectors made by `scripts/reference_metrics.py`).
 //!
 //! Conventions a reader of the numbers needs:
