@@ -116,6 +116,9 @@ impl LearnedModel {
             design.end_row(label.index() as u8);
         }
         design.ncols = global.len();
+        // What built the design is not needed by the fit, the peak of training's memory.
+        let n_train = train.len();
+        drop((train, compact));
 
         let stop = Stop {
             max_iter: opts.max_iter,
@@ -135,7 +138,7 @@ impl LearnedModel {
             options: opts.clone(),
             bands,
             summary: TrainSummary {
-                n_train: train.len(),
+                n_train,
                 class_counts,
                 active_features: global.len(),
                 iterations: fit.iterations,
