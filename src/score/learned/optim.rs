@@ -22,7 +22,7 @@ const MAX_HALVINGS: usize = 40;
 ///
 /// Nearly every feature is an indicator (a hashed token, a one-hot slot) of value 1, so only
 /// the values that are not 1 are stored (the log company size, one per lead): at 60,000
-/// training leads a value per entry was 45 MB, the largest allocation of a `bench run`.
+/// training leads a value per entry was 34 MB, the largest allocation of a `bench run`.
 /// `1.0 · w` is exactly `w` in floating point, so the fit is bit-identical either way.
 pub(crate) struct Design {
     /// `row_start[i]..row_start[i + 1]` indexes `cols` for row `i`.
@@ -168,22 +168,28 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// One (s, y, 1 / sᵀy) pair of the L-BFGS history.
-type Pair = (Vec<f64>, Vec<f64>, f64);
+/// One pair of the L-BFGS history: the step s = θ' − θ and the change of gradient
+/// y = ∇' − ∇, rounded to `f32`, with 1 / sᵀy of the rounded pair.
+///
+/// The pairs only shape the search direction (an estimate of the inverse curvature); the
+/// weights, the objective, its gradient and the line search stay in `f64`, and every sum
+/// still runs in one fixed order, so the fit stays deterministic. In `f64` the eight pairs
+/// were 30 MB at 60,000 training leads, the largest part of a `bench run`'s peak.
+struct Pair {
+    s: Vec<f32>,
+    y: Vec<f32>,
+    rho: f64,
+}
 
 /// Minimises the objective from zero weights.
-///
-/// Memory is 5 + 2 · [`MEMORY`] vectors of the weights' size and no more: an accepted step
-/// turns the old weights and gradient into the new pair (s, y) in place, and the pair it
-/// replaces becomes the next step's buffers (allocating s and y afresh held two more).
 pub(crate) fn fit(d: &Design, l2: f64, stop: &Stop) -> Fit {
     let dim = K + d.ncols * K;
     let mut theta = vec![0.0; dim];
     let mut grad = vec![0.0; dim];
     let mut f = objective(d, &theta, l2, &mut grad);
     let mut history: VecDeque<Pair> = VecDeque::with_capacity(MEMORY);
-    // Buffers of pairs dropped from the history, for reuse.
-    let mut spare: Vec<(Vec<f64>, Vec<f64>)> = Vec::new();
+    // Pairs dropped from the history, for their buffers.
+    let mut spare: Vec<Pair> = Vec::new();
     let mut next = vec![0.0; dim];
     let mut next_grad = vec![0.0; dim];
     let mut dir = vec![0.0; dim];
@@ -200,7 +206,7 @@ pub(crate) fn fit(d: &Design, l2: f64, stop: &Stop) -> Fit {
         let mut slope = dot(&dir, &grad);
         if slope >= 0.0 {
             // Not a descent direction (numerically): fall back to steepest descent.
-            spare.extend(history.drain(..).map(|(s, y, _)| (s, y)));
+            spare.extend(history.drain(..));
             direction(&grad, &history, &mut dir);
             slope = dot(&dir, &grad);
         }
@@ -227,37 +233,34 @@ pub(crate) fn fit(d: &Design, l2: f64, stop: &Stop) -> Fit {
             converged = true;
             break;
         };
-        // sᵀy with s = next − θ and y = ∇' − ∇, the same sum `dot` gives over them.
+        let rounded = |a: &f64, b: &f64| f64::from((a - b) as f32);
         let sy: f64 = next
             .iter()
             .zip(&theta)
             .zip(next_grad.iter().zip(&grad))
-            .map(|((n, t), (ng, g))| (n - t) * (ng - g))
+            .map(|((n, t), (ng, g))| rounded(n, t) * rounded(ng, g))
             .sum();
         if sy > 1e-12 {
-            for (t, n) in theta.iter_mut().zip(&next) {
-                *t = n - *t;
-            }
-            for (g, n) in grad.iter_mut().zip(&next_grad) {
-                *g = n - *g;
-            }
-            // Both buffers are overwritten before they are read again.
-            let (buf, buf_grad) = if history.len() == MEMORY {
-                let (s, y, _) = history.pop_front().expect("the history is full");
-                (s, y)
-            } else {
-                spare
-                    .pop()
-                    .unwrap_or_else(|| (vec![0.0; dim], vec![0.0; dim]))
+            let mut pair = match history.len() {
+                MEMORY => history.pop_front().expect("the history is full"),
+                _ => spare.pop().unwrap_or_else(|| Pair {
+                    s: vec![0.0; dim],
+                    y: vec![0.0; dim],
+                    rho: 0.0,
+                }),
             };
-            let s = std::mem::replace(&mut theta, std::mem::replace(&mut next, buf));
-            let y = std::mem::replace(&mut grad, std::mem::replace(&mut next_grad, buf_grad));
-            history.push_back((s, y, 1.0 / sy));
-        } else {
-            std::mem::swap(&mut theta, &mut next);
-            std::mem::swap(&mut grad, &mut next_grad);
+            for ((s, n), t) in pair.s.iter_mut().zip(&next).zip(&theta) {
+                *s = (n - t) as f32;
+            }
+            for ((y, n), g) in pair.y.iter_mut().zip(&next_grad).zip(&grad) {
+                *y = (n - g) as f32;
+            }
+            pair.rho = 1.0 / sy;
+            history.push_back(pair);
         }
         let decrease = f - f_new;
+        std::mem::swap(&mut theta, &mut next);
+        std::mem::swap(&mut grad, &mut next_grad);
         f = f_new;
         if decrease <= stop.relative_tol * f.abs().max(1.0) {
             converged = true;
@@ -272,29 +275,35 @@ pub(crate) fn fit(d: &Design, l2: f64, stop: &Stop) -> Fit {
     }
 }
 
+/// Σ aᵢ·bᵢ in `f64`, a pair's `f32` entries widened exactly.
+fn dot_pair(a: &[f32], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| f64::from(*x) * y).sum()
+}
+
 /// The L-BFGS two-loop recursion: `dir = −H·grad`.
 fn direction(grad: &[f64], history: &VecDeque<Pair>, dir: &mut [f64]) {
     for (d, g) in dir.iter_mut().zip(grad) {
         *d = -g;
     }
     let mut alphas = [0.0; MEMORY];
-    for (j, (s, y, rho)) in history.iter().enumerate().rev() {
-        let a = rho * dot(s, dir);
+    for (j, p) in history.iter().enumerate().rev() {
+        let a = p.rho * dot_pair(&p.s, dir);
         alphas[j] = a;
-        for (d, yv) in dir.iter_mut().zip(y) {
-            *d -= a * yv;
+        for (d, yv) in dir.iter_mut().zip(&p.y) {
+            *d -= a * f64::from(*yv);
         }
     }
-    if let Some((s, y, _)) = history.back() {
-        let gamma = dot(s, y) / dot(y, y).max(1e-300);
+    if let Some(p) = history.back() {
+        let yy: f64 = p.y.iter().map(|v| f64::from(*v) * f64::from(*v)).sum();
+        let gamma = (1.0 / p.rho) / yy.max(1e-300);
         for d in dir.iter_mut() {
             *d *= gamma;
         }
     }
-    for (j, (s, y, rho)) in history.iter().enumerate() {
-        let b = rho * dot(y, dir);
-        for (d, sv) in dir.iter_mut().zip(s) {
-            *d += (alphas[j] - b) * sv;
+    for (j, p) in history.iter().enumerate() {
+        let b = p.rho * dot_pair(&p.y, dir);
+        for (d, sv) in dir.iter_mut().zip(&p.s) {
+            *d += (alphas[j] - b) * f64::from(*sv);
         }
     }
 }
