@@ -53,8 +53,9 @@ measure() {
         /Maximum resident set size/ { mb = $2 / 1024 }
         END {
             ok = (max_s == "-" || wall <= max_s) && mb <= max_mb
-            printf "%-58s wall %6.2f s  cpu %6.2f s  peak RSS %7.1f MB  (target %s s, %s MB) %s\n",
-                label, wall, cpu, mb, max_s, max_mb, ok ? "ok" : "OVER"
+            target = (max_s == "-") ? sprintf("<= %s MB", max_mb) : sprintf("<= %s s, <= %s MB", max_s, max_mb)
+            printf "%-58s wall %6.2f s  cpu %6.2f s  peak RSS %7.1f MB  (target %s) %s\n",
+                label, wall, cpu, mb, target, ok ? "ok" : "OVER"
         }' "$work/time"
 }
 
