@@ -6,7 +6,7 @@
 //! Run: `cargo bench --bench evaluate`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lead_bench::evaluate::{ReportOptions, RunData, evaluate};
+use lead_bench::evaluate::{PredictionTable, ReportOptions, RunData, evaluate};
 use lead_bench::lead::Bands;
 use lead_bench::lead::{Difficulty, Gold, Lead, LeadMeta, Outcome, Seniority, Source, Split};
 use lead_bench::prediction::Status;
@@ -102,6 +102,7 @@ fn run() -> RunData {
             predictions.push(p);
         }
     }
+    let predictions = PredictionTable::from_predictions(&leads, &predictions);
     RunData {
         run_id: "bench".into(),
         bands,

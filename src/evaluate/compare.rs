@@ -80,7 +80,7 @@ pub fn compare_runs(runs: &[RunData], opts: &ReportOptions) -> Result<Comparison
                     shared.iter().map(|&(_, j)| pb[j].map(|x| x.0)).collect();
                 let m = compare_pair(&lb, &la, &gold, &mopts).map_err(|source| {
                     ReportError::Metrics {
-                        scorer: sa.id.clone(),
+                        scorer: sa.id.to_string(),
                         source,
                     }
                 })?;

@@ -1,10 +1,9 @@
 //! Joining predictions to leads: which leads are evaluated (the test split when the dataset
 //! has one), and each scorer's predictions on them, by repeat.
 
-use std::collections::{BTreeMap, HashMap};
-
 use crate::lead::{Label, Lead, Split};
-use crate::prediction::Prediction;
+
+use super::table::{Answer, PredictionTable, ScorerPredictions};
 
 /// The evaluated leads and every scorer's predictions on them.
 pub(crate) struct Joined<'a> {
@@ -25,37 +24,38 @@ pub(crate) struct Joined<'a> {
 
 /// One scorer's predictions, index-aligned with [`Joined::leads`].
 pub(crate) struct JoinedScorer<'a> {
-    pub id: String,
-    /// `by_repeat[r][i]`: the prediction of repeat r on lead i, if any.
-    pub by_repeat: Vec<Vec<Option<&'a Prediction>>>,
-    /// Every prediction of this scorer in the run (evaluated or not).
-    pub all: Vec<&'a Prediction>,
+    pub id: &'a str,
+    /// All of the scorer's predictions in the run (evaluated or not).
+    pub table: &'a ScorerPredictions,
+    /// Repeat 0 on each evaluated lead, which headline metrics use.
+    pub first: Vec<Option<&'a Answer>>,
+    /// `later[r - 1][i]`: repeat r on lead i, `None` without a prediction, `Some(None)` when
+    /// it was not parsed.
+    later: Vec<Vec<Option<Option<Label>>>>,
 }
 
 impl JoinedScorer<'_> {
-    /// Repeat 0, which headline metrics use.
-    pub fn first(&self) -> &[Option<&Prediction>] {
-        &self.by_repeat[0]
+    /// Repeats found on the evaluated leads (the highest repeat index + 1).
+    pub fn repeats(&self) -> usize {
+        1 + self.later.len()
     }
 
     /// (label, score) of repeat 0 where parsed.
     pub fn parsed(&self) -> Vec<Option<(Label, u8)>> {
-        self.first()
+        self.first
             .iter()
-            .map(|p| p.and_then(Prediction::parsed))
+            .map(|a| a.and_then(|a| a.parsed))
             .collect()
     }
 
     /// Labels of every repeat where parsed (for stability).
     pub fn labels_by_repeat(&self) -> Vec<Vec<Option<Label>>> {
-        self.by_repeat
+        let first = self.parsed().into_iter().map(|p| p.map(|x| x.0)).collect();
+        let later = self
+            .later
             .iter()
-            .map(|rep| {
-                rep.iter()
-                    .map(|p| p.and_then(Prediction::parsed).map(|x| x.0))
-                    .collect()
-            })
-            .collect()
+            .map(|rep| rep.iter().map(|l| l.flatten()).collect());
+        std::iter::once(first).chain(later).collect()
     }
 }
 
@@ -69,79 +69,162 @@ fn order_key(id: &str) -> (u8, &str) {
 }
 
 /// Joins predictions to the leads evaluated against gold labels.
-pub(crate) fn join<'a>(leads: &'a [Lead], predictions: &'a [Prediction]) -> Joined<'a> {
+pub(crate) fn join<'a>(leads: &'a [Lead], table: &'a PredictionTable) -> Joined<'a> {
     // Only leads with gold are chosen, so `gold` stays index-aligned.
-    join_where(leads, predictions, |l| l.gold.is_some())
+    join_where(leads, table, |l| l.gold.is_some(), true)
 }
 
-/// Joins predictions to the leads evaluated against outcomes (`converted` known); their
-/// `gold` is not index-aligned (a lead may have no label) and is not read.
-pub(crate) fn join_outcomes<'a>(leads: &'a [Lead], predictions: &'a [Prediction]) -> Joined<'a> {
-    join_where(leads, predictions, |l| l.outcome.converted.is_some())
+/// Joins repeat 0 of the predictions to the leads evaluated against outcomes (`converted`
+/// known); their `gold` is not index-aligned (a lead may have no label) and is not read.
+pub(crate) fn join_outcomes<'a>(leads: &'a [Lead], table: &'a PredictionTable) -> Joined<'a> {
+    join_where(leads, table, |l| l.outcome.converted.is_some(), false)
 }
 
 fn join_where<'a>(
     leads: &'a [Lead],
-    predictions: &'a [Prediction],
+    table: &'a PredictionTable,
     evaluated: impl Fn(&Lead) -> bool,
+    with_repeats: bool,
 ) -> Joined<'a> {
     let has_split = leads.iter().any(|l| l.meta.split.is_some());
-    let mut chosen: Vec<&Lead> = leads
-        .iter()
-        .filter(|l| evaluated(l))
-        .filter(|l| !has_split || l.meta.split == Some(Split::Test))
+    let mut chosen: Vec<usize> = (0..leads.len())
+        .filter(|&i| evaluated(&leads[i]))
+        .filter(|&i| !has_split || leads[i].meta.split == Some(Split::Test))
         .collect();
-    chosen.sort_by(|a, b| a.lead_id.cmp(&b.lead_id));
-    chosen.dedup_by(|a, b| a.lead_id == b.lead_id);
-    let index: HashMap<&str, usize> = chosen
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.lead_id.as_str(), i))
-        .collect();
-    let known: std::collections::HashSet<&str> = leads.iter().map(|l| l.lead_id.as_str()).collect();
-    let n = chosen.len();
-    let mut by_scorer: BTreeMap<(u8, &str), JoinedScorer<'a>> = BTreeMap::new();
-    let (mut unknown_leads, mut duplicates) = (0u64, 0u64);
-    for p in predictions {
-        if !known.contains(p.lead_id.as_str()) {
-            unknown_leads += 1;
-            continue;
-        }
-        let s = by_scorer
-            .entry(order_key(&p.scorer))
-            .or_insert_with(|| JoinedScorer {
-                id: p.scorer.clone(),
-                by_repeat: vec![vec![None; n]],
-                all: Vec::new(),
-            });
-        s.all.push(p);
-        let Some(&i) = index.get(p.lead_id.as_str()) else {
-            continue;
-        };
-        let r = p.repeat as usize;
-        if s.by_repeat.len() <= r {
-            s.by_repeat.resize_with(r + 1, || vec![None; n]);
-        }
-        match &mut s.by_repeat[r][i] {
-            Some(_) => duplicates += 1,
-            slot => *slot = Some(p),
-        }
+    chosen.sort_by(|&a, &b| leads[a].lead_id.cmp(&leads[b].lead_id));
+    chosen.dedup_by(|a, b| leads[*a].lead_id == leads[*b].lead_id);
+    // Position in the dataset → place among the evaluated leads.
+    let mut place = vec![None; leads.len()];
+    for (i, &lead) in chosen.iter().enumerate() {
+        place[lead] = Some(i);
     }
+    let n = chosen.len();
+    let mut duplicates = 0u64;
+    let mut scorers: Vec<JoinedScorer<'a>> = table
+        .scorers()
+        .iter()
+        .map(|s| {
+            let mut first = vec![None; n];
+            for a in &s.first {
+                match place[a.lead as usize].map(|i| &mut first[i]) {
+                    None => {}
+                    Some(Some(_)) => duplicates += 1,
+                    Some(slot) => *slot = Some(a),
+                }
+            }
+            let mut later: Vec<Vec<Option<Option<Label>>>> = Vec::new();
+            for a in s.later.iter().filter(|_| with_repeats) {
+                let Some(i) = place[a.lead as usize] else {
+                    continue;
+                };
+                let r = a.repeat as usize;
+                if later.len() < r {
+                    later.resize_with(r, || vec![None; n]);
+                }
+                match &mut later[r - 1][i] {
+                    Some(_) => duplicates += 1,
+                    slot => *slot = Some(a.label),
+                }
+            }
+            JoinedScorer {
+                id: &s.id,
+                table: s,
+                first,
+                later,
+            }
+        })
+        .collect();
+    scorers.sort_by(|a, b| order_key(a.id).cmp(&order_key(b.id)));
     let gold = chosen
         .iter()
-        .filter_map(|l| l.gold.as_ref().map(|g| g.label))
+        .filter_map(|&i| leads[i].gold.as_ref().map(|g| g.label))
         .collect();
     let gold_score = chosen
         .iter()
-        .map(|l| l.gold.as_ref().and_then(|g| g.score))
+        .map(|&i| leads[i].gold.as_ref().and_then(|g| g.score))
         .collect();
     Joined {
-        leads: chosen,
+        leads: chosen.iter().map(|&i| &leads[i]).collect(),
         gold,
         gold_score,
         split: if has_split { "test" } else { "all" },
-        scorers: by_scorer.into_values().collect(),
-        unknown_leads,
+        scorers,
+        unknown_leads: table.unknown_leads(),
         duplicates,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lead::{Gold, LeadMeta, Source};
+    use crate::prediction::{Prediction, Status};
+
+    fn lead(id: &str, split: Split) -> Lead {
+        Lead {
+            lead_id: id.into(),
+            company_name: String::new(),
+            company_size: None,
+            domain: String::new(),
+            industry: String::new(),
+            job_title: String::new(),
+            seniority: None,
+            inbound_message: String::new(),
+            source: Source::Unknown,
+            gold: Some(Gold {
+                label: Label::Medium,
+                score: Some(50),
+            }),
+            outcome: Default::default(),
+            meta: LeadMeta {
+                split: Some(split),
+                ..LeadMeta::default()
+            },
+        }
+    }
+
+    fn pred(lead: &str, scorer: &str, repeat: u32, label: Label) -> Prediction {
+        let mut p = Prediction::empty("r", lead, scorer, repeat, Status::Ok);
+        (p.lead_score, p.lead_label) = (Some(50), Some(label));
+        p
+    }
+
+    #[test]
+    fn the_first_of_repeated_predictions_counts_and_strays_are_counted() {
+        let leads = [
+            lead("b", Split::Test),
+            lead("a", Split::Test),
+            lead("t", Split::Train),
+        ];
+        let preds = [
+            pred("b", "llm/m/p", 0, Label::High),
+            pred("b", "llm/m/p", 0, Label::Low),
+            pred("a", "llm/m/p", 2, Label::Low),
+            pred("a", "llm/m/p", 2, Label::High),
+            pred("t", "llm/m/p", 5, Label::Low),
+            pred("ghost", "heuristic", 0, Label::Low),
+            pred("t", "learned", 0, Label::Low),
+        ];
+        let table = PredictionTable::from_predictions(&leads, &preds);
+        let j = join(&leads, &table);
+        let ids: Vec<&str> = j.leads.iter().map(|l| l.lead_id.as_str()).collect();
+        assert_eq!(ids, ["a", "b"]);
+        // `learned` scored only a train lead: it is there, with nothing evaluated.
+        let scorers: Vec<&str> = j.scorers.iter().map(|s| s.id).collect();
+        assert_eq!(scorers, ["learned", "llm/m/p"]);
+        let s = &j.scorers[1];
+        assert_eq!(s.parsed(), [None, Some((Label::High, 50))]);
+        // Repeat 5 of a train lead does not count; repeat 2 of `a` does, repeat 1 is empty.
+        assert_eq!(s.repeats(), 3);
+        assert_eq!(
+            s.labels_by_repeat(),
+            [
+                vec![None, Some(Label::High)],
+                vec![None, None],
+                vec![Some(Label::Low), None]
+            ]
+        );
+        assert_eq!((j.duplicates, j.unknown_leads), (2, 1));
+        assert_eq!(s.table.run_predictions, 5);
     }
 }

@@ -1,16 +1,18 @@
 //! Reading a run directory: `run.json`, `dataset.csv`, its optional `dataset.meta.json`
 //! sidecar and `predictions.csv`, into the in-memory [`RunData`] that metrics are computed
-//! from.
+//! from. Both files are read row by row and only what metrics read is kept: the leads
+//! without their free text, the predictions as a [`PredictionTable`].
 
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::ReportError;
+use super::table::{PredictionTable, TableBuilder};
 use crate::lead::Bands;
-use crate::lead::{Lead, read_leads};
+use crate::lead::{Lead, LeadError, LeadReader};
 use crate::metrics::CapacitySetting;
-use crate::prediction::{Prediction, read_predictions_for_metrics};
+use crate::prediction::read_metric_rows;
 
 /// Everything a run directory holds that the metrics need.
 #[derive(Debug, Clone)]
@@ -20,8 +22,10 @@ pub struct RunData {
     /// `started` / `finished` from run.json, when present.
     pub started: Option<String>,
     pub finished: Option<String>,
+    /// Every lead of dataset.csv; read by [`read_run_dir`], without the text no metric
+    /// reads (company name, domain, job title, message).
     pub leads: Vec<Lead>,
-    pub predictions: Vec<Prediction>,
+    pub predictions: PredictionTable,
     /// The generator's sidecar (`dataset.meta.json`), when the run has one.
     pub dataset_meta: Option<serde_json::Value>,
     /// The sales capacity the run was configured with (run.json), when it says.
@@ -77,8 +81,10 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
         })?,
         None => Bands::default(),
     };
-    let leads = read_leads(&dir.join("dataset.csv"))?;
-    let predictions = read_predictions_for_metrics(&dir.join("predictions.csv"))?;
+    let leads = read_leads_for_metrics(&dir.join("dataset.csv"))?;
+    let mut table = TableBuilder::new(&leads);
+    read_metric_rows(&dir.join("predictions.csv"), |row| table.push(&row))?;
+    let predictions = table.finish();
     let meta_path = dir.join("dataset.meta.json");
     let dataset_meta = if meta_path.exists() {
         let text = read_text(&meta_path)?;
@@ -99,6 +105,25 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
         dataset_meta,
         capacity: run.capacity,
     })
+}
+
+/// The leads of a dataset file with the free text no metric reads left empty, row by row, so
+/// that a large dataset is never held whole.
+fn read_leads_for_metrics(path: &Path) -> Result<Vec<Lead>, LeadError> {
+    LeadReader::open(path)?
+        .map(|row| {
+            let mut lead = row?.lead;
+            for text in [
+                &mut lead.company_name,
+                &mut lead.domain,
+                &mut lead.job_title,
+                &mut lead.inbound_message,
+            ] {
+                *text = String::new();
+            }
+            Ok(lead)
+        })
+        .collect()
 }
 
 fn read_text(path: &Path) -> Result<String, ReportError> {
@@ -133,7 +158,8 @@ mod tests {
         assert_eq!(data.run_id, "my-run");
         assert_eq!(data.bands, Bands::default());
         assert_eq!(data.leads.len(), 1);
-        assert_eq!(data.predictions.len(), 1);
+        assert_eq!(data.predictions.rows(), 1);
+        assert!(data.leads[0].inbound_message.is_empty());
         assert!(data.dataset_meta.is_none());
     }
 

@@ -21,6 +21,7 @@ mod operations;
 mod outcomes;
 mod power;
 mod slices;
+mod table;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -36,6 +37,7 @@ pub use outcomes::{
 };
 pub use power::{AUC_DIFFERENCE, AccuracyPower, AucPower, PowerReport, RankEntry};
 pub use slices::{DIMENSIONS, MIN_SLICE_N, SIZE_BANDS, Slice, SliceScorer, size_band};
+pub use table::{PredictionTable, TableBuilder};
 
 pub(crate) use join::{join, join_outcomes};
 
@@ -244,12 +246,12 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
     for s in &joined.scorers {
         let pred = s.parsed();
         let probs: Vec<Option<[f64; 3]>> = s
-            .first()
+            .first
             .iter()
             .zip(&pred)
-            .map(|(p, parsed)| {
+            .map(|(a, parsed)| {
                 parsed.and(
-                    p.and_then(|p| p.probabilities())
+                    a.and_then(|a| s.table.probabilities(a))
                         .filter(valid_probabilities),
                 )
             })
@@ -260,7 +262,7 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
             pred: &pred,
             probabilities: probs.iter().any(Option::is_some).then_some(&probs[..]),
         };
-        let metrics = summarize(&input, &mopts).map_err(metrics_err(&s.id))?;
+        let metrics = summarize(&input, &mopts).map_err(metrics_err(s.id))?;
         let correct = pred
             .iter()
             .zip(&joined.gold)
@@ -275,11 +277,11 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
             ));
         }
         scorers.push(ScorerReport {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             kappa_vs_heuristic: Estimate::default(),
             agreement_vs_heuristic: Estimate::default(),
-            repeats: s.by_repeat.len(),
-            operations: operations::operations(s.first(), correct, &s.all, &data.bands),
+            repeats: s.repeats(),
+            operations: operations::operations(&s.first, correct, s.table, &data.bands),
             score_histogram: histogram(&pred, &joined.gold),
             metrics,
         });
@@ -289,7 +291,7 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
         .iter()
         .map(|p| p.iter().map(|x| x.map(|v| v.0)).collect())
         .collect();
-    let ids: Vec<&str> = joined.scorers.iter().map(|s| s.id.as_str()).collect();
+    let ids: Vec<&str> = joined.scorers.iter().map(|s| s.id).collect();
     let mut pair_metrics = Vec::new();
     let mut pair_keys = Vec::new();
     for (i, j, kind) in pairs_to_test(&ids) {
@@ -313,10 +315,10 @@ pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, Repo
         });
     }
     let mut stab = Vec::new();
-    for s in joined.scorers.iter().filter(|s| s.by_repeat.len() > 1) {
-        let m = stability(&s.labels_by_repeat(), &mopts).map_err(metrics_err(&s.id))?;
+    for s in joined.scorers.iter().filter(|s| s.repeats() > 1) {
+        let m = stability(&s.labels_by_repeat(), &mopts).map_err(metrics_err(s.id))?;
         stab.push(StabilityReport {
-            scorer: s.id.clone(),
+            scorer: s.id.to_string(),
             metrics: m,
         });
     }

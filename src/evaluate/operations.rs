@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::table::{Answer, ScorerPredictions};
 use crate::lead::Bands;
 use crate::metrics::quantile;
-use crate::prediction::Prediction;
 use crate::prediction::Status;
 
 /// Operations of one scorer on the evaluated leads (repeat 0), plus what the whole run
@@ -51,12 +51,13 @@ pub struct Operations {
     pub run_cost_usd: Option<f64>,
 }
 
-/// Operations from the evaluated leads' predictions (`None` = no prediction for that lead),
-/// how many of them were labelled correctly, and all of the scorer's predictions.
+/// Operations from the evaluated leads' repeat-0 predictions (`None` = no prediction for
+/// that lead), how many of them were labelled correctly, and all of the scorer's predictions
+/// (`table`, for the run's totals).
 pub(crate) fn operations(
-    evaluated: &[Option<&Prediction>],
+    evaluated: &[Option<&Answer>],
     correct: u64,
-    all: &[&Prediction],
+    table: &ScorerPredictions,
     bands: &Bands,
 ) -> Operations {
     let mut status_counts: BTreeMap<String, u64> = Status::ALL
@@ -70,45 +71,42 @@ pub(crate) fn operations(
     let mut cached = None::<u64>;
     let mut cost = None::<f64>;
     let mut saved = None::<f64>;
-    for p in evaluated {
-        let Some(p) = p else {
+    for a in evaluated {
+        let Some(a) = a else {
             missing += 1;
             continue;
         };
         *status_counts
-            .entry(p.status.as_str().to_string())
+            .entry(a.status.as_str().to_string())
             .or_insert(0) += 1;
-        if let Some((label, score)) = p.parsed() {
+        if let Some((label, score)) = a.parsed {
             parsed += 1;
             inconsistent += u64::from(bands.label_for(score) != label);
         }
-        if !p.cached && p.latency_ms.is_finite() {
-            latencies.push(p.latency_ms);
+        if !a.cached && a.latency_ms.is_finite() {
+            latencies.push(a.latency_ms);
         }
-        if let Some(t) = p.prompt_tokens {
+        let u = table.usage(a);
+        if let Some(t) = u.prompt_tokens {
             *prompt.get_or_insert(0) += u64::from(t);
         }
-        if let Some(t) = p.completion_tokens {
+        if let Some(t) = u.completion_tokens {
             *completion.get_or_insert(0) += u64::from(t);
         }
-        if let Some(t) = p.cached_prompt_tokens {
+        if let Some(t) = u.cached_prompt_tokens {
             *cached.get_or_insert(0) += u64::from(t);
         }
-        if let Some(c) = p.cost_usd.filter(|c| c.is_finite()) {
+        if let Some(c) = u.cost_usd.filter(|c| c.is_finite()) {
             *cost.get_or_insert(0.0) += c;
         }
-        if let Some(c) = p
+        if let Some(c) = u
             .saved_usd
-            .filter(|c| c.is_finite() && p.cached_prompt_tokens.is_some())
+            .filter(|c| c.is_finite() && u.cached_prompt_tokens.is_some())
         {
             *saved.get_or_insert(0.0) += c;
         }
     }
     latencies.sort_by(f64::total_cmp);
-    let run_cost = all
-        .iter()
-        .filter_map(|p| p.cost_usd.filter(|c| c.is_finite()))
-        .fold(None, |acc: Option<f64>, c| Some(acc.unwrap_or(0.0) + c));
     Operations {
         leads: evaluated.len() as u64,
         parsed,
@@ -127,8 +125,8 @@ pub(crate) fn operations(
         cost_usd: cost,
         prompt_cache_saved_usd: saved,
         cost_per_correct_usd: cost.filter(|_| correct > 0).map(|c| c / correct as f64),
-        run_predictions: all.len() as u64,
-        run_cost_usd: run_cost,
+        run_predictions: table.run_predictions,
+        run_cost_usd: table.run_cost_usd,
     }
 }
 
@@ -141,6 +139,7 @@ pub(crate) fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::lead::Label;
+    use crate::prediction::{MetricRow, Prediction};
     use crate::score::Score;
 
     fn pred(score: u8, label: Label, latency: f64, cost: Option<f64>) -> Prediction {
@@ -154,6 +153,18 @@ mod tests {
         p.cost_usd = cost;
         p.prompt_tokens = Some(100);
         p
+    }
+
+    /// The operations of `preds` (one lead each, all evaluated) and `missing` leads without a
+    /// prediction.
+    fn ops(preds: &[&Prediction], missing: usize, correct: u64) -> Operations {
+        let mut table = ScorerPredictions::new("llm/m/p");
+        for (i, p) in preds.iter().enumerate() {
+            table.push(i as u32, &MetricRow::from(*p));
+        }
+        let mut evaluated: Vec<Option<&Answer>> = table.first.iter().map(Some).collect();
+        evaluated.extend(std::iter::repeat_n(None, missing));
+        operations(&evaluated, correct, &table, &Bands::default())
     }
 
     #[test]
@@ -172,8 +183,7 @@ mod tests {
         c.status = Status::ParseError;
         c.lead_score = None;
         c.lead_label = None;
-        let evaluated = [Some(&a), Some(&b), Some(&c), None];
-        let ops = operations(&evaluated, 1, &[&a, &b, &c], &Bands::default());
+        let ops = ops(&[&a, &b, &c], 1, 1);
         assert_eq!((ops.leads, ops.parsed, ops.missing), (4, 2, 1));
         assert_eq!(ops.status_counts["ok"], 2);
         assert_eq!(ops.status_counts["parse_error"], 1);
@@ -191,6 +201,8 @@ mod tests {
             (None, None)
         );
         assert_eq!(ops.prompt_cache_saved_usd, None);
+        assert_eq!(ops.run_predictions, 3);
+        assert!((ops.run_cost_usd.expect("run cost") - 0.06).abs() < 1e-12);
     }
 
     #[test]
@@ -200,12 +212,7 @@ mod tests {
         let mut b = pred(80, Label::High, 10.0, Some(0.01));
         (b.cached_prompt_tokens, b.saved_usd) = (Some(0), Some(0.0));
         let c = pred(80, Label::High, 10.0, Some(0.01));
-        let ops = operations(
-            &[Some(&a), Some(&b), Some(&c)],
-            3,
-            &[&a, &b, &c],
-            &Bands::default(),
-        );
+        let ops = ops(&[&a, &b, &c], 0, 3);
         assert_eq!(ops.cached_prompt_tokens, Some(60));
         assert_eq!(ops.cached_prompt_share, Some(0.2));
         assert!((ops.prompt_cache_saved_usd.expect("saved") - 0.004).abs() < 1e-12);

@@ -177,7 +177,7 @@ pub(crate) fn outcomes(
             _ => Estimate::default(),
         };
         scorers.push(RankerOutcomes {
-            id: s.id.clone(),
+            id: s.id.to_string(),
             by_decile: deciles(&value, &converted, opts.confidence),
             recalibration: recalibrate(&value, &converted, opts)?,
             metrics,

@@ -153,23 +153,33 @@ pub fn stability(
     opts.validate()?;
     let r = labels_by_repeat.len();
     let n = labels_by_repeat.iter().map(Vec::len).max().unwrap_or(0);
-    // A complete lead's cell is its count vector (n_low, n_medium), n_high = r − both.
-    let side = r + 1;
-    let sink = (side * side) as u32;
-    let cells: Vec<u32> = (0..n)
+    // A complete lead's key is its count vector (n_low, n_medium), n_high = r − both; an
+    // incomplete one goes to a sink after every count vector.
+    let side = r as u64 + 1;
+    let key_of: Vec<u64> = (0..n)
         .map(|i| {
-            let mut k = [0usize; 3];
+            let mut k = [0u64; 3];
             for rep in labels_by_repeat {
                 match rep.get(i).copied().flatten() {
                     Some(l) => k[l.index()] += 1,
-                    None => return sink,
+                    None => return INCOMPLETE,
                 }
             }
-            (k[0] * side + k[1]) as u32
+            k[0] * side + k[1]
         })
         .collect();
-    let sampler = CellSampler::new(cells, side * side + 1);
-    let stats = |c: &[u64]| fleiss_from_cells(c, r);
+    // Cells are numbered by rank among the keys that occur: there are (r + 1)² possible
+    // keys (10⁸ at 10,000 repeats) but at most n occur. The numbering keeps the keys'
+    // order, so the sampler draws exactly as it would over all possible keys.
+    let mut keys = key_of.clone();
+    keys.sort_unstable();
+    keys.dedup();
+    let cells: Vec<u32> = key_of
+        .iter()
+        .map(|k| keys.binary_search(k).expect("every key was collected") as u32)
+        .collect();
+    let sampler = CellSampler::new(cells, keys.len());
+    let stats = |c: &[u64]| fleiss_from_cells(c, &keys, r);
     let reps = replicate(opts.resamples, opts.seed, 0x7374_6162, |rng| {
         let mut c = vec![0u64; sampler.n_cells()];
         sampler.draw(rng, &mut c);
@@ -189,17 +199,21 @@ pub fn stability(
     })
 }
 
-/// (complete leads, Fleiss κ, share identical) from counts of per-lead count vectors.
-fn fleiss_from_cells(cells: &[u64], r: usize) -> (u64, Option<f64>, Option<f64>) {
-    let side = r + 1;
+/// The key of a lead that some repeat did not parse: after every count vector's key.
+const INCOMPLETE: u64 = u64::MAX;
+
+/// (complete leads, Fleiss κ, share identical) from the counts of the cells whose keys
+/// (count vectors, see [`stability`]) are `keys`, in ascending order.
+fn fleiss_from_cells(cells: &[u64], keys: &[u64], r: usize) -> (u64, Option<f64>, Option<f64>) {
+    let side = r as u64 + 1;
     let (mut subjects, mut identical) = (0u64, 0u64);
     let mut agree_sum = 0.0f64;
     let mut per_cat = [0u64; 3];
-    for (id, &w) in cells.iter().enumerate().take(side * side) {
-        if w == 0 {
+    for (&w, &key) in cells.iter().zip(keys) {
+        if w == 0 || key == INCOMPLETE {
             continue;
         }
-        let (k0, k1) = (id / side, id % side);
+        let (k0, k1) = ((key / side) as usize, (key % side) as usize);
         let k = [k0, k1, r - k0 - k1];
         subjects += w;
         identical += w * u64::from(k.contains(&r));
@@ -267,5 +281,39 @@ mod tests {
         let none = stability(&[], &MetricsOptions::default()).expect("valid options");
         assert_eq!(none.n, 0);
         assert_eq!(none.share_identical.value, None);
+    }
+
+    #[test]
+    fn ten_thousand_repeats_need_only_the_cells_that_occur() {
+        // Lead 0 always low, lead 1 low and high in turn, lead 2 unparsed once: two complete
+        // leads among (r + 1)² possible count vectors.
+        let r = 10_000;
+        let reps: Vec<Vec<Option<Label>>> = (0..r)
+            .map(|j| {
+                let alternating = if j % 2 == 0 { Label::Low } else { Label::High };
+                vec![
+                    Some(Label::Low),
+                    Some(alternating),
+                    (j != 7).then_some(Label::Medium),
+                ]
+            })
+            .collect();
+        let opts = MetricsOptions {
+            resamples: 200,
+            ..MetricsOptions::default()
+        };
+        let s = stability(&reps, &opts).expect("valid options");
+        assert_eq!((s.repeats, s.n, s.n_complete), (r, 3, 2));
+        assert_eq!(s.share_identical.value, Some(0.5));
+        // Fleiss: P̄ = mean over leads of (Σ k² − r) / (r (r − 1)), P_e = 0.75² + 0.25².
+        let rf = r as f64;
+        let agree = |k: [f64; 3]| (k.iter().map(|x| x * x).sum::<f64>() - rf) / (rf * (rf - 1.0));
+        let p_mean = (agree([rf, 0.0, 0.0]) + agree([rf / 2.0, 0.0, rf / 2.0])) / 2.0;
+        let p_exp: f64 = 0.75f64.powi(2) + 0.25f64.powi(2);
+        let kappa = s.fleiss_kappa.value.expect("two categories used");
+        assert!(
+            (kappa - (p_mean - p_exp) / (1.0 - p_exp)).abs() < 1e-12,
+            "{kappa}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The prediction record: one row per lead × scorer × repeat, as written to
-//! `predictions.csv` / `predictions.jsonl` and read back by `bench report`.
+//! `predictions.csv` / `predictions.jsonl` by the sink, and read back (`read.rs`) whole or,
+//! for `bench report`, without its free text.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -8,14 +9,16 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+mod read;
 mod scorer;
 mod status;
 
+pub use read::{MetricRow, read_metric_rows, read_predictions_csv};
 pub use scorer::{ScorerId, matches_pattern};
 pub use status::Status;
 
 use crate::atomic::AtomicFile;
-use crate::lead::{Label, LeadError, guard_formula, unguard_formula};
+use crate::lead::{Label, guard_formula};
 
 /// What one scorer said about one lead in one repeat, with everything it cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,15 +92,12 @@ impl Prediction {
 
     /// The (label, score) pair when the prediction was parsed.
     pub fn parsed(&self) -> Option<(Label, u8)> {
-        match (self.status.is_parsed(), self.lead_label, self.lead_score) {
-            (true, Some(l), Some(s)) => Some((l, s)),
-            _ => None,
-        }
+        MetricRow::from(self).parsed()
     }
 
     /// Class probabilities when all three are present.
     pub fn probabilities(&self) -> Option<[f64; 3]> {
-        Some([self.p_low?, self.p_medium?, self.p_high?])
+        MetricRow::from(self).probabilities()
     }
 
     /// The free-text fields, which a CSV cell guard applies to (the others are numbers,
@@ -195,49 +195,6 @@ impl PredictionSink {
             .commit()?;
         self.jsonl.commit()
     }
-}
-
-/// Reads a `predictions.csv` written by `bench run`; errors name the file and line.
-pub fn read_predictions_csv(path: &Path) -> Result<Vec<Prediction>, LeadError> {
-    read_predictions_with(path, |_| {})
-}
-
-/// Reads `predictions.csv` for metrics: the free text no metric reads (raw response,
-/// justification) is dropped row by row, so a large run is not held in memory twice over.
-pub fn read_predictions_for_metrics(path: &Path) -> Result<Vec<Prediction>, LeadError> {
-    read_predictions_with(path, |p| {
-        p.raw_response = String::new();
-        p.justification = String::new();
-    })
-}
-
-fn read_predictions_with(
-    path: &Path,
-    trim: impl Fn(&mut Prediction),
-) -> Result<Vec<Prediction>, LeadError> {
-    let io = |source| LeadError::Io {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = std::fs::File::open(path).map_err(io)?;
-    let mut reader = csv::Reader::from_reader(std::io::BufReader::new(file));
-    let mut out = Vec::new();
-    for (i, row) in reader.deserialize::<Prediction>().enumerate() {
-        let mut row = row.map_err(|e| LeadError::Parse {
-            path: path.to_path_buf(),
-            line: e.position().map_or(i as u64 + 2, |p| p.line()),
-            message: format!("expected a prediction row as `bench run` writes it: {e}"),
-        })?;
-        for t in row.text_fields_mut() {
-            let original = unguard_formula(t);
-            if original.len() != t.len() {
-                *t = original.to_string();
-            }
-        }
-        trim(&mut row);
-        out.push(row);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

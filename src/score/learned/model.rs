@@ -102,14 +102,7 @@ impl LearnedModel {
         let dims = extractor.dims();
         let mut compact = vec![u32::MAX; dims];
         let mut global: Vec<u32> = Vec::new();
-        let mut design = Design {
-            row_start: Vec::with_capacity(train.len() + 1),
-            cols: Vec::new(),
-            vals: Vec::new(),
-            labels: Vec::with_capacity(train.len()),
-            ncols: 0,
-        };
-        design.row_start.push(0);
+        let mut design = Design::with_rows(train.len());
         for (lead, label) in &train {
             let f = extractor.extract(lead);
             for e in &f.entries {
@@ -118,13 +111,14 @@ impl LearnedModel {
                     *slot = global.len() as u32;
                     global.push(e.index);
                 }
-                design.cols.push(*slot);
-                design.vals.push(e.value);
+                design.push(*slot, e.value);
             }
-            design.row_start.push(design.cols.len());
-            design.labels.push(label.index() as u8);
+            design.end_row(label.index() as u8);
         }
         design.ncols = global.len();
+        // What built the design is not needed by the fit, the peak of training's memory.
+        let n_train = train.len();
+        drop((train, compact));
 
         let stop = Stop {
             max_iter: opts.max_iter,
@@ -144,7 +138,7 @@ impl LearnedModel {
             options: opts.clone(),
             bands,
             summary: TrainSummary {
-                n_train: train.len(),
+                n_train,
                 class_counts,
                 active_features: global.len(),
                 iterations: fit.iterations,
