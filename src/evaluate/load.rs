@@ -35,6 +35,8 @@ pub struct RunData {
 /// The keys of run.json this module reads; others are ignored (the runner owns the file).
 #[derive(Debug, Deserialize)]
 struct RunJson {
+    /// `running` while a run is going (or was killed before it finished).
+    state: Option<String>,
     run_id: Option<String>,
     bands: Option<BandsJson>,
     started: Option<String>,
@@ -67,6 +69,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
         })?
     } else {
         RunJson {
+            state: None,
             run_id: None,
             bands: None,
             started: None,
@@ -74,6 +77,9 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
             capacity: None,
         }
     };
+    if run.state.as_deref() == Some("running") {
+        return Err(ReportError::Unfinished(dir.to_path_buf()));
+    }
     let bands = match run.bands {
         Some(b) => Bands::new(b.high, b.medium).map_err(|m| ReportError::Json {
             path: run_json_path.clone(),
@@ -126,8 +132,13 @@ fn read_leads_for_metrics(path: &Path) -> Result<Vec<Lead>, LeadError> {
         .collect()
 }
 
+/// Largest `run.json` or `dataset.meta.json` read.
+const JSON_FILE_BYTES: u64 = 64 << 20;
+
+/// A JSON file of the run folder: a regular file (not a link to `/dev/zero` or a FIFO) of at
+/// most [`JSON_FILE_BYTES`].
 fn read_text(path: &Path) -> Result<String, ReportError> {
-    std::fs::read_to_string(path).map_err(|source| ReportError::Io {
+    crate::input::read_text_file_within(path, JSON_FILE_BYTES).map_err(|source| ReportError::Io {
         path: PathBuf::from(path),
         source,
     })

@@ -93,6 +93,12 @@ impl ReportOptions {
 pub enum ReportError {
     #[error("{}: not a run directory (expected dataset.csv, predictions.csv, run.json)", .0.display())]
     NotARunDir(PathBuf),
+    #[error(
+        "{}: the run did not finish (its run.json says `running`: stopped, killed, or still \
+         going); run the same `bench run` command again to finish it from the answer cache",
+        .0.display()
+    )]
+    Unfinished(PathBuf),
     #[error(transparent)]
     Lead(#[from] LeadError),
     #[error("{}: cannot read: {source}", path.display())]

@@ -35,7 +35,43 @@ pub struct MetricRow<'a> {
     pub cached: bool,
 }
 
+/// Largest latency read back: eleven days. A tampered or broken file gets a row error
+/// rather than "inf ms" or a 300-digit mean in the report.
+const MAX_LATENCY_MS: f64 = 1e9;
+/// Largest cost (and saving) of one answer read back.
+const MAX_COST_USD: f64 = 1e6;
+
 impl MetricRow<'_> {
+    /// What is wrong with the row's numbers, if anything: latency, cost and saving within
+    /// their bounds, probabilities in [0, 1], all finite.
+    fn check(&self) -> Result<(), String> {
+        if !(0.0..=MAX_LATENCY_MS).contains(&self.latency_ms) {
+            return Err(format!(
+                "column `latency_ms`: expected milliseconds from 0 to 10^9, found {}",
+                self.latency_ms
+            ));
+        }
+        for (column, value) in [("cost_usd", self.cost_usd), ("saved_usd", self.saved_usd)] {
+            if let Some(v) = value.filter(|v| !(0.0..=MAX_COST_USD).contains(v)) {
+                return Err(format!(
+                    "column `{column}`: expected dollars from 0 to 10^6, found {v}"
+                ));
+            }
+        }
+        for (column, value) in [
+            ("p_low", self.p_low),
+            ("p_medium", self.p_medium),
+            ("p_high", self.p_high),
+        ] {
+            if let Some(v) = value.filter(|v| !(0.0..=1.0).contains(v)) {
+                return Err(format!(
+                    "column `{column}`: expected a probability from 0 to 1, found {v}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The (label, score) pair when the prediction was parsed.
     pub fn parsed(&self) -> Option<(Label, u8)> {
         match (self.status.is_parsed(), self.lead_label, self.lead_score) {
@@ -114,8 +150,14 @@ struct CsvRow<'a> {
 pub fn read_predictions_csv(path: &Path) -> Result<Vec<Prediction>, LeadError> {
     let mut reader = open(path)?;
     let mut out = Vec::new();
-    for (i, row) in reader.deserialize::<Prediction>().enumerate() {
+    let mut records = reader.deserialize::<Prediction>();
+    for i in 0.. {
+        let line = records.reader().position().line();
+        let Some(row) = records.next() else { break };
         let mut row = row.map_err(|e| parse_error(path, i, e))?;
+        MetricRow::from(&row)
+            .check()
+            .map_err(|message| bad_value(path, line, message))?;
         for t in row.text_fields_mut() {
             let original = unguard_formula(t);
             if original.len() != t.len() {
@@ -147,7 +189,7 @@ pub fn read_metric_rows(path: &Path, mut each: impl FnMut(MetricRow<'_>)) -> Res
             .deserialize(Some(&headers))
             .map_err(|e| parse_error(path, i, e))?;
         // Ids are the only text kept; a CSV cell guard (see `guard_formula`) is taken off.
-        each(MetricRow {
+        let row = MetricRow {
             lead_id: unguard_formula(row.lead_id),
             scorer: unguard_formula(row.scorer),
             repeat: row.repeat,
@@ -164,13 +206,27 @@ pub fn read_metric_rows(path: &Path, mut each: impl FnMut(MetricRow<'_>)) -> Res
             cached_prompt_tokens: row.cached_prompt_tokens,
             saved_usd: row.saved_usd,
             cached: row.cached,
-        });
+        };
+        let line = record.position().map_or(i as u64 + 2, csv::Position::line);
+        row.check()
+            .map_err(|message| bad_value(path, line, message))?;
+        each(row);
     }
     Ok(())
 }
 
+/// A row whose numbers are out of bounds, at `line`.
+fn bad_value(path: &Path, line: u64, message: String) -> LeadError {
+    LeadError::Parse {
+        path: path.to_path_buf(),
+        line,
+        message,
+    }
+}
+
+/// Opens `path` as CSV when it is a regular file (not a link to `/dev/zero`, a FIFO).
 fn open(path: &Path) -> Result<csv::Reader<BufReader<File>>, LeadError> {
-    let file = File::open(path).map_err(|source| LeadError::Io {
+    let file = crate::input::open_regular_file(path).map_err(|source| LeadError::Io {
         path: path.to_path_buf(),
         source,
     })?;
@@ -249,5 +305,34 @@ mod tests {
         assert!(msg.contains("predictions.csv:3:"), "{msg}");
         let whole = read_predictions_csv(&path).expect_err("the same row is refused");
         assert_eq!(whole.to_string(), msg);
+        // Numbers a tampered file could hold are refused with their line and column.
+        for (column, tampered) in [
+            ("latency_ms", good.replace(",0.1,", ",inf,")),
+            ("latency_ms", good.replace(",0.1,", ",-1,")),
+            ("cost_usd", good.replace(",,,0,false,", ",,1e309,0,false,")),
+            ("p_high", good.replace(",true,,,,", ",true,,,-1,")),
+        ] {
+            std::fs::write(&path, format!("{header}{good}{tampered}")).expect("write");
+            for msg in [
+                read_metric_rows(&path, |_| {})
+                    .expect_err("bounds")
+                    .to_string(),
+                read_predictions_csv(&path).expect_err("bounds").to_string(),
+            ] {
+                assert!(
+                    msg.contains("predictions.csv:3:") && msg.contains(column),
+                    "{column}: {msg}"
+                );
+            }
+        }
+        // A row after a justification over two lines is named by its own line.
+        let long = good.replace(",x,", ",\"two\nlines\",");
+        std::fs::write(&path, format!("{header}{long}{bad}")).expect("write");
+        let msg = read_metric_rows(&path, |_| {})
+            .expect_err("bad")
+            .to_string();
+        assert!(msg.contains("predictions.csv:4:"), "{msg}");
+        let whole = read_predictions_csv(&path).expect_err("bad").to_string();
+        assert!(whole.contains("predictions.csv:4:"), "{whole}");
     }
 }

@@ -673,3 +673,69 @@ async fn an_only_pattern_that_matches_nothing_is_warned_about_beside_one_that_do
     );
     assert!(!run_dir.join("compare.md").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_refuses_planted_links_and_unfinished_runs() {
+    let server = FakeServer::start(|_| Reply::answer(GOOD)).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = config(dir.path(), &server.url, false, "");
+    let run_dir = dir.path().join("run");
+    let out = output(run_into(&config, &run_dir, &[])).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = |d: &Path| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_bench"));
+        cmd.arg("report").arg(d);
+        output(cmd)
+    };
+    let fifo = dir.path().join("fifo");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo")
+            .success()
+    );
+    for (file, target) in [
+        ("predictions.csv", Path::new("/dev/zero")),
+        ("run.json", fifo.as_path()),
+        ("dataset.csv", Path::new("/dev/zero")),
+    ] {
+        let planted = dir.path().join(format!("planted-{file}"));
+        copy_dir(&run_dir, &planted);
+        std::fs::remove_file(planted.join(file)).expect("remove");
+        std::os::unix::fs::symlink(target, planted.join(file)).expect("symlink");
+        let refused = report(&planted).await;
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{file}: {}",
+            stderr(&refused)
+        );
+        assert!(
+            stderr(&refused).contains("not a regular file"),
+            "{file}: {}",
+            stderr(&refused)
+        );
+    }
+    // A run whose run.json still says running (killed, or going on).
+    let json = std::fs::read_to_string(run_dir.join("run.json")).expect("run.json");
+    let running = json.replace("\"state\": \"finished\"", "\"state\": \"running\"");
+    assert_ne!(json, running);
+    std::fs::write(run_dir.join("run.json"), running).expect("write");
+    let refused = report(&run_dir).await;
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("the run did not finish"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).expect("copy");
+        }
+    }
+}
