@@ -29,11 +29,11 @@ use sha2::{Digest, Sha256};
 
 use super::job::LlmJob;
 use super::model::{ModelSettings, StructuredOutput};
+use super::response::{
+    Attempt, FailKind, SNIPPET, error_message, parse_completion, snippet, without_nul,
+};
 use super::retry;
 use super::secret::{ApiKey, mask_url_credentials};
-
-/// Longest piece of a server's body quoted in an error message.
-const SNIPPET: usize = 300;
 
 /// A job's request body, ready to send, and the key its answer is cached under.
 pub(crate) struct Request {
@@ -158,43 +158,6 @@ fn canonical_json(v: &Value, out: &mut String) {
         }
         other => out.push_str(&other.to_string()),
     }
-}
-
-/// What went wrong with one attempt, as far as retrying is concerned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FailKind {
-    /// 429: retry, and slow the whole model down.
-    RateLimited,
-    /// 408, 409, 425, 5xx, connection or body errors: retry.
-    Transient,
-    /// The request did not finish within the model's timeout: retry.
-    Timeout,
-    /// 401, 403, 404: the key, the model name or the URL is wrong; no request of this model
-    /// can succeed, so the model stops.
-    ModelFatal,
-    /// Any other answer that is not a usable completion (400, a body that is not JSON, ...):
-    /// this job fails, the others go on.
-    JobFatal,
-}
-
-/// The result of sending one request once.
-#[derive(Debug)]
-pub(crate) enum Attempt {
-    Answer {
-        content: String,
-        finish_reason: Option<String>,
-        raw: String,
-        prompt_tokens: Option<u32>,
-        completion_tokens: Option<u32>,
-        /// `usage.prompt_tokens_details.cached_tokens`: served from the prompt cache.
-        cached_prompt_tokens: Option<u32>,
-    },
-    Failed {
-        kind: FailKind,
-        status: Option<u16>,
-        message: String,
-        retry_after: Option<Duration>,
-    },
 }
 
 /// A model's HTTP client: one connection pool, the endpoint and the key.
@@ -410,85 +373,6 @@ pub fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
-/// Reads `choices[0]` of a 2xx body leniently: only the fields the runner needs.
-pub(crate) fn parse_completion(text: String) -> Result<Attempt, String> {
-    let v: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("response body is not JSON ({e}): {}", snippet(&text)))?;
-    let choice = v
-        .get("choices")
-        .and_then(|c| c.get(0))
-        .ok_or_else(|| format!("response has no choices[0]: {}", snippet(&text)))?;
-    let message = choice.get("message");
-    let field = |name: &str| message.and_then(|m| m.get(name)).and_then(Value::as_str);
-    // A refusal arrives in its own field with `content: null`; the answer parser sees its
-    // text and records it as refused.
-    // A JSON `\u0000` decodes to a NUL, which would go raw into every output.
-    let content = without_nul(
-        field("content")
-            .or_else(|| field("refusal"))
-            .ok_or_else(|| format!("choices[0].message has no text content: {}", snippet(&text)))?
-            .to_string(),
-    );
-    let finish_reason = choice
-        .get("finish_reason")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let usage = |name: &str| {
-        v.get("usage")
-            .and_then(|u| u.get(name))
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok())
-    };
-    Ok(Attempt::Answer {
-        content,
-        finish_reason,
-        prompt_tokens: usage("prompt_tokens"),
-        completion_tokens: usage("completion_tokens"),
-        cached_prompt_tokens: v
-            .pointer("/usage/prompt_tokens_details/cached_tokens")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok()),
-        raw: text,
-    })
-}
-
-/// `text` with NUL characters replaced by U+FFFD: CSV readers, terminals and C tools take a
-/// NUL for the end of the text.
-fn without_nul(text: String) -> String {
-    if text.contains('\0') {
-        text.replace('\0', "\u{fffd}")
-    } else {
-        text
-    }
-}
-
-/// OpenAI's `{"error": {"message": ...}}`, a bare `{"error": "..."}`, or the start of the
-/// body; at most [`SNIPPET`] characters, whatever the server sent.
-pub(crate) fn error_message(text: &str) -> String {
-    if let Ok(v) = serde_json::from_str::<Value>(text) {
-        let e = v.get("error");
-        if let Some(m) = e.and_then(|e| e.get("message")).and_then(Value::as_str) {
-            return snippet(m);
-        }
-        if let Some(m) = e.and_then(Value::as_str) {
-            return snippet(m);
-        }
-    }
-    if text.trim().is_empty() {
-        "(empty body)".into()
-    } else {
-        snippet(text)
-    }
-}
-
-pub(crate) fn snippet(text: &str) -> String {
-    let text = text.trim();
-    match text.char_indices().nth(SNIPPET) {
-        Some((i, _)) => format!("{}…", &text[..i]),
-        None => text.to_string(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
@@ -599,61 +483,5 @@ mod tests {
         let mut a = String::new();
         canonical_json(&json!({"b": 1, "a": [{"d": 2, "c": "x"}]}), &mut a);
         assert_eq!(a, r#"{"a":[{"c":"x","d":2}],"b":1}"#);
-    }
-
-    #[test]
-    fn nul_characters_never_reach_an_answer() {
-        let parsed = parse_completion(r#"{"choices":[{"message":{"content":"a\u0000b"}}]}"#.into());
-        assert!(
-            matches!(parsed, Ok(Attempt::Answer { ref content, .. }) if content == "a\u{fffd}b")
-        );
-        assert_eq!(without_nul("x\0y".into()), "x\u{fffd}y");
-    }
-
-    #[test]
-    fn lenient_completion_parsing() {
-        let ok = parse_completion(
-            r#"{"choices":[{"message":{"content":"hi"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4}}"#.into(),
-        );
-        match ok {
-            Ok(Attempt::Answer {
-                content,
-                finish_reason,
-                prompt_tokens,
-                completion_tokens,
-                ..
-            }) => {
-                assert_eq!(content, "hi");
-                assert_eq!(finish_reason.as_deref(), Some("length"));
-                assert_eq!((prompt_tokens, completion_tokens), (Some(3), Some(4)));
-            }
-            other => panic!("expected an answer, got {other:?}"),
-        }
-        let refusal =
-            parse_completion(r#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#.into());
-        assert!(matches!(refusal, Ok(Attempt::Answer { ref content, .. }) if content == "no"));
-        assert!(
-            parse_completion("<html>".into())
-                .expect_err("not JSON")
-                .contains("not JSON")
-        );
-        assert!(
-            parse_completion("{}".into())
-                .expect_err("no choices")
-                .contains("choices[0]")
-        );
-    }
-
-    #[test]
-    fn error_messages_read_well() {
-        assert_eq!(
-            error_message(r#"{"error":{"message":"bad key"}}"#),
-            "bad key"
-        );
-        assert_eq!(error_message(r#"{"error":"nope"}"#), "nope");
-        assert_eq!(error_message(""), "(empty body)");
-        assert!(error_message(&"x".repeat(1000)).chars().count() <= SNIPPET + 1);
-        let long = serde_json::json!({"error": {"message": "y".repeat(1 << 20)}}).to_string();
-        assert!(error_message(&long).chars().count() <= SNIPPET + 1);
     }
 }

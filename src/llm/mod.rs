@@ -35,6 +35,7 @@ mod model;
 mod pacing;
 mod plan;
 mod progress;
+mod response;
 mod retry;
 mod secret;
 mod stop;

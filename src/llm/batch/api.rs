@@ -10,9 +10,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::file::{MAX_RESULTS_BYTES, ResultLine, max_line, oversized_line, parse_result_line};
-use crate::llm::client::{BodyFault, error_message, read_capped, same_origin_redirects, snippet};
+use crate::llm::client::{BodyFault, read_capped, same_origin_redirects};
 use crate::llm::jsonl::{Line, LineSplitter};
 use crate::llm::model::ModelSettings;
+use crate::llm::response::{error_message, snippet};
 use crate::llm::retry::{RetryPolicy, retry_after};
 use crate::llm::secret::ApiKey;
 

@@ -14,10 +14,11 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::llm::cache::{Cache, CacheError, CachedAnswer};
-use crate::llm::client::{Attempt, build_request, error_message, parse_completion, snippet};
+use crate::llm::client::build_request;
 use crate::llm::job::JobStream;
 use crate::llm::jsonl::{Line, custom_id_in_head, read_lines};
 use crate::llm::model::ModelSettings;
+use crate::llm::response::{Attempt, error_message, parse_completion, snippet};
 
 /// The endpoint every exported request is for.
 pub(crate) const CHAT_URL: &str = "/v1/chat/completions";

@@ -26,10 +26,11 @@ use super::state::{
     record_failures, times_batched,
 };
 use crate::llm::cache::{Cache, CacheError, CachedAnswer};
-use crate::llm::client::{build_request, snippet};
+use crate::llm::client::build_request;
 use crate::llm::job::RunError;
 use crate::llm::matrix::JobMatrix;
 use crate::llm::model::ModelSettings;
+use crate::llm::response::snippet;
 use crate::llm::retry::RetryPolicy;
 
 /// Batches a request may be in without coming back before it is recorded as failed.

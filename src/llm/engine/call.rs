@@ -10,12 +10,13 @@ use tokio::sync::mpsc;
 use super::{Event, ModelCtx, Shared};
 use crate::llm::batch::recorded_outcome;
 use crate::llm::cache::CachedAnswer;
-use crate::llm::client::{Attempt, FailKind, Request, build_request};
+use crate::llm::client::{Request, build_request};
 use crate::llm::cost::request_cost;
 use crate::llm::job::{CallOutcome, CallResult, LlmJob};
 use crate::llm::lease::{Claimed, claim};
 use crate::llm::model::ModelSettings;
 use crate::llm::pacing::Feedback;
+use crate::llm::response::{Attempt, FailKind};
 
 /// One job: cache lookup, budget, then attempts until an answer, a final error or a stop.
 pub(super) async fn call(
