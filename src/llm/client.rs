@@ -275,21 +275,10 @@ impl ModelClient {
             };
         }
         match parse_completion(text) {
-            Ok(Attempt::Answer {
-                content,
-                finish_reason,
-                raw,
-                prompt_tokens,
-                completion_tokens,
-                cached_prompt_tokens,
-            }) => Attempt::Answer {
-                content: self.redact(&content),
-                finish_reason,
-                raw,
-                prompt_tokens,
-                completion_tokens,
-                cached_prompt_tokens,
-            },
+            Ok(Attempt::Answer(mut answer)) => {
+                answer.content = self.redact(&answer.content);
+                Attempt::Answer(answer)
+            }
             Ok(failed) => failed,
             Err(message) => failed(FailKind::JobFatal, message),
         }

@@ -26,18 +26,23 @@ pub(crate) enum FailKind {
     JobFatal,
 }
 
+/// A completion as the server sent it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Answer {
+    pub content: String,
+    pub finish_reason: Option<String>,
+    /// The whole response body.
+    pub raw: String,
+    pub prompt_tokens: Option<u32>,
+    pub completion_tokens: Option<u32>,
+    /// `usage.prompt_tokens_details.cached_tokens`: served from the prompt cache.
+    pub cached_prompt_tokens: Option<u32>,
+}
+
 /// The result of sending one request once.
 #[derive(Debug)]
 pub(crate) enum Attempt {
-    Answer {
-        content: String,
-        finish_reason: Option<String>,
-        raw: String,
-        prompt_tokens: Option<u32>,
-        completion_tokens: Option<u32>,
-        /// `usage.prompt_tokens_details.cached_tokens`: served from the prompt cache.
-        cached_prompt_tokens: Option<u32>,
-    },
+    Answer(Answer),
     Failed {
         kind: FailKind,
         status: Option<u16>,
@@ -75,7 +80,7 @@ pub(crate) fn parse_completion(text: String) -> Result<Attempt, String> {
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok())
     };
-    Ok(Attempt::Answer {
+    Ok(Attempt::Answer(Answer {
         content,
         finish_reason,
         prompt_tokens: usage("prompt_tokens"),
@@ -85,7 +90,7 @@ pub(crate) fn parse_completion(text: String) -> Result<Attempt, String> {
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok()),
         raw: text,
-    })
+    }))
 }
 
 /// `text` with NUL characters replaced by U+FFFD: CSV readers, terminals and C tools take a
@@ -132,9 +137,7 @@ mod tests {
     #[test]
     fn nul_characters_never_reach_an_answer() {
         let parsed = parse_completion(r#"{"choices":[{"message":{"content":"a\u0000b"}}]}"#.into());
-        assert!(
-            matches!(parsed, Ok(Attempt::Answer { ref content, .. }) if content == "a\u{fffd}b")
-        );
+        assert!(matches!(parsed, Ok(Attempt::Answer(ref a)) if a.content == "a\u{fffd}b"));
         assert_eq!(without_nul("x\0y".into()), "x\u{fffd}y");
     }
 
@@ -144,22 +147,16 @@ mod tests {
             r#"{"choices":[{"message":{"content":"hi"},"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4}}"#.into(),
         );
         match ok {
-            Ok(Attempt::Answer {
-                content,
-                finish_reason,
-                prompt_tokens,
-                completion_tokens,
-                ..
-            }) => {
-                assert_eq!(content, "hi");
-                assert_eq!(finish_reason.as_deref(), Some("length"));
-                assert_eq!((prompt_tokens, completion_tokens), (Some(3), Some(4)));
+            Ok(Attempt::Answer(a)) => {
+                assert_eq!(a.content, "hi");
+                assert_eq!(a.finish_reason.as_deref(), Some("length"));
+                assert_eq!((a.prompt_tokens, a.completion_tokens), (Some(3), Some(4)));
             }
             other => panic!("expected an answer, got {other:?}"),
         }
         let refusal =
             parse_completion(r#"{"choices":[{"message":{"content":null,"refusal":"no"}}]}"#.into());
-        assert!(matches!(refusal, Ok(Attempt::Answer { ref content, .. }) if content == "no"));
+        assert!(matches!(refusal, Ok(Attempt::Answer(ref a)) if a.content == "no"));
         assert!(
             parse_completion("<html>".into())
                 .expect_err("not JSON")

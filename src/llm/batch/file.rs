@@ -221,25 +221,10 @@ pub(crate) fn parse_result_line(line: &str) -> Result<ResultLine, String> {
         match (status, body) {
             (Some(s), Some(body)) if (200..300).contains(&s) => {
                 match parse_completion(body.to_string()) {
-                    Ok(Attempt::Answer {
-                        content,
-                        finish_reason,
-                        raw,
-                        prompt_tokens,
-                        completion_tokens,
-                        cached_prompt_tokens,
-                    }) => BatchResult::Answer(CachedAnswer {
-                        content,
-                        finish_reason,
-                        raw,
-                        prompt_tokens,
-                        completion_tokens,
-                        cached_prompt_tokens,
-                        // A batch does not time its requests.
-                        latency_ms: 0,
-                        attempts: 1,
-                        via_batch: true,
-                    }),
+                    // A batch does not time its requests.
+                    Ok(Attempt::Answer(answer)) => {
+                        BatchResult::Answer(CachedAnswer::of(answer, 0, 1, true))
+                    }
                     Ok(Attempt::Failed { message, .. }) | Err(message) => BatchResult::Failed {
                         status,
                         code,

@@ -19,6 +19,8 @@ use tokio::sync::oneshot;
 
 mod schema;
 
+use super::response::Answer;
+
 pub(crate) use schema::add_missing_columns;
 use schema::{LOCK_WAIT, check_is_ours, set_up, use_wal};
 
@@ -62,6 +64,24 @@ pub(crate) struct CachedAnswer {
     /// Answered through a batch (an HTTP batch API or an imported batch file): priced with
     /// the model's `batch_discount`.
     pub via_batch: bool,
+}
+
+impl CachedAnswer {
+    /// `answer` as stored: with the time and attempts it took, and whether a batch answered
+    /// it (then it is priced at the model's `batch_discount`).
+    pub(crate) fn of(answer: Answer, latency_ms: u64, attempts: u32, via_batch: bool) -> Self {
+        CachedAnswer {
+            content: answer.content,
+            finish_reason: answer.finish_reason,
+            raw: answer.raw,
+            prompt_tokens: answer.prompt_tokens,
+            completion_tokens: answer.completion_tokens,
+            cached_prompt_tokens: answer.cached_prompt_tokens,
+            latency_ms,
+            attempts,
+            via_batch,
+        }
+    }
 }
 
 /// An open cache file, shared by the workers of a run.

@@ -181,45 +181,29 @@ async fn send(
         ctx.pacing.release(permit, feedback);
         outcome.latency_ms = u64::try_from(sent.elapsed().as_millis()).unwrap_or(u64::MAX);
         match attempt {
-            Attempt::Answer {
-                content,
-                finish_reason,
-                raw,
-                prompt_tokens,
-                completion_tokens,
-                cached_prompt_tokens,
-            } => {
-                outcome.prompt_tokens = prompt_tokens;
-                outcome.completion_tokens = completion_tokens;
-                outcome.cached_prompt_tokens = cached_prompt_tokens;
+            Attempt::Answer(answer) => {
+                outcome.prompt_tokens = answer.prompt_tokens;
+                outcome.completion_tokens = answer.completion_tokens;
+                outcome.cached_prompt_tokens = answer.cached_prompt_tokens;
                 let priced = request_cost(
                     s.price.as_ref(),
-                    prompt_tokens,
-                    completion_tokens,
-                    cached_prompt_tokens,
+                    answer.prompt_tokens,
+                    answer.completion_tokens,
+                    answer.cached_prompt_tokens,
                 );
                 cost = priced.map(|c| c.0);
                 (outcome.cost_usd, outcome.saved_usd) = (cost, priced.map(|c| c.1));
                 if let Some(cache) = &shared.cache {
-                    let stored = CachedAnswer {
-                        content: content.clone(),
-                        finish_reason: finish_reason.clone(),
-                        raw: raw.clone(),
-                        prompt_tokens,
-                        completion_tokens,
-                        cached_prompt_tokens,
-                        latency_ms: outcome.latency_ms,
-                        attempts: outcome.attempts,
-                        via_batch: false,
-                    };
+                    let (latency, attempts) = (outcome.latency_ms, outcome.attempts);
+                    let stored = CachedAnswer::of(answer.clone(), latency, attempts, false);
                     if let Err(e) = cache.put(&req.key, stored).await {
                         shared.cache_failed(e, tx).await;
                     }
                 }
                 break CallResult::Answer {
-                    content,
-                    finish_reason,
-                    raw,
+                    content: answer.content,
+                    finish_reason: answer.finish_reason,
+                    raw: answer.raw,
                 };
             }
             Attempt::Failed {
