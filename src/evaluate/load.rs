@@ -5,9 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
-
 use super::ReportError;
+use super::manifest::RunManifest;
 use super::table::{PredictionTable, TableBuilder};
 use crate::lead::Bands;
 use crate::lead::{Lead, LeadError, LeadReader};
@@ -32,24 +31,6 @@ pub struct RunData {
     pub capacity: Option<CapacitySetting>,
 }
 
-/// The keys of run.json this module reads; others are ignored (the runner owns the file).
-#[derive(Debug, Deserialize)]
-struct RunJson {
-    /// `running` while a run is going (or was killed before it finished).
-    state: Option<String>,
-    run_id: Option<String>,
-    bands: Option<BandsJson>,
-    started: Option<String>,
-    finished: Option<String>,
-    capacity: Option<CapacitySetting>,
-}
-
-#[derive(Debug, Deserialize)]
-struct BandsJson {
-    high: u8,
-    medium: u8,
-}
-
 /// Reads a run directory as `bench run` writes it.
 pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
     if !dir.is_dir() {
@@ -61,23 +42,16 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
         .and_then(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()))
         .unwrap_or_else(|| dir.display().to_string());
     let run_json_path = dir.join("run.json");
-    let run = if run_json_path.exists() {
+    let run: RunManifest = if run_json_path.exists() {
         let text = read_text(&run_json_path)?;
-        serde_json::from_str::<RunJson>(&text).map_err(|e| ReportError::Json {
+        serde_json::from_str(&text).map_err(|e| ReportError::Json {
             path: run_json_path.clone(),
             message: e.to_string(),
         })?
     } else {
-        RunJson {
-            state: None,
-            run_id: None,
-            bands: None,
-            started: None,
-            finished: None,
-            capacity: None,
-        }
+        RunManifest::default()
     };
-    if run.state.as_deref() == Some("running") {
+    if run.running() {
         return Err(ReportError::Unfinished(dir.to_path_buf()));
     }
     let bands = match run.bands {

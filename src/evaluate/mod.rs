@@ -17,6 +17,7 @@
 mod compare;
 mod join;
 mod load;
+mod manifest;
 mod operations;
 mod outcomes;
 mod power;
@@ -31,6 +32,7 @@ use serde::Serialize;
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
 pub use load::{RunData, read_run_dir};
+pub use manifest::RunManifest;
 pub use operations::Operations;
 pub use outcomes::{
     BandRate, Calibration, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,

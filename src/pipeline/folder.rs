@@ -3,18 +3,17 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use crate::Error;
 use crate::atomic::{
     AtomicFile, process_gone, remove_stale_temp_files, write_atomic, write_json_atomic,
 };
 use crate::evaluate::{
-    CapacitySetting, ReportError, ReportOptions, RunMetrics, evaluate, read_run_dir,
+    ReportError, ReportOptions, RunManifest, RunMetrics, evaluate, read_run_dir,
 };
 use crate::input::read_text_file_within;
-use crate::lead::{Bands, Columns, Format, Lead, LeadWriter};
-use crate::llm::{EngineSummary, Plan};
+use crate::lead::{Columns, Format, Lead, LeadWriter};
 use crate::report;
 
 /// The files a run writes (besides its `server-<model>.log` files).
@@ -43,18 +42,6 @@ enum Holder {
     Running { pid: u32 },
 }
 
-/// The first `run.json` of a run, written the moment it claims its folder: a folder bench
-/// claimed is known as a run even when the process is killed before it finishes, so that
-/// the same command run again finishes it. The finished run's `run.json` replaces it.
-#[derive(Debug, Serialize)]
-pub(super) struct Claim<'a> {
-    /// `running` here; `finished` in the run.json a run ends with.
-    pub state: &'a str,
-    pub pid: u32,
-    pub run_id: &'a str,
-    pub started: &'a str,
-}
-
 /// Largest `run.json` read to learn who holds a folder.
 const RUN_JSON_BYTES: u64 = 64 << 20;
 
@@ -65,18 +52,12 @@ fn holder(dir: &Path) -> Holder {
     if entries.next().is_none() {
         return Holder::Nobody;
     }
-    #[derive(Deserialize)]
-    struct State {
-        state: Option<String>,
-        pid: Option<u32>,
-    }
     let text = read_text_file_within(&dir.join("run.json"), RUN_JSON_BYTES);
-    match text.map(|t| serde_json::from_str::<State>(&t)) {
-        Ok(Ok(State {
-            state: Some(state),
-            pid: Some(pid),
-        })) if state == "running" => Holder::Running { pid },
-        Ok(Ok(_)) => Holder::Finished,
+    match text.map(|t| serde_json::from_str::<RunManifest>(&t)) {
+        Ok(Ok(run)) => match run.pid.filter(|_| run.running()) {
+            Some(pid) => Holder::Running { pid },
+            None => Holder::Finished,
+        },
         _ => Holder::Foreign,
     }
 }
@@ -169,34 +150,6 @@ pub(super) fn copy_config(config: &Path, dir: &Path) -> Result<(), Error> {
 
 pub(super) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Error> {
     write_json_atomic(path, value).map_err(|e| Error::write(path, e))
-}
-
-/// `run.json`: what was run, for reports and for people reading the folder later.
-#[derive(Debug, Serialize)]
-pub(super) struct RunInfo<'a> {
-    /// `finished` (see [`Claim`]).
-    pub state: &'static str,
-    pub run_id: &'a str,
-    pub tool_version: &'static str,
-    pub config: String,
-    pub started: String,
-    pub finished: String,
-    pub bands: Bands,
-    pub dataset: &'a str,
-    pub n_leads: usize,
-    /// Leads scored (the test split, after `--limit`).
-    pub n_evaluated: usize,
-    pub n_train: usize,
-    pub repeats: u32,
-    pub scorers: &'a [String],
-    /// Models left out and why (missing key, server not available).
-    pub skipped_models: &'a [String],
-    pub llm: Option<&'a EngineSummary>,
-    /// What the LLM step was estimated to send before it started (`bench plan`).
-    pub plan: Option<&'a Plan>,
-    pub interrupted: bool,
-    /// Leads sales can work, for the report's capacity section.
-    pub capacity: CapacitySetting,
 }
 
 /// Reads a run folder, computes its metrics and writes `metrics.json`, `report.md` and

@@ -27,7 +27,7 @@ pub use folder::report_run;
 pub use plan::{Verdict, budget_verdict, plan_only};
 
 use crate::config::{Config, DatasetSource};
-use crate::evaluate::{ReportOptions, RunMetrics};
+use crate::evaluate::{ReportOptions, RunManifest, RunMetrics};
 use crate::generate::Sidecar;
 use crate::lead::{Format, Lead, Split};
 use crate::llm::{Cache, EngineSummary, ModelSettings, Plan, Stop, StopSignal, build_llm_jobs};
@@ -80,21 +80,20 @@ pub struct Run {
     leads: Vec<Lead>,
     /// Indices into `leads` of the leads scored (the test split, after `--limit`).
     eval: Vec<usize>,
-    dataset: String,
     dir: PathBuf,
     run_id: String,
-    started: String,
     sink: PredictionSink,
     /// The models whose key is at hand (or that need none).
     models: Vec<ModelSettings>,
     /// What the LLM step was expected to send, when it has jobs.
-    plan: Option<Plan>,
     /// Scorers that ran, in report order.
     scorers: Vec<String>,
     skipped_models: Vec<SkippedModel>,
     llm: Option<EngineSummary>,
     /// Requests whose answers the batch step collected in this run (paid in this run).
     collected_now: Arc<HashSet<[u8; 32]>>,
+    /// What run.json says: written as the claim, rewritten whole when the run ends.
+    manifest: RunManifest<EngineSummary, Plan>,
 }
 
 /// How a run ended.
@@ -192,7 +191,33 @@ impl Run {
                 collected_now = synced.collected;
             }
         }
-        let (dir, run_id) = claim_folder(&config, &opts, &started)?;
+        let (dir, run_id) = claim_folder(&config, &opts)?;
+        // The claim: from here on the folder is known as this run's, even if it is killed.
+        let manifest = RunManifest {
+            state: Some("running".into()),
+            pid: Some(std::process::id()),
+            run_id: Some(run_id.clone()),
+            tool_version: Some(env!("CARGO_PKG_VERSION").into()),
+            config: Some(config.path.display().to_string()),
+            started: Some(started),
+            finished: None,
+            bands: Some(config.bands),
+            dataset: Some(dataset.clone()),
+            n_leads: leads.len(),
+            n_evaluated: eval.len(),
+            n_train: leads
+                .iter()
+                .filter(|l| l.meta.split == Some(Split::Train))
+                .count(),
+            repeats: config.run.repeats,
+            scorers: requested.iter().map(ToString::to_string).collect(),
+            skipped_models: skipped_models.iter().map(ToString::to_string).collect(),
+            llm: None,
+            plan,
+            interrupted: false,
+            capacity: Some(config.capacity),
+        };
+        folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;
         folder::write_dataset(&dir.join("dataset.csv"), &leads)?;
         if let (Some(stats), DatasetSource::Generate(params)) = (&stats, &config.dataset) {
@@ -215,13 +240,11 @@ impl Run {
             stop,
             leads,
             eval,
-            dataset,
             dir,
             run_id,
-            started,
             sink,
             models,
-            plan,
+            manifest,
             scorers: Vec::new(),
             skipped_models,
             llm: None,
@@ -313,15 +336,12 @@ impl Run {
             stop,
             leads,
             eval,
-            dataset,
             dir,
-            run_id,
-            started,
             sink,
             scorers,
             skipped_models,
             llm,
-            plan,
+            mut manifest,
             ..
         } = self;
         let written = sink.written();
@@ -329,39 +349,20 @@ impl Run {
         sink.finish()
             .map_err(|e| Error::write(&dir.join("predictions.csv"), e))?;
         let interrupted = stop.requested() || llm.as_ref().is_some_and(|s| s.cancelled);
-        let info = folder::RunInfo {
-            state: "finished",
-            run_id: &run_id,
-            tool_version: env!("CARGO_PKG_VERSION"),
-            config: config.path.display().to_string(),
-            started,
-            finished: now_utc(),
-            bands: config.bands,
-            dataset: &dataset,
-            n_leads: leads.len(),
-            n_evaluated: eval.len(),
-            n_train: leads
-                .iter()
-                .filter(|l| l.meta.split == Some(Split::Train))
-                .count(),
-            repeats: config.run.repeats,
-            scorers: &scorers,
-            skipped_models: &skipped_models
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>(),
-            llm: llm.as_ref(),
-            plan: plan.as_ref(),
-            interrupted,
-            capacity: config.capacity,
-        };
-        folder::write_json(&dir.join("run.json"), &info)?;
+        manifest.state = Some("finished".into());
+        manifest.pid = None;
+        manifest.finished = Some(now_utc());
+        manifest.scorers = scorers;
+        manifest.skipped_models = skipped_models.iter().map(ToString::to_string).collect();
+        manifest.llm = llm;
+        manifest.interrupted = interrupted;
+        folder::write_json(&dir.join("run.json"), &manifest)?;
         note(format!("{written} predictions written"));
         // The report reads the dataset and predictions back from the run folder: the leads
         // held for scoring are freed first, so that both are not in memory at once (at
         // 100,000 jobs that overlap was the run's peak).
-        drop(info);
-        drop(leads);
+        drop(manifest);
+        drop((leads, eval));
         let opts = ReportOptions {
             seed: config.run.seed,
             ..ReportOptions::default()
@@ -425,13 +426,8 @@ fn start_runtime() -> Result<(tokio::runtime::Runtime, Stop), Error> {
     Ok((runtime, stop))
 }
 
-/// The run's folder (`--out`, or a new one under `results_dir`) and id, claimed with a
-/// `run.json` that says the run is going and which process runs it.
-fn claim_folder(
-    config: &Config,
-    opts: &RunOptions,
-    started: &str,
-) -> Result<(PathBuf, String), Error> {
+/// The run's folder (`--out`, or a new one under `results_dir`), made, and its id.
+fn claim_folder(config: &Config, opts: &RunOptions) -> Result<(PathBuf, String), Error> {
     let dir = match &opts.out {
         Some(dir) => {
             if let Some(line) = folder::claim_out_dir(dir, opts.overwrite)? {
@@ -450,13 +446,6 @@ fn claim_folder(
         .map_or_else(|| "run".to_string(), |n| n.to_string_lossy().into_owned());
     crate::atomic::remove_stale_temp_files(&config.run.results_dir, 1);
     std::fs::create_dir_all(&dir).map_err(|e| Error::write(&dir, e))?;
-    let claim = folder::Claim {
-        state: "running",
-        pid: std::process::id(),
-        run_id: &run_id,
-        started,
-    };
-    folder::write_json(&dir.join("run.json"), &claim)?;
     Ok((dir, run_id))
 }
 

@@ -1,0 +1,108 @@
+//! `run.json`, one type both ways: `bench run` writes it the moment it claims its folder
+//! (`state = "running"`, with its process id) and again, whole, when the run ends
+//! (`finished`); reports, `bench compare` and the next run on the folder read it back.
+//!
+//! The writer fills `llm` and `plan` with the engine's summary and the plan; a reader takes
+//! them as plain JSON (the defaults of `L` and `P`), and every key is optional when read, so
+//! that claims and the run.json of older versions read too.
+
+use serde::{Deserialize, Serialize};
+
+use crate::lead::Bands;
+use crate::metrics::CapacitySetting;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunManifest<L = serde_json::Value, P = serde_json::Value> {
+    /// `running` from the moment the run claims its folder, `finished` once it ends (absent
+    /// in the run.json of versions before claims: a finished run).
+    #[serde(default)]
+    pub state: Option<String>,
+    /// The process of a `running` run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pid: Option<u32>,
+    #[serde(default)]
+    pub run_id: Option<String>,
+    #[serde(default)]
+    pub tool_version: Option<String>,
+    /// The config file the run was started with.
+    #[serde(default)]
+    pub config: Option<String>,
+    #[serde(default)]
+    pub started: Option<String>,
+    #[serde(default)]
+    pub finished: Option<String>,
+    #[serde(default)]
+    pub bands: Option<Bands>,
+    /// Where the leads came from.
+    #[serde(default)]
+    pub dataset: Option<String>,
+    #[serde(default)]
+    pub n_leads: usize,
+    /// Leads scored (the test split, after `--limit`).
+    #[serde(default)]
+    pub n_evaluated: usize,
+    #[serde(default)]
+    pub n_train: usize,
+    #[serde(default)]
+    pub repeats: u32,
+    /// The scorers that ran (asked for, while the run is going).
+    #[serde(default)]
+    pub scorers: Vec<String>,
+    /// Models left out and why (missing key, server not available).
+    #[serde(default)]
+    pub skipped_models: Vec<String>,
+    /// The LLM engine's totals.
+    #[serde(default)]
+    pub llm: Option<L>,
+    /// What the LLM step was estimated to send before it started (`bench plan`).
+    #[serde(default)]
+    pub plan: Option<P>,
+    #[serde(default)]
+    pub interrupted: bool,
+    /// Leads sales can work, for the report's capacity section.
+    #[serde(default)]
+    pub capacity: Option<CapacitySetting>,
+}
+
+impl<L, P> RunManifest<L, P> {
+    /// Whether the run claimed its folder and has not finished (still going, or killed).
+    pub fn running(&self) -> bool {
+        self.state.as_deref() == Some("running")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn claims_finished_runs_and_older_files_read_back() {
+        let claim: RunManifest<(), ()> = RunManifest {
+            state: Some("running".into()),
+            pid: Some(42),
+            run_id: Some("r".into()),
+            ..RunManifest::default()
+        };
+        let text = serde_json::to_string(&claim).expect("serialises");
+        let back: RunManifest = serde_json::from_str(&text).expect("reads");
+        assert!(back.running());
+        assert_eq!(back.pid, Some(42));
+        let old: RunManifest =
+            serde_json::from_str(r#"{"run_id": "x", "bands": {"high": 70, "medium": 40}}"#)
+                .expect("an older run.json");
+        assert!(!old.running());
+        assert_eq!(
+            old.bands,
+            Some(Bands {
+                high: 70,
+                medium: 40
+            })
+        );
+        let finished: RunManifest<(), ()> = RunManifest {
+            state: Some("finished".into()),
+            ..RunManifest::default()
+        };
+        let text = serde_json::to_string(&finished).expect("serialises");
+        assert!(!text.contains("pid"), "{text}");
+    }
+}
