@@ -5,11 +5,8 @@
 
 use crate::Error;
 use crate::config::Config;
-use crate::lead::Lead;
-use crate::llm::{ModelSettings, Stop, Synced, build_llm_jobs, sync_batches};
-use crate::prediction::ScorerId;
+use crate::llm::{JobMatrix, ModelSettings, Stop, Synced, sync_batches};
 
-use super::inputs::{keeps, matrix_input, train_leads};
 use super::{RunOptions, note};
 
 /// The batch step of `bench run`, before anything is written: collects finished batches and
@@ -18,8 +15,8 @@ pub(super) struct BatchStep<'a> {
     pub runtime: &'a tokio::runtime::Runtime,
     pub stop: &'a Stop,
     pub config: &'a Config,
-    pub leads: &'a [Lead],
-    pub eval: &'a [&'a Lead],
+    /// The run's jobs (those of batch models go through their batch API).
+    pub matrix: &'a JobMatrix<'a>,
     pub models: &'a [ModelSettings],
     pub opts: &'a RunOptions,
 }
@@ -34,13 +31,9 @@ impl BatchStep<'_> {
                     .into(),
             ));
         }
-        let train = train_leads(self.leads);
-        let keep = |id: &ScorerId| keeps(&self.opts.only, id);
-        let input = matrix_input(self.config, self.models, self.eval, &train, &keep);
-        let matrix = build_llm_jobs(&input)?;
         let say = |line: &str| note(line);
         let synced = self.runtime.block_on(sync_batches(
-            &matrix,
+            self.matrix,
             self.models,
             &self.config.run.cache,
             self.opts.wait,

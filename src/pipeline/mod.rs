@@ -160,37 +160,40 @@ impl Run {
                 m.batch = true;
             }
         }
-        let mut collected_now = HashSet::new();
-        // The plan is made, shown and held against the budget before anything is written.
-        let plan = if requested.iter().any(ScorerId::is_llm) {
+        // The plan is made, shown and held against the budget before anything is written,
+        // and batch models' batches are brought up to date: both from one job matrix.
+        let (plan, collected_now) = if requested.iter().any(ScorerId::is_llm) {
             let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
-            let use_cache = !opts.no_cache;
-            plan::plan_llm(&config, &leads, &eval_leads, &models, &opts.only, use_cache)?
-        } else {
-            None
-        };
-        if let Some(plan) = &plan {
-            plan::show_and_check(plan, &config, opts.show_plan)?;
-            if models.iter().any(|m| m.batch) {
-                let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
-                let step = batch::BatchStep {
-                    runtime: &runtime,
-                    stop: &stop,
-                    config: &config,
-                    leads: &leads,
-                    eval: &eval_leads,
-                    models: &models,
-                    opts: &opts,
-                };
-                let synced = step.run()?;
-                if !synced.open.is_empty() {
-                    return Ok(Prepared::BatchPending {
-                        stopped_by: stop.signal(),
-                    });
+            let train = train_leads(&leads);
+            let keep = |id: &ScorerId| keeps(&opts.only, id);
+            let input = matrix_input(&config, &models, &eval_leads, &train, &keep);
+            let matrix = build_llm_jobs(&input)?;
+            let plan = plan::plan_of(&config, &matrix, &models, !opts.no_cache)?;
+            let mut collected = HashSet::new();
+            if let Some(plan) = &plan {
+                plan::show_and_check(plan, &config, opts.show_plan)?;
+                if models.iter().any(|m| m.batch) {
+                    let step = batch::BatchStep {
+                        runtime: &runtime,
+                        stop: &stop,
+                        config: &config,
+                        matrix: &matrix,
+                        models: &models,
+                        opts: &opts,
+                    };
+                    let synced = step.run()?;
+                    if !synced.open.is_empty() {
+                        return Ok(Prepared::BatchPending {
+                            stopped_by: stop.signal(),
+                        });
+                    }
+                    collected = synced.collected;
                 }
-                collected_now = synced.collected;
             }
-        }
+            (plan, collected)
+        } else {
+            (None, HashSet::new())
+        };
         let (dir, run_id) = claim_folder(&config, &opts)?;
         // The claim: from here on the folder is known as this run's, even if it is killed.
         let manifest = RunManifest {

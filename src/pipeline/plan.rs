@@ -5,7 +5,7 @@
 use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
-use crate::llm::{Cache, ModelSettings, Plan, build_llm_jobs, plan};
+use crate::llm::{Cache, JobMatrix, ModelSettings, Plan, build_llm_jobs, plan};
 use crate::prediction::ScorerId;
 
 use super::inputs::{
@@ -13,19 +13,14 @@ use super::inputs::{
 };
 use super::{RunOptions, note};
 
-/// The plan of the LLM jobs the config and `--only` ask for, over the usable `models`;
-/// `None` when there are none. The cache is read only if it exists (a plan writes nothing).
-pub(super) fn plan_llm(
+/// The plan of the jobs of `matrix` over the usable `models`; `None` when there are none.
+/// The cache is read only if it exists (a plan writes nothing).
+pub(super) fn plan_of(
     config: &Config,
-    leads: &[Lead],
-    eval: &[&Lead],
+    matrix: &JobMatrix<'_>,
     models: &[ModelSettings],
-    only: &[String],
     use_cache: bool,
 ) -> Result<Option<Plan>, Error> {
-    let train = train_leads(leads);
-    let keep = |id: &ScorerId| keeps(only, id);
-    let matrix = build_llm_jobs(&matrix_input(config, models, eval, &train, &keep))?;
     if matrix.keys.is_empty() {
         return Ok(None);
     }
@@ -34,7 +29,7 @@ pub(super) fn plan_llm(
     } else {
         None
     };
-    Ok(Some(plan(&matrix, models, cache.as_ref())?))
+    Ok(Some(plan(matrix, models, cache.as_ref())?))
 }
 
 /// `bench plan`: the config, the models left out for want of a key, and the plan.
@@ -46,14 +41,10 @@ pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>
     let run = RunLeads::load(&config, opts.limit)?;
     let (models, skipped) = usable_models(&config);
     let eval: Vec<&Lead> = run.eval.iter().map(|&i| &run.leads[i]).collect();
-    let plan = plan_llm(
-        &config,
-        &run.leads,
-        &eval,
-        &models,
-        &opts.only,
-        !opts.no_cache,
-    )?;
+    let train = train_leads(&run.leads);
+    let keep = |id: &ScorerId| keeps(&opts.only, id);
+    let matrix = build_llm_jobs(&matrix_input(&config, &models, &eval, &train, &keep))?;
+    let plan = plan_of(&config, &matrix, &models, !opts.no_cache)?;
     let skipped = skipped.iter().map(ToString::to_string).collect();
     Ok((config, skipped, plan))
 }
