@@ -6,7 +6,7 @@
 //! Run: `cargo bench --bench evaluate`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use lead_bench::evaluate::{PredictionTable, ReportOptions, RunData, evaluate};
+use lead_bench::evaluate::{PredictionTable, ReportOptions, RunFolder, evaluate};
 use lead_bench::lead::Bands;
 use lead_bench::lead::{Difficulty, Gold, Lead, LeadMeta, Outcome, Seniority, Source, Split};
 use lead_bench::prediction::Status;
@@ -20,7 +20,7 @@ const LEADS: usize = 100_000;
 /// 100,000 test leads with gold and metadata, and five scorers: the heuristic, the learned
 /// model (with class probabilities), and three LLM prompts on one model (round-valued
 /// scores, some parse failures, tokens and cost; the first prompt run twice).
-fn run() -> RunData {
+fn run() -> RunFolder {
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let bands = Bands::default();
     let archetypes = [
@@ -103,7 +103,7 @@ fn run() -> RunData {
         }
     }
     let predictions = PredictionTable::from_predictions(&leads, &predictions);
-    RunData {
+    RunFolder {
         run_id: "bench".into(),
         bands,
         started: None,

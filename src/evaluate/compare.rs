@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::{
-    PairKind, PairReport, ReportError, ReportOptions, RunData, RunMetrics, evaluate, join,
+    PairKind, PairReport, ReportError, ReportOptions, RunFolder, RunMetrics, evaluate, join,
 };
 use crate::lead::Label;
 use crate::metrics::{compare_pair, holm_pairs};
@@ -23,7 +23,7 @@ pub struct Comparison {
 
 /// Evaluates each run and tests every scorer id present in two runs on their shared leads
 /// (same lead id and same gold label; leads whose gold differs are left out and counted).
-pub fn compare_runs(runs: &[RunData], opts: &ReportOptions) -> Result<Comparison, ReportError> {
+pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparison, ReportError> {
     let mopts = opts.metrics();
     let metrics = runs
         .iter()

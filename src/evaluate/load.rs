@@ -1,5 +1,5 @@
 //! Reading a run directory: `run.json`, `dataset.csv`, its optional `dataset.meta.json`
-//! sidecar and `predictions.csv`, into the in-memory [`RunData`] that metrics are computed
+//! sidecar and `predictions.csv`, into the in-memory [`RunFolder`] that metrics are computed
 //! from. Both files are read row by row and only what metrics read is kept: the leads
 //! without their free text, the predictions as a [`PredictionTable`].
 
@@ -15,7 +15,7 @@ use crate::prediction::read_metric_rows;
 
 /// Everything a run directory holds that the metrics need.
 #[derive(Debug, Clone)]
-pub struct RunData {
+pub struct RunFolder {
     pub run_id: String,
     pub bands: Bands,
     /// `started` / `finished` from run.json, when present.
@@ -32,7 +32,7 @@ pub struct RunData {
 }
 
 /// Reads a run directory as `bench run` writes it.
-pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
+pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
     if !dir.is_dir() {
         return Err(ReportError::NotARunDir(dir.to_path_buf()));
     }
@@ -75,7 +75,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunData, ReportError> {
     } else {
         None
     };
-    Ok(RunData {
+    Ok(RunFolder {
         run_id: run.run_id.unwrap_or(dir_name),
         bands,
         started: run.started,

@@ -31,7 +31,7 @@ use serde::Serialize;
 
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
-pub use load::{RunData, read_run_dir};
+pub use load::{RunFolder, read_run_dir};
 pub use manifest::RunManifest;
 pub use operations::Operations;
 pub use outcomes::{
@@ -241,7 +241,7 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
 }
 
 /// Computes every metric of a run held in memory.
-pub fn evaluate(data: &RunData, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
+pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let mopts = opts.metrics();
     let joined = join(&data.leads, &data.predictions);
     let metrics_err = |scorer: &str| {

@@ -15,14 +15,14 @@ use crate::llm::{
 use crate::prediction::ScorerId;
 
 use super::RunOptions;
-use super::inputs::{RunLeads, keeps, matrix_input, train_leads};
+use super::inputs::{Dataset, keeps, matrix_input, train_leads};
 
 /// Writes the requests `bench run` would send (with `--limit`, `--only`; the cache's
 /// answers left out unless `no_cache`) to `out`, whole or not at all.
 pub fn export_batch(opts: &RunOptions, out: &Path) -> Result<(Config, Exported), Error> {
     let config = Config::load(&opts.config)?;
-    let run = RunLeads::load(&config, opts.limit)?;
-    let exported = with_matrix(&config, &run, &opts.only, |matrix| {
+    let data = Dataset::load(&config, opts.limit)?;
+    let exported = with_matrix(&config, &data, &opts.only, |matrix| {
         let cache = if !opts.no_cache && config.run.cache.is_file() {
             Some(Cache::open(&config.run.cache)?)
         } else {
@@ -44,8 +44,8 @@ pub fn export_batch(opts: &RunOptions, out: &Path) -> Result<(Config, Exported),
 /// answers to requests of this config in its answer cache.
 pub fn import_batch(config: &Path, results: &Path) -> Result<Imported, Error> {
     let config = Config::load(config)?;
-    let run = RunLeads::load(&config, None)?;
-    let expected = with_matrix(&config, &run, &[], |matrix| {
+    let data = Dataset::load(&config, None)?;
+    let expected = with_matrix(&config, &data, &[], |matrix| {
         Ok(request_keys(matrix.streams(), &config.models))
     })?;
     // A line may be as long as the largest answer any model of the config accepts.
@@ -60,12 +60,12 @@ pub fn import_batch(config: &Path, results: &Path) -> Result<Imported, Error> {
 /// runs elsewhere) under the scorers `only` keeps.
 fn with_matrix<T>(
     config: &Config,
-    run: &RunLeads,
+    data: &Dataset,
     only: &[String],
     f: impl FnOnce(&JobMatrix<'_>) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let eval: Vec<&Lead> = run.eval.iter().map(|&i| &run.leads[i]).collect();
-    let train = train_leads(&run.leads);
+    let eval: Vec<&Lead> = data.eval.iter().map(|&i| &data.leads[i]).collect();
+    let train = train_leads(&data.leads);
     let keep = |id: &ScorerId| keeps(only, id);
     let matrix = build_llm_jobs(&matrix_input(config, &config.models, &eval, &train, &keep))?;
     if matrix.keys.is_empty() {

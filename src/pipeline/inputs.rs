@@ -11,7 +11,7 @@ use crate::prediction::ScorerId;
 use crate::score::learned::ensure_split;
 
 /// The leads of a run and which of them are scored.
-pub(super) struct RunLeads {
+pub(super) struct Dataset {
     pub leads: Vec<Lead>,
     /// Indices into `leads` of the leads scored (the test split, after `--limit`).
     pub eval: Vec<usize>,
@@ -21,10 +21,10 @@ pub(super) struct RunLeads {
     pub stats: Option<DatasetStats>,
 }
 
-impl RunLeads {
+impl Dataset {
     /// Loads or generates the leads, splits those without a split, and keeps the first
     /// `limit` test leads for scoring.
-    pub(super) fn load(config: &Config, limit: Option<usize>) -> Result<RunLeads, Error> {
+    pub(super) fn load(config: &Config, limit: Option<usize>) -> Result<Dataset, Error> {
         let (mut leads, dataset, stats) = load_dataset(config)?;
         if leads.is_empty() {
             return Err(Error::Usage(format!("{dataset}: the dataset has no leads")));
@@ -36,7 +36,7 @@ impl RunLeads {
         if let Some(n) = limit {
             eval.truncate(n);
         }
-        Ok(RunLeads {
+        Ok(Dataset {
             leads,
             eval,
             dataset,

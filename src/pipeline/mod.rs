@@ -13,7 +13,7 @@ mod llm;
 mod plan;
 
 use inputs::{
-    RunLeads, SkippedModel, keeps, matrix_input, nothing_to_run, requested_scorers, train_leads,
+    Dataset, SkippedModel, keeps, matrix_input, nothing_to_run, requested_scorers, train_leads,
     unmatched_patterns, usable_models,
 };
 
@@ -145,12 +145,12 @@ impl Run {
         let config = Config::load(&opts.config)?;
         let requested = asked_for(&config, &opts)?;
         let (runtime, stop) = start_runtime()?;
-        let RunLeads {
+        let Dataset {
             leads,
             eval,
             dataset,
             stats,
-        } = RunLeads::load(&config, opts.limit)?;
+        } = Dataset::load(&config, opts.limit)?;
         let (mut models, skipped_models) = usable_models(&config);
         for why in &skipped_models {
             note(why.to_string());

@@ -8,9 +8,7 @@ use crate::lead::Lead;
 use crate::llm::{Cache, JobMatrix, ModelSettings, Plan, build_llm_jobs, plan};
 use crate::prediction::ScorerId;
 
-use super::inputs::{
-    RunLeads, keeps, matrix_input, train_leads, unmatched_patterns, usable_models,
-};
+use super::inputs::{Dataset, keeps, matrix_input, train_leads, unmatched_patterns, usable_models};
 use super::{RunOptions, note};
 
 /// The plan of the jobs of `matrix` over the usable `models`; `None` when there are none.
@@ -38,10 +36,10 @@ pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>
     for line in unmatched_patterns(&config, &opts.only) {
         note(line);
     }
-    let run = RunLeads::load(&config, opts.limit)?;
+    let data = Dataset::load(&config, opts.limit)?;
     let (models, skipped) = usable_models(&config);
-    let eval: Vec<&Lead> = run.eval.iter().map(|&i| &run.leads[i]).collect();
-    let train = train_leads(&run.leads);
+    let eval: Vec<&Lead> = data.eval.iter().map(|&i| &data.leads[i]).collect();
+    let train = train_leads(&data.leads);
     let keep = |id: &ScorerId| keeps(&opts.only, id);
     let matrix = build_llm_jobs(&matrix_input(&config, &models, &eval, &train, &keep))?;
     let plan = plan_of(&config, &matrix, &models, !opts.no_cache)?;
