@@ -4,6 +4,7 @@
 //! an output file that cannot be downloaded; forgetting open batches.
 
 use crate::support::fake_openai;
+use crate::support::files::all_text_under;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -64,22 +65,6 @@ fn size_under(dir: &Path) -> u64 {
         };
     }
     total
-}
-
-/// Every byte of every file under `dir`, lower-cased.
-fn all_text_under(dir: &Path) -> String {
-    let mut text = String::new();
-    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            text.push_str(&all_text_under(&path));
-        } else {
-            text.push_str(&String::from_utf8_lossy(
-                &std::fs::read(&path).expect("read"),
-            ));
-        }
-    }
-    text.to_lowercase()
 }
 
 /// Fails when `text` holds any trace of the key the echoing server sends: its letters

@@ -3,6 +3,7 @@
 //! exit codes of runs that produced nothing, and `--out` onto existing folders.
 
 use crate::support::fake_openai;
+use crate::support::files::all_text_under;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -415,22 +416,6 @@ async fn bench_with(
 
 fn os(args: &[&str]) -> Vec<std::ffi::OsString> {
     args.iter().map(Into::into).collect()
-}
-
-/// Every byte of every file under `dir`, lower-cased, for leak checks.
-fn all_text_under(dir: &Path) -> String {
-    let mut text = String::new();
-    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            text.push_str(&all_text_under(&path));
-        } else {
-            text.push_str(&String::from_utf8_lossy(
-                &std::fs::read(&path).expect("read"),
-            ));
-        }
-    }
-    text.to_lowercase()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

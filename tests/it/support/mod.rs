@@ -1,6 +1,7 @@
 //! What several test modules (and the benches, through `#[path]`) share.
 
 pub mod fake_openai;
+pub mod files;
 pub mod generated_bytes;
 pub mod report_fixture;
 pub mod synthetic;
