@@ -98,14 +98,8 @@ impl From<&str> for ScorerId {
     }
 }
 
-impl serde::Serialize for ScorerId {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
 /// Whether `pattern` (`*` for any run of characters; without `*`, a substring) matches `id`.
-pub fn matches_pattern(pattern: &str, id: &str) -> bool {
+fn matches_pattern(pattern: &str, id: &str) -> bool {
     if !pattern.contains('*') {
         return id.contains(pattern);
     }
