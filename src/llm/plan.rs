@@ -137,7 +137,7 @@ pub fn plan(
             match cache.map(|c| c.get(&req.key)).transpose()?.flatten() {
                 Some(answer) => {
                     t.cached += 1;
-                    if let Some(n) = answer.completion_tokens {
+                    if let Some(n) = answer.answer.completion_tokens {
                         t.cached_completion.0 += u64::from(n);
                         t.cached_completion.1 += 1;
                     }

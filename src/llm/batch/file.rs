@@ -360,12 +360,12 @@ mod tests {
         );
         match parse_result_line(&ok).expect("parses").result {
             BatchResult::Answer(a) => {
-                assert_eq!(a.content, "{\"lead_score\": 80}");
+                assert_eq!(a.answer.content, "{\"lead_score\": 80}");
                 assert_eq!(
-                    (a.prompt_tokens, a.completion_tokens),
+                    (a.answer.prompt_tokens, a.answer.completion_tokens),
                     (Some(300), Some(12))
                 );
-                assert_eq!(a.finish_reason.as_deref(), Some("stop"));
+                assert_eq!(a.answer.finish_reason.as_deref(), Some("stop"));
             }
             other => panic!("{other:?}"),
         }

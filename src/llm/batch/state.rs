@@ -358,19 +358,18 @@ pub(crate) fn clear_batch_errors(cache: &Cache) -> Result<u64, CacheError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::llm::response::Answer;
 
     fn answer() -> CachedAnswer {
-        CachedAnswer {
+        let answer = Answer {
             content: "{}".into(),
             finish_reason: Some("stop".into()),
             raw: "{}".into(),
             prompt_tokens: Some(10),
             completion_tokens: Some(2),
             cached_prompt_tokens: None,
-            latency_ms: 0,
-            attempts: 1,
-            via_batch: true,
-        }
+        };
+        CachedAnswer::of(answer, 0, 1, true)
     }
 
     #[test]

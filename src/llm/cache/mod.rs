@@ -50,15 +50,10 @@ pub enum CacheError {
     Foreign { path: PathBuf, what: String },
 }
 
-/// One stored answer.
+/// One stored answer: the answer as the server sent it, what it took, and how it came.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CachedAnswer {
-    pub content: String,
-    pub finish_reason: Option<String>,
-    pub raw: String,
-    pub prompt_tokens: Option<u32>,
-    pub completion_tokens: Option<u32>,
-    pub cached_prompt_tokens: Option<u32>,
+    pub answer: Answer,
     pub latency_ms: u64,
     pub attempts: u32,
     /// Answered through a batch (an HTTP batch API or an imported batch file): priced with
@@ -71,12 +66,7 @@ impl CachedAnswer {
     /// it (then it is priced at the model's `batch_discount`).
     pub(crate) fn of(answer: Answer, latency_ms: u64, attempts: u32, via_batch: bool) -> Self {
         CachedAnswer {
-            content: answer.content,
-            finish_reason: answer.finish_reason,
-            raw: answer.raw,
-            prompt_tokens: answer.prompt_tokens,
-            completion_tokens: answer.completion_tokens,
-            cached_prompt_tokens: answer.cached_prompt_tokens,
+            answer,
             latency_ms,
             attempts,
             via_batch,
@@ -185,17 +175,16 @@ impl Cache {
             )
             .map_err(|source| self.error(source))?;
         stmt.query_row(params![&key[..]], |r| {
-            Ok(CachedAnswer {
+            let answer = Answer {
                 content: r.get(0)?,
                 finish_reason: r.get(1)?,
                 raw: r.get(2)?,
                 prompt_tokens: r.get(3)?,
                 completion_tokens: r.get(4)?,
-                latency_ms: r.get::<_, i64>(5)?.max(0) as u64,
-                attempts: r.get(6)?,
                 cached_prompt_tokens: r.get(7)?,
-                via_batch: r.get(8)?,
-            })
+            };
+            let latency_ms = r.get::<_, i64>(5)?.max(0) as u64;
+            Ok(CachedAnswer::of(answer, latency_ms, r.get(6)?, r.get(8)?))
         })
         .optional()
         .map_err(|source| self.error(source))
@@ -393,14 +382,14 @@ pub(crate) fn insert_answer(
     )?;
     stmt.execute(params![
         &key[..],
-        a.content,
-        a.finish_reason,
-        a.raw,
-        a.prompt_tokens,
-        a.completion_tokens,
+        a.answer.content,
+        a.answer.finish_reason,
+        a.answer.raw,
+        a.answer.prompt_tokens,
+        a.answer.completion_tokens,
         i64::try_from(a.latency_ms).unwrap_or(i64::MAX),
         a.attempts,
-        a.cached_prompt_tokens,
+        a.answer.cached_prompt_tokens,
         a.via_batch
     ])?;
     Ok(())
@@ -412,17 +401,15 @@ mod tests {
     use super::*;
 
     fn answer(content: &str) -> CachedAnswer {
-        CachedAnswer {
+        let answer = Answer {
             content: content.into(),
             finish_reason: Some("stop".into()),
             raw: "{}".into(),
             prompt_tokens: Some(10),
             completion_tokens: None,
             cached_prompt_tokens: Some(4),
-            latency_ms: 12,
-            attempts: 2,
-            via_batch: false,
-        }
+        };
+        CachedAnswer::of(answer, 12, 2, false)
     }
 
     #[tokio::test]
@@ -506,7 +493,7 @@ mod tests {
         drop(conn);
         let cache = Cache::open(&old).expect("an earlier cache opens");
         let mut earlier = answer("old");
-        earlier.cached_prompt_tokens = None;
+        earlier.answer.cached_prompt_tokens = None;
         assert_eq!(cache.get(&[6; 32]).expect("get"), Some(earlier));
         cache.put(&[7; 32], answer("x")).await.expect("put");
         assert_eq!(cache.get(&[7; 32]).expect("get"), Some(answer("x")));

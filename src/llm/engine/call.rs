@@ -92,8 +92,9 @@ fn skip_unsent(mut outcome: CallOutcome) -> CallOutcome {
 }
 
 /// The outcome of a job the cache answered.
-fn from_cache(ctx: &ModelCtx, mut outcome: CallOutcome, a: CachedAnswer) -> CallOutcome {
+fn from_cache(ctx: &ModelCtx, mut outcome: CallOutcome, stored: CachedAnswer) -> CallOutcome {
     let s = &ctx.settings;
+    let a = stored.answer;
     let cost = request_cost(
         s.price.as_ref(),
         a.prompt_tokens,
@@ -101,7 +102,11 @@ fn from_cache(ctx: &ModelCtx, mut outcome: CallOutcome, a: CachedAnswer) -> Call
         a.cached_prompt_tokens,
     );
     // A batch charged its share of the price.
-    let share = if a.via_batch { s.batch_discount } else { 1.0 };
+    let share = if stored.via_batch {
+        s.batch_discount
+    } else {
+        1.0
+    };
     (outcome.cost_usd, outcome.saved_usd) = (cost.map(|c| c.0 * share), cost.map(|c| c.1 * share));
     // Redacted again: a row stored by an older version may hold the key.
     outcome.result = CallResult::Answer {
@@ -109,7 +114,7 @@ fn from_cache(ctx: &ModelCtx, mut outcome: CallOutcome, a: CachedAnswer) -> Call
         finish_reason: a.finish_reason,
         raw: ctx.client.redact(&a.raw),
     };
-    outcome.latency_ms = a.latency_ms;
+    outcome.latency_ms = stored.latency_ms;
     outcome.prompt_tokens = a.prompt_tokens;
     outcome.completion_tokens = a.completion_tokens;
     outcome.cached_prompt_tokens = a.cached_prompt_tokens;
