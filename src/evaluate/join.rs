@@ -2,6 +2,7 @@
 //! has one), and each scorer's predictions on them, by repeat.
 
 use crate::lead::{Label, Lead, Split};
+use crate::prediction::ScorerId;
 
 use super::table::{Answer, PredictionTable, ScorerPredictions};
 
@@ -59,13 +60,14 @@ impl JoinedScorer<'_> {
     }
 }
 
-/// Report order of scorer ids: the heuristic, the learned model, then the rest by id.
-fn order_key(id: &str) -> (u8, &str) {
-    match id {
-        "heuristic" => (0, id),
-        "learned" => (1, id),
-        _ => (2, id),
-    }
+/// Report order of scorers: the heuristic, the learned model, then the rest by id.
+fn order_key(s: &ScorerPredictions) -> (u8, &str) {
+    let kind = match s.id {
+        ScorerId::Heuristic => 0,
+        ScorerId::Learned => 1,
+        _ => 2,
+    };
+    (kind, &s.name)
 }
 
 /// Joins predictions to the leads evaluated against gold labels.
@@ -127,14 +129,14 @@ fn join_where<'a>(
                 }
             }
             JoinedScorer {
-                id: &s.id,
+                id: &s.name,
                 table: s,
                 first,
                 later,
             }
         })
         .collect();
-    scorers.sort_by(|a, b| order_key(a.id).cmp(&order_key(b.id)));
+    scorers.sort_by(|a, b| order_key(a.table).cmp(&order_key(b.table)));
     let gold = chosen
         .iter()
         .filter_map(|&i| leads[i].gold.as_ref().map(|g| g.label))

@@ -39,7 +39,7 @@ pub use outcomes::{
 };
 pub use power::{AUC_DIFFERENCE, AccuracyPower, AucPower, PowerReport, RankEntry};
 pub use slices::{DIMENSIONS, MIN_SLICE_N, SIZE_BANDS, Slice, SliceScorer, size_band};
-pub use table::{PredictionTable, TableBuilder};
+pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};
 
 pub(crate) use join::{join, join_outcomes};
 

@@ -139,7 +139,7 @@ pub(crate) fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
 mod tests {
     use super::*;
     use crate::lead::Label;
-    use crate::prediction::{MetricRow, Prediction};
+    use crate::prediction::{MetricRow, Prediction, ScorerId};
     use crate::score::Score;
 
     fn pred(score: u8, label: Label, latency: f64, cost: Option<f64>) -> Prediction {
@@ -158,7 +158,7 @@ mod tests {
     /// The operations of `preds` (one lead each, all evaluated) and `missing` leads without a
     /// prediction.
     fn ops(preds: &[&Prediction], missing: usize, correct: u64) -> Operations {
-        let mut table = ScorerPredictions::new("llm/m/p");
+        let mut table = ScorerPredictions::new(ScorerId::llm("m", "p"));
         for (i, p) in preds.iter().enumerate() {
             table.push(i as u32, &MetricRow::from(*p));
         }

@@ -5,21 +5,46 @@
 //! their label, which is all stability reads; tokens, cost and class probabilities sit in side
 //! tables, held only by the rows that have them.
 //!
+//! Read as a whole, the table answers "what did scorer S say about lead L" ([`ByLead`]), and
+//! a scorer computed from the others' answers (an ensemble, a cascade) is one function of it
+//! ([`PredictionTable::add_derived`]), evaluated like any other.
+//!
 //! At 1,000,000 rows this is tens of megabytes where the rows as [`Prediction`]s (and the
 //! text of the answers) took hundreds.
 
 use std::collections::HashMap;
 
 use crate::lead::{Label, Lead};
-use crate::prediction::{MetricRow, Prediction, Status};
+use crate::prediction::{MetricRow, Prediction, ScorerId, Status};
 
 /// Every scorer's predictions on the leads of one dataset.
 #[derive(Debug, Clone, Default)]
 pub struct PredictionTable {
     /// In the order first seen.
     scorers: Vec<ScorerPredictions>,
+    /// How many leads the dataset has (lead positions are below it).
+    leads: u32,
     /// Rows whose lead id is not in the dataset: ignored, counted for a warning.
     unknown_leads: u64,
+}
+
+/// The table read by (lead, scorer): each scorer's repeat-0 answer on each lead.
+pub struct ByLead<'a> {
+    table: &'a PredictionTable,
+    /// Per scorer, per lead position: index into its `first` answers, or [`NONE`].
+    index: Vec<Vec<u32>>,
+}
+
+/// What one scorer said about one lead (its repeat 0), as a scorer derived from others
+/// reads and writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeadAnswer {
+    /// (label, score) when the answer was parsed.
+    pub parsed: Option<(Label, u8)>,
+    pub status: Status,
+    pub latency_ms: f64,
+    /// What the answer cost (for a derived scorer: the answers it was made from).
+    pub cost_usd: Option<f64>,
 }
 
 impl PredictionTable {
@@ -37,6 +62,49 @@ impl PredictionTable {
 
     pub(crate) fn scorers(&self) -> &[ScorerPredictions] {
         &self.scorers
+    }
+
+    /// The scorers, in the order first seen.
+    pub fn scorer_ids(&self) -> impl Iterator<Item = &ScorerId> {
+        self.scorers.iter().map(|s| &s.id)
+    }
+
+    /// The table read by (lead, scorer).
+    pub fn by_lead(&self) -> ByLead<'_> {
+        let index = self
+            .scorers
+            .iter()
+            .map(|s| {
+                let mut at = vec![NONE; self.leads as usize];
+                for (i, a) in s.first.iter().enumerate().rev() {
+                    // The first answer on a lead wins, as in the join.
+                    at[a.lead as usize] = i as u32;
+                }
+                at
+            })
+            .collect();
+        ByLead { table: self, index }
+    }
+
+    /// Adds scorer `id`, computed from the others: `answer` is asked about every lead of the
+    /// dataset, in order, and a lead it says nothing about (`None`) has no prediction of
+    /// `id`. Replaces an earlier scorer of the same id.
+    pub fn add_derived(
+        &mut self,
+        id: ScorerId,
+        mut answer: impl FnMut(&ByLead<'_>, u32) -> Option<LeadAnswer>,
+    ) {
+        let mut derived = ScorerPredictions::new(id);
+        {
+            let by_lead = self.by_lead();
+            for lead in 0..self.leads {
+                if let Some(a) = answer(&by_lead, lead) {
+                    derived.push_derived(lead, a);
+                }
+            }
+        }
+        self.scorers.retain(|s| s.id != derived.id);
+        self.scorers.push(derived);
     }
 
     /// Rows whose lead id is not in the dataset.
@@ -67,7 +135,10 @@ impl<'a> TableBuilder<'a> {
         TableBuilder {
             leads: index,
             scorer_of: HashMap::new(),
-            table: PredictionTable::default(),
+            table: PredictionTable {
+                leads: leads.len() as u32,
+                ..PredictionTable::default()
+            },
         }
     }
 
@@ -80,7 +151,7 @@ impl<'a> TableBuilder<'a> {
         let s = match self.scorer_of.get(row.scorer) {
             Some(&s) => s,
             None => {
-                scorers.push(ScorerPredictions::new(row.scorer));
+                scorers.push(ScorerPredictions::new(ScorerId::from(row.scorer)));
                 self.scorer_of
                     .insert(row.scorer.to_string(), scorers.len() - 1);
                 scorers.len() - 1
@@ -97,7 +168,9 @@ impl<'a> TableBuilder<'a> {
 /// One scorer's predictions on known leads, in file order.
 #[derive(Debug, Clone)]
 pub struct ScorerPredictions {
-    pub(crate) id: String,
+    pub(crate) id: ScorerId,
+    /// `id` as written.
+    pub(crate) name: String,
     /// Repeat 0, which headline metrics and operations read; a (lead, repeat) given twice is
     /// kept twice and the join uses the first.
     pub(crate) first: Vec<Answer>,
@@ -148,9 +221,10 @@ pub(crate) struct LaterAnswer {
 const NONE: u32 = u32::MAX;
 
 impl ScorerPredictions {
-    pub(crate) fn new(id: &str) -> ScorerPredictions {
+    pub(crate) fn new(id: ScorerId) -> ScorerPredictions {
         ScorerPredictions {
-            id: id.to_string(),
+            name: id.to_string(),
+            id,
             first: Vec::new(),
             later: Vec::new(),
             usage: Vec::new(),
@@ -195,6 +269,30 @@ impl ScorerPredictions {
         });
     }
 
+    /// Adds a derived scorer's answer on the lead at dataset position `lead`.
+    fn push_derived(&mut self, lead: u32, a: LeadAnswer) {
+        self.run_predictions += 1;
+        if let Some(c) = a.cost_usd.filter(|c| c.is_finite()) {
+            *self.run_cost_usd.get_or_insert(0.0) += c;
+        }
+        let usage = Usage {
+            cost_usd: a.cost_usd,
+            ..Usage::NOTHING
+        };
+        self.first.push(Answer {
+            lead,
+            parsed: a.parsed,
+            status: a.status,
+            cached: false,
+            latency_ms: a.latency_ms,
+            usage: side_entry(
+                &mut self.usage,
+                Some(usage).filter(|u| *u != Usage::NOTHING),
+            ),
+            probabilities: NONE,
+        });
+    }
+
     pub(crate) fn usage(&self, a: &Answer) -> Usage {
         self.usage
             .get(a.usage as usize)
@@ -205,6 +303,22 @@ impl ScorerPredictions {
     /// Class probabilities, when the row had all three.
     pub(crate) fn probabilities(&self, a: &Answer) -> Option<[f64; 3]> {
         self.probabilities.get(a.probabilities as usize).copied()
+    }
+}
+
+impl<'a> ByLead<'a> {
+    /// Scorer `id`'s repeat-0 answer on the lead at dataset position `lead`.
+    pub fn answer(&self, lead: u32, id: &ScorerId) -> Option<LeadAnswer> {
+        let s = self.table.scorers.iter().position(|s| s.id == *id)?;
+        let at = *self.index[s].get(lead as usize)?;
+        let scorer = &self.table.scorers[s];
+        let a = scorer.first.get(at as usize)?;
+        Some(LeadAnswer {
+            parsed: a.parsed,
+            status: a.status,
+            latency_ms: a.latency_ms,
+            cost_usd: scorer.usage(a).cost_usd,
+        })
     }
 }
 
@@ -236,7 +350,7 @@ mod tests {
 
     #[test]
     fn later_repeats_keep_labels_and_side_tables_only_what_rows_have() {
-        let mut s = ScorerPredictions::new("llm/m/p");
+        let mut s = ScorerPredictions::new(ScorerId::llm("m", "p"));
         let mut a = Prediction::empty("r", "L1", "llm/m/p", 0, Status::Ok);
         (a.lead_score, a.lead_label, a.cost_usd) = (Some(80), Some(Label::High), Some(0.5));
         let mut b = a.clone();

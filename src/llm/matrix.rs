@@ -35,19 +35,36 @@ pub struct JobKey {
     pub repeat: u32,
 }
 
-/// The requests of a run, rendered only when the engine asks for them (a run of 100,000
-/// jobs would otherwise hold every 1–3 KB prompt at once), with the keys to join outcomes
-/// back.
-pub struct JobMatrix<'a> {
+/// Which requests a run has: one key per job and what every job of a scorer shares. It
+/// holds no lead or template, so it is built once (for the plan) and kept until the LLM step
+/// sends the jobs, rendered through [`LlmJobs::matrix`].
+pub struct LlmJobs {
     pub scorers: Vec<LlmScorer>,
     /// Indexed by `job_id`; a scorer's jobs are contiguous, lead by lead, repeats inside.
     pub keys: Vec<JobKey>,
     plans: Vec<ScorerPlan>,
-    prompts: &'a [PromptSpec],
-    eval: &'a [&'a Lead],
-    product: &'a str,
+    /// How many leads the jobs were made for.
+    leads: usize,
     bands: Bands,
     repeats: u32,
+}
+
+/// What the jobs' prompts are rendered from: the same templates and leads (in the same
+/// order) the jobs were built from.
+#[derive(Clone, Copy)]
+pub struct Rendering<'a> {
+    pub prompts: &'a [PromptSpec],
+    /// Leads to score (the test split).
+    pub eval: &'a [&'a Lead],
+    pub product: &'a str,
+}
+
+/// The requests of a run, rendered only when the engine asks for them (a run of 100,000
+/// jobs would otherwise hold every 1–3 KB prompt at once), with the keys to join outcomes
+/// back.
+pub struct JobMatrix<'a> {
+    pub jobs: &'a LlmJobs,
+    render: Rendering<'a>,
 }
 
 /// What every prompt of one scorer shares.
@@ -60,12 +77,9 @@ struct ScorerPlan {
 /// Input of [`build_llm_jobs`].
 pub struct MatrixInput<'a> {
     pub models: &'a [ModelSettings],
-    pub prompts: &'a [PromptSpec],
-    /// Leads to score (the test split).
-    pub eval: &'a [&'a Lead],
+    pub render: Rendering<'a>,
     /// Leads few-shot examples may be drawn from (the train split).
     pub train: &'a [Lead],
-    pub product: &'a str,
     pub bands: Bands,
     pub repeats: u32,
     pub seed: u64,
@@ -76,27 +90,30 @@ pub struct MatrixInput<'a> {
 /// Plans every request of the run. Each template is rendered once here, for the first lead,
 /// so that a broken template stops the run before any request (the error names the template
 /// file and line); a lead whose prompt fails later ends as a skipped job with the reason.
-pub fn build_llm_jobs<'a>(input: &MatrixInput<'a>) -> Result<JobMatrix<'a>, PromptError> {
-    let mut m = JobMatrix {
+pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<LlmJobs, PromptError> {
+    let Rendering {
+        prompts,
+        eval,
+        product,
+    } = input.render;
+    let mut m = LlmJobs {
         scorers: Vec::new(),
         keys: Vec::new(),
         plans: Vec::new(),
-        prompts: input.prompts,
-        eval: input.eval,
-        product: input.product,
+        leads: eval.len(),
         bands: input.bands,
         repeats: input.repeats,
     };
     for (mi, model) in input.models.iter().enumerate() {
-        for (pi, spec) in input.prompts.iter().enumerate() {
+        for (pi, spec) in prompts.iter().enumerate() {
             let scorer = ScorerId::llm(&model.name, spec.template.name());
             if !(input.keep)(&scorer) {
                 continue;
             }
             let id: Arc<str> = scorer.to_string().into();
             let examples = select_examples(input.train, spec.examples, input.seed, &input.bands);
-            if let Some(lead) = input.eval.first() {
-                let ctx = PromptContext::new(lead, input.product, input.bands, examples.clone());
+            if let Some(lead) = eval.first() {
+                let ctx = PromptContext::new(lead, product, input.bands, examples.clone());
                 spec.template.render(&ctx)?;
             }
             let scorer = m.scorers.len() as u32;
@@ -113,7 +130,7 @@ pub fn build_llm_jobs<'a>(input: &MatrixInput<'a>) -> Result<JobMatrix<'a>, Prom
                 model: mi,
                 prompt: pi,
             });
-            for lead in 0..input.eval.len() as u32 {
+            for lead in 0..eval.len() as u32 {
                 for repeat in 0..input.repeats {
                     m.keys.push(JobKey {
                         lead,
@@ -127,12 +144,33 @@ pub fn build_llm_jobs<'a>(input: &MatrixInput<'a>) -> Result<JobMatrix<'a>, Prom
     Ok(m)
 }
 
+impl LlmJobs {
+    /// The jobs ready to render from `render`, which must hold the templates and leads they
+    /// were built from.
+    pub fn matrix<'a>(&'a self, render: Rendering<'a>) -> JobMatrix<'a> {
+        assert_eq!(
+            render.eval.len(),
+            self.leads,
+            "jobs rendered from other leads"
+        );
+        JobMatrix { jobs: self, render }
+    }
+}
+
 impl<'a> JobMatrix<'a> {
+    pub fn scorers(&self) -> &'a [LlmScorer] {
+        &self.jobs.scorers
+    }
+
+    pub fn keys(&self) -> &'a [JobKey] {
+        &self.jobs.keys
+    }
+
     /// One stream per model with scorers, in `job_id` order within each.
     pub fn streams(&self) -> Vec<JobStream<'_>> {
         let mut streams: Vec<JobStream<'_>> = Vec::new();
-        for (si, scorer) in self.scorers.iter().enumerate() {
-            let n = self.eval.len() as u64 * u64::from(self.repeats);
+        for (si, scorer) in self.scorers().iter().enumerate() {
+            let n = self.render.eval.len() as u64 * u64::from(self.jobs.repeats);
             let jobs = self.scorer_jobs(si);
             match streams.iter_mut().find(|s| s.model == scorer.model) {
                 Some(s) => {
@@ -152,7 +190,7 @@ impl<'a> JobMatrix<'a> {
 
     /// The prompt template of scorer `si`.
     pub fn prompt_of(&self, si: usize) -> &PromptSpec {
-        &self.prompts[self.scorers[si].prompt]
+        &self.render.prompts[self.scorers()[si].prompt]
     }
 
     /// The jobs of one scorer, each lead's prompt rendered when the engine takes it.
@@ -160,15 +198,20 @@ impl<'a> JobMatrix<'a> {
         &self,
         si: usize,
     ) -> impl Iterator<Item = Result<LlmJob, Unmade>> + Send + use<'_, 'a> {
-        let scorer = &self.scorers[si];
-        let plan = &self.plans[si];
-        let template = &self.prompts[scorer.prompt].template;
-        let repeats = self.repeats;
+        let scorer = &self.jobs.scorers[si];
+        let plan = &self.jobs.plans[si];
+        let Rendering {
+            prompts,
+            eval,
+            product,
+        } = self.render;
+        let template = &prompts[scorer.prompt].template;
+        let (bands, repeats) = (self.jobs.bands, self.jobs.repeats);
         // Most templates render one system message for every lead: share it.
         let mut systems: HashMap<String, Arc<str>> = HashMap::new();
-        self.eval.iter().enumerate().flat_map(move |(li, lead)| {
+        eval.iter().enumerate().flat_map(move |(li, lead)| {
             let first = plan.first_job + li as u64 * u64::from(repeats);
-            let ctx = PromptContext::new(lead, self.product, self.bands, plan.examples.clone());
+            let ctx = PromptContext::new(lead, product, bands, plan.examples.clone());
             let rendered = template
                 .render(&ctx)
                 .map(|r| {

@@ -53,7 +53,8 @@ pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, run_jobs, run_str
 pub use job::{CallOutcome, CallResult, JobStream, LlmJob, RunError, ScorerCounts, Unmade};
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use matrix::{
-    JobKey, JobMatrix, LlmScorer, MatrixInput, build_llm_jobs, prediction_from_outcome,
+    JobKey, JobMatrix, LlmJobs, LlmScorer, MatrixInput, Rendering, build_llm_jobs,
+    prediction_from_outcome,
 };
 pub(crate) use model::{KeySource, key_ring};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};

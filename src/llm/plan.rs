@@ -113,12 +113,12 @@ pub fn plan(
     cache: Option<&Cache>,
 ) -> Result<Plan, CacheError> {
     let index: HashMap<&str, usize> = matrix
-        .scorers
+        .scorers()
         .iter()
         .enumerate()
         .map(|(i, s)| (&*s.id, i))
         .collect();
-    let mut tallies: Vec<Tally> = matrix.scorers.iter().map(|_| Tally::default()).collect();
+    let mut tallies: Vec<Tally> = matrix.scorers().iter().map(|_| Tally::default()).collect();
     let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); models.len()];
     for stream in matrix.streams() {
         for job in stream.jobs {
@@ -151,7 +151,7 @@ pub fn plan(
         .into_iter()
         .enumerate()
         .map(|(si, t)| {
-            let scorer = &matrix.scorers[si];
+            let scorer = &matrix.scorers()[si];
             let model = &models[scorer.model];
             let per_answer = match t.cached_completion {
                 (sum, n) if n > 0 => (sum as f64 / n as f64, Basis::Cache),
@@ -199,7 +199,7 @@ pub fn plan(
     let model_estimates: Vec<ModelEstimate> = models
         .iter()
         .enumerate()
-        .filter(|(mi, _)| matrix.scorers.iter().any(|s| s.model == *mi))
+        .filter(|(mi, _)| matrix.scorers().iter().any(|s| s.model == *mi))
         .map(|(mi, m)| model_estimate(m, &scorers, &mut latencies[mi]))
         .collect();
     Ok(Plan {

@@ -9,13 +9,13 @@ use crate::atomic::AtomicFile;
 use crate::config::Config;
 use crate::lead::Lead;
 use crate::llm::{
-    Cache, ExportError, Exported, Imported, JobMatrix, build_llm_jobs, export_requests, max_line,
+    Cache, ExportError, Exported, Imported, JobMatrix, export_requests, max_line,
     read_results_file, request_keys, store_results,
 };
 use crate::prediction::ScorerId;
 
 use super::RunOptions;
-use super::inputs::{Dataset, keeps, matrix_input, train_leads};
+use super::inputs::{Dataset, keeps, llm_jobs, rendering, train_leads};
 
 /// Writes the requests `bench run` would send (with `--limit`, `--only`; the cache's
 /// answers left out unless `no_cache`) to `out`, whole or not at all.
@@ -67,8 +67,9 @@ fn with_matrix<T>(
     let eval: Vec<&Lead> = data.eval.iter().map(|&i| &data.leads[i]).collect();
     let train = train_leads(&data.leads);
     let keep = |id: &ScorerId| keeps(only, id);
-    let matrix = build_llm_jobs(&matrix_input(config, &config.models, &eval, &train, &keep))?;
-    if matrix.keys.is_empty() {
+    let jobs = llm_jobs(config, &config.models, &eval, &train, &keep)?;
+    let matrix = jobs.matrix(rendering(config, &eval));
+    if matrix.keys().is_empty() {
         return Err(Error::Usage(format!(
             "{}: no LLM requests to batch (no [[models]] × [[prompts]]{})",
             config.path.display(),

@@ -6,9 +6,10 @@ use crate::Error;
 use crate::config::{Config, DatasetSource};
 use crate::generate::{DatasetStats, Generator};
 use crate::lead::{Lead, Split, read_leads};
-use crate::llm::{KeySource, MatrixInput, ModelSettings};
+use crate::llm::{KeySource, LlmJobs, MatrixInput, ModelSettings, Rendering, build_llm_jobs};
 use crate::prediction::ScorerId;
 use crate::score::learned::ensure_split;
+use crate::score::llm::PromptError;
 
 /// The leads of a run and which of them are scored.
 pub(super) struct Dataset {
@@ -58,25 +59,33 @@ pub(super) fn train_leads(leads: &[Lead]) -> std::borrow::Cow<'_, [Lead]> {
     }
 }
 
-/// What the job matrix of a run is built from.
-pub(super) fn matrix_input<'a>(
-    config: &'a Config,
-    models: &'a [ModelSettings],
-    eval: &'a [&'a Lead],
-    train: &'a [Lead],
-    keep: &'a dyn Fn(&ScorerId) -> bool,
-) -> MatrixInput<'a> {
-    MatrixInput {
-        models,
+/// What the prompts of a run's LLM jobs are rendered from.
+pub(super) fn rendering<'a>(config: &'a Config, eval: &'a [&'a Lead]) -> Rendering<'a> {
+    Rendering {
         prompts: &config.prompts,
         eval,
-        train,
         product: &config.product,
+    }
+}
+
+/// The LLM jobs of `models` × the config's prompts over the `eval` leads, for the scorers
+/// `keep` keeps (`--only`).
+pub(super) fn llm_jobs(
+    config: &Config,
+    models: &[ModelSettings],
+    eval: &[&Lead],
+    train: &[Lead],
+    keep: &dyn Fn(&ScorerId) -> bool,
+) -> Result<LlmJobs, PromptError> {
+    build_llm_jobs(&MatrixInput {
+        models,
+        render: rendering(config, eval),
+        train,
         bands: config.bands,
         repeats: config.run.repeats,
         seed: config.run.seed,
         keep,
-    }
+    })
 }
 
 /// A model a run leaves out, and why.

@@ -42,7 +42,7 @@ impl LlmStep<'_> {
         sink: &mut PredictionSink,
         skipped_models: &mut Vec<SkippedModel>,
     ) -> Result<EngineSummary, Error> {
-        let (scorers, keys) = (&matrix.scorers, &matrix.keys);
+        let (scorers, keys) = (matrix.scorers(), matrix.keys());
         let config_dir = match self.config.path.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),

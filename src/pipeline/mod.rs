@@ -13,11 +13,12 @@ mod llm;
 mod plan;
 
 use inputs::{
-    Dataset, SkippedModel, keeps, matrix_input, nothing_to_run, requested_scorers, train_leads,
+    Dataset, SkippedModel, keeps, nothing_to_run, rendering, requested_scorers, train_leads,
     unmatched_patterns, usable_models,
 };
 
 use std::collections::{BTreeMap, HashSet};
+use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,7 +31,7 @@ use crate::config::{Config, DatasetSource};
 use crate::evaluate::{ReportOptions, RunManifest, RunMetrics};
 use crate::generate::Sidecar;
 use crate::lead::{Format, Lead, Split};
-use crate::llm::{Cache, EngineSummary, ModelSettings, Plan, Stop, StopSignal, build_llm_jobs};
+use crate::llm::{Cache, EngineSummary, LlmJobs, ModelSettings, Plan, Stop, StopSignal};
 use crate::prediction::{PredictionSink, ScorerId, ScorerTally};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
@@ -90,6 +91,8 @@ pub struct Run {
     scorers: Vec<String>,
     skipped_models: Vec<SkippedModel>,
     llm: Option<EngineSummary>,
+    /// The LLM jobs, planned in `prepare`, sent by the LLM step.
+    llm_jobs: Option<LlmJobs>,
     /// Requests whose answers the batch step collected in this run (paid in this run).
     collected_now: Arc<HashSet<[u8; 32]>>,
     /// What run.json says: written as the claim, rewritten whole when the run ends.
@@ -160,39 +163,27 @@ impl Run {
                 m.batch = true;
             }
         }
-        // The plan is made, shown and held against the budget before anything is written,
-        // and batch models' batches are brought up to date: both from one job matrix.
-        let (plan, collected_now) = if requested.iter().any(ScorerId::is_llm) {
-            let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
-            let train = train_leads(&leads);
-            let keep = |id: &ScorerId| keeps(&opts.only, id);
-            let input = matrix_input(&config, &models, &eval_leads, &train, &keep);
-            let matrix = build_llm_jobs(&input)?;
-            let plan = plan::plan_of(&config, &matrix, &models, !opts.no_cache)?;
-            let mut collected = HashSet::new();
-            if let Some(plan) = &plan {
-                plan::show_and_check(plan, &config, opts.show_plan)?;
-                if models.iter().any(|m| m.batch) {
-                    let step = batch::BatchStep {
-                        runtime: &runtime,
-                        stop: &stop,
-                        config: &config,
-                        matrix: &matrix,
-                        models: &models,
-                        opts: &opts,
-                    };
-                    let synced = step.run()?;
-                    if !synced.open.is_empty() {
-                        return Ok(Prepared::BatchPending {
-                            stopped_by: stop.signal(),
-                        });
-                    }
-                    collected = synced.collected;
-                }
+        let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
+        let planned = if requested.iter().any(ScorerId::is_llm) {
+            let ask = plan::PlanInput {
+                config: &config,
+                opts: &opts,
+                models: &models,
+                eval: &eval_leads,
+                train: &train_leads(&leads),
+                runtime: &runtime,
+                stop: &stop,
+            };
+            match plan::plan_llm_jobs(&ask)? {
+                ControlFlow::Continue(planned) => Some(planned),
+                ControlFlow::Break(stopped_by) => return Ok(Prepared::BatchPending { stopped_by }),
             }
-            (plan, collected)
         } else {
-            (None, HashSet::new())
+            None
+        };
+        let (llm_jobs, plan, collected_now) = match planned {
+            Some(p) => (Some(p.jobs), p.plan, p.collected_now),
+            None => (None, None, HashSet::new()),
         };
         let (dir, run_id) = claim_folder(&config, &opts)?;
         // The claim: from here on the folder is known as this run's, even if it is killed.
@@ -251,6 +242,7 @@ impl Run {
             scorers: Vec::new(),
             skipped_models,
             llm: None,
+            llm_jobs,
             collected_now: Arc::new(collected_now),
         })))
     }
@@ -299,15 +291,15 @@ impl Run {
     /// Sends every (lead × model × prompt × repeat) job of the models whose key is at hand.
     pub fn llm(&mut self) -> Result<(), Error> {
         let started = Instant::now();
+        let Some(jobs) = self.llm_jobs.take() else {
+            return Ok(());
+        };
         let models = &self.models;
         let eval: Vec<&Lead> = self.eval.iter().map(|&i| &self.leads[i]).collect();
-        let train = train_leads(&self.leads);
-        let only = &self.opts.only;
-        let keep = |id: &ScorerId| keeps(only, id);
-        let matrix = build_llm_jobs(&matrix_input(&self.config, models, &eval, &train, &keep))?;
+        let matrix = jobs.matrix(rendering(&self.config, &eval));
         self.scorers
-            .extend(matrix.scorers.iter().map(|s| s.id.to_string()));
-        if matrix.keys.is_empty() {
+            .extend(matrix.scorers().iter().map(|s| s.id.to_string()));
+        if matrix.keys().is_empty() {
             return Ok(());
         }
         let step = llm::LlmStep {

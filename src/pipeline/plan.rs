@@ -2,24 +2,95 @@
 //! prints and what `bench run` shows and holds against `budget_usd` before it sends or
 //! writes anything.
 
+use std::collections::HashSet;
+use std::ops::ControlFlow;
+
 use crate::Error;
 use crate::config::Config;
 use crate::lead::Lead;
-use crate::llm::{Cache, JobMatrix, ModelSettings, Plan, build_llm_jobs, plan};
+use crate::llm::{Cache, JobMatrix, LlmJobs, ModelSettings, Plan, Stop, StopSignal, plan};
 use crate::prediction::ScorerId;
 
-use super::inputs::{Dataset, keeps, matrix_input, train_leads, unmatched_patterns, usable_models};
+use super::batch::BatchStep;
+use super::inputs::{
+    Dataset, keeps, llm_jobs, rendering, train_leads, unmatched_patterns, usable_models,
+};
 use super::{RunOptions, note};
+
+/// What [`plan_llm_jobs`] reads.
+pub(super) struct PlanInput<'a> {
+    pub config: &'a Config,
+    pub opts: &'a RunOptions,
+    /// The usable models.
+    pub models: &'a [ModelSettings],
+    pub eval: &'a [&'a Lead],
+    pub train: &'a [Lead],
+    pub runtime: &'a tokio::runtime::Runtime,
+    pub stop: &'a Stop,
+}
+
+/// The LLM jobs of a run, planned before anything is written.
+pub(super) struct Planned {
+    pub jobs: LlmJobs,
+    /// `None` when there are no jobs.
+    pub plan: Option<Plan>,
+    /// Requests whose answers the batch step collected now (paid in this run).
+    pub collected_now: HashSet<[u8; 32]>,
+}
+
+/// The planning step of `bench run`: builds the LLM jobs once, shows their plan and holds
+/// it against the budget, and brings the batches of batch models up to date. Breaks with
+/// the signal that ended the wait (if any) while batches are still open: the run stops
+/// there, to be run again.
+pub(super) fn plan_llm_jobs(
+    input: &PlanInput<'_>,
+) -> Result<ControlFlow<Option<StopSignal>, Planned>, Error> {
+    let PlanInput {
+        config,
+        opts,
+        models,
+        eval,
+        ..
+    } = *input;
+    let keep = |id: &ScorerId| keeps(&opts.only, id);
+    let jobs = llm_jobs(config, models, eval, input.train, &keep)?;
+    let matrix = jobs.matrix(rendering(config, eval));
+    let plan = plan_of(config, &matrix, models, !opts.no_cache)?;
+    let mut collected_now = HashSet::new();
+    if let Some(plan) = &plan {
+        show_and_check(plan, config, opts.show_plan)?;
+        if models.iter().any(|m| m.batch) {
+            let step = BatchStep {
+                runtime: input.runtime,
+                stop: input.stop,
+                config,
+                matrix: &matrix,
+                models,
+                opts,
+            };
+            let synced = step.run()?;
+            if !synced.open.is_empty() {
+                return Ok(ControlFlow::Break(input.stop.signal()));
+            }
+            collected_now = synced.collected;
+        }
+    }
+    Ok(ControlFlow::Continue(Planned {
+        jobs,
+        plan,
+        collected_now,
+    }))
+}
 
 /// The plan of the jobs of `matrix` over the usable `models`; `None` when there are none.
 /// The cache is read only if it exists (a plan writes nothing).
-pub(super) fn plan_of(
+fn plan_of(
     config: &Config,
     matrix: &JobMatrix<'_>,
     models: &[ModelSettings],
     use_cache: bool,
 ) -> Result<Option<Plan>, Error> {
-    if matrix.keys.is_empty() {
+    if matrix.keys().is_empty() {
         return Ok(None);
     }
     let cache = if use_cache && config.run.cache.is_file() {
@@ -41,19 +112,20 @@ pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>
     let eval: Vec<&Lead> = data.eval.iter().map(|&i| &data.leads[i]).collect();
     let train = train_leads(&data.leads);
     let keep = |id: &ScorerId| keeps(&opts.only, id);
-    let matrix = build_llm_jobs(&matrix_input(&config, &models, &eval, &train, &keep))?;
-    let plan = plan_of(&config, &matrix, &models, !opts.no_cache)?;
+    let jobs = llm_jobs(&config, &models, &eval, &train, &keep)?;
+    let plan = plan_of(
+        &config,
+        &jobs.matrix(rendering(&config, &eval)),
+        &models,
+        !opts.no_cache,
+    )?;
     let skipped = skipped.iter().map(ToString::to_string).collect();
     Ok((config, skipped, plan))
 }
 
 /// Shows the plan (with `show`, the command line's printer) and holds it against
 /// `budget_usd`: over it is an error, a worst case over it a warning.
-pub(super) fn show_and_check(
-    plan: &Plan,
-    config: &Config,
-    show: Option<fn(&Plan)>,
-) -> Result<(), Error> {
+fn show_and_check(plan: &Plan, config: &Config, show: Option<fn(&Plan)>) -> Result<(), Error> {
     if let Some(show) = show {
         show(plan);
     }

@@ -217,3 +217,71 @@ fn a_split_without_gold_test_leads_gives_an_empty_report_not_a_panic() {
     assert!(m.scorers.iter().all(|s| s.metrics.accuracy.value.is_none()));
     assert!(read(&run.join("report.md")).contains("Leaderboard"));
 }
+
+/// A scorer computed from others' predictions is one function of the prediction table and
+/// gets every metric: here the mean of the heuristic's and the learned model's scores.
+#[test]
+fn a_scorer_derived_from_the_table_is_evaluated_like_any_other() {
+    use lead_bench::evaluate::{LeadAnswer, evaluate, read_run_dir};
+    use lead_bench::lead::Bands;
+    use lead_bench::prediction::{ScorerId, Status};
+
+    let dir = fixture();
+    let mut run = read_run_dir(&dir.path().join("fixture-run")).expect("read run");
+    let bands = Bands::default();
+    let mean = ScorerId::Other("ensemble/mean".into());
+    let mut expected = Vec::new();
+    run.predictions.add_derived(mean.clone(), |table, lead| {
+        let score = |id: &ScorerId| table.answer(lead, id)?.parsed.map(|(_, s)| u32::from(s));
+        let (h, l) = (score(&ScorerId::Heuristic), score(&ScorerId::Learned));
+        let answer = match (h, l) {
+            (Some(h), Some(l)) => {
+                let s = ((h + l) as f64 / 2.0).round() as u8;
+                expected.push(s);
+                Some((bands.label_for(s), s))
+            }
+            _ => None,
+        };
+        table
+            .answer(lead, &ScorerId::Heuristic)
+            .map(|_| LeadAnswer {
+                parsed: answer,
+                status: if answer.is_some() {
+                    Status::Ok
+                } else {
+                    Status::Skipped
+                },
+                latency_ms: 0.0,
+                cost_usd: None,
+            })
+    });
+    assert!(!expected.is_empty());
+    assert!(run.predictions.scorer_ids().any(|id| *id == mean));
+
+    let metrics = evaluate(&run, &opts()).expect("evaluate");
+    let ids: Vec<&str> = metrics.scorers.iter().map(|s| s.id.as_str()).collect();
+    // Report order: the baselines, then the rest by id.
+    assert_eq!(
+        ids[..3],
+        ["heuristic", "learned", "ensemble/mean"],
+        "{ids:?}"
+    );
+    let derived = &metrics.scorers[2];
+    let heuristic = &metrics.scorers[0];
+    assert_eq!(derived.metrics.n, heuristic.metrics.n);
+    assert!(derived.metrics.n_parsed > 0);
+    assert!(derived.metrics.accuracy.value.is_some());
+    // It is paired with the heuristic like any other scorer.
+    assert!(
+        metrics
+            .pairs
+            .iter()
+            .any(|p| p.a == "ensemble/mean" && p.b == "heuristic"),
+        "pairs: {:?}",
+        metrics
+            .pairs
+            .iter()
+            .map(|p| (&p.a, &p.b))
+            .collect::<Vec<_>>()
+    );
+}
