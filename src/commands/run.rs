@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::evaluate::RunMetrics;
 use crate::llm::{Cache, Plan, forget_open_batches, open_batch_count};
 use crate::pipeline::{Prepared, Run, RunOptions, note};
+use crate::report::{answer, leaderboard};
 use crate::{EXIT_PENDING, Error};
 
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
@@ -53,61 +54,29 @@ fn show_plan(plan: &Plan) {
     eprint!("{}", plan_text(plan));
 }
 
-fn fmt_estimate(e: &crate::metrics::Estimate) -> String {
-    match (e.value, e.ci_low, e.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => format!("{v:.3} [{lo:.3}, {hi:.3}]"),
-        (Some(v), _, _) => format!("{v:.3}"),
-        _ => "undefined".to_string(),
-    }
-}
+/// The end of `bench run` on standard error: the answer, the leaderboard, the warnings and
+/// where the report is.
 fn print_leaderboard(m: &RunMetrics, dir: &Path) {
+    let plain = |s: &str| s.replace('`', "").replace("**", "");
+    eprintln!();
+    for sentence in answer(m) {
+        eprintln!("{}", plain(&sentence));
+    }
+    eprintln!();
+    if let Some(table) = leaderboard(m) {
+        eprint!("{}", plain(&table.to_text()));
+        eprintln!();
+    }
     for w in &m.warnings {
-        note(format!("warning: {w}"));
+        note(format!("warning: {}", plain(w)));
     }
     note(format!(
-        "{} leads evaluated; accuracy and quadratic κ with 95% bootstrap intervals:",
-        m.n_leads
+        "report: {} (open {} in a browser)",
+        dir.join("report.md").display(),
+        dir.join("report.html").display()
     ));
-    let width = m.scorers.iter().map(|s| s.id.len()).max().unwrap_or(0);
-    let conversion = |id: &str| {
-        let o = m.outcomes.as_ref()?;
-        let s = o.scorers.iter().find(|s| s.id == id)?;
-        Some(format!(
-            "  conversion AUC {}",
-            fmt_estimate(&s.metrics.roc_auc)
-        ))
-    };
-    for s in &m.scorers {
-        let cov = s
-            .metrics
-            .coverage
-            .value
-            .map_or("—".into(), |c| format!("{:.0}%", c * 100.0));
-        // "=2": the paired test does not separate it from the scorer ranked above.
-        let rank = m
-            .ranking
-            .iter()
-            .find(|r| r.id == s.id)
-            .map_or(String::new(), |r| {
-                format!("{}{}", if r.tied_with_above { "=" } else { "" }, r.rank)
-            });
-        eprintln!(
-            "  {rank:>3} {:<width$}  coverage {:>4}  accuracy {}  QWK {}{}",
-            s.id,
-            cov,
-            fmt_estimate(&s.metrics.accuracy),
-            fmt_estimate(&s.metrics.quadratic_kappa),
-            conversion(&s.id).unwrap_or_default(),
-        );
-    }
-    if let Some(oracle) = m.outcomes.as_ref().and_then(|o| o.oracle.as_ref()) {
-        note(format!(
-            "oracle (ranks by the latent conversion probability): conversion AUC {}",
-            fmt_estimate(&oracle.metrics.roc_auc)
-        ));
-    }
-    note(format!("report: {}", dir.join("report.md").display()));
 }
+
 /// `bench clear-cache`: the stored answers, or with `--batches` the open batches.
 pub(crate) fn clear_cache(args: &ClearCacheArgs) -> Result<(), Error> {
     let config = Config::load(&args.config)?;

@@ -35,10 +35,10 @@ pub use load::{RunFolder, read_run_dir};
 pub use manifest::RunManifest;
 pub use operations::Operations;
 pub use outcomes::{
-    BandRate, Calibration, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,
+    BandRate, Calibration, CaptureTest, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,
 };
 pub use power::{AUC_DIFFERENCE, AccuracyPower, AucPower, PowerReport, RankEntry};
-pub use slices::{DIMENSIONS, MIN_SLICE_N, SIZE_BANDS, Slice, SliceScorer, size_band};
+pub use slices::{DIMENSIONS, MIN_SLICE_N, OTHER, SIZE_BANDS, Slice, SliceScorer, size_band};
 pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};
 
 pub(crate) use join::{join, join_outcomes};
@@ -192,6 +192,8 @@ pub struct HistogramBin {
 pub enum PairKind {
     /// A scorer against the heuristic baseline.
     VsHeuristic,
+    /// A scorer other than the baselines against the learned baseline.
+    VsLearned,
     /// Two prompts on the same model.
     PromptVariants,
     /// The same scorer id in two runs (`bench compare`).
@@ -216,21 +218,25 @@ pub struct StabilityReport {
     pub metrics: StabilityMetrics,
 }
 
-/// The pairs to test among scorer ids, in report order.
+/// The pairs to test among scorer ids, in report order: every scorer against the heuristic,
+/// every other scorer against the learned model, and every two prompts of one model.
 pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
     let mut out = Vec::new();
-    if let Some(h) = ids
-        .iter()
-        .position(|id| ScorerId::from(*id) == ScorerId::Heuristic)
-    {
+    let ids: Vec<ScorerId> = ids.iter().map(|id| ScorerId::from(*id)).collect();
+    let is_baseline = |id: &ScorerId| matches!(id, ScorerId::Heuristic | ScorerId::Learned);
+    if let Some(h) = ids.iter().position(|id| *id == ScorerId::Heuristic) {
         for (i, _) in ids.iter().enumerate().filter(|(i, _)| *i != h) {
             out.push((i, h, PairKind::VsHeuristic));
         }
     }
+    if let Some(l) = ids.iter().position(|id| *id == ScorerId::Learned) {
+        for (i, _) in ids.iter().enumerate().filter(|(_, id)| !is_baseline(id)) {
+            out.push((i, l, PairKind::VsLearned));
+        }
+    }
     for i in 0..ids.len() {
         for j in i + 1..ids.len() {
-            let (a, b) = (ScorerId::from(ids[i]), ScorerId::from(ids[j]));
-            if let (Some(a), Some(b)) = (a.model(), b.model())
+            if let (Some(a), Some(b)) = (ids[i].model(), ids[j].model())
                 && a == b
             {
                 out.push((i, j, PairKind::PromptVariants));
@@ -244,6 +250,14 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
 pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let mopts = opts.metrics();
     let joined = join(&data.leads, &data.predictions);
+    let outcome_join = join_outcomes(&data.leads, &data.predictions);
+    // Operations count what was scored on the evaluated leads: those with a gold label, or,
+    // in a run without any (a CRM export with outcomes), those with an outcome.
+    let scored = if joined.leads.is_empty() {
+        &outcome_join
+    } else {
+        &joined
+    };
     let metrics_err = |scorer: &str| {
         let scorer = scorer.to_string();
         move |source| ReportError::Metrics { scorer, source }
@@ -251,7 +265,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
     let mut scorers = Vec::with_capacity(joined.scorers.len());
     let mut parsed_all = Vec::with_capacity(joined.scorers.len());
     let mut warnings = Vec::new();
-    for s in &joined.scorers {
+    for (s, ops) in joined.scorers.iter().zip(&scored.scorers) {
         let pred = s.parsed();
         let probs: Vec<Option<[f64; 3]>> = s
             .first
@@ -289,7 +303,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
             kappa_vs_heuristic: Estimate::default(),
             agreement_vs_heuristic: Estimate::default(),
             repeats: s.repeats(),
-            operations: operations::operations(&s.first, correct, s.table, &data.bands),
+            operations: operations::operations(&ops.first, correct, s.table, &data.bands),
             score_histogram: histogram(&pred, &joined.gold),
             metrics,
         });
@@ -366,12 +380,8 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         ));
     }
     let capacity = opts.capacity.or(data.capacity).unwrap_or_default();
-    let outcomes = outcomes::outcomes(
-        &join_outcomes(&data.leads, &data.predictions),
-        capacity,
-        &mopts,
-    )
-    .map_err(metrics_err("outcomes"))?;
+    let outcomes =
+        outcomes::outcomes(&outcome_join, capacity, &mopts).map_err(metrics_err("outcomes"))?;
     if outcomes.is_none() && joined.leads.is_empty() {
         // Said once for both: nothing was evaluated at all.
     } else if joined.leads.is_empty() {
@@ -490,6 +500,10 @@ mod tests {
                 ("llm/m1/b", "heuristic", PairKind::VsHeuristic),
                 ("llm/m2/a", "heuristic", PairKind::VsHeuristic),
                 ("llm/org/m3/a", "heuristic", PairKind::VsHeuristic),
+                ("llm/m1/a", "learned", PairKind::VsLearned),
+                ("llm/m1/b", "learned", PairKind::VsLearned),
+                ("llm/m2/a", "learned", PairKind::VsLearned),
+                ("llm/org/m3/a", "learned", PairKind::VsLearned),
                 ("llm/m1/a", "llm/m1/b", PairKind::PromptVariants),
             ]
         );

@@ -14,7 +14,7 @@
 //!   the train split would need every LLM to score it too, and the learned model's scores on
 //!   its own training leads are optimistic);
 //! - the gap to the oracle is oracle AUC − scorer AUC; its interval is the scorer's AUC
-//!   interval seen from the oracle's value, which is the ceiling on this very sample.
+//!   interval seen from the oracle's value, the expected ceiling (a scorer can land above it on one sample by chance).
 
 use serde::Serialize;
 
@@ -22,7 +22,7 @@ use super::join::{Joined, JoinedScorer};
 use crate::lead::Label;
 use crate::metrics::{
     CapacitySetting, Estimate, Isotonic, MetricsError, MetricsOptions, OutcomeInput,
-    OutcomeMetrics, Platt, outcome_metrics, wilson,
+    OutcomeMetrics, PairedShares, Platt, holm, outcome_metrics, paired_shares, wilson,
 };
 
 /// Folds of the cross-fitted recalibration.
@@ -40,9 +40,24 @@ pub struct OutcomeReport {
     /// Leads worked at that capacity.
     pub capacity_leads: u64,
     pub has_deal_values: bool,
-    /// The ranking by the generator's latent `p_convert`: the ceiling no scorer can beat.
+    /// The ranking by the generator's latent `p_convert`: what a scorer can expect at best (the expected ceiling, not a bound on one sample).
     pub oracle: Option<RankerOutcomes>,
     pub scorers: Vec<RankerOutcomes>,
+    /// The scorer whose worked leads hold the most converters (highest recall at capacity;
+    /// ties: higher conversion AUC, then report order).
+    pub best_at_capacity: Option<String>,
+    /// Every other scorer against it, on the converters (ranking ties broken by lead id).
+    pub vs_best_at_capacity: Vec<CaptureTest>,
+}
+
+/// Scorer `a`'s converters captured at capacity against scorer `b`'s, converter by
+/// converter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaptureTest {
+    pub a: String,
+    pub b: String,
+    #[serde(flatten)]
+    pub test: PairedShares,
 }
 
 /// A conversion rate over a group of leads, with its Wilson interval.
@@ -162,9 +177,11 @@ pub(crate) fn outcomes(
     };
     let oracle_auc = oracle.as_ref().and_then(|o| o.metrics.roc_auc.value);
     let mut scorers = Vec::with_capacity(joined.scorers.len());
+    let mut captures = Vec::with_capacity(joined.scorers.len());
     for s in &joined.scorers {
         let parsed = s.parsed();
         let value: Vec<Option<f64>> = parsed.iter().map(|p| p.map(|x| f64::from(x.1))).collect();
+        captures.push(captured(&value, &converted, k));
         let metrics = outcome_metrics(&base.input(&value, |s| s / 100.0), opts)?;
         let by_label = by_label(s, &converted, opts.confidence);
         let monotone = monotone(&by_label);
@@ -186,7 +203,10 @@ pub(crate) fn outcomes(
             auc_gap_to_oracle: gap,
         });
     }
+    let (best_at_capacity, vs_best_at_capacity) = capacity_tests(&scorers, &captures, opts)?;
     Ok(Some(OutcomeReport {
+        best_at_capacity,
+        vs_best_at_capacity,
         n,
         converters,
         conversion_rate: Rate::new("all", converters, n, opts.confidence),
@@ -242,17 +262,76 @@ fn monotone(by_label: &[Rate]) -> Option<bool> {
     (rates.len() >= 2).then(|| rates.windows(2).all(|w| w[0] <= w[1]))
 }
 
-/// Conversion in each tenth of the ranking (value descending, ties by position, unscored
-/// last), top first.
-fn deciles(value: &[Option<f64>], converted: &[bool], confidence: f64) -> Vec<Rate> {
-    let n = value.len();
-    let mut order: Vec<usize> = (0..n).collect();
+/// The leads in ranking order: value descending, ties by position (lead id), unscored last.
+fn ranking_order(value: &[Option<f64>]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..value.len()).collect();
     order.sort_by(|&a, &b| match (value[a], value[b]) {
         (Some(x), Some(y)) => y.total_cmp(&x).then(a.cmp(&b)),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.cmp(&b),
     });
+    order
+}
+
+/// For each converter (in lead order), whether it is among the `k` leads worked first.
+fn captured(value: &[Option<f64>], converted: &[bool], k: u64) -> Vec<bool> {
+    let mut worked = vec![false; value.len()];
+    for &i in ranking_order(value).iter().take(k as usize) {
+        worked[i] = true;
+    }
+    (0..value.len())
+        .filter(|&i| converted[i])
+        .map(|i| worked[i])
+        .collect()
+}
+
+/// The scorer with the highest recall at capacity (ties: the higher conversion AUC, then
+/// report order), and every other scorer's converters captured against it, paired on the
+/// converters, Holm-corrected across these tests.
+fn capacity_tests(
+    scorers: &[RankerOutcomes],
+    captured: &[Vec<bool>],
+    opts: &MetricsOptions,
+) -> Result<(Option<String>, Vec<CaptureTest>), MetricsError> {
+    let key = |s: &RankerOutcomes| {
+        (
+            s.metrics.capacity.recall.value.unwrap_or(f64::NEG_INFINITY),
+            s.metrics.roc_auc.value.unwrap_or(f64::NEG_INFINITY),
+        )
+    };
+    let mut best: Option<usize> = None;
+    for (i, s) in scorers.iter().enumerate() {
+        if s.metrics.capacity.recall.value.is_none() {
+            continue;
+        }
+        if best.is_none_or(|b| key(s) > key(&scorers[b])) {
+            best = Some(i);
+        }
+    }
+    let Some(b) = best else {
+        return Ok((None, Vec::new()));
+    };
+    let mut tests = Vec::new();
+    for (i, s) in scorers.iter().enumerate().filter(|(i, _)| *i != b) {
+        tests.push(CaptureTest {
+            a: s.id.clone(),
+            b: scorers[b].id.clone(),
+            test: paired_shares(&captured[i], &captured[b], opts)?,
+        });
+    }
+    let raw: Vec<f64> = tests.iter().map(|t| t.test.mcnemar_p).collect();
+    for (t, p) in tests.iter_mut().zip(holm(&raw)) {
+        t.test.mcnemar_p_holm = Some(p);
+    }
+    Ok((Some(scorers[b].id.clone()), tests))
+}
+
+/// Conversion in each tenth of the ranking (value descending, ties by position, unscored
+/// last), top first.
+fn deciles(value: &[Option<f64>], converted: &[bool], confidence: f64) -> Vec<Rate> {
+    let n = value.len();
+    let order = ranking_order(value);
     (0..10)
         .map(|d| {
             let (from, to) = (d * n / 10, (d + 1) * n / 10);

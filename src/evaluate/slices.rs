@@ -5,7 +5,9 @@
 //! compute, so they cost nothing, and honest at any size); macro-F1 and quadratic κ carry
 //! point values (with dozens of slices × scorers, 1,000 resamples each would dominate the
 //! run time), and only in slices of at least [`MIN_SLICE_N`] leads: below that a point
-//! value without an interval would be noise.
+//! value without an interval would be noise. Values of a dimension with fewer than
+//! [`MIN_SLICE_N`] leads are pooled into one `other` row (last), so that no row rests on a
+//! handful of leads; a dimension left with no row of its own but `other` is left out.
 
 use std::collections::BTreeMap;
 
@@ -34,8 +36,11 @@ pub const SIZE_BANDS: [(u32, u32, &str); 6] = [
     (5001, u32::MAX, "5000+"),
 ];
 
-/// Fewest leads a slice needs for its point values (macro-F1, quadratic κ) to be reported.
+/// Fewest leads a value needs for a slice row of its own (fewer are pooled into `other`).
 pub const MIN_SLICE_N: u64 = 20;
+
+/// The row small values are pooled into.
+pub const OTHER: &str = "other";
 
 /// One slice: its value and each scorer's metrics on its leads.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -133,8 +138,12 @@ pub(crate) fn slices(
         for (i, lead) in leads.iter().enumerate() {
             groups.entry(key(lead, dim)).or_default().push(i);
         }
+        let groups = pool_small(groups);
+        if groups.len() == 1 && groups[0].0 == OTHER {
+            continue;
+        }
         let mut rows = Vec::with_capacity(groups.len());
-        for ((_, value), idx) in groups {
+        for (value, idx) in groups {
             let g: Vec<Label> = idx.iter().map(|&i| gold[i]).collect();
             let gs: Vec<Option<u8>> = idx.iter().map(|&i| gold_score[i]).collect();
             let mut per = Vec::with_capacity(scorers.len());
@@ -184,9 +193,41 @@ pub(crate) fn slices(
     Ok(out)
 }
 
+/// Pools the values with fewer than [`MIN_SLICE_N`] leads into one `other` group, last.
+fn pool_small(groups: BTreeMap<(usize, String), Vec<usize>>) -> Vec<(String, Vec<usize>)> {
+    let mut out = Vec::new();
+    let mut other: Vec<usize> = Vec::new();
+    for ((_, value), idx) in groups {
+        if (idx.len() as u64) < MIN_SLICE_N {
+            other.extend(idx);
+        } else {
+            out.push((value, idx));
+        }
+    }
+    if !other.is_empty() {
+        other.sort_unstable();
+        out.push((OTHER.to_string(), other));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_values_are_pooled_into_other_last() {
+        let group = |n: usize, from: usize| (from..from + n).collect::<Vec<_>>();
+        let groups = BTreeMap::from([
+            ((0, "a".to_string()), group(25, 0)),
+            ((1, "b".to_string()), group(3, 25)),
+            ((2, "c".to_string()), group(19, 28)),
+            ((usize::MAX, "unknown".to_string()), group(30, 47)),
+        ]);
+        let pooled = pool_small(groups);
+        let rows: Vec<(&str, usize)> = pooled.iter().map(|(v, i)| (v.as_str(), i.len())).collect();
+        assert_eq!(rows, [("a", 25), ("unknown", 30), ("other", 22)]);
+    }
 
     #[test]
     fn size_bands_cover_every_count() {

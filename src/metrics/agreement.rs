@@ -33,6 +33,63 @@ pub struct PairMetrics {
     pub mcnemar_p_holm: Option<f64>,
 }
 
+/// Two scorers' successes on the same items (e.g. which converters each one's worked leads
+/// hold): the shares, their paired difference and the exact McNemar test.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PairedShares {
+    pub n: u64,
+    /// Items A (resp. B) succeeded on.
+    pub a: u64,
+    pub b: u64,
+    /// share(a) − share(b), its interval from a paired bootstrap over the items.
+    pub difference: Estimate,
+    /// Items only A / only B succeeded on.
+    pub only_a: u64,
+    pub only_b: u64,
+    /// Exact two-sided McNemar p-value (before Holm).
+    pub mcnemar_p: f64,
+    /// After Holm's correction across the tests made together.
+    pub mcnemar_p_holm: Option<f64>,
+}
+
+/// Compares two scorers' successes item by item (`a[i]`, `b[i]`).
+pub fn paired_shares(
+    a: &[bool],
+    b: &[bool],
+    opts: &MetricsOptions,
+) -> Result<PairedShares, MetricsError> {
+    let n = a.len();
+    MetricsError::check_len("second scorer's successes", n, b.len())?;
+    opts.validate()?;
+    let cells = CellSampler::new(
+        (0..n)
+            .map(|i| 2 * u32::from(a[i]) + u32::from(b[i]))
+            .collect(),
+        4,
+    );
+    let diff = |c: &[u64]| {
+        ratio(c[2], n as u64)
+            .zip(ratio(c[1], n as u64))
+            .map(|(x, y)| x - y)
+    };
+    let reps = replicate(opts.resamples, opts.seed, 0x7368_6172, |rng| {
+        let mut c = [0u64; 4];
+        cells.draw(rng, &mut c);
+        diff(&c)
+    });
+    let c = cells.original();
+    Ok(PairedShares {
+        n: n as u64,
+        a: c[2] + c[3],
+        b: c[1] + c[3],
+        difference: Estimate::with_replicates(diff(&c), &reps, opts.confidence),
+        only_a: c[2],
+        only_b: c[1],
+        mcnemar_p: mcnemar_exact(c[2], c[1]),
+        mcnemar_p_holm: None,
+    })
+}
+
 /// Fills `mcnemar_p_holm` of every pair with Holm's correction across all of them.
 pub fn holm_pairs(pairs: &mut [PairMetrics]) {
     let raw: Vec<f64> = pairs.iter().map(|p| p.mcnemar_p).collect();
@@ -245,6 +302,24 @@ mod tests {
         // 2·P(X ≤ 1), X ~ Bin(5, ½) = 2·6/32
         assert!((mcnemar_exact(4, 1) - 0.375).abs() < 1e-15);
         assert!(mcnemar_exact(50_000, 40_000) < 1e-100);
+    }
+
+    #[test]
+    fn paired_shares_count_discordant_items_and_bound_the_difference() {
+        let a = [true, true, true, false, false, true];
+        let b = [true, false, false, false, true, true];
+        let opts = MetricsOptions {
+            resamples: 200,
+            ..MetricsOptions::default()
+        };
+        let s = paired_shares(&a, &b, &opts).expect("same length");
+        assert_eq!((s.n, s.a, s.b, s.only_a, s.only_b), (6, 4, 3, 2, 1));
+        assert!((s.difference.value.expect("defined") - 1.0 / 6.0).abs() < 1e-12);
+        let lo = s.difference.ci_low.expect("interval");
+        let hi = s.difference.ci_high.expect("interval");
+        assert!(lo <= 1.0 / 6.0 && 1.0 / 6.0 <= hi, "[{lo}, {hi}]");
+        assert_eq!(s.mcnemar_p, mcnemar_exact(2, 1));
+        assert!(paired_shares(&a, &b[..5], &opts).is_err());
     }
 
     #[test]

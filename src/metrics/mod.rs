@@ -32,7 +32,8 @@ mod recalibration;
 mod summary;
 
 pub use agreement::{
-    PairMetrics, StabilityMetrics, compare_pair, holm, holm_pairs, mcnemar_exact, stability,
+    PairMetrics, PairedShares, StabilityMetrics, compare_pair, holm, holm_pairs, mcnemar_exact,
+    paired_shares, stability,
 };
 pub use bootstrap::Estimate;
 pub(crate) use bootstrap::quantile;

@@ -1,7 +1,9 @@
 //! Renders a [`Document`] as one self-contained HTML page: inline CSS, inline SVG charts,
 //! no scripts, fonts or anything else fetched over the network.
 
-use super::table::{Block, Document, Table};
+use std::collections::HashMap;
+
+use super::table::{Block, Document, Table, header_term};
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2rem auto;max-width:1200px;padding:0 1rem;color:#1d2330;line-height:1.45}
 h1{font-size:1.6rem}h2{margin-top:2.2rem;border-bottom:1px solid #d6dae2;padding-bottom:.2rem}h3{margin-top:1.6rem}
@@ -11,7 +13,9 @@ th{background:#f1f3f7}.num{text-align:right}
 tr:nth-child(even) td{background:#fafbfc}code{background:#f1f3f7;padding:0 .2rem;border-radius:3px}
 .charts{display:flex;flex-wrap:wrap;gap:1rem;margin:.6rem 0 1rem}
 figure{margin:0;border:1px solid #e3e6ec;border-radius:6px;padding:.4rem}
-figcaption{font-size:.8rem;color:#4a5263;text-align:center}";
+figcaption{font-size:.8rem;color:#4a5263;text-align:center}
+th[title]{text-decoration:underline dotted;cursor:help}
+.glossary dt{font-weight:600;margin-top:.4rem}.glossary dd{margin:0 0 0 1.2rem}";
 
 /// The document as a complete HTML page.
 pub(crate) fn render(doc: &Document) -> String {
@@ -21,6 +25,16 @@ pub(crate) fn render(doc: &Document) -> String {
     out.push_str(&format!("<title>{}</title>\n", escape(&doc.title)));
     out.push_str(&format!("<style>\n{STYLE}\n</style>\n</head>\n<body>\n"));
     out.push_str(&format!("<h1>{}</h1>\n", inline(&doc.title)));
+    let definitions: HashMap<&str, &str> = doc
+        .blocks
+        .iter()
+        .filter_map(|b| match b {
+            Block::Glossary(terms) => Some(terms),
+            _ => None,
+        })
+        .flatten()
+        .map(|(t, d)| (t.as_str(), d.as_str()))
+        .collect();
     for block in &doc.blocks {
         match block {
             Block::Heading(level, text) => {
@@ -35,7 +49,18 @@ pub(crate) fn render(doc: &Document) -> String {
                 }
                 out.push_str("</ul>\n");
             }
-            Block::Table(t) => table(t, &mut out),
+            Block::Table(t) => table(t, &definitions, &mut out),
+            Block::Glossary(terms) => {
+                out.push_str("<dl class=\"glossary\">\n");
+                for (term, definition) in terms {
+                    out.push_str(&format!(
+                        "<dt>{}</dt><dd>{}</dd>\n",
+                        inline(term),
+                        inline(definition)
+                    ));
+                }
+                out.push_str("</dl>\n");
+            }
             Block::Charts(charts) => {
                 out.push_str("<div class=\"charts\">\n");
                 for c in charts {
@@ -54,7 +79,7 @@ pub(crate) fn render(doc: &Document) -> String {
     out
 }
 
-fn table(t: &Table, out: &mut String) {
+fn table(t: &Table, definitions: &HashMap<&str, &str>, out: &mut String) {
     out.push_str("<table>\n<thead><tr>");
     let numeric: Vec<bool> = (0..t.headers.len()).map(|j| t.is_numeric(j)).collect();
     let class = |j: usize| {
@@ -65,7 +90,11 @@ fn table(t: &Table, out: &mut String) {
         }
     };
     for (j, h) in t.headers.iter().enumerate() {
-        out.push_str(&format!("<th{}>{}</th>", class(j), inline(h)));
+        let title = match definitions.get(header_term(h)) {
+            Some(d) => format!(" title=\"{}\"", escape(d)),
+            None => String::new(),
+        };
+        out.push_str(&format!("<th{}{title}>{}</th>", class(j), inline(h)));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
     for row in &t.rows {

@@ -27,6 +27,11 @@ pub(crate) fn render(doc: &Document) -> String {
                 }
             }
             Block::Table(t) => table(t, &mut out),
+            Block::Glossary(terms) => {
+                for (term, definition) in terms {
+                    out.push_str(&format!("- **{}**: {}\n", inline(term), inline(definition)));
+                }
+            }
             Block::Charts(charts) => {
                 // Keep the reader oriented: say what the HTML report shows here.
                 let names: Vec<&str> = charts.iter().map(|c| c.caption.as_str()).collect();

@@ -1,15 +1,19 @@
 //! Reports: the run report and the comparison of runs, built once as a [`Document`] and
 //! rendered by one [`Format`] per file (`report.md`, `report.html`).
 
+mod answer;
 mod charts;
 mod compare_doc;
 mod html;
+mod leaderboard;
 mod markdown;
 mod outcome_doc;
 mod run_doc;
 mod table;
 
+pub use answer::answer;
 pub use compare_doc::compare_document;
+pub use leaderboard::leaderboard;
 pub use run_doc::run_document;
 pub use table::{Block, Chart, Document, Table, UNDEFINED, usd};
 

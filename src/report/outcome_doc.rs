@@ -1,5 +1,5 @@
 //! The outcome sections of the run report: does the score find the leads that convert
-//! (against the oracle, the ceiling), what working the top of the ranking at the sales
+//! (against the oracle, the expected ceiling), what working the top of the ranking at the sales
 //! capacity captures, conversion by rank decile, and the score recalibrated into a
 //! conversion probability.
 
@@ -57,7 +57,7 @@ pub(crate) fn outcome_sections(o: &OutcomeReport, b: &mut Vec<Block>) {
     );
     if let Some(oracle) = &o.oracle {
         intro.push_str(&format!(
-            " The **oracle** ranks by the generator's latent conversion probability: its AUC {} is the ceiling no scorer can beat on these leads; the gap is oracle − scorer.",
+            " The **oracle** ranks by the generator's latent conversion probability: its AUC {} is what a scorer can expect at best; on one sample a scorer can land above it by chance (then the gap, oracle − scorer, is negative: sampling noise).",
             est(&oracle.metrics.roc_auc, 3)
         ));
     }

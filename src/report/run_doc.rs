@@ -2,23 +2,45 @@
 //! routing at the high threshold, gains/lift and calibration tables (with charts), pairwise
 //! tests, stability, slices and the dataset's description.
 
+use super::answer::{answer, warnings};
 use super::charts;
-use super::table::{Block, Chart, Document, Table, UNDEFINED, count, est, num, p_value, pct, usd};
+use super::leaderboard::{glossary, gold_leaderboard, label_metrics, outcome_leaderboard};
+use super::table::{
+    Block, Chart, Document, Table, UNDEFINED, count, est, num, p_value, pct, plural, usd,
+};
 use crate::evaluate::{PairKind, PairReport, RunMetrics, ScorerReport};
 use crate::metrics::GainsRow;
 use crate::prediction::ScorerId;
 
-/// Builds the report of one run from its metrics.
+/// Builds the report of one run from its metrics: the answer first, then what to distrust,
+/// the leaderboard, the detail behind it, and the dataset in an appendix.
 pub fn run_document(m: &RunMetrics) -> Document {
-    let mut b = vec![Block::Paragraph(overview(m))];
-    if let Some(meta) = &m.dataset_meta {
-        b.push(Block::Heading(2, "Dataset".into()));
-        let mut items = Vec::new();
-        describe(meta, "", &mut items);
-        b.push(Block::List(items));
+    let mut b = vec![
+        Block::Heading(2, "Answer".into()),
+        Block::List(answer(m)),
+        Block::Paragraph(overview(m)),
+    ];
+    let outcomes = m.outcomes.as_ref().filter(|o| o.n > 0);
+    b.push(Block::Heading(2, "Leaderboard".into()));
+    if m.n_leads > 0 {
+        b.push(Block::Paragraph(
+            "Ranked by **strict accuracy** (the gold label given exactly; an unparsed answer counts as wrong). `=k`: the paired test (exact McNemar, Holm-corrected) cannot separate the scorer from the leader of its group, so they share the rank.".into(),
+        ));
+        b.push(Block::Table(gold_leaderboard(m)));
+    } else if let Some(o) = outcomes {
+        b.push(Block::Paragraph(format!(
+            "No evaluated lead has a gold label: scorers are listed by the share of converters among the {} leads worked at capacity.",
+            o.capacity_leads
+        )));
+        b.push(Block::Table(outcome_leaderboard(m, o)));
+    } else {
+        b.push(Block::Paragraph(
+            "Nothing to rank: no evaluated lead has a gold label or an outcome.".into(),
+        ));
     }
     b.push(Block::Heading(2, "Read this first".into()));
-    let mut notes = m.warnings.clone();
+    let mut notes = warnings(m);
+    notes.extend(m.warnings.iter().cloned());
     notes.push(format!(
         "Calibration (ECE, Brier, reliability) reads p(high) = score / 100, the plain reading of a 0–100 score; it is a probability only if the scorer defines it so. ECE uses {} equal-width bins.",
         m.options.ece_bins
@@ -30,18 +52,58 @@ pub fn run_document(m: &RunMetrics) -> Document {
         m.options.seed
     ));
     notes.push(format!(
-        "{UNDEFINED} = undefined (no parsed predictions, a single class present, zero variance, or no interval because some resample was undefined)."
+        "{UNDEFINED} = undefined (no parsed predictions, a single class present, zero variance, or no interval because some resample was undefined). Hover a column name in report.html, or see the glossary at the end, for what a metric means."
     ));
     b.push(Block::List(notes));
-    b.push(Block::Heading(2, "Leaderboard".into()));
-    b.push(Block::Table(leaderboard(m)));
-    b.push(Block::Paragraph(
-        "Rank by strict accuracy, in groups: the best scorer not yet placed leads a group, and `=k` marks a scorer that the paired test against that leader (exact McNemar on the same leads, Holm-corrected) does not separate from it: tied.".into(),
-    ));
-    b.push(Block::Heading(2, "Ranking and agreement".into()));
-    b.push(Block::Table(more_metrics(m)));
-    b.push(Block::Heading(2, "Operations".into()));
-    b.push(Block::Table(operations(m)));
+    if m.n_leads > 0 {
+        b.push(Block::Heading(2, "Label metrics".into()));
+        b.push(Block::Table(label_metrics(m)));
+        b.push(Block::Heading(2, "Ranking and agreement".into()));
+        b.push(Block::Table(more_metrics(m)));
+    }
+    if !m.scorers.is_empty() {
+        b.push(Block::Heading(2, "Operations".into()));
+        b.push(Block::Table(operations(m)));
+    }
+    if m.n_leads > 0 {
+        gains_section(m, &mut b);
+    }
+    if let Some(o) = outcomes {
+        super::outcome_doc::outcome_sections(o, &mut b);
+    }
+    if m.n_leads > 0 {
+        for s in &m.scorers {
+            scorer_section(s, m, &mut b);
+        }
+        pairs_section(m, &mut b);
+        if let Some(t) = prompt_spread(m) {
+            b.push(Block::Heading(2, "Spread across prompt variants".into()));
+            b.push(Block::Table(t));
+        }
+        stability_section(m, &mut b);
+        power_section(m, &mut b);
+        slices(m, &mut b);
+    } else {
+        b.push(Block::Heading(2, "Label metrics".into()));
+        b.push(Block::Paragraph(
+            "Left out: no evaluated lead has a gold label, so there is no confusion matrix, gains table, pairwise test, power analysis or slice against labels to show.".into(),
+        ));
+    }
+    b.push(Block::Heading(2, "Glossary".into()));
+    b.push(glossary());
+    if let Some(meta) = &m.dataset_meta {
+        b.push(Block::Heading(2, "Appendix: the dataset".into()));
+        let mut items = Vec::new();
+        describe(meta, "", &mut items);
+        b.push(Block::List(items));
+    }
+    Document {
+        title: format!("Lead-scoring benchmark: run `{}`", m.run_id),
+        blocks: b,
+    }
+}
+
+fn gains_section(m: &RunMetrics, b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Gains".into()));
     let mut gains = Table::new(&[
         "scorer",
@@ -84,56 +146,48 @@ pub fn run_document(m: &RunMetrics) -> Document {
                 .into(),
         svg: charts::gains_curves(&series, "cumulative gains"),
     }]));
-    if let Some(o) = &m.outcomes {
-        super::outcome_doc::outcome_sections(o, &mut b);
-    }
-    for s in &m.scorers {
-        scorer_section(s, m, &mut b);
-    }
+}
+
+fn pairs_section(m: &RunMetrics, b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Pairwise tests".into()));
     if m.pairs.is_empty() {
         b.push(Block::Paragraph(
-            "No pairs to test (no heuristic baseline and no two prompts on one model).".into(),
+            "No pairs to test: no baseline beside another scorer, and no two prompts on one model."
+                .into(),
         ));
     } else {
         b.push(Block::Paragraph(format!(
-            "Δ = strict accuracy of A − B on the same leads (paired bootstrap); McNemar exact on strict correctness; Holm's correction across the {} pair(s) tested.",
-            m.pairs.len()
+            "Δ = strict accuracy of A − B on the same leads (paired bootstrap); McNemar exact on strict correctness; Holm's correction across the {} tested.",
+            plural(m.pairs.len() as u64, "pair")
         )));
         b.push(Block::Table(pairs_table(&m.pairs, true)));
     }
-    if let Some(t) = prompt_spread(m) {
-        b.push(Block::Heading(2, "Spread across prompt variants".into()));
-        b.push(Block::Table(t));
+}
+
+fn stability_section(m: &RunMetrics, b: &mut Vec<Block>) {
+    if m.stability.is_empty() {
+        return;
     }
-    if !m.stability.is_empty() {
-        b.push(Block::Heading(2, "Stability across repeats".into()));
-        let mut t = Table::new(&[
-            "scorer",
-            "repeats",
-            "leads",
-            "parsed in every repeat",
-            "Fleiss κ",
-            "identical in every repeat",
+    b.push(Block::Heading(2, "Stability across repeats".into()));
+    let mut t = Table::new(&[
+        "scorer",
+        "repeats",
+        "leads",
+        "parsed in every repeat",
+        "Fleiss κ",
+        "identical in every repeat",
+    ]);
+    for s in &m.stability {
+        t.row(vec![
+            format!("`{}`", s.scorer),
+            s.metrics.repeats.to_string(),
+            s.metrics.n.to_string(),
+            s.metrics.n_complete.to_string(),
+            est(&s.metrics.fleiss_kappa, 3),
+            est(&s.metrics.share_identical, 3),
         ]);
-        for s in &m.stability {
-            t.row(vec![
-                format!("`{}`", s.scorer),
-                s.metrics.repeats.to_string(),
-                s.metrics.n.to_string(),
-                s.metrics.n_complete.to_string(),
-                est(&s.metrics.fleiss_kappa, 3),
-                est(&s.metrics.share_identical, 3),
-            ]);
-        }
-        b.push(Block::Table(t));
     }
-    power_section(m, &mut b);
-    slices(m, &mut b);
-    Document {
-        title: format!("Lead-scoring benchmark: run `{}`", m.run_id),
-        blocks: b,
-    }
+    b.push(Block::Table(t));
 }
 
 fn overview(m: &RunMetrics) -> String {
@@ -143,9 +197,9 @@ fn overview(m: &RunMetrics) -> String {
         format!("all {} leads with a gold label", m.n_dataset)
     };
     let mut s = format!(
-        "**{}** leads evaluated ({split}); {} scorer(s). Bands: high ≥ {}, medium ≥ {}, else low.",
-        m.n_leads,
-        m.scorers.len(),
+        "{} evaluated against gold labels ({split}); {}. Bands: high ≥ {}, medium ≥ {}, else low.",
+        plural(m.n_leads, "lead"),
+        plural(m.scorers.len() as u64, "scorer"),
         m.bands.high,
         m.bands.medium
     );
@@ -192,70 +246,12 @@ fn scalar(v: &serde_json::Value) -> String {
     }
 }
 
-fn leaderboard(m: &RunMetrics) -> Table {
-    let mut t = Table::new(&[
-        "rank",
-        "scorer",
-        "n",
-        "coverage",
-        "accuracy [95 % CI]",
-        "strict acc.",
-        "macro-F1",
-        "κ",
-        "QWK",
-        "AUC (high)",
-        "ECE",
-        "Brier (high)",
-        "lift@10 %",
-        "κ vs heuristic",
-        "p50 latency",
-        "tokens",
-        "cost",
-    ]);
-    for s in &m.scorers {
-        let x = &s.metrics;
-        let o = &s.operations;
-        let tokens = match (o.prompt_tokens, o.completion_tokens) {
-            (None, None) => UNDEFINED.to_string(),
-            (p, c) => (p.unwrap_or(0) + c.unwrap_or(0)).to_string(),
-        };
-        let rank = m
-            .ranking
-            .iter()
-            .find(|r| r.id == s.id)
-            .map_or(UNDEFINED.into(), |r| {
-                if r.tied_with_above {
-                    format!("={}", r.rank)
-                } else {
-                    r.rank.to_string()
-                }
-            });
-        t.row(vec![
-            rank,
-            format!("`{}`", s.id),
-            x.n.to_string(),
-            pct(x.coverage.value),
-            est(&x.accuracy, 3),
-            num(x.accuracy_strict.value, 3),
-            num(x.macro_f1.value, 3),
-            num(x.cohen_kappa.value, 3),
-            num(x.quadratic_kappa.value, 3),
-            num(x.roc_auc_high.value, 3),
-            num(x.ece.value, 3),
-            num(x.brier_high.value, 3),
-            num(x.lift_top_decile.value, 2),
-            num(s.kappa_vs_heuristic.value, 3),
-            o.latency_p50_ms.map_or(UNDEFINED.into(), ms),
-            tokens,
-            usd(o.cost_usd),
-        ]);
-    }
-    t
-}
-
-/// Milliseconds: whole numbers, one decimal below 10 ms (in-process scorers).
+/// Milliseconds: whole numbers, one decimal below 10 ms, `< 0.1 ms` below that (in-process
+/// scorers).
 fn ms(v: f64) -> String {
-    if v < 10.0 {
+    if v < 0.1 {
+        "< 0.1 ms".into()
+    } else if v < 10.0 {
         format!("{v:.1} ms")
     } else {
         format!("{v:.0} ms")
@@ -351,6 +347,13 @@ fn operations(m: &RunMetrics) -> Table {
 fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
     let x = &s.metrics;
     b.push(Block::Heading(2, format!("Scorer `{}`", s.id)));
+    if x.n_parsed == 0 {
+        b.push(Block::Paragraph(format!(
+            "No parsed answer on the {}: nothing to show (Operations says what happened to its requests).",
+            plural(x.n, "evaluated lead")
+        )));
+        return;
+    }
     let c = &x.confusion.0;
     let mut conf = Table::new(&["gold \\ predicted", "low", "medium", "high", "recall"]);
     for (i, label) in ["low", "medium", "high"].iter().enumerate() {
@@ -387,7 +390,7 @@ fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
         "cumulative capture",
         "lift",
     ]);
-    for r in &x.gains {
+    for r in x.gains.iter().filter(|r| r.count > 0) {
         g.row(vec![
             r.decile.to_string(),
             r.count.to_string(),
@@ -400,15 +403,15 @@ fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
     b.push(Block::Table(g));
     let shares: Vec<f64> = x.gains.iter().filter_map(|r| r.share_high).collect();
     let monotone = shares.windows(2).all(|w| w[0] >= w[1]);
+    let trend = match shares.len() {
+        0 | 1 => "",
+        _ if monotone => " Share of highs falls monotonically down the deciles.",
+        _ => " Share of highs does **not** fall monotonically down the deciles.",
+    };
     b.push(Block::Paragraph(format!(
-        "Top-decile lift {} (k = {}; ties broken by lead id). Share of highs {} down the deciles.",
+        "Top-decile lift {} (k = {}; ties broken by lead id).{trend}",
         est(&x.lift_top_decile, 2),
         x.top_decile_k,
-        if monotone {
-            "falls monotonically"
-        } else {
-            "does **not** fall monotonically"
-        }
     )));
     b.push(Block::Heading(
         3,
@@ -430,7 +433,9 @@ fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
             num(r.observed, 3),
         ]);
     }
-    b.push(Block::Table(rel));
+    if !rel.rows.is_empty() {
+        b.push(Block::Table(rel));
+    }
     b.push(Block::Charts(vec![
         Chart {
             caption: format!(
@@ -476,6 +481,7 @@ pub(super) fn pairs_table(pairs: &[PairReport], why: bool) -> Table {
             row.push(
                 match p.kind {
                     PairKind::VsHeuristic => "vs heuristic",
+                    PairKind::VsLearned => "vs learned",
                     PairKind::PromptVariants => "prompt variants",
                     PairKind::AcrossRuns => "across runs",
                 }
@@ -540,6 +546,9 @@ fn power_section(m: &RunMetrics, b: &mut Vec<Block>) {
         "smallest detectable AUC difference",
         "leads needed for a 0.05 difference",
     ]);
+    if p.auc.is_empty() {
+        return;
+    }
     for a in &p.auc {
         t.row(vec![
             format!("`{}`", a.id),

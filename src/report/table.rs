@@ -24,6 +24,15 @@ pub enum Block {
     Table(Table),
     /// SVG charts shown side by side; formats without graphics skip them.
     Charts(Vec<Chart>),
+    /// Terms and their one-line definitions. In HTML, every table header whose name (the
+    /// header before any ` [`) is a term here shows the definition on hover.
+    Glossary(Vec<(String, String)>),
+}
+
+/// The name of a column header a glossary defines: the header before any ` [`
+/// (`strict accuracy [95 % CI]` → `strict accuracy`).
+pub fn header_term(header: &str) -> &str {
+    header.split(" [").next().unwrap_or(header).trim()
 }
 
 /// A table of preformatted cells; columns of figures are right-aligned, text left.
@@ -142,6 +151,15 @@ pub fn usd(x: Option<f64>) -> String {
     match x {
         Some(v) if v.is_finite() => format!("${v:.4}"),
         _ => UNDEFINED.to_string(),
+    }
+}
+
+/// A count and its noun: `1 lead`, `38 leads`.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 

@@ -94,24 +94,45 @@ fn metrics_json_has_the_documented_shape() {
     assert!(zero.operations.status_counts["parse_error"] > 0);
     assert!(m.scorers[2].operations.inconsistent > 0);
     assert!(zero.operations.cost_usd.is_some());
-    // Pairs: three vs heuristic, one between the two prompts; Holm applied to all.
+    // Pairs: three vs heuristic, the two LLM scorers vs learned, one between the two
+    // prompts; Holm applied to all.
     let pairs = v["pairs"].as_array().expect("pairs");
-    assert_eq!(pairs.len(), 4);
+    let kinds: Vec<&str> = pairs.iter().filter_map(|p| p["kind"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "vs_heuristic",
+            "vs_heuristic",
+            "vs_heuristic",
+            "vs_learned",
+            "vs_learned",
+            "prompt_variants"
+        ]
+    );
     assert!(pairs.iter().all(|p| p["mcnemar_p_holm"].is_number()));
-    assert_eq!(pairs[3]["kind"], "prompt_variants");
     // Stability for the scorer run twice.
     assert_eq!(v["stability"][0]["scorer"], "llm/tiny/zero_shot");
     assert_eq!(v["stability"][0]["repeats"], 2);
-    // Slices: every dimension, every scorer in every slice, sizes adding up.
+    // Slices: every scorer in every slice, sizes adding up; values of fewer than 20 leads
+    // pooled into `other`, and a dimension that would be `other` alone left out.
+    let mut dims = 0;
     for dim in lead_bench::evaluate::DIMENSIONS {
-        let rows = v["slices"][dim].as_array().expect(dim);
+        let Some(rows) = v["slices"][dim].as_array() else {
+            continue;
+        };
+        dims += 1;
         let total: u64 = rows.iter().filter_map(|r| r["n"].as_u64()).sum();
         assert_eq!(total, 60, "{dim}");
         assert!(
             rows.iter()
                 .all(|r| r["scorers"].as_array().map(Vec::len) == Some(4))
         );
+        for r in rows.iter().filter(|r| r["value"] != "other") {
+            assert!(r["n"].as_u64() >= Some(20), "{dim}: {r}");
+        }
+        assert!(rows.len() >= 2 || rows[0]["value"] != "other", "{dim}");
     }
+    assert!(dims >= 1, "no slice dimension kept");
     assert!(!read(&run.join("metrics.json")).contains("NaN"));
 }
 
