@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::evaluate::RunMetrics;
 use crate::llm::{Cache, Plan, forget_open_batches, open_batch_count};
 use crate::pipeline::{Prepared, Run, RunOptions, note};
+use crate::report::fixed;
 use crate::{EXIT_PENDING, Error};
 
 pub(crate) fn run(args: &RunArgs) -> Result<u8, Error> {
@@ -55,8 +56,10 @@ fn show_plan(plan: &Plan) {
 
 fn fmt_estimate(e: &crate::metrics::Estimate) -> String {
     match (e.value, e.ci_low, e.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => format!("{v:.3} [{lo:.3}, {hi:.3}]"),
-        (Some(v), _, _) => format!("{v:.3}"),
+        (Some(v), Some(lo), Some(hi)) => {
+            format!("{} [{}, {}]", fixed(v, 3), fixed(lo, 3), fixed(hi, 3))
+        }
+        (Some(v), _, _) => fixed(v, 3),
         _ => "undefined".to_string(),
     }
 }

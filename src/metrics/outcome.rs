@@ -427,10 +427,15 @@ pub fn outcome_metrics(
 
 /// The Wilson score interval of `successes` out of `n` at two-sided `confidence`
 /// (statsmodels' `proportion_confint(method="wilson")`); `None` when `n` is 0.
+///
+/// The bounds are held to [0, 1], and are exactly 0 for no successes and exactly 1 for n:
+/// there the closed form is 0 (resp. 1) but rounding leaves e.g. −3.5e-18, which a report
+/// would print as `-0.0`.
 pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<(f64, f64)> {
     if n == 0 {
         return None;
     }
+    let successes = successes.min(n);
     let normal = Normal::standard();
     let z = normal.inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
     let (k, n) = (successes as f64, n as f64);
@@ -438,7 +443,17 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<(f64, f64)> {
     let z2 = z * z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    Some((centre - half, centre + half))
+    let low = if k == 0.0 {
+        0.0
+    } else {
+        (centre - half).clamp(0.0, 1.0)
+    };
+    let high = if k == n {
+        1.0
+    } else {
+        (centre + half).clamp(0.0, 1.0)
+    };
+    Some((low, high))
 }
 
 #[cfg(test)]
@@ -513,5 +528,32 @@ mod tests {
         assert!((lo - 0.111_861_701).abs() < 1e-8, "{lo}");
         assert!((hi - 0.468_700_878).abs() < 1e-8, "{hi}");
         assert_eq!(wilson(0, 0, 0.95), None);
+    }
+
+    /// The closed form gives 0 and 1 at the ends, but in floating point −3.5e-18 and the
+    /// like, which print as `-0.0`: the ends are exact, and never negative zero.
+    #[test]
+    fn wilson_is_exactly_zero_at_no_successes_and_one_at_all() {
+        for n in [1u64, 2, 3, 7, 10, 38, 100, 1000, 123_457] {
+            for confidence in [0.8, 0.9, 0.95, 0.99] {
+                let (lo, hi) = wilson(0, n, confidence).expect("defined");
+                assert_eq!(lo, 0.0, "0 of {n}");
+                assert!(!lo.is_sign_negative(), "0 of {n}: {lo:?}");
+                assert!(hi > 0.0 && hi < 1.0, "0 of {n}: {hi}");
+                let (lo, hi) = wilson(n, n, confidence).expect("defined");
+                assert_eq!(hi, 1.0, "{n} of {n}");
+                assert!(lo > 0.0 && lo < 1.0, "{n} of {n}: {lo}");
+            }
+        }
+        for n in 1..200u64 {
+            for k in 0..=n {
+                let (lo, hi) = wilson(k, n, 0.95).expect("defined");
+                assert!(
+                    (0.0..=1.0).contains(&lo) && !lo.is_sign_negative(),
+                    "{k}/{n}"
+                );
+                assert!((0.0..=1.0).contains(&hi) && lo <= hi, "{k}/{n}");
+            }
+        }
     }
 }

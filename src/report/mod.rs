@@ -11,7 +11,7 @@ mod table;
 
 pub use compare_doc::compare_document;
 pub use run_doc::run_document;
-pub use table::{Block, Chart, Document, Table, UNDEFINED, usd};
+pub use table::{Block, Chart, Document, Table, UNDEFINED, fixed, usd};
 
 /// The formats a [`Document`] renders to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
