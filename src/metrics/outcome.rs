@@ -106,10 +106,12 @@ pub struct Capacity {
 /// One point of the capture curve.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CapturePoint {
-    /// Share of leads worked (from the top of the ranking).
+    /// Share of leads worked (from the top of the ranking): `worked × n` leads, a real
+    /// number, so the group of tied values at the cut is taken in part.
     pub worked: f64,
-    /// Share of converters among them.
-    pub converters: f64,
+    /// Share of all converters among them; `null` when no lead converted (0/0, as the
+    /// capacity's recall).
+    pub converters: Option<f64>,
     /// Share of deal value among them, when deal values exist.
     pub revenue: Option<f64>,
 }
@@ -349,11 +351,7 @@ impl Ranked {
                 let top = self.top(worked * n);
                 CapturePoint {
                     worked,
-                    converters: if totals[1] > 0.0 {
-                        top[1] / totals[1]
-                    } else {
-                        0.0
-                    },
+                    converters: (totals[1] > 0.0).then(|| top[1] / totals[1]),
                     revenue: (self.has_deals && all[2] > 0.0).then(|| top[2] / all[2]),
                 }
             })
@@ -518,8 +516,57 @@ mod tests {
         );
         assert_eq!(m.capacity.cutoff, Some(50.0));
         assert_eq!(m.n_scored, 3);
-        assert_eq!(m.curve.first().map(|p| p.converters), Some(0.0));
-        assert_eq!(m.curve.last().map(|p| p.converters), Some(1.0));
+        assert_eq!(m.curve.first().map(|p| p.converters), Some(Some(0.0)));
+        assert_eq!(m.curve.last().map(|p| p.converters), Some(Some(1.0)));
+    }
+
+    /// With no converter the share of converters captured is 0/0: `None` at every point,
+    /// as the recall at capacity is, never 0.
+    #[test]
+    fn the_capture_curve_without_converters_is_undefined_not_zero() {
+        let value = [Some(90.0), Some(50.0), None];
+        let y = [false; 3];
+        let deals = [None; 3];
+        let opts = MetricsOptions {
+            resamples: 0,
+            ..MetricsOptions::default()
+        };
+        let m = outcome_metrics(&input(&value, &y, &deals), &opts).expect("metrics");
+        assert_eq!(m.curve.len(), CURVE_POINTS);
+        assert!(m.curve.iter().all(|p| p.converters.is_none()));
+        assert!(m.curve.iter().all(|p| p.revenue.is_none()));
+        assert_eq!(m.capacity.recall.value, None);
+        let json = serde_json::to_value(m.curve[CURVE_POINTS - 1]).expect("json");
+        assert!(json["converters"].is_null(), "{json}");
+    }
+
+    /// `worked × n` leads are taken, a real number: 5 % of 3 leads is 0.15 of the top lead,
+    /// and a tied group at the cut is taken in proportion.
+    #[test]
+    fn the_capture_curve_takes_fractional_leads() {
+        let value = [Some(90.0), Some(50.0), Some(50.0), Some(10.0)];
+        let y = [true, true, false, true];
+        let deals = [None; 4];
+        let opts = MetricsOptions {
+            resamples: 0,
+            ..MetricsOptions::default()
+        };
+        let m = outcome_metrics(&input(&value, &y, &deals), &opts).expect("metrics");
+        let at = |worked: f64| {
+            m.curve
+                .iter()
+                .find(|p| (p.worked - worked).abs() < 1e-12)
+                .and_then(|p| p.converters)
+                .expect("a point")
+        };
+        // 5 % of 4 leads = 0.2 of the 90 (a converter): 0.2 of 3 converters.
+        assert!((at(0.05) - 0.2 / 3.0).abs() < 1e-12);
+        // 50 % = 2 leads: the 90 and half of the two tied 50s (half a converter).
+        assert!((at(0.5) - 1.5 / 3.0).abs() < 1e-12);
+        // 75 % = the 90 and both 50s: 2 of 3.
+        assert!((at(0.75) - 2.0 / 3.0).abs() < 1e-12);
+        // 35 % = 1.4 leads: the 90 and 0.4 of the two tied 50s (0.2 of a converter).
+        assert!((at(0.35) - 1.2 / 3.0).abs() < 1e-12);
     }
 
     #[test]
