@@ -229,4 +229,17 @@ mod tests {
         assert_eq!((j.duplicates, j.unknown_leads), (2, 1));
         assert_eq!(s.table.run_predictions, 5);
     }
+
+    /// Lead ids sort as strings, byte by byte: not numerically, and upper case first.
+    #[test]
+    fn evaluated_leads_sort_by_lead_id_as_bytes() {
+        let leads: Vec<Lead> = ["L9", "l1", "L10", "L2", "row-3"]
+            .iter()
+            .map(|id| lead(id, Split::Test))
+            .collect();
+        let table = PredictionTable::from_predictions(&leads, &[]);
+        let j = join(&leads, &table);
+        let ids: Vec<&str> = j.leads.iter().map(|l| l.lead_id.as_str()).collect();
+        assert_eq!(ids, ["L10", "L2", "L9", "l1", "row-3"]);
+    }
 }

@@ -8,9 +8,9 @@
 //! - evaluated leads: those with a known outcome, in the test split when the dataset has one;
 //! - a lead a scorer could not score ranks last (worked last), and counts in no calibration;
 //! - deciles rank by score, highest first, ties by lead id (as the gains table does);
-//! - recalibration is cross-fitted: the leads are dealt into five folds by their place in
-//!   lead-id order, each fold's scores are mapped by an isotonic and a Platt fit on the other
-//!   four, so that no lead's calibrated probability was fitted on its own outcome (fitting on
+//! - recalibration is cross-fitted: the scored leads are dealt into five folds like cards
+//!   in lead-id order (the i-th to fold i mod 5; no shuffle, no seed), each fold's scores are
+//!   mapped by an isotonic and a Platt fit on the other four, so that no lead's calibrated probability was fitted on its own outcome (fitting on
 //!   the train split would need every LLM to score it too, and the learned model's scores on
 //!   its own training leads are optimistic);
 //! - the gap to the oracle is oracle AUC − scorer AUC; its interval is the scorer's AUC
@@ -328,7 +328,7 @@ fn capacity_tests(
 }
 
 /// Conversion in each tenth of the ranking (value descending, ties by position, unscored
-/// last), top first.
+/// last), top first: decile d holds positions ⌊dn/10⌋ .. ⌊(d+1)n/10⌋.
 fn deciles(value: &[Option<f64>], converted: &[bool], confidence: f64) -> Vec<Rate> {
     let n = value.len();
     let order = ranking_order(value);
@@ -428,4 +428,93 @@ fn recalibrate(
         platt: judge(&platt)?,
         bands,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point_only() -> MetricsOptions {
+        MetricsOptions {
+            resamples: 0,
+            ..MetricsOptions::default()
+        }
+    }
+
+    /// Decile d holds positions ⌊dn/10⌋ .. ⌊(d+1)n/10⌋ (smaller deciles first), value
+    /// descending, ties by position (lead id), unscored leads last.
+    #[test]
+    fn conversion_deciles_fall_on_floors_ties_by_position_unscored_last() {
+        let value: Vec<Option<f64>> = (0..15).map(|i| Some(f64::from(i))).collect();
+        let sizes: Vec<u64> = deciles(&value, &[false; 15], 0.95)
+            .iter()
+            .map(|r| r.n)
+            .collect();
+        assert_eq!(sizes, [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]);
+        // 10 leads, one per decile: two tied at 50 (the first by position converted), an
+        // unscored converter, which ranks last.
+        let value = [
+            None,
+            Some(90.0),
+            Some(90.0),
+            Some(50.0),
+            Some(50.0),
+            Some(15.0),
+            Some(16.0),
+            Some(17.0),
+            Some(18.0),
+            Some(19.0),
+        ];
+        let mut converted = [false; 10];
+        converted[3] = true;
+        converted[0] = true;
+        let d = deciles(&value, &converted, 0.95);
+        let hits: Vec<u64> = d.iter().map(|r| r.converted).collect();
+        // Ranking: 90, 90 (leads 1, 2), 50 (3), 50 (4), 19 … 15, unscored (0).
+        assert_eq!(hits, [0, 0, 1, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(d[0].group, "0–10%");
+    }
+
+    /// Leads are dealt into folds like cards: lead i to fold i mod 5. With the only
+    /// converters at positions 2 and 7, fold 2's training folds have none, so there is no
+    /// recalibration (dealt in blocks of two, 2 and 7 would sit in different folds).
+    #[test]
+    fn recalibration_folds_are_dealt_round_robin() {
+        let value: Vec<Option<f64>> = (0..10).map(|i| Some(f64::from(i * 10 + 5))).collect();
+        let mut converted = [false; 10];
+        converted[2] = true;
+        converted[7] = true;
+        assert_eq!(
+            recalibrate(&value, &converted, &point_only()).expect("ok"),
+            None
+        );
+        // Converters in every fold, among non-converters of every score: fitted.
+        let value: Vec<Option<f64>> = (0..20).map(|i| Some(f64::from(i * 5))).collect();
+        let mut converted = [false; 20];
+        for i in [1, 3, 6, 8, 10, 12, 14, 17, 19] {
+            converted[i] = true;
+        }
+        let r = recalibrate(&value, &converted, &point_only())
+            .expect("ok")
+            .expect("fitted");
+        assert_eq!((r.folds, r.n), (FOLDS, 20));
+        // Every band listed, empty ones included, the last holding 90–100.
+        let groups: Vec<&str> = r.bands.iter().map(|b| b.rate.group.as_str()).collect();
+        assert_eq!(
+            groups,
+            [
+                "0–9", "10–19", "20–29", "30–39", "40–49", "50–59", "60–69", "70–79", "80–89",
+                "90–100"
+            ]
+        );
+        assert!(r.bands.iter().all(|b| b.rate.n == 2));
+        // Fewer than ten scored leads: none.
+        let few: Vec<Option<f64>> = (0..12)
+            .map(|i| (i % 4 != 0).then_some(f64::from(i)))
+            .collect();
+        assert_eq!(
+            recalibrate(&few, &[true, false].repeat(6), &point_only()).expect("ok"),
+            None
+        );
+    }
 }

@@ -106,10 +106,12 @@ pub struct Capacity {
 /// One point of the capture curve.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CapturePoint {
-    /// Share of leads worked (from the top of the ranking).
+    /// Share of leads worked (from the top of the ranking): `worked × n` leads, a real
+    /// number, so the group of tied values at the cut is taken in part.
     pub worked: f64,
-    /// Share of converters among them.
-    pub converters: f64,
+    /// Share of all converters among them; `null` when no lead converted (0/0, as the
+    /// capacity's recall).
+    pub converters: Option<f64>,
     /// Share of deal value among them, when deal values exist.
     pub revenue: Option<f64>,
 }
@@ -349,11 +351,7 @@ impl Ranked {
                 let top = self.top(worked * n);
                 CapturePoint {
                     worked,
-                    converters: if totals[1] > 0.0 {
-                        top[1] / totals[1]
-                    } else {
-                        0.0
-                    },
+                    converters: (totals[1] > 0.0).then(|| top[1] / totals[1]),
                     revenue: (self.has_deals && all[2] > 0.0).then(|| top[2] / all[2]),
                 }
             })
@@ -427,10 +425,15 @@ pub fn outcome_metrics(
 
 /// The Wilson score interval of `successes` out of `n` at two-sided `confidence`
 /// (statsmodels' `proportion_confint(method="wilson")`); `None` when `n` is 0.
+///
+/// The bounds are held to [0, 1], and are exactly 0 for no successes and exactly 1 for n:
+/// there the closed form is 0 (resp. 1) but rounding leaves e.g. −3.5e-18, which a report
+/// would print as `-0.0`.
 pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<(f64, f64)> {
     if n == 0 {
         return None;
     }
+    let successes = successes.min(n);
     let normal = Normal::standard();
     let z = normal.inverse_cdf(1.0 - (1.0 - confidence) / 2.0);
     let (k, n) = (successes as f64, n as f64);
@@ -438,7 +441,17 @@ pub fn wilson(successes: u64, n: u64, confidence: f64) -> Option<(f64, f64)> {
     let z2 = z * z;
     let centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
     let half = z / (1.0 + z2 / n) * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
-    Some((centre - half, centre + half))
+    let low = if k == 0.0 {
+        0.0
+    } else {
+        (centre - half).clamp(0.0, 1.0)
+    };
+    let high = if k == n {
+        1.0
+    } else {
+        (centre + half).clamp(0.0, 1.0)
+    };
+    Some((low, high))
 }
 
 #[cfg(test)]
@@ -503,8 +516,57 @@ mod tests {
         );
         assert_eq!(m.capacity.cutoff, Some(50.0));
         assert_eq!(m.n_scored, 3);
-        assert_eq!(m.curve.first().map(|p| p.converters), Some(0.0));
-        assert_eq!(m.curve.last().map(|p| p.converters), Some(1.0));
+        assert_eq!(m.curve.first().map(|p| p.converters), Some(Some(0.0)));
+        assert_eq!(m.curve.last().map(|p| p.converters), Some(Some(1.0)));
+    }
+
+    /// With no converter the share of converters captured is 0/0: `None` at every point,
+    /// as the recall at capacity is, never 0.
+    #[test]
+    fn the_capture_curve_without_converters_is_undefined_not_zero() {
+        let value = [Some(90.0), Some(50.0), None];
+        let y = [false; 3];
+        let deals = [None; 3];
+        let opts = MetricsOptions {
+            resamples: 0,
+            ..MetricsOptions::default()
+        };
+        let m = outcome_metrics(&input(&value, &y, &deals), &opts).expect("metrics");
+        assert_eq!(m.curve.len(), CURVE_POINTS);
+        assert!(m.curve.iter().all(|p| p.converters.is_none()));
+        assert!(m.curve.iter().all(|p| p.revenue.is_none()));
+        assert_eq!(m.capacity.recall.value, None);
+        let json = serde_json::to_value(m.curve[CURVE_POINTS - 1]).expect("json");
+        assert!(json["converters"].is_null(), "{json}");
+    }
+
+    /// `worked × n` leads are taken, a real number: 5 % of 3 leads is 0.15 of the top lead,
+    /// and a tied group at the cut is taken in proportion.
+    #[test]
+    fn the_capture_curve_takes_fractional_leads() {
+        let value = [Some(90.0), Some(50.0), Some(50.0), Some(10.0)];
+        let y = [true, true, false, true];
+        let deals = [None; 4];
+        let opts = MetricsOptions {
+            resamples: 0,
+            ..MetricsOptions::default()
+        };
+        let m = outcome_metrics(&input(&value, &y, &deals), &opts).expect("metrics");
+        let at = |worked: f64| {
+            m.curve
+                .iter()
+                .find(|p| (p.worked - worked).abs() < 1e-12)
+                .and_then(|p| p.converters)
+                .expect("a point")
+        };
+        // 5 % of 4 leads = 0.2 of the 90 (a converter): 0.2 of 3 converters.
+        assert!((at(0.05) - 0.2 / 3.0).abs() < 1e-12);
+        // 50 % = 2 leads: the 90 and half of the two tied 50s (half a converter).
+        assert!((at(0.5) - 1.5 / 3.0).abs() < 1e-12);
+        // 75 % = the 90 and both 50s: 2 of 3.
+        assert!((at(0.75) - 2.0 / 3.0).abs() < 1e-12);
+        // 35 % = 1.4 leads: the 90 and 0.4 of the two tied 50s (0.2 of a converter).
+        assert!((at(0.35) - 1.2 / 3.0).abs() < 1e-12);
     }
 
     #[test]
@@ -513,5 +575,32 @@ mod tests {
         assert!((lo - 0.111_861_701).abs() < 1e-8, "{lo}");
         assert!((hi - 0.468_700_878).abs() < 1e-8, "{hi}");
         assert_eq!(wilson(0, 0, 0.95), None);
+    }
+
+    /// The closed form gives 0 and 1 at the ends, but in floating point −3.5e-18 and the
+    /// like, which print as `-0.0`: the ends are exact, and never negative zero.
+    #[test]
+    fn wilson_is_exactly_zero_at_no_successes_and_one_at_all() {
+        for n in [1u64, 2, 3, 7, 10, 38, 100, 1000, 123_457] {
+            for confidence in [0.8, 0.9, 0.95, 0.99] {
+                let (lo, hi) = wilson(0, n, confidence).expect("defined");
+                assert_eq!(lo, 0.0, "0 of {n}");
+                assert!(!lo.is_sign_negative(), "0 of {n}: {lo:?}");
+                assert!(hi > 0.0 && hi < 1.0, "0 of {n}: {hi}");
+                let (lo, hi) = wilson(n, n, confidence).expect("defined");
+                assert_eq!(hi, 1.0, "{n} of {n}");
+                assert!(lo > 0.0 && lo < 1.0, "{n} of {n}: {lo}");
+            }
+        }
+        for n in 1..200u64 {
+            for k in 0..=n {
+                let (lo, hi) = wilson(k, n, 0.95).expect("defined");
+                assert!(
+                    (0.0..=1.0).contains(&lo) && !lo.is_sign_negative(),
+                    "{k}/{n}"
+                );
+                assert!((0.0..=1.0).contains(&hi) && lo <= hi, "{k}/{n}");
+            }
+        }
     }
 }

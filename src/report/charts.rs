@@ -328,11 +328,20 @@ pub(crate) fn capture_curves(
         py(1.0),
         x = px(capacity)
     );
+    let mut drawn = 0;
     for (k, (id, points)) in series.iter().enumerate() {
+        // Without a converter the shares are undefined: no line to draw.
         let pts: Vec<String> = points
             .iter()
-            .map(|p| format!("{:.1},{:.1}", px(p.worked), py(p.converters)))
+            .filter_map(|p| {
+                p.converters
+                    .map(|c| format!("{:.1},{:.1}", px(p.worked), py(c)))
+            })
             .collect();
+        if pts.is_empty() {
+            continue;
+        }
+        drawn += 1;
         let colour = if *id == "oracle" {
             "#333"
         } else {
@@ -356,6 +365,15 @@ pub(crate) fn capture_curves(
             W - R - 130.0
         );
         text(&mut out, W - R - 116.0, ly + 5.0, "start", id);
+    }
+    if drawn == 0 && !series.is_empty() {
+        text(
+            &mut out,
+            px(0.5),
+            py(0.5),
+            "middle",
+            "no converters: no share to draw",
+        );
     }
     close_plot(out, series.is_empty())
 }

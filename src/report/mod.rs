@@ -15,7 +15,7 @@ pub use answer::answer;
 pub use compare_doc::compare_document;
 pub use leaderboard::leaderboard;
 pub use run_doc::run_document;
-pub use table::{Block, Chart, Document, Table, UNDEFINED, usd};
+pub use table::{Block, Chart, Document, Table, UNDEFINED, fixed, usd};
 
 /// The formats a [`Document`] renders to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 //! conversion probability.
 
 use super::charts;
-use super::table::{Block, Chart, Table, UNDEFINED, est, pct};
+use super::table::{Block, Chart, Table, UNDEFINED, est, fixed, pct};
 use crate::evaluate::{OutcomeReport, RankerOutcomes, Rate};
 use crate::metrics::{CapacitySetting, Estimate};
 
@@ -15,10 +15,10 @@ const MIN_STATED: u64 = 10;
 fn rate(r: &Rate) -> String {
     match (r.rate, r.ci_low, r.ci_high) {
         (Some(v), Some(lo), Some(hi)) => format!(
-            "{:.1} % [{:.1}, {:.1}] (n {})",
-            v * 100.0,
-            lo * 100.0,
-            hi * 100.0,
+            "{} % [{}, {}] (n {})",
+            fixed(v * 100.0, 1),
+            fixed(lo * 100.0, 1),
+            fixed(hi * 100.0, 1),
             r.n
         ),
         _ => UNDEFINED.to_string(),
@@ -33,8 +33,10 @@ fn share(e: &Estimate) -> String {
         ci_high: e.ci_high.map(|v| v * 100.0),
     };
     match (scaled.value, scaled.ci_low, scaled.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => format!("{v:.1} % [{lo:.1}, {hi:.1}]"),
-        (Some(v), _, _) => format!("{v:.1} %"),
+        (Some(v), Some(lo), Some(hi)) => {
+            format!("{} % [{}, {}]", fixed(v, 1), fixed(lo, 1), fixed(hi, 1))
+        }
+        (Some(v), _, _) => format!("{} %", fixed(v, 1)),
         _ => UNDEFINED.to_string(),
     }
 }
@@ -232,12 +234,12 @@ fn recalibration_section(o: &OutcomeReport, b: &mut Vec<Block>) {
                 (band.rate.rate, band.rate.ci_low, band.rate.ci_high)
             {
                 said.push(format!(
-                    "When `{}` says {}, {:.0} % [{:.0}, {:.0}] of {} leads converted.",
+                    "When `{}` says {}, {} % [{}, {}] of {} leads converted.",
                     r.id,
                     band.rate.group,
-                    v * 100.0,
-                    lo * 100.0,
-                    hi * 100.0,
+                    fixed(v * 100.0, 0),
+                    fixed(lo * 100.0, 0),
+                    fixed(hi * 100.0, 0),
                     band.rate.n
                 ));
             }

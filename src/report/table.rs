@@ -110,10 +110,20 @@ pub struct Chart {
     pub svg: String,
 }
 
+/// `v` with `decimals` places, never `-0.0`: a value that rounds to zero is written
+/// without a sign (`-3.5e-18` and `-0.0004` at three places are `0.000`).
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let text = format!("{v:.decimals$}");
+    match text.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => text,
+    }
+}
+
 /// A number with `decimals` places, or [`UNDEFINED`].
 pub fn num(x: Option<f64>, decimals: usize) -> String {
     match x {
-        Some(v) if v.is_finite() => format!("{v:.decimals$}"),
+        Some(v) if v.is_finite() => fixed(v, decimals),
         _ => UNDEFINED.to_string(),
     }
 }
@@ -121,7 +131,7 @@ pub fn num(x: Option<f64>, decimals: usize) -> String {
 /// A share as a percentage with one decimal, or [`UNDEFINED`].
 pub fn pct(x: Option<f64>) -> String {
     match x {
-        Some(v) if v.is_finite() => format!("{:.1} %", v * 100.0),
+        Some(v) if v.is_finite() => format!("{} %", fixed(v * 100.0, 1)),
         _ => UNDEFINED.to_string(),
     }
 }
@@ -130,9 +140,12 @@ pub fn pct(x: Option<f64>) -> String {
 /// interval.
 pub fn est(e: &Estimate, decimals: usize) -> String {
     match (e.value, e.ci_low, e.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => {
-            format!("{v:.decimals$} [{lo:.decimals$}, {hi:.decimals$}]")
-        }
+        (Some(v), Some(lo), Some(hi)) => format!(
+            "{} [{}, {}]",
+            fixed(v, decimals),
+            fixed(lo, decimals),
+            fixed(hi, decimals)
+        ),
         (v, _, _) => num(v, decimals),
     }
 }
@@ -194,5 +207,22 @@ mod tests {
         assert_eq!(est(&e, 3), "0.812 [0.700, 0.900]");
         assert_eq!(p_value(Some(0.0001)), "< 0.001");
         assert_eq!(usd(Some(0.5)), "$0.5000");
+    }
+
+    #[test]
+    fn a_value_that_rounds_to_zero_has_no_sign() {
+        assert_eq!(fixed(-3.5e-18, 1), "0.0");
+        assert_eq!(fixed(-0.0, 3), "0.000");
+        assert_eq!(fixed(-0.0004, 3), "0.000");
+        assert_eq!(fixed(-0.4, 0), "0");
+        assert_eq!(fixed(-0.0005001, 3), "-0.001");
+        assert_eq!(fixed(-12.5, 1), "-12.5");
+        assert_eq!(pct(Some(-3.5e-20)), "0.0 %");
+        let e = Estimate {
+            value: Some(0.0),
+            ci_low: Some(-3.5e-18),
+            ci_high: Some(0.019),
+        };
+        assert_eq!(est(&e, 3), "0.000 [0.000, 0.019]");
     }
 }

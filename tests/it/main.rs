@@ -6,6 +6,7 @@ mod support;
 mod answer;
 mod batch_api;
 mod batch_cli;
+mod exact_rules;
 mod generate;
 mod generate_cli;
 mod hardening;

@@ -306,3 +306,115 @@ fn a_scorer_derived_from_the_table_is_evaluated_like_any_other() {
             .collect::<Vec<_>>()
     );
 }
+
+/// Rewrites the fixture's outcomes: every lead `converted` = `value` (deal values only
+/// for converters).
+fn set_every_outcome(run: &Path, value: bool) {
+    let path = run.join("dataset.csv");
+    let mut reader = csv::Reader::from_path(&path).expect("dataset.csv");
+    let headers = reader.headers().expect("headers").clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).expect(name);
+    let (converted, deal) = (col("converted"), col("deal_value"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("row")).collect();
+    let mut writer = csv::Writer::from_path(&path).expect("rewrite dataset.csv");
+    writer.write_record(&headers).expect("headers");
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(j, cell)| match j {
+                j if j == converted => value.to_string(),
+                j if j == deal => if value { "1000" } else { "" }.to_string(),
+                _ => cell.to_string(),
+            })
+            .collect();
+        writer.write_record(&cells).expect("row");
+    }
+    writer.flush().expect("flush");
+}
+
+/// No lead converts: every conversion rate is 0 of n, whose Wilson interval starts at
+/// exactly 0 (the closed form left −3.5e-18, shown as `[-0.0, …]`), and the capture
+/// curve's share of converters is 0/0, so `null` (as the recall at capacity), not 0.
+#[test]
+fn a_run_where_no_lead_converts_reports_no_negative_zero_and_no_capture_share() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    set_every_outcome(&run, false);
+    let m = report_run(&run, &opts()).expect("report");
+    let o = m.outcomes.as_ref().expect("outcomes");
+    assert_eq!(o.converters, 0);
+    let low = o.conversion_rate.ci_low.expect("an interval");
+    assert!(low == 0.0 && !low.is_sign_negative(), "{low:?}");
+    for r in o.oracle.iter().chain(&o.scorers) {
+        assert!(r.metrics.curve.iter().all(|p| p.converters.is_none()));
+        assert_eq!(r.metrics.capacity.recall.value, None);
+        for rate in r.by_label.iter().chain(&r.by_decile) {
+            if let Some(lo) = rate.ci_low {
+                assert!(!lo.is_sign_negative(), "{}: {lo:?}", rate.group);
+            }
+        }
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&read(&run.join("metrics.json"))).expect("json");
+    let curve = &json["outcomes"]["scorers"][0]["curve"];
+    assert!(curve[20]["converters"].is_null(), "{curve}");
+    assert_eq!(curve[20]["worked"], 1.0);
+    for name in ["report.md", "report.html"] {
+        let text = read(&run.join(name));
+        assert!(
+            text.contains("0.0 % [0.0, "),
+            "{name}: no 0-of-n rate shown"
+        );
+        let shown = negative_zeros(&text);
+        assert!(shown.is_empty(), "{name} shows a negative zero: {shown:?}");
+        assert!(!text.contains("NaN"), "{name}");
+    }
+}
+
+/// Every lead converts: the Wilson intervals end at exactly 1 (100.0 %).
+#[test]
+fn a_run_where_every_lead_converts_has_rates_ending_at_exactly_one() {
+    let dir = fixture();
+    let run = dir.path().join("fixture-run");
+    set_every_outcome(&run, true);
+    let m = report_run(&run, &opts()).expect("report");
+    let o = m.outcomes.as_ref().expect("outcomes");
+    assert_eq!(o.converters, o.n);
+    assert_eq!(o.conversion_rate.ci_high, Some(1.0));
+    let md = read(&run.join("report.md"));
+    let full: Vec<&str> = md.lines().filter(|l| l.contains("100.0]")).collect();
+    assert!(md.contains(", 100.0] (n 60)"), "{full:?}");
+    assert!(negative_zeros(&md).is_empty());
+}
+
+/// The lines showing a negative zero (`-0`, `-0.0`, `-0.000`, … not followed by another
+/// digit, the `-` a sign rather than a hyphen); `-0.034` is a negative number, not one.
+fn negative_zeros(text: &str) -> Vec<&str> {
+    let is_zero_at = |line: &str, at: usize| {
+        let hyphen = line[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let rest = &line[at + 1..];
+        let digits: &str = &rest[..rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len())];
+        !hyphen
+            && !digits.is_empty()
+            && digits.starts_with('0')
+            && digits.chars().all(|c| c == '0' || c == '.')
+    };
+    text.lines()
+        .filter(|line| line.match_indices('-').any(|(at, _)| is_zero_at(line, at)))
+        .collect()
+}
+
+#[test]
+fn negative_zeros_are_told_from_small_negatives() {
+    assert_eq!(
+        negative_zeros("a [-0.0, 1.9]\nb -0.034\nc -0\nd 10-20"),
+        ["a [-0.0, 1.9]", "c -0"]
+    );
+    assert!(negative_zeros("0.100 [-0.034, 0.250] | -12.5 | 0–9 | x-0y").is_empty());
+}
