@@ -32,7 +32,7 @@ use serde::Serialize;
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
 pub use load::{RunFolder, read_run_dir};
-pub use manifest::RunManifest;
+pub use manifest::{KeptFile, KeptRules, RunManifest};
 pub use operations::Operations;
 pub use outcomes::{
     BandRate, Calibration, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,
