@@ -15,6 +15,7 @@
 //!   `slices.rs`).
 
 mod compare;
+mod inputs;
 mod join;
 mod load;
 mod manifest;
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
+pub use inputs::{InputRow, InputVerdict, InputsDiff};
 pub use load::{RunFolder, read_run_dir};
 pub use manifest::{KeptFile, KeptRules, RunManifest};
 pub use operations::Operations;

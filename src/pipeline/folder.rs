@@ -120,8 +120,9 @@ pub(super) fn claim_out_dir(dir: &Path, overwrite: bool) -> Result<Option<String
     Ok(said)
 }
 
-/// `results_dir/run_id`, or with `-2`, `-3`, … when two runs start within the same second.
-pub(super) fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {
+/// `results_dir/run_id`, or with `-2`, `-3`, … when two runs (or comparisons) start within
+/// the same second.
+pub(crate) fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {
     let mut dir = results_dir.join(run_id);
     let mut n = 2;
     while dir.exists() {

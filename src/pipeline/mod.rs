@@ -25,6 +25,7 @@ use std::time::Instant;
 
 pub use batch_files::{export_batch, import_batch};
 pub use folder::report_run;
+pub(crate) use folder::unused_dir;
 pub use plan::{Verdict, budget_verdict, plan_only};
 
 use crate::config::{Config, DatasetSource};
