@@ -112,6 +112,8 @@ fn run() -> RunFolder {
         predictions,
         dataset_meta: None,
         capacity: None,
+        prompts: None,
+        heuristic_rules: None,
     }
 }
 

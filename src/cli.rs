@@ -231,9 +231,10 @@ pub struct CompareArgs {
     /// Two or more run directories.
     #[arg(required = true, num_args = 2..)]
     pub runs: Vec<PathBuf>,
-    /// Directory for compare.md and compare.html.
-    #[arg(long, default_value = ".")]
-    pub out: PathBuf,
+    /// Directory for compare.md and compare.html (default: a new
+    /// `results/compare-<UTC timestamp>/` under the current directory).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// Bootstrap resamples for every confidence interval (0: no intervals).
     #[arg(long, default_value_t = 1000)]
     pub resamples: usize,

@@ -227,6 +227,8 @@ pub struct BaselineSettings {
     pub heuristic_rules: HeuristicRules,
     /// The `heuristic_rules` file, resolved, when one is given.
     pub heuristic_rules_path: Option<PathBuf>,
+    /// Its text, as read once when the config was loaded (the rules were made from it).
+    pub heuristic_rules_text: Option<String>,
     /// `[baselines.heuristic_weights]` as given (already applied to `heuristic_rules`).
     pub heuristic_weights: HeuristicWeights,
     pub learned_options: LearnedOptions,
@@ -398,8 +400,15 @@ impl Config {
                 other => at("baselines.learned_options", other.to_string()),
             })?;
         let heuristic_rules_path = raw.baselines.heuristic_rules.as_deref().map(resolve);
-        let mut heuristic_rules = HeuristicRules::load(
-            heuristic_rules_path.as_deref(),
+        // The file is read once: the rules are made from this text, and a run keeps it.
+        let heuristic_rules_text = heuristic_rules_path
+            .as_deref()
+            .map(HeuristicRules::read_file)
+            .transpose()?;
+        let mut heuristic_rules = HeuristicRules::with_file(
+            heuristic_rules_path
+                .as_deref()
+                .zip(heuristic_rules_text.as_deref()),
             &HeuristicWeights::default(),
         )?;
         heuristic_rules
@@ -491,6 +500,7 @@ impl Config {
                 learned: raw.baselines.learned,
                 heuristic_rules,
                 heuristic_rules_path,
+                heuristic_rules_text,
                 heuristic_weights: raw.baselines.heuristic_weights,
                 learned_options: raw.baselines.learned_options,
             },

@@ -1,18 +1,30 @@
 //! `bench compare RUN_A RUN_B …`: the scorers of several runs side by side, with paired
-//! tests where runs share leads; printed as Markdown and written as compare.md and
-//! compare.html.
+//! tests where runs share leads, and the prompts and rules that differ between them; printed
+//! as Markdown and written as compare.md and compare.html into `--out`, by default a new
+//! `results/compare-<UTC timestamp>/` (never the current directory itself, where a
+//! comparison would lie among the user's files).
+
+use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::cli::CompareArgs;
 use crate::evaluate::{ReportError, ReportOptions, compare_runs, read_run_dir};
 use crate::report::{Format, compare_document};
 
+/// Where comparisons go when `--out` is not given, relative to the current directory (the
+/// default `results_dir` of a config there).
+const DEFAULT_PARENT: &str = "results";
+
 pub(crate) fn run(args: &CompareArgs) -> Result<(), Error> {
+    let out = match &args.out {
+        Some(dir) => dir.clone(),
+        None => default_out(Path::new(DEFAULT_PARENT)),
+    };
     // A run folder holds one run's files only: compare.md there would be taken for its own.
-    if args.out.join("run.json").exists() {
+    if out.join("run.json").exists() {
         return Err(Error::Usage(format!(
             "--out {}: is a bench run folder; write the comparison to another folder",
-            args.out.display()
+            out.display()
         )));
     }
     let opts = ReportOptions {
@@ -29,12 +41,18 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), Error> {
     let doc = compare_document(&comparison);
     let md = Format::Markdown.render(&doc);
     print!("{md}");
-    std::fs::create_dir_all(&args.out).map_err(|e| Error::write(&args.out, e))?;
+    std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;
     for format in [Format::Markdown, Format::Html] {
-        let path = args.out.join(format!("compare.{}", format.extension()));
+        let path = out.join(format!("compare.{}", format.extension()));
         crate::atomic::write_atomic(&path, format.render(&doc).as_bytes())
             .map_err(|e| Error::write(&path, e))?;
         eprintln!("wrote {}", path.display());
     }
     Ok(())
+}
+
+/// `<parent>/compare-<UTC timestamp>`, with `-2`, `-3`, … when that exists already.
+fn default_out(parent: &Path) -> PathBuf {
+    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+    crate::pipeline::unused_dir(parent, &format!("compare-{stamp}"))
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::inputs::{InputsDiff, inputs_diffs};
 use super::{
     PairKind, PairReport, ReportError, ReportOptions, RunFolder, RunMetrics, evaluate, join,
 };
@@ -19,6 +20,8 @@ pub struct Comparison {
     pub pairs: Vec<PairReport>,
     /// Why some scorer pairs were not tested (no shared leads, different gold labels).
     pub notes: Vec<String>,
+    /// The prompts and rules of each run against the next in the order given.
+    pub inputs: Vec<InputsDiff>,
 }
 
 /// Evaluates each run and tests every scorer id present in two runs on their shared leads
@@ -105,5 +108,6 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
         runs: metrics,
         pairs,
         notes,
+        inputs: inputs_diffs(runs),
     })
 }

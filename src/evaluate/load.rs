@@ -3,10 +3,11 @@
 //! from. Both files are read row by row and only what metrics read is kept: the leads
 //! without their free text, the predictions as a [`PredictionTable`].
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::ReportError;
-use super::manifest::RunManifest;
+use super::manifest::{KeptFile, KeptRules, RunManifest};
 use super::table::{PredictionTable, TableBuilder};
 use crate::lead::Bands;
 use crate::lead::{Lead, LeadError, LeadReader};
@@ -29,6 +30,11 @@ pub struct RunFolder {
     pub dataset_meta: Option<serde_json::Value>,
     /// The sales capacity the run was configured with (run.json), when it says.
     pub capacity: Option<CapacitySetting>,
+    /// The prompt templates the run kept, by name (run.json); `None` for a run from before
+    /// runs kept them.
+    pub prompts: Option<BTreeMap<String, KeptFile>>,
+    /// The heuristic's rules the run kept (run.json), when it ran and they were kept.
+    pub heuristic_rules: Option<KeptRules>,
 }
 
 /// Reads a run directory as `bench run` writes it.
@@ -84,6 +90,8 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         predictions,
         dataset_meta,
         capacity: run.capacity,
+        prompts: run.prompts,
+        heuristic_rules: run.heuristic_rules,
     })
 }
 

@@ -5,6 +5,13 @@
 //! The writer fills `llm` and `plan` with the engine's summary and the plan; a reader takes
 //! them as plain JSON (the defaults of `L` and `P`), and every key is optional when read, so
 //! that claims and the run.json of older versions read too.
+//!
+//! `prompts` and `heuristic_rules` say which prompt templates and rules the run's scorers
+//! read, as the run folder keeps them (copies and their sha256), so that `bench compare`
+//! can name what changed between two runs. A run.json written before they existed has
+//! neither key: its inputs are "not recorded".
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -62,6 +69,45 @@ pub struct RunManifest<L = serde_json::Value, P = serde_json::Value> {
     /// Leads sales can work, for the report's capacity section.
     #[serde(default)]
     pub capacity: Option<CapacitySetting>,
+    /// The prompt templates of the run's LLM scorers by prompt name, as kept in the run
+    /// folder's `prompts/`. Empty when no LLM scorer was asked for; absent (`None`) in the
+    /// run.json of versions that did not keep them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prompts: Option<BTreeMap<String, KeptFile>>,
+    /// The heuristic's rules, as kept in the run folder's `rules/`, when the heuristic was
+    /// asked for (and the version kept them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heuristic_rules: Option<KeptRules>,
+}
+
+/// A file a run's scorers read, as the run folder keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptFile {
+    /// Where it was read from: the path as the config resolved it, or `built-in` for the
+    /// rules table compiled into bench.
+    pub source: String,
+    /// The copy, relative to the run folder (`prompts/<name>.j2`, `rules/built-in.toml`).
+    pub file: String,
+    /// The SHA-256 of the copy's bytes, in lowercase hex.
+    pub sha256: String,
+}
+
+/// The heuristic's rules a run used: the shipped table, the config's `heuristic_rules` file
+/// applied to it (when one is named) and `[baselines.heuristic_weights]` on top.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeptRules {
+    /// One hash of all three: SHA-256 of the text `built-in <sha256>\nfile <sha256 or
+    /// ->\nweights <weights as JSON>\n`. Two runs used the same rules when it is equal.
+    pub sha256: String,
+    /// The table compiled into bench (`source = "built-in"`), kept as `rules/built-in.toml`.
+    pub built_in: KeptFile,
+    /// The config's `heuristic_rules` file, kept as `rules/heuristic_rules.toml`; `None`
+    /// when the config names none (the built-in table alone).
+    #[serde(default)]
+    pub file: Option<KeptFile>,
+    /// `[baselines.heuristic_weights]` as given (also in the run's config.toml).
+    #[serde(default)]
+    pub weights: BTreeMap<String, i64>,
 }
 
 impl<L, P> RunManifest<L, P> {

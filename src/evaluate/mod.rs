@@ -15,6 +15,7 @@
 //!   `slices.rs`).
 
 mod compare;
+mod inputs;
 mod join;
 mod load;
 mod manifest;
@@ -31,8 +32,9 @@ use serde::Serialize;
 
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
+pub use inputs::{InputRow, InputVerdict, InputsDiff};
 pub use load::{RunFolder, read_run_dir};
-pub use manifest::RunManifest;
+pub use manifest::{KeptFile, KeptRules, RunManifest};
 pub use operations::Operations;
 pub use outcomes::{
     BandRate, Calibration, CaptureTest, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,

@@ -107,11 +107,22 @@ pub(super) fn claim_out_dir(dir: &Path, overwrite: bool) -> Result<Option<String
             let _ = std::fs::remove_file(e.path());
         }
     }
+    // The copies of the prompts and rules: files bench wrote, in folders of its own.
+    for kept in super::kept::KEPT_DIRS {
+        let sub = dir.join(kept);
+        for e in std::fs::read_dir(&sub).into_iter().flatten().flatten() {
+            if e.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        let _ = std::fs::remove_dir(&sub);
+    }
     Ok(said)
 }
 
-/// `results_dir/run_id`, or with `-2`, `-3`, … when two runs start within the same second.
-pub(super) fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {
+/// `results_dir/run_id`, or with `-2`, `-3`, … when two runs (or comparisons) start within
+/// the same second.
+pub(crate) fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {
     let mut dir = results_dir.join(run_id);
     let mut n = 2;
     while dir.exists() {

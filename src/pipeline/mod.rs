@@ -9,6 +9,7 @@ mod batch;
 mod batch_files;
 mod folder;
 mod inputs;
+mod kept;
 mod llm;
 mod plan;
 
@@ -25,6 +26,7 @@ use std::time::Instant;
 
 pub use batch_files::{export_batch, import_batch};
 pub use folder::report_run;
+pub(crate) use folder::unused_dir;
 pub use plan::{Verdict, budget_verdict, plan_only};
 
 use crate::config::{Config, DatasetSource};
@@ -142,7 +144,7 @@ impl Run {
     /// over `budget_usd`, brings the batches of batch models up to date (and stops there
     /// while any is open), and claims a run folder (new, empty, left unfinished by a killed
     /// run, or given over with `--overwrite`) with `config.toml`, `dataset.csv` (and its
-    /// sidecar) in it.
+    /// sidecar) and the prompts and rules its scorers read (`kept.rs`) in it.
     pub fn prepare(opts: RunOptions) -> Result<Prepared, Error> {
         let started = now_utc();
         let config = Config::load(&opts.config)?;
@@ -186,6 +188,7 @@ impl Run {
             None => (None, None, HashSet::new()),
         };
         let (dir, run_id) = claim_folder(&config, &opts)?;
+        let kept = kept::kept_inputs(&config, &requested);
         // The claim: from here on the folder is known as this run's, even if it is killed.
         let manifest = RunManifest {
             state: Some("running".into()),
@@ -210,9 +213,12 @@ impl Run {
             plan,
             interrupted: false,
             capacity: Some(config.capacity),
+            prompts: Some(kept.prompts.clone()),
+            heuristic_rules: kept.rules.clone(),
         };
         folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;
+        kept::write_kept(&dir, &kept)?;
         folder::write_dataset(&dir.join("dataset.csv"), &leads)?;
         if let (Some(stats), DatasetSource::Generate(params)) = (&stats, &config.dataset) {
             let bands = config.bands;

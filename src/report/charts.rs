@@ -23,11 +23,88 @@ const SERIES: [&str; 8] = [
 ];
 
 fn open(out: &mut String, name: &str, title: &str) {
+    open_tall(out, name, title, H);
+}
+
+/// Opens a chart `height` high: the plot in its top `H`, a legend below it.
+fn open_tall(out: &mut String, name: &str, title: &str, height: f64) {
     let _ = write!(
         out,
-        "<svg class=\"chart\" data-chart=\"{name}\" width=\"{W}\" height=\"{H}\" viewBox=\"0 0 {W} {H}\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>{}</title>",
+        "<svg class=\"chart\" data-chart=\"{name}\" width=\"{W}\" height=\"{height}\" viewBox=\"0 0 {W} {height}\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>{}</title>",
         escape(title)
     );
+}
+
+/// Characters of a legend line: at 11 px sans-serif an average character is under 6.5 px,
+/// and a line runs from `LEGEND_TEXT_X` to the right edge.
+const LEGEND_CHARS: usize = 42;
+const LEGEND_TEXT_X: f64 = 30.0;
+const LEGEND_LINE: f64 = 13.0;
+
+/// One legend entry: its name whole, broken into lines of at most [`LEGEND_CHARS`]
+/// characters, after a `/`, `:`, `-`, `_`, `@` or space where there is one (scorer ids and run
+/// ids break at their parts), else mid-word. A name is never cut short.
+fn legend_lines(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name.chars().collect();
+    let mut lines = Vec::new();
+    let mut start = 0;
+    while chars.len() - start > LEGEND_CHARS {
+        let window = &chars[start..start + LEGEND_CHARS];
+        let cut = window
+            .iter()
+            .rposition(|c| "/:-_@ ".contains(*c))
+            .filter(|&i| i >= LEGEND_CHARS / 3)
+            .map_or(LEGEND_CHARS, |i| i + 1);
+        lines.push(chars[start..start + cut].iter().collect());
+        start += cut;
+    }
+    lines.push(chars[start..].iter().collect());
+    lines
+}
+
+/// Height of a legend below the plot for these names.
+fn legend_height(names: &[&str]) -> f64 {
+    let lines: usize = names.iter().map(|n| legend_lines(n).len()).sum();
+    if names.is_empty() {
+        0.0
+    } else {
+        lines as f64 * LEGEND_LINE + (names.len() - 1) as f64 * 3.0 + 14.0
+    }
+}
+
+/// The legend below the plot, one entry per series (colour, dashed, name), full names wrapped,
+/// so that it neither covers a curve nor clips a name.
+fn legend_below(out: &mut String, entries: &[(&str, &str, bool)]) {
+    let mut y = H + 12.0;
+    for (name, colour, dashed) in entries {
+        let dash = if *dashed {
+            " stroke-dasharray=\"2 2\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            "<path d=\"M{:.1} {:.1}h12\" stroke=\"{colour}\" stroke-width=\"3\"{dash}/>",
+            LEGEND_TEXT_X - 16.0,
+            y - 4.0
+        );
+        let lines = legend_lines(name);
+        let _ = write!(
+            out,
+            "<text class=\"legend\" x=\"{LEGEND_TEXT_X:.1}\" y=\"{y:.1}\" text-anchor=\"start\"><title>{}</title>",
+            escape(name)
+        );
+        for (i, line) in lines.iter().enumerate() {
+            let dy = if i == 0 { 0.0 } else { LEGEND_LINE };
+            let _ = write!(
+                out,
+                "<tspan x=\"{LEGEND_TEXT_X:.1}\" dy=\"{dy:.1}\">{}</tspan>",
+                escape(line)
+            );
+        }
+        out.push_str("</text>");
+        y += lines.len() as f64 * LEGEND_LINE + 3.0;
+    }
 }
 
 fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
@@ -226,7 +303,8 @@ pub(crate) fn score_distribution(bins: &[HistogramBin], title: &str) -> String {
     }
     text(&mut out, x1, y0 + 14.0, "middle", "100");
     for (c, label) in LABELS.iter().enumerate() {
-        let x = x0 + 8.0 + c as f64 * 70.0;
+        // 88 px apart: "gold medium" is about 62 px wide after its 14 px swatch.
+        let x = x0 + 8.0 + c as f64 * 88.0;
         let _ = write!(
             out,
             "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\" fill=\"{}\"/>",
@@ -248,7 +326,8 @@ pub(crate) fn score_distribution(bins: &[HistogramBin], title: &str) -> String {
 /// line per scorer, against the diagonal of a random ranking.
 pub(crate) fn gains_curves(series: &[(&str, &[GainsRow])], title: &str) -> String {
     let mut out = String::new();
-    open(&mut out, "gains", title);
+    let names: Vec<&str> = series.iter().map(|(id, _)| *id).collect();
+    open_tall(&mut out, "gains", title, H + legend_height(&names));
     unit_axes(
         &mut out,
         "share of leads (by score)",
@@ -262,7 +341,10 @@ pub(crate) fn gains_curves(series: &[(&str, &[GainsRow])], title: &str) -> Strin
         px(1.0),
         py(1.0)
     );
+    let mut legend = Vec::new();
     for (k, (id, rows)) in series.iter().enumerate() {
+        let colour = SERIES[k % SERIES.len()];
+        legend.push((*id, colour, false));
         let total: u64 = rows.iter().map(|r| r.count).sum();
         if total == 0 {
             continue;
@@ -279,22 +361,14 @@ pub(crate) fn gains_curves(series: &[(&str, &[GainsRow])], title: &str) -> Strin
                 ));
             }
         }
-        let colour = SERIES[k % SERIES.len()];
         let _ = write!(
             out,
             "<polyline class=\"mark\" points=\"{}\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.6\"><title>{}</title></polyline>",
             pts.join(" "),
             escape(id)
         );
-        // Legend in the lower right, under the diagonal, where gains curves never run.
-        let ly = H - B - 12.0 - (series.len() - 1 - k) as f64 * 13.0;
-        let _ = write!(
-            out,
-            "<rect x=\"{:.1}\" y=\"{ly:.1}\" width=\"10\" height=\"3\" fill=\"{colour}\"/>",
-            W - R - 130.0
-        );
-        text(&mut out, W - R - 116.0, ly + 5.0, "start", id);
     }
+    legend_below(&mut out, &legend);
     out.push_str("</svg>");
     out
 }
@@ -307,7 +381,8 @@ pub(crate) fn capture_curves(
     title: &str,
 ) -> String {
     let mut out = String::new();
-    open(&mut out, "capture", title);
+    let names: Vec<&str> = series.iter().map(|(id, _)| *id).collect();
+    open_tall(&mut out, "capture", title, H + legend_height(&names));
     unit_axes(
         &mut out,
         "share of leads worked (by score)",
@@ -328,7 +403,7 @@ pub(crate) fn capture_curves(
         py(1.0),
         x = px(capacity)
     );
-    let mut drawn = 0;
+    let mut legend = Vec::new();
     for (k, (id, points)) in series.iter().enumerate() {
         // Without a converter the shares are undefined: no line to draw.
         let pts: Vec<String> = points
@@ -341,7 +416,6 @@ pub(crate) fn capture_curves(
         if pts.is_empty() {
             continue;
         }
-        drawn += 1;
         let colour = if *id == "oracle" {
             "#333"
         } else {
@@ -358,15 +432,9 @@ pub(crate) fn capture_curves(
             pts.join(" "),
             escape(id)
         );
-        let ly = H - B - 12.0 - (series.len() - 1 - k) as f64 * 13.0;
-        let _ = write!(
-            out,
-            "<rect x=\"{:.1}\" y=\"{ly:.1}\" width=\"10\" height=\"3\" fill=\"{colour}\"/>",
-            W - R - 130.0
-        );
-        text(&mut out, W - R - 116.0, ly + 5.0, "start", id);
+        legend.push((*id, colour, *id == "oracle"));
     }
-    if drawn == 0 && !series.is_empty() {
+    if legend.is_empty() && !series.is_empty() {
         text(
             &mut out,
             px(0.5),
@@ -375,6 +443,7 @@ pub(crate) fn capture_curves(
             "no converters: no share to draw",
         );
     }
+    legend_below(&mut out, &legend);
     close_plot(out, series.is_empty())
 }
 
@@ -416,7 +485,7 @@ pub(crate) fn conversion_reliability(bands: &[BandRate], title: &str) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::ReliabilityBin;
+    use crate::metrics::{GainsRow, ReliabilityBin};
 
     #[test]
     fn charts_draw_marks_and_escape_titles() {
@@ -446,5 +515,35 @@ mod tests {
         let svg = reliability_diagram(&r, "r");
         assert_eq!(svg.matches("<circle class=\"mark\"").count(), 1);
         assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn legends_keep_whole_names_below_the_plot() {
+        let long = "20261205T180604Z-default:llm/smollm2-135m/zero_shot";
+        let lines = legend_lines(long);
+        assert!(lines.len() > 1, "{lines:?}");
+        assert!(lines.iter().all(|l| l.chars().count() <= LEGEND_CHARS));
+        assert_eq!(lines.concat(), long);
+        assert_eq!(legend_lines("heuristic"), vec!["heuristic".to_string()]);
+        let unbroken = "x".repeat(100);
+        assert_eq!(legend_lines(&unbroken).concat(), unbroken);
+        let rows = [GainsRow {
+            decile: 1,
+            count: 4,
+            high: 2,
+            share_high: Some(0.5),
+            lift: Some(1.0),
+            cumulative_capture: Some(1.0),
+        }];
+        let svg = gains_curves(&[(long, &rows[..]), ("learned", &rows[..])], "g");
+        assert!(svg.contains(&format!("<title>{long}</title>")));
+        for line in &lines {
+            assert!(svg.contains(&format!(">{line}</tspan>")), "{svg}");
+        }
+        // The legend starts below the plot: the chart is taller than the plot.
+        assert!(svg.contains(&format!(
+            "height=\"{}\"",
+            H + legend_height(&[long, "learned"])
+        )));
     }
 }

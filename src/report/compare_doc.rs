@@ -3,7 +3,7 @@
 
 use super::table::{Block, Chart, Document, Table, est, num, pct, usd};
 use super::{charts, run_doc};
-use crate::evaluate::Comparison;
+use crate::evaluate::{Comparison, InputVerdict, InputsDiff};
 use crate::metrics::GainsRow;
 
 /// Builds the comparison report.
@@ -28,6 +28,7 @@ pub fn compare_document(c: &Comparison) -> Document {
         ]);
     }
     b.push(Block::Table(runs));
+    inputs_blocks(&c.inputs, &mut b);
     b.push(Block::Heading(2, "Scorers side by side".into()));
     let mut t = Table::new(&[
         "scorer",
@@ -155,5 +156,72 @@ pub fn compare_document(c: &Comparison) -> Document {
             c.runs.len()
         ),
         blocks: b,
+    }
+}
+
+/// "Prompts and rules": for each run and the next, one sentence naming what differs, and
+/// a table of every prompt and the rules with the start of each hash.
+fn inputs_blocks(diffs: &[InputsDiff], b: &mut Vec<Block>) {
+    if diffs.is_empty() {
+        return;
+    }
+    b.push(Block::Heading(2, "Prompts and rules".into()));
+    b.push(Block::Paragraph(
+        "Each run keeps the prompt templates and heuristic rules it used (`prompts/`, `rules/`) and run.json their SHA-256; the first 12 hex digits are shown. A run from before bench kept them says \"not recorded\".".into(),
+    ));
+    for d in diffs {
+        b.push(Block::Paragraph(inputs_sentence(d)));
+        if d.rows.is_empty() {
+            continue;
+        }
+        let (ha, hb) = (format!("`{}`", d.a), format!("`{}`", d.b));
+        let mut t = Table::new(&["input", &ha, &hb, "verdict"]);
+        for r in &d.rows {
+            let verdict = match r.verdict {
+                InputVerdict::Same => "same".to_string(),
+                InputVerdict::Differs => match &r.detail {
+                    Some(why) => format!("**differs**: {why}"),
+                    None => "**differs**".to_string(),
+                },
+                InputVerdict::NotRecorded => "not recorded".to_string(),
+            };
+            t.row(vec![r.input.clone(), short(&r.a), short(&r.b), verdict]);
+        }
+        b.push(Block::Table(t));
+    }
+}
+
+/// `A` → `B`: what differs, in one sentence.
+fn inputs_sentence(d: &InputsDiff) -> String {
+    let with = |v: InputVerdict| -> Vec<&str> {
+        d.rows
+            .iter()
+            .filter(|r| r.verdict == v)
+            .map(|r| r.input.as_str())
+            .collect()
+    };
+    let (differs, unknown) = (with(InputVerdict::Differs), with(InputVerdict::NotRecorded));
+    let mut s = format!("`{}` → `{}`: ", d.a, d.b);
+    if d.rows.is_empty() {
+        s.push_str("neither run used a prompt or the heuristic.");
+    } else if !unknown.is_empty() && unknown.len() == d.rows.len() {
+        s.push_str("prompts and rules not recorded (a run from before bench kept them), so what changed cannot be told.");
+    } else if differs.is_empty() {
+        s.push_str("the same prompts and rules.");
+    } else {
+        s.push_str(&format!("differ in {}.", differs.join(", ")));
+    }
+    if !unknown.is_empty() && unknown.len() < d.rows.len() {
+        s.push_str(&format!(" Not recorded: {}.", unknown.join(", ")));
+    }
+    s
+}
+
+/// A hash cut to 12 hex digits in backticks; `not used` and `not recorded` as they are.
+fn short(v: &str) -> String {
+    if v.len() == 64 && v.bytes().all(|c| c.is_ascii_hexdigit()) {
+        format!("`{}`", &v[..12])
+    } else {
+        v.to_string()
     }
 }

@@ -21,6 +21,7 @@ mod plan_cli;
 mod prompts;
 mod report;
 mod report_chromium;
+mod repro_cli;
 mod run_cli;
 mod runner_faults;
 mod score_cli;

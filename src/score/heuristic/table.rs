@@ -256,18 +256,37 @@ impl HeuristicRules {
             .expect("the shipped rules table is valid (tested)")
     }
 
+    /// The text of the shipped table, as compiled in (a run keeps a copy of it).
+    pub fn shipped_text() -> &'static str {
+        SHIPPED
+    }
+
+    /// Reads a rules file (a regular file of bounded size), with an error that names it.
+    pub fn read_file(path: &Path) -> Result<String, RulesError> {
+        crate::input::read_text_file(path).map_err(|source| RulesError::Io {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+
     /// The shipped table with the user's file at `path` (if any) applied, then `weights`.
     pub fn load(
         path: Option<&Path>,
         weights: &HeuristicWeights,
     ) -> Result<HeuristicRules, RulesError> {
+        let text = path.map(HeuristicRules::read_file).transpose()?;
+        HeuristicRules::with_file(path.zip(text.as_deref()), weights)
+    }
+
+    /// Like [`load`](Self::load) for a rules file already read: `(path, text)`, where
+    /// `path` names it in errors.
+    pub fn with_file(
+        file: Option<(&Path, &str)>,
+        weights: &HeuristicWeights,
+    ) -> Result<HeuristicRules, RulesError> {
         let mut rules = HeuristicRules::shipped();
-        if let Some(path) = path {
-            let text = crate::input::read_text_file(path).map_err(|source| RulesError::Io {
-                path: path.to_path_buf(),
-                source,
-            })?;
-            rules = HeuristicRules::read(Some(rules), &text, path)?;
+        if let Some((path, text)) = file {
+            rules = HeuristicRules::read(Some(rules), text, path)?;
         }
         rules
             .apply(weights)

@@ -150,6 +150,8 @@ pub struct PromptTemplate {
     path: PathBuf,
     env: Environment<'static>,
     wants_analysis: bool,
+    /// The text the template was compiled from.
+    source: String,
 }
 
 impl PromptTemplate {
@@ -183,11 +185,12 @@ impl PromptTemplate {
             path: path.to_path_buf(),
             env,
             wants_analysis: false,
+            source: source.clone(),
         };
         template
             .env
-            .add_template_owned(key, source.clone())
-            .map_err(|e| template.error(&e, &source))?;
+            .add_template_owned(key, source)
+            .map_err(|e| template.error(&e, &template.source))?;
         template.wants_analysis = template
             .render_with(&PromptContext::sample(Bands::default()))?
             .1;
@@ -200,6 +203,11 @@ impl PromptTemplate {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The template's text, as it was read and compiled (a run keeps a copy of it).
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// Whether the template asks for an `analysis` field before the score.
