@@ -114,6 +114,7 @@ fn run() -> RunFolder {
         capacity: None,
         prompts: None,
         heuristic_rules: None,
+        sampled: Default::default(),
     }
 }
 

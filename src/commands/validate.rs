@@ -124,6 +124,10 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
             }
         };
         println!("model {}: {key}; {endpoint}", m.name);
+        if let Some(n) = m.sample {
+            let n = n.get() as u64;
+            println!("model {}: sample = {n}, so its {}", m.name, power_line(n));
+        }
     }
     Ok(report(&problems))
 }

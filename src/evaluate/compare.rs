@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use super::inputs::{InputsDiff, inputs_diffs};
+use super::join::JoinedScorer;
 use super::{
     PairKind, PairReport, ReportError, ReportOptions, RunFolder, RunMetrics, evaluate, join,
 };
@@ -34,7 +35,11 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
         .collect::<Result<Vec<_>, _>>()?;
     let joined: Vec<_> = runs
         .iter()
-        .map(|r| join(&r.leads, &r.predictions))
+        .map(|r| {
+            let mut j = join(&r.leads, &r.predictions);
+            j.mark_sampled(&r.sampled);
+            j
+        })
         .collect();
     let mut pair_metrics = Vec::new();
     let mut names = Vec::new();
@@ -71,16 +76,23 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
                 ));
                 continue;
             }
-            let gold: Vec<Label> = shared.iter().map(|&(i, _)| ja.gold[i]).collect();
             for sa in &ja.scorers {
                 let Some(sb) = jb.scorers.iter().find(|s| s.id == sa.id) else {
                     continue;
                 };
+                // On the shared leads both runs asked it about (all, unless it was sampled).
+                let asked = |s: &JoinedScorer<'_>, i: usize| s.asked.as_ref().is_none_or(|a| a[i]);
+                let both: Vec<(usize, usize)> = shared
+                    .iter()
+                    .copied()
+                    .filter(|&(i, j)| asked(sa, i) && asked(sb, j))
+                    .collect();
                 let (pa, pb) = (sa.parsed(), sb.parsed());
                 let la: Vec<Option<Label>> =
-                    shared.iter().map(|&(i, _)| pa[i].map(|x| x.0)).collect();
+                    both.iter().map(|&(i, _)| pa[i].map(|x| x.0)).collect();
                 let lb: Vec<Option<Label>> =
-                    shared.iter().map(|&(_, j)| pb[j].map(|x| x.0)).collect();
+                    both.iter().map(|&(_, j)| pb[j].map(|x| x.0)).collect();
+                let gold: Vec<Label> = both.iter().map(|&(i, _)| ja.gold[i]).collect();
                 let m = compare_pair(&lb, &la, &gold, &mopts).map_err(|source| {
                     ReportError::Metrics {
                         scorer: sa.id.to_string(),

@@ -172,6 +172,7 @@ mod tests {
                     .map(|(n, h)| (n.to_string(), kept(h)))
                     .collect::<BTreeMap<_, _>>()
             }),
+            sampled: Default::default(),
             heuristic_rules: rules.map(|h| KeptRules {
                 sha256: h.into(),
                 built_in: kept("b"),

@@ -1,6 +1,8 @@
 //! Joining predictions to leads: which leads are evaluated (the test split when the dataset
 //! has one), and each scorer's predictions on them, by repeat.
 
+use std::collections::BTreeSet;
+
 use crate::lead::{Label, Lead, Split};
 use crate::prediction::ScorerId;
 
@@ -33,6 +35,74 @@ pub(crate) struct JoinedScorer<'a> {
     /// `later[r - 1][i]`: repeat r on lead i, `None` without a prediction, `Some(None)` when
     /// it was not parsed.
     later: Vec<Vec<Option<Option<Label>>>>,
+    /// For a scorer asked about a sample of the leads: which it was asked about (those it
+    /// has a repeat-0 prediction for). `None`: asked about every lead, so a lead without a
+    /// prediction is missing.
+    pub asked: Option<Vec<bool>>,
+}
+
+impl<'a> Joined<'a> {
+    /// Marks the scorers in `sampled` as asked about a sample of the leads.
+    pub fn mark_sampled(&mut self, sampled: &BTreeSet<String>) {
+        for s in &mut self.scorers {
+            if sampled.contains(s.id) {
+                s.asked = Some(s.first.iter().map(Option::is_some).collect());
+            }
+        }
+    }
+
+    /// The same join on the leads where `keep` holds (every scorer's predictions with them).
+    pub fn only(&self, keep: &[bool]) -> Joined<'a> {
+        let leads: Vec<&'a Lead> = pick(&self.leads, keep);
+        Joined {
+            gold: leads
+                .iter()
+                .filter_map(|l| l.gold.as_ref().map(|g| g.label))
+                .collect(),
+            gold_score: leads
+                .iter()
+                .map(|l| l.gold.as_ref().and_then(|g| g.score))
+                .collect(),
+            leads,
+            split: self.split,
+            scorers: self
+                .scorers
+                .iter()
+                .map(|s| JoinedScorer {
+                    id: s.id,
+                    table: s.table,
+                    first: pick(&s.first, keep),
+                    later: s.later.iter().map(|r| pick(r, keep)).collect(),
+                    asked: s.asked.as_deref().map(|a| pick(a, keep)),
+                })
+                .collect(),
+            unknown_leads: self.unknown_leads,
+            duplicates: self.duplicates,
+        }
+    }
+
+    /// The join a scorer is judged on: the leads it was asked about.
+    pub fn for_scorer(&self, i: usize) -> Option<Joined<'a>> {
+        self.scorers[i].asked.as_deref().map(|a| self.only(a))
+    }
+}
+
+/// The items of `v` where `keep` holds.
+pub(crate) fn pick<T: Clone>(v: &[T], keep: &[bool]) -> Vec<T> {
+    v.iter()
+        .zip(keep)
+        .filter(|(_, k)| **k)
+        .map(|(x, _)| x.clone())
+        .collect()
+}
+
+/// Where both scorers were asked (`None`: every lead).
+pub(crate) fn both_asked(a: Option<&[bool]>, b: Option<&[bool]>) -> Option<Vec<bool>> {
+    match (a, b) {
+        (None, None) => None,
+        (Some(x), None) | (None, Some(x)) => Some(x.to_vec()),
+        (Some(x), Some(y)) => Some(x.iter().zip(y).map(|(p, q)| *p && *q).collect()),
+    }
 }
 
 impl JoinedScorer<'_> {
@@ -133,6 +203,7 @@ fn join_where<'a>(
                 table: s,
                 first,
                 later,
+                asked: None,
             }
         })
         .collect();

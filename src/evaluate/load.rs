@@ -3,7 +3,7 @@
 //! from. Both files are read row by row and only what metrics read is kept: the leads
 //! without their free text, the predictions as a [`PredictionTable`].
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::ReportError;
@@ -35,6 +35,9 @@ pub struct RunFolder {
     pub prompts: Option<BTreeMap<String, KeptFile>>,
     /// The heuristic's rules the run kept (run.json), when it ran and they were kept.
     pub heuristic_rules: Option<KeptRules>,
+    /// Scorers asked about a sample of the evaluated leads (run.json): they are judged on
+    /// the leads they have a prediction for.
+    pub sampled: BTreeSet<String>,
 }
 
 /// Reads a run directory as `bench run` writes it.
@@ -92,6 +95,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         capacity: run.capacity,
         prompts: run.prompts,
         heuristic_rules: run.heuristic_rules,
+        sampled: run.sampled.into_keys().collect(),
     })
 }
 

@@ -78,6 +78,10 @@ pub struct RunManifest<L = serde_json::Value, P = serde_json::Value> {
     /// asked for (and the version kept them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heuristic_rules: Option<KeptRules>,
+    /// Scorers asked about a sample of the evaluated leads (their model's `sample`), with
+    /// how many: the leads they have no prediction for were not asked, not missed.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sampled: BTreeMap<String, u64>,
 }
 
 /// A file a run's scorers read, as the run folder keeps it.

@@ -25,7 +25,7 @@ mod power;
 mod slices;
 mod table;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -43,7 +43,7 @@ pub use power::{AUC_DIFFERENCE, AccuracyPower, AucPower, PowerReport, RankEntry}
 pub use slices::{DIMENSIONS, MIN_SLICE_N, OTHER, SIZE_BANDS, Slice, SliceScorer, size_band};
 pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};
 
-pub(crate) use join::{join, join_outcomes};
+pub(crate) use join::{both_asked, join, join_outcomes, pick};
 
 use crate::lead::Bands;
 use crate::lead::{Label, LeadError};
@@ -144,6 +144,10 @@ pub struct RunMetrics {
     /// The dataset generator's sidecar, verbatim, when the run has one.
     pub dataset_meta: Option<serde_json::Value>,
     pub scorers: Vec<ScorerReport>,
+    /// Scorers asked about a sample of the evaluated leads (their model's `sample`): their
+    /// metrics are on the leads they were asked about, their pairs on the leads both were.
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub sampled: BTreeSet<String>,
     /// Pairwise tests; `mcnemar_p_holm` is corrected across all of them.
     pub pairs: Vec<PairReport>,
     /// Agreement across repeats, for scorers run more than once.
@@ -251,8 +255,10 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
 /// Computes every metric of a run held in memory.
 pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let mopts = opts.metrics();
-    let joined = join(&data.leads, &data.predictions);
-    let outcome_join = join_outcomes(&data.leads, &data.predictions);
+    let mut joined = join(&data.leads, &data.predictions);
+    joined.mark_sampled(&data.sampled);
+    let mut outcome_join = join_outcomes(&data.leads, &data.predictions);
+    outcome_join.mark_sampled(&data.sampled);
     // Operations count what was scored on the evaluated leads: those with a gold label, or,
     // in a run without any (a CRM export with outcomes), those with an outcome.
     let scored = if joined.leads.is_empty() {
@@ -267,7 +273,13 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
     let mut scorers = Vec::with_capacity(joined.scorers.len());
     let mut parsed_all = Vec::with_capacity(joined.scorers.len());
     let mut warnings = Vec::new();
-    for (s, ops) in joined.scorers.iter().zip(&scored.scorers) {
+    for (i, all) in joined.scorers.iter().enumerate() {
+        // A scorer asked about a sample of the leads is judged on those.
+        let own = joined.for_scorer(i);
+        let view = own.as_ref().unwrap_or(&joined);
+        let s = &view.scorers[i];
+        let own_scored = scored.for_scorer(i);
+        let ops = &own_scored.as_ref().unwrap_or(scored).scorers[i];
         let pred = s.parsed();
         let probs: Vec<Option<[f64; 3]>> = s
             .first
@@ -281,15 +293,15 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
             })
             .collect();
         let input = ScorerInput {
-            gold: &joined.gold,
-            gold_score: &joined.gold_score,
+            gold: &view.gold,
+            gold_score: &view.gold_score,
             pred: &pred,
             probabilities: probs.iter().any(Option::is_some).then_some(&probs[..]),
         };
         let metrics = summarize(&input, &mopts).map_err(metrics_err(s.id))?;
         let correct = pred
             .iter()
-            .zip(&joined.gold)
+            .zip(&view.gold)
             .filter(|(p, g)| p.map(|x| x.0) == Some(**g))
             .count() as u64;
         if let Some(auc) = metrics.roc_auc_high.value
@@ -306,11 +318,12 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
             agreement_vs_heuristic: Estimate::default(),
             repeats: s.repeats(),
             operations: operations::operations(&ops.first, correct, s.table, &data.bands),
-            score_histogram: histogram(&pred, &joined.gold),
+            score_histogram: histogram(&pred, &view.gold),
             metrics,
         });
-        parsed_all.push(pred);
+        parsed_all.push(all.parsed());
     }
+    let asked: Vec<Option<&[bool]>> = joined.scorers.iter().map(|s| s.asked.as_deref()).collect();
     let labels: Vec<Vec<Option<Label>>> = parsed_all
         .iter()
         .map(|p| p.iter().map(|x| x.map(|v| v.0)).collect())
@@ -319,8 +332,17 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
     let mut pair_metrics = Vec::new();
     let mut pair_keys = Vec::new();
     for (i, j, kind) in pairs_to_test(&ids) {
-        let m = compare_pair(&labels[i], &labels[j], &joined.gold, &mopts)
-            .map_err(metrics_err(ids[i]))?;
+        // On the leads both were asked about.
+        let m = match both_asked(asked[i], asked[j]) {
+            None => compare_pair(&labels[i], &labels[j], &joined.gold, &mopts),
+            Some(keep) => compare_pair(
+                &pick(&labels[i], &keep),
+                &pick(&labels[j], &keep),
+                &pick(&joined.gold, &keep),
+                &mopts,
+            ),
+        }
+        .map_err(metrics_err(ids[i]))?;
         pair_metrics.push(m);
         pair_keys.push((i, j, kind));
     }
@@ -339,7 +361,12 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         });
     }
     let mut stab = Vec::new();
-    for s in joined.scorers.iter().filter(|s| s.repeats() > 1) {
+    for (i, s) in joined.scorers.iter().enumerate() {
+        let own = joined.for_scorer(i);
+        let s = own.as_ref().map_or(s, |j| &j.scorers[i]);
+        if s.repeats() < 2 {
+            continue;
+        }
         let m = stability(&s.labels_by_repeat(), &mopts).map_err(metrics_err(s.id))?;
         stab.push(StabilityReport {
             scorer: s.id.to_string(),
@@ -349,7 +376,12 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
     let slice_inputs: Vec<slices::SliceInput<'_>> = ids
         .iter()
         .zip(&parsed_all)
-        .map(|(id, pred)| slices::SliceInput { id, pred })
+        .zip(&asked)
+        .map(|((id, pred), asked)| slices::SliceInput {
+            id,
+            pred,
+            asked: *asked,
+        })
         .collect();
     let slices = slices::slices(
         &joined.leads,
@@ -395,9 +427,10 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         );
     }
     let plan = PowerPlan::default();
-    let correct: Vec<Vec<bool>> = parsed_all
+    let correct: Vec<Vec<Option<bool>>> = parsed_all
         .iter()
-        .map(|p| power::correct(p, &joined.gold))
+        .zip(&asked)
+        .map(|(p, asked)| power::correct(p, &joined.gold, *asked))
         .collect();
     let (ranking, accuracy_power) = power::rank(&ids, &correct, plan);
     let auc_power = match &outcomes {
@@ -444,6 +477,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         finished: data.finished.clone(),
         options: mopts,
         dataset_meta: data.dataset_meta.clone(),
+        sampled: data.sampled.clone(),
         scorers,
         pairs,
         stability: stab,

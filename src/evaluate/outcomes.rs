@@ -143,13 +143,7 @@ pub(crate) fn outcomes(
     if n == 0 {
         return Ok(None);
     }
-    let converted: Vec<bool> = joined
-        .leads
-        .iter()
-        .map(|l| l.outcome.converted == Some(true))
-        .collect();
-    let deals: Vec<Option<f64>> = joined.leads.iter().map(|l| l.outcome.deal_value).collect();
-    let p_true: Option<Vec<f64>> = joined.leads.iter().map(|l| l.meta.p_convert).collect();
+    let (converted, deals, p_true) = outcome_columns(joined);
     let k = capacity.leads_of(n);
     let converters = converted.iter().filter(|&&c| c).count() as u64;
     let base = Shared {
@@ -178,12 +172,41 @@ pub(crate) fn outcomes(
     let oracle_auc = oracle.as_ref().and_then(|o| o.metrics.roc_auc.value);
     let mut scorers = Vec::with_capacity(joined.scorers.len());
     let mut captures = Vec::with_capacity(joined.scorers.len());
-    for s in &joined.scorers {
-        let parsed = s.parsed();
-        let value: Vec<Option<f64>> = parsed.iter().map(|p| p.map(|x| f64::from(x.1))).collect();
-        captures.push(captured(&value, &converted, k));
-        let metrics = outcome_metrics(&base.input(&value, |s| s / 100.0), opts)?;
-        let by_label = by_label(s, &converted, opts.confidence);
+    for (i, all) in joined.scorers.iter().enumerate() {
+        // A scorer asked about a sample is judged on those leads, working the same share.
+        let own = joined.for_scorer(i);
+        let (s, own_columns, own_k) = match &own {
+            Some(view) => {
+                let share = CapacitySetting::Share(k as f64 / n as f64);
+                let k = share.leads_of(view.leads.len() as u64);
+                (&view.scorers[i], Some(outcome_columns(view)), k)
+            }
+            None => (all, None, k),
+        };
+        let own_base = match &own_columns {
+            Some((c, d, p)) => Shared {
+                converted: c,
+                deals: d,
+                p_true: p.as_deref(),
+                k: own_k,
+            },
+            None => base,
+        };
+        let value = |s: &JoinedScorer<'_>| -> Vec<Option<f64>> {
+            s.parsed()
+                .iter()
+                .map(|p| p.map(|x| f64::from(x.1)))
+                .collect()
+        };
+        captures.push(captured(
+            &value(all),
+            &converted,
+            all.asked.as_deref(),
+            own_k,
+        ));
+        let value = value(s);
+        let metrics = outcome_metrics(&own_base.input(&value, |s| s / 100.0), opts)?;
+        let by_label = by_label(s, own_base.converted, opts.confidence);
         let monotone = monotone(&by_label);
         let gap = match (oracle_auc, metrics.roc_auc) {
             (Some(o), auc) => Estimate {
@@ -195,8 +218,8 @@ pub(crate) fn outcomes(
         };
         scorers.push(RankerOutcomes {
             id: s.id.to_string(),
-            by_decile: deciles(&value, &converted, opts.confidence),
-            recalibration: recalibrate(&value, &converted, opts)?,
+            by_decile: deciles(&value, own_base.converted, opts.confidence),
+            recalibration: recalibrate(&value, own_base.converted, opts)?,
             metrics,
             by_label,
             monotone,
@@ -219,6 +242,7 @@ pub(crate) fn outcomes(
 }
 
 /// What every ranker's input shares.
+#[derive(Clone, Copy)]
 struct Shared<'a> {
     converted: &'a [bool],
     deals: &'a [Option<f64>],
@@ -274,16 +298,39 @@ fn ranking_order(value: &[Option<f64>]) -> Vec<usize> {
     order
 }
 
-/// For each converter (in lead order), whether it is among the `k` leads worked first.
-fn captured(value: &[Option<f64>], converted: &[bool], k: u64) -> Vec<bool> {
+/// For each converter (in lead order), whether it is among the `k` leads worked first, of
+/// those the scorer was asked about (`None` for a converter it was not asked about).
+fn captured(
+    value: &[Option<f64>],
+    converted: &[bool],
+    asked: Option<&[bool]>,
+    k: u64,
+) -> Vec<Option<bool>> {
+    let was_asked = |i: usize| asked.is_none_or(|a| a[i]);
     let mut worked = vec![false; value.len()];
-    for &i in ranking_order(value).iter().take(k as usize) {
+    let order = ranking_order(value);
+    for &i in order.iter().filter(|&&i| was_asked(i)).take(k as usize) {
         worked[i] = true;
     }
     (0..value.len())
         .filter(|&i| converted[i])
-        .map(|i| worked[i])
+        .map(|i| was_asked(i).then_some(worked[i]))
         .collect()
+}
+
+/// Each lead's outcome, deal value and latent probability (when every lead has one).
+type OutcomeColumns = (Vec<bool>, Vec<Option<f64>>, Option<Vec<f64>>);
+
+fn outcome_columns(joined: &Joined<'_>) -> OutcomeColumns {
+    let leads = &joined.leads;
+    (
+        leads
+            .iter()
+            .map(|l| l.outcome.converted == Some(true))
+            .collect(),
+        leads.iter().map(|l| l.outcome.deal_value).collect(),
+        leads.iter().map(|l| l.meta.p_convert).collect(),
+    )
 }
 
 /// The scorer with the highest recall at capacity (ties: the higher conversion AUC, then
@@ -291,7 +338,7 @@ fn captured(value: &[Option<f64>], converted: &[bool], k: u64) -> Vec<bool> {
 /// converters, Holm-corrected across these tests.
 fn capacity_tests(
     scorers: &[RankerOutcomes],
-    captured: &[Vec<bool>],
+    captured: &[Vec<Option<bool>>],
     opts: &MetricsOptions,
 ) -> Result<(Option<String>, Vec<CaptureTest>), MetricsError> {
     let key = |s: &RankerOutcomes| {
@@ -314,10 +361,16 @@ fn capacity_tests(
     };
     let mut tests = Vec::new();
     for (i, s) in scorers.iter().enumerate().filter(|(i, _)| *i != b) {
+        // On the converters both were asked about.
+        let (x, y): (Vec<bool>, Vec<bool>) = captured[i]
+            .iter()
+            .zip(&captured[b])
+            .filter_map(|(x, y)| Some(((*x)?, (*y)?)))
+            .unzip();
         tests.push(CaptureTest {
             a: s.id.clone(),
             b: scorers[b].id.clone(),
-            test: paired_shares(&captured[i], &captured[b], opts)?,
+            test: paired_shares(&x, &y, opts)?,
         });
     }
     let raw: Vec<f64> = tests.iter().map(|t| t.test.mcnemar_p).collect();

@@ -49,6 +49,8 @@ pub struct AccuracyPower {
     pub a: String,
     /// The scorer above `a`.
     pub b: String,
+    /// Leads both were asked about (all evaluated leads unless one scored a sample).
+    pub n: u64,
     /// Share of leads exactly one of the two got right.
     pub discordant_share: f64,
     pub observed_difference: f64,
@@ -73,11 +75,20 @@ pub struct AucPower {
     pub leads_needed: Option<f64>,
 }
 
-/// Strict correctness of each lead: parsed and right.
-pub(crate) fn correct(pred: &[Option<(Label, u8)>], gold: &[Label]) -> Vec<bool> {
+/// Strict correctness of each lead: parsed and right; `None` on a lead the scorer was not
+/// asked about (`asked`, for a scorer asked about a sample).
+pub(crate) fn correct(
+    pred: &[Option<(Label, u8)>],
+    gold: &[Label],
+    asked: Option<&[bool]>,
+) -> Vec<Option<bool>> {
     pred.iter()
         .zip(gold)
-        .map(|(p, g)| p.is_some_and(|(l, _)| l == *g))
+        .enumerate()
+        .map(|(i, (p, g))| {
+            let right = p.is_some_and(|(l, _)| l == *g);
+            asked.is_none_or(|a| a[i]).then_some(right)
+        })
         .collect()
 }
 
@@ -85,11 +96,14 @@ pub(crate) fn correct(pred: &[Option<(Label, u8)>], gold: &[Label]) -> Vec<bool>
 /// scorer against the one it was tested against.
 pub(crate) fn rank(
     ids: &[&str],
-    correct: &[Vec<bool>],
+    correct: &[Vec<Option<bool>>],
     plan: PowerPlan,
 ) -> (Vec<RankEntry>, Vec<AccuracyPower>) {
-    let n = correct.first().map_or(0, Vec::len);
-    let accuracy = |c: &[bool]| (n > 0).then(|| c.iter().filter(|&&x| x).count() as f64 / n as f64);
+    // Strict accuracy over the leads the scorer was asked about.
+    let accuracy = |c: &[Option<bool>]| {
+        let asked = c.iter().flatten().count();
+        (asked > 0).then(|| c.iter().flatten().filter(|&&x| x).count() as f64 / asked as f64)
+    };
     let mut left: Vec<usize> = (0..ids.len()).collect();
     left.sort_by(|&a, &b| {
         let (x, y) = (accuracy(&correct[a]), accuracy(&correct[b]));
@@ -97,21 +111,24 @@ pub(crate) fn rank(
             .total_cmp(&x.unwrap_or(-1.0))
             .then(a.cmp(&b))
     });
-    // Leads only `this` (first) and only `other` (second) got right.
+    // Of the leads both were asked about: how many, and those only `this` (first) and only
+    // `other` (second) got right.
     let discordant = |this: usize, other: usize| {
-        let (t, o) = (&correct[this], &correct[other]);
-        let only_this = t.iter().zip(o).filter(|(t, o)| **t && !**o).count() as u64;
-        let only_other = t.iter().zip(o).filter(|(t, o)| !**t && **o).count() as u64;
-        (only_this, only_other)
+        let both = correct[this].iter().zip(&correct[other]);
+        let both: Vec<(bool, bool)> = both.filter_map(|(t, o)| Some(((*t)?, (*o)?))).collect();
+        let only_this = both.iter().filter(|(t, o)| *t && !*o).count() as u64;
+        let only_other = both.iter().filter(|(t, o)| !*t && *o).count() as u64;
+        (both.len(), only_this, only_other)
     };
     let mut entries: Vec<RankEntry> = Vec::with_capacity(ids.len());
     let mut power = Vec::new();
     let mut test = |this: usize, against: usize, p: Option<f64>, tied: bool, rank: usize| {
-        let (only_this, only_other) = discordant(this, against);
+        let (n, only_this, only_other) = discordant(this, against);
         if n > 0 {
             let psi = (only_this + only_other) as f64 / n as f64;
             let diff = (only_this as f64 - only_other as f64) / n as f64;
             power.push(AccuracyPower {
+                n: n as u64,
                 a: ids[this].to_string(),
                 b: ids[against].to_string(),
                 discordant_share: psi,
@@ -137,7 +154,7 @@ pub(crate) fn rank(
         let p_raw: Vec<f64> = rest
             .iter()
             .map(|&r| {
-                let (a, b) = discordant(r, leader);
+                let (_, a, b) = discordant(r, leader);
                 mcnemar_exact(a, b)
             })
             .collect();
@@ -202,9 +219,10 @@ mod tests {
         let best: Vec<bool> = (0..n).map(|i| i % 10 != 0).collect(); // 90 %
         let close: Vec<bool> = (0..n).map(|i| i % 10 != 0 && i != 5).collect(); // 89.5 %
         let poor: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect(); // 50 %
+        let all = |v: Vec<bool>| v.into_iter().map(Some).collect::<Vec<_>>();
         let (ranks, power) = rank(
             &["poor", "close", "best"],
-            &[poor, close, best],
+            &[all(poor), all(close), all(best)],
             PowerPlan::default(),
         );
         let by = |id: &str| ranks.iter().find(|r| r.id == id).expect("ranked");
@@ -213,5 +231,26 @@ mod tests {
         assert!(!by("poor").tied_with_above && by("poor").rank == 3);
         assert_eq!(power.len(), 2);
         assert!(power[0].min_detectable_difference.is_some());
+    }
+
+    /// A scorer asked about a sample is ranked by its accuracy on that sample, and tested
+    /// against the leader on the leads both were asked about.
+    #[test]
+    fn a_sampled_scorer_is_judged_on_the_leads_it_was_asked_about() {
+        let n = 100;
+        let baseline: Vec<Option<bool>> = (0..n).map(|i| Some(i % 2 == 0)).collect(); // 50 %
+        // Asked about the first 20 leads only, right on 18 of them.
+        let sampled: Vec<Option<bool>> = (0..n).map(|i| (i < 20).then_some(i >= 2)).collect();
+        let (ranks, power) = rank(&["base", "llm"], &[baseline, sampled], PowerPlan::default());
+        assert_eq!(ranks[0].id, "llm");
+        assert_eq!(ranks[0].strict_accuracy, Some(0.9));
+        assert_eq!(ranks[1].strict_accuracy, Some(0.5));
+        // Of the 20 shared leads: the LLM alone right on 9 (odd ones from 3), the baseline
+        // alone right on 1 (lead 0).
+        assert_eq!(
+            (ranks[1].only_this_correct, ranks[1].only_above_correct),
+            (1, 9)
+        );
+        assert_eq!(power[0].discordant_share, 10.0 / 20.0);
     }
 }

@@ -69,6 +69,8 @@ pub struct SliceScorer {
 pub(crate) struct SliceInput<'a> {
     pub id: &'a str,
     pub pred: &'a [Option<(Label, u8)>],
+    /// For a scorer asked about a sample: the leads it was asked about (judged on those).
+    pub asked: Option<&'a [bool]>,
 }
 
 /// The band of a company size, as in [`SIZE_BANDS`].
@@ -143,11 +145,15 @@ pub(crate) fn slices(
             continue;
         }
         let mut rows = Vec::with_capacity(groups.len());
-        for (value, idx) in groups {
-            let g: Vec<Label> = idx.iter().map(|&i| gold[i]).collect();
-            let gs: Vec<Option<u8>> = idx.iter().map(|&i| gold_score[i]).collect();
+        for (value, all) in groups {
             let mut per = Vec::with_capacity(scorers.len());
             for s in scorers {
+                let idx: Vec<usize> = match s.asked {
+                    Some(asked) => all.iter().copied().filter(|&i| asked[i]).collect(),
+                    None => all.clone(),
+                };
+                let g: Vec<Label> = idx.iter().map(|&i| gold[i]).collect();
+                let gs: Vec<Option<u8>> = idx.iter().map(|&i| gold_score[i]).collect();
                 let pred: Vec<Option<(Label, u8)>> = idx.iter().map(|&i| s.pred[i]).collect();
                 let input = ScorerInput {
                     gold: &g,
@@ -184,7 +190,7 @@ pub(crate) fn slices(
             }
             rows.push(Slice {
                 value,
-                n: idx.len() as u64,
+                n: all.len() as u64,
                 scorers: per,
             });
         }

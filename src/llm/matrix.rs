@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 use super::job::{CallOutcome, CallResult, JobStream, LlmJob, Unmade};
 use super::model::{ModelSettings, StructuredOutput};
@@ -70,6 +71,8 @@ pub struct JobMatrix<'a> {
 /// What every prompt of one scorer shares.
 struct ScorerPlan {
     first_job: u64,
+    /// The evaluated leads it scores (indices, ascending): all, or its model's sample.
+    leads: Arc<[u32]>,
     examples: Vec<Example>,
     schema: Option<Arc<Value>>,
 }
@@ -104,7 +107,12 @@ pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<LlmJobs, PromptError> {
         bands: input.bands,
         repeats: input.repeats,
     };
+    let all: Arc<[u32]> = (0..eval.len() as u32).collect();
     for (mi, model) in input.models.iter().enumerate() {
+        let leads = match model.sample {
+            Some(n) if n.get() < eval.len() => sample_leads(eval, n.get(), input.seed).into(),
+            _ => all.clone(),
+        };
         for (pi, spec) in prompts.iter().enumerate() {
             let scorer = ScorerId::llm(&model.name, spec.template.name());
             if !(input.keep)(&scorer) {
@@ -119,6 +127,7 @@ pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<LlmJobs, PromptError> {
             let scorer = m.scorers.len() as u32;
             m.plans.push(ScorerPlan {
                 first_job: m.keys.len() as u64,
+                leads: leads.clone(),
                 examples,
                 schema: match model.structured_output {
                     StructuredOutput::None => None,
@@ -130,7 +139,7 @@ pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<LlmJobs, PromptError> {
                 model: mi,
                 prompt: pi,
             });
-            for lead in 0..eval.len() as u32 {
+            for &lead in leads.iter() {
                 for repeat in 0..input.repeats {
                     m.keys.push(JobKey {
                         lead,
@@ -145,6 +154,15 @@ pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<LlmJobs, PromptError> {
 }
 
 impl LlmJobs {
+    /// The scorers that score a sample of the leads, with its size.
+    pub fn sampled(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.scorers
+            .iter()
+            .zip(&self.plans)
+            .filter(|(_, p)| p.leads.len() < self.leads)
+            .map(|(s, p)| (&*s.id, p.leads.len()))
+    }
+
     /// The jobs ready to render from `render`, which must hold the templates and leads they
     /// were built from.
     pub fn matrix<'a>(&'a self, render: Rendering<'a>) -> JobMatrix<'a> {
@@ -170,7 +188,7 @@ impl<'a> JobMatrix<'a> {
     pub fn streams(&self) -> Vec<JobStream<'_>> {
         let mut streams: Vec<JobStream<'_>> = Vec::new();
         for (si, scorer) in self.scorers().iter().enumerate() {
-            let n = self.render.eval.len() as u64 * u64::from(self.jobs.repeats);
+            let n = self.jobs.plans[si].leads.len() as u64 * u64::from(self.jobs.repeats);
             let jobs = self.scorer_jobs(si);
             match streams.iter_mut().find(|s| s.model == scorer.model) {
                 Some(s) => {
@@ -209,7 +227,8 @@ impl<'a> JobMatrix<'a> {
         let (bands, repeats) = (self.jobs.bands, self.jobs.repeats);
         // Most templates render one system message for every lead: share it.
         let mut systems: HashMap<String, Arc<str>> = HashMap::new();
-        eval.iter().enumerate().flat_map(move |(li, lead)| {
+        plan.leads.iter().enumerate().flat_map(move |(li, &lead)| {
+            let lead = eval[lead as usize];
             let first = plan.first_job + li as u64 * u64::from(repeats);
             let ctx = PromptContext::new(lead, product, bands, plan.examples.clone());
             let rendered = template
@@ -243,6 +262,25 @@ impl<'a> JobMatrix<'a> {
             })
         })
     }
+}
+
+/// The `n` leads of `eval` a model with `sample = n` scores: those whose SHA-256 of
+/// `<seed>:<lead_id>` is smallest, as indices into `eval`, ascending. The same leads for
+/// every prompt and every model of a seed, whatever the order of the file; a larger sample
+/// holds a smaller one.
+pub fn sample_leads(eval: &[&Lead], n: usize, seed: u64) -> Vec<u32> {
+    let mut keyed: Vec<([u8; 32], u32)> = eval
+        .iter()
+        .enumerate()
+        .map(|(i, lead)| {
+            let digest = Sha256::digest(format!("{seed}:{}", lead.lead_id));
+            (digest.into(), i as u32)
+        })
+        .collect();
+    keyed.sort_unstable();
+    let mut chosen: Vec<u32> = keyed.into_iter().take(n).map(|(_, i)| i).collect();
+    chosen.sort_unstable();
+    chosen
 }
 
 /// The prediction an LLM call's outcome becomes: answers are parsed, failures recorded with

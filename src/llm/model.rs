@@ -1,7 +1,7 @@
 //! One `[[models]]` entry of `config.toml`: the raw serde struct as typed (unknown keys are
 //! errors) and the validated [`ModelSettings`] the runner works with.
 
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroUsize};
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -119,6 +119,10 @@ pub struct RawModelSettings {
     /// `api_error`, so that memory stays within this × `concurrency`.
     #[serde(default = "default_max_response_bytes")]
     pub max_response_bytes: u64,
+    /// Score only this many of the evaluated leads (a documented sample, the same for every
+    /// prompt: [`crate::llm::sample_leads`]); the others are "not asked". All when absent.
+    #[serde(default)]
+    pub sample: Option<u64>,
 }
 
 /// Bounds of the numeric keys: beyond them a value is a typo or a mistake that would stall
@@ -131,6 +135,8 @@ pub mod limits {
     pub const MAX_TOKENS: (u32, u32) = (1, 1_000_000);
     pub const MAX_RESPONSE_BYTES: (u64, u64) = (1_024, 256 << 20);
     pub const BATCH_MAX_REQUESTS: (u32, u32) = (1, 1_000_000);
+    /// Leads, for `sample`.
+    pub const SAMPLE: (u64, u64) = (1, 100_000_000);
     /// Seconds, for `timeout_s` and `launch_timeout_s`.
     pub const MAX_SECONDS: f64 = 86_400.0;
     /// Dollars per million tokens.
@@ -224,6 +230,8 @@ pub struct ModelSettings {
     pub launch_timeout: Duration,
     /// Largest response body read (see [`RawModelSettings::max_response_bytes`]).
     pub max_response_bytes: usize,
+    /// Leads of the evaluated ones this model scores (see [`RawModelSettings::sample`]).
+    pub sample: Option<NonZeroUsize>,
 }
 
 /// Where a model's key stands, as its `api_key_env` and the environment give it.
@@ -320,6 +328,11 @@ impl RawModelSettings {
             self.max_response_bytes,
             limits::MAX_RESPONSE_BYTES,
         )?;
+        let sample = self
+            .sample
+            .map(|v| within(&err, "sample", v, limits::SAMPLE))
+            .transpose()?
+            .and_then(|v| NonZeroUsize::new(usize::try_from(v).unwrap_or(usize::MAX)));
         let seconds = |key, v: f64| {
             if v.is_finite() && v > 0.0 && v <= limits::MAX_SECONDS {
                 Ok(Duration::from_secs_f64(v))
@@ -404,6 +417,7 @@ impl RawModelSettings {
             launch: self.launch,
             launch_timeout,
             max_response_bytes: usize::try_from(max_response_bytes).unwrap_or(usize::MAX),
+            sample,
         })
     }
 }

@@ -187,6 +187,8 @@ impl Run {
             Some(p) => (Some(p.jobs), p.plan, p.collected_now),
             None => (None, None, HashSet::new()),
         };
+        let sampled = llm_jobs.iter().flat_map(LlmJobs::sampled);
+        let sampled = sampled.map(|(id, n)| (id.to_string(), n as u64)).collect();
         let (dir, run_id) = claim_folder(&config, &opts)?;
         let kept = kept::kept_inputs(&config, &requested);
         // The claim: from here on the folder is known as this run's, even if it is killed.
@@ -215,6 +217,7 @@ impl Run {
             capacity: Some(config.capacity),
             prompts: Some(kept.prompts.clone()),
             heuristic_rules: kept.rules.clone(),
+            sampled,
         };
         folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;

@@ -82,7 +82,10 @@ fn share(e: &Estimate) -> String {
 
 /// A difference of shares in points with its interval: `+5.0 points [−2.1, 12.0]`.
 fn points(e: &Estimate) -> String {
-    let pts = |x: f64| format!("{:+.1}", x * 100.0 + 0.0);
+    let pts = |x: f64| match x * 100.0 {
+        v if v.abs() < 0.05 => "0.0".to_string(),
+        v => format!("{v:+.1}"),
+    };
     match (e.value, e.ci_low, e.ci_high) {
         (Some(v), Some(lo), Some(hi)) => {
             format!("{} points [{}, {}]", pts(v), pts(lo), pts(hi))
@@ -324,14 +327,14 @@ fn enough_plural_leads(m: &RunMetrics) -> Vec<String> {
         return Vec::new();
     };
     match second.leads_needed {
-        Some(needed) if needed > p.n as f64 => vec![format!(
-            "Too few leads to tell `{}` from `{}`: their strict accuracies differ by {}, and telling that apart at {:.0} % power takes about {:.0} leads; this run has {}.",
+        Some(needed) if needed > second.n as f64 => vec![format!(
+            "Too few leads to tell `{}` from `{}`: their strict accuracies differ by {}, and telling that apart at {:.0} % power takes about {:.0} leads; they were compared on {}.",
             second.b,
             second.a,
             num(Some(second.observed_difference.abs()), 3),
             p.plan.power * 100.0,
             needed.ceil(),
-            p.n
+            plural_leads(second.n)
         )],
         None if second.observed_difference == 0.0 => vec![format!(
             "`{}` and `{}` are right on exactly as many leads: no number of leads like these would tell them apart.",
@@ -344,6 +347,19 @@ fn enough_plural_leads(m: &RunMetrics) -> Vec<String> {
 /// Warnings about what happened in this run, first in "Read this first".
 pub fn warnings(m: &RunMetrics) -> Vec<String> {
     let mut out = Vec::new();
+    let sampled: Vec<String> = m
+        .scorers
+        .iter()
+        .filter(|s| m.sampled.contains(&s.id))
+        .map(|s| format!("`{}` on {}", s.id, plural_leads(s.metrics.n)))
+        .collect();
+    if !sampled.is_empty() {
+        out.push(format!(
+            "Asked about a sample of the {} (their model's `sample`): {}. Their figures are on those leads; each pair is tested on the leads both scorers were asked about. The other leads were not asked, not missed.",
+            plural(m.n_leads, "evaluated lead"),
+            sampled.join(", ")
+        ));
+    }
     let inconsistent: Vec<String> = m
         .scorers
         .iter()

@@ -24,5 +24,6 @@ mod report_chromium;
 mod repro_cli;
 mod run_cli;
 mod runner_faults;
+mod sample_cli;
 mod score_cli;
 mod validate_cli;

@@ -17,7 +17,10 @@ fn shipped_config_validates_and_renders_every_prompt() {
         .stdout(
             contains("prompt zero_shot (")
                 .and(contains("prompt rubric ("))
-                .and(contains("power: with about 40 evaluated leads"))
+                .and(contains("power: with about 1000 evaluated leads"))
+                .and(contains(
+                    "model smollm2-135m: sample = 40, so its power: with about 40",
+                ))
                 .and(contains("model smollm2-135m: no key needed")),
         );
 }
