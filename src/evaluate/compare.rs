@@ -34,7 +34,7 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
         .collect::<Result<Vec<_>, _>>()?;
     let joined: Vec<_> = runs
         .iter()
-        .map(|r| join(&r.leads, &r.predictions))
+        .map(|r| join(&r.leads, &r.predictions, r.limit))
         .collect();
     let mut pair_metrics = Vec::new();
     let mut names = Vec::new();

@@ -137,6 +137,9 @@ pub struct RunMetrics {
     pub n_dataset: u64,
     /// `"test"` when the dataset has a split (metrics are on its test leads), else `"all"`.
     pub split: String,
+    /// The run's `--limit`: only the first this many test leads were scored and evaluated;
+    /// `null` when every test lead was.
+    pub limit: Option<u64>,
     pub bands: Bands,
     pub started: Option<String>,
     pub finished: Option<String>,
@@ -251,8 +254,8 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
 /// Computes every metric of a run held in memory.
 pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let mopts = opts.metrics();
-    let joined = join(&data.leads, &data.predictions);
-    let outcome_join = join_outcomes(&data.leads, &data.predictions);
+    let joined = join(&data.leads, &data.predictions, data.limit);
+    let outcome_join = join_outcomes(&data.leads, &data.predictions, data.limit);
     // Operations count what was scored on the evaluated leads: those with a gold label, or,
     // in a run without any (a CRM export with outcomes), those with an outcome.
     let scored = if joined.leads.is_empty() {
@@ -389,8 +392,8 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
     } else if joined.leads.is_empty() {
         warnings.retain(|w| !w.starts_with("no leads to evaluate"));
         warnings.push(
-            "no evaluated lead has a gold label: the label metrics are empty; the outcome \
-             metrics stand"
+            "no evaluated lead has a gold label: the sections that need one are left out; \
+             the outcome sections stand"
                 .to_string(),
         );
     }
@@ -439,6 +442,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         n_leads: joined.leads.len() as u64,
         n_dataset: data.leads.len() as u64,
         split: joined.split.to_string(),
+        limit: data.limit.map(|n| n as u64),
         bands: data.bands,
         started: data.started.clone(),
         finished: data.finished.clone(),
