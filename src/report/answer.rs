@@ -105,11 +105,54 @@ fn best_at_capacity(o: &OutcomeReport) -> Vec<String> {
     let Some(b) = o.scorers.iter().find(|s| s.id == *best) else {
         return Vec::new();
     };
-    let mut s = format!(
-        "Working the top {} (the configured capacity), `{best}` finds the most converters: {} of them.",
-        plural_leads(o.capacity_leads),
-        share(&b.metrics.capacity.recall)
-    );
+    // Scorers that find as many converters: the choice among them is conversion AUC's.
+    let recall = b.metrics.capacity.recall.value;
+    let level: Vec<&RankerOutcomes> = o
+        .scorers
+        .iter()
+        .filter(|s| s.id != *best)
+        .filter(|s| {
+            s.metrics
+                .capacity
+                .recall
+                .value
+                .zip(recall)
+                .is_some_and(|(x, r)| (x - r).abs() < 1e-12)
+        })
+        .collect();
+    let ties = if level.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<&str> = level.iter().map(|s| s.id.as_str()).collect();
+        let by_auc = level
+            .iter()
+            .all(|s| s.metrics.roc_auc.value < b.metrics.roc_auc.value);
+        format!(
+            " (as many as {}; {})",
+            names(&ids),
+            if by_auc {
+                format!(
+                    "its higher conversion AUC, {}, breaks the tie",
+                    num(b.metrics.roc_auc.value, 3)
+                )
+            } else {
+                "report order breaks the tie".into()
+            }
+        )
+    };
+    let mut s = if o.scorers.len() == 1 {
+        format!(
+            "Working the top {} (the configured capacity), `{best}`, the only scorer, finds {} of the converters.",
+            plural_leads(o.capacity_leads),
+            share(&b.metrics.capacity.recall)
+        )
+    } else {
+        format!(
+            "Working the top {} (the configured capacity), `{best}` finds the most converters: {} of them{ties}.",
+            plural_leads(o.capacity_leads),
+            share(&b.metrics.capacity.recall)
+        )
+    };
     let tied: Vec<&str> = o
         .vs_best_at_capacity
         .iter()

@@ -66,11 +66,22 @@ pub(super) fn power_section(m: &RunMetrics, b: &mut Vec<Block>) {
 
 pub(super) fn slices(m: &RunMetrics, b: &mut Vec<Block>) {
     b.push(Block::Heading(2, "Slices".into()));
+    let shown = crate::evaluate::DIMENSIONS
+        .iter()
+        .any(|dim| m.slices.get(*dim).is_some_and(|rows| !rows.is_empty()));
+    if !shown {
+        b.push(Block::Paragraph(format!(
+            "Left out: on {} no value of any dimension (difficulty, archetype, company size, seniority, source, industry) holds {} leads, and a dimension whose values all pool into `other` says nothing.",
+            super::table::plural(m.n_leads, "lead"),
+            crate::evaluate::MIN_SLICE_N
+        )));
+        return;
+    }
     b.push(Block::Paragraph(
         format!("Cells: accuracy over parsed predictions with its 95 % Wilson interval, then macro-F1 (a point value), and coverage when below 100 %; metrics.json also has QWK and strict accuracy per slice. Slices of fewer than {} leads show accuracy only: a point value without an interval would be noise there. Macro-F1 averages all three classes, so in a slice with one gold class it is at most 1/3: read accuracy there. Company-size bands are employees: 1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+, unknown.", crate::evaluate::MIN_SLICE_N),
     ));
     for dim in crate::evaluate::DIMENSIONS {
-        let Some(rows) = m.slices.get(dim) else {
+        let Some(rows) = m.slices.get(dim).filter(|rows| !rows.is_empty()) else {
             continue;
         };
         b.push(Block::Heading(3, format!("By {}", dim.replace('_', " "))));

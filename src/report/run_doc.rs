@@ -29,8 +29,8 @@ pub fn run_document(m: &RunMetrics) -> Document {
         b.push(Block::Table(gold_leaderboard(m)));
     } else if let Some(o) = outcomes {
         b.push(Block::Paragraph(format!(
-            "No evaluated lead has a gold label: scorers are listed by the share of converters among the {} leads worked at capacity.",
-            o.capacity_leads
+            "No evaluated lead has a gold label: scorers are listed by the share of converters among the {} worked at capacity.",
+            plural(o.capacity_leads, "lead")
         )));
         b.push(Block::Table(outcome_leaderboard(m, o)));
     } else {
@@ -191,18 +191,34 @@ fn stability_section(m: &RunMetrics, b: &mut Vec<Block>) {
 }
 
 fn overview(m: &RunMetrics) -> String {
-    let split = if m.split == "test" {
-        format!("the test split of {} leads", m.n_dataset)
-    } else {
-        format!("all {} leads with a gold label", m.n_dataset)
+    let of = match (m.split == "test", m.limit) {
+        (true, Some(k)) => format!(
+            "the first {k} test leads, `--limit`, of {} leads",
+            m.n_dataset
+        ),
+        (true, None) => format!("the test split of {} leads", m.n_dataset),
+        (false, _) => format!("{} leads, no split", m.n_dataset),
     };
-    let mut s = format!(
-        "{} evaluated against gold labels ({split}); {}. Bands: high ≥ {}, medium ≥ {}, else low.",
-        plural(m.n_leads, "lead"),
+    let judged = m.outcomes.as_ref().map_or(0, |o| o.n);
+    let mut s = if m.n_leads > 0 {
+        format!(
+            "{} evaluated against gold labels ({of})",
+            plural(m.n_leads, "lead")
+        )
+    } else if judged > 0 {
+        format!(
+            "{} judged by outcome alone ({of}): none has a gold label",
+            plural(judged, "lead")
+        )
+    } else {
+        format!("No lead evaluated ({of}): none has a gold label or an outcome")
+    };
+    s.push_str(&format!(
+        "; {}. Bands: high ≥ {}, medium ≥ {}, else low.",
         plural(m.scorers.len() as u64, "scorer"),
         m.bands.high,
         m.bands.medium
-    );
+    ));
     if let (Some(a), Some(z)) = (&m.started, &m.finished) {
         s.push_str(&format!(" Run from {a} to {z}."));
     }
@@ -356,14 +372,20 @@ fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
     }
     let c = &x.confusion.0;
     let mut conf = Table::new(&["gold \\ predicted", "low", "medium", "high", "recall"]);
+    // Recall of a class no lead has, or precision of one no answer gives, is 0 / 0: shown
+    // undefined, not as the 0 metrics.json keeps (scikit-learn's zero_division).
     for (i, label) in ["low", "medium", "high"].iter().enumerate() {
         let mut row = vec![format!("**{label}**")];
         row.extend(c[i].iter().map(u64::to_string));
-        row.push(num(x.per_class[i].recall.value, 3));
+        let support: u64 = c[i].iter().sum();
+        row.push(num(x.per_class[i].recall.value.filter(|_| support > 0), 3));
         conf.row(row);
     }
     let mut prec = vec!["precision".to_string()];
-    prec.extend(x.per_class.iter().map(|k| num(k.precision.value, 3)));
+    prec.extend(x.per_class.iter().enumerate().map(|(j, k)| {
+        let given: u64 = (0..3).map(|i| c[i][j]).sum();
+        num(k.precision.value.filter(|_| given > 0), 3)
+    }));
     prec.push(String::new());
     conf.row(prec);
     b.push(Block::Heading(3, "Confusion matrix (parsed leads)".into()));
