@@ -177,8 +177,17 @@ fn markdown_table_helper_finds_empty_tables() {
 #[test]
 fn shipped_config_baselines_report() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let md = shipped_baselines(&dir.path().join("default-baselines"), &[]);
+    let run = dir.path().join("default-baselines");
+    let md = shipped_baselines(&run, &[]);
     check_reads_right(&md);
+    // The paired test at capacity keeps the scorer ids apart from its counts.
+    let v: serde_json::Value =
+        serde_json::from_str(&read(&run.join("metrics.json"))).expect("metrics.json");
+    let test = &v["outcomes"]["vs_best_at_capacity"][0];
+    assert!(
+        test["a"].is_string() && test["successes_a"].is_u64(),
+        "{test}"
+    );
     let answer = section(&md, "Answer").join("\n");
     assert!(answer.contains("finds the most converters"), "{answer}");
     assert!(
