@@ -109,6 +109,7 @@ fn run() -> RunFolder {
         started: None,
         finished: None,
         leads,
+        limit: None,
         predictions,
         dataset_meta: None,
         capacity: None,

@@ -36,7 +36,7 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
     let joined: Vec<_> = runs
         .iter()
         .map(|r| {
-            let mut j = join(&r.leads, &r.predictions);
+            let mut j = join(&r.leads, &r.predictions, r.limit);
             j.mark_sampled(&r.sampled);
             j
         })

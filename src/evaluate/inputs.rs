@@ -164,6 +164,7 @@ mod tests {
             started: None,
             finished: None,
             leads: vec![],
+            limit: None,
             predictions: super::super::TableBuilder::new(&[]).finish(),
             dataset_meta: None,
             capacity: None,

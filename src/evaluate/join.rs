@@ -140,28 +140,46 @@ fn order_key(s: &ScorerPredictions) -> (u8, &str) {
     (kind, &s.name)
 }
 
-/// Joins predictions to the leads evaluated against gold labels.
-pub(crate) fn join<'a>(leads: &'a [Lead], table: &'a PredictionTable) -> Joined<'a> {
+/// Joins predictions to the leads evaluated against gold labels; `limit`: only the first
+/// that many test leads (in dataset order) were scored (`bench run --limit`).
+pub(crate) fn join<'a>(
+    leads: &'a [Lead],
+    table: &'a PredictionTable,
+    limit: Option<usize>,
+) -> Joined<'a> {
     // Only leads with gold are chosen, so `gold` stays index-aligned.
-    join_where(leads, table, |l| l.gold.is_some(), true)
+    join_where(leads, table, limit, |l| l.gold.is_some(), true)
 }
 
 /// Joins repeat 0 of the predictions to the leads evaluated against outcomes (`converted`
 /// known); their `gold` is not index-aligned (a lead may have no label) and is not read.
-pub(crate) fn join_outcomes<'a>(leads: &'a [Lead], table: &'a PredictionTable) -> Joined<'a> {
-    join_where(leads, table, |l| l.outcome.converted.is_some(), false)
+pub(crate) fn join_outcomes<'a>(
+    leads: &'a [Lead],
+    table: &'a PredictionTable,
+    limit: Option<usize>,
+) -> Joined<'a> {
+    join_where(
+        leads,
+        table,
+        limit,
+        |l| l.outcome.converted.is_some(),
+        false,
+    )
 }
 
 fn join_where<'a>(
     leads: &'a [Lead],
     table: &'a PredictionTable,
+    limit: Option<usize>,
     evaluated: impl Fn(&Lead) -> bool,
     with_repeats: bool,
 ) -> Joined<'a> {
     let has_split = leads.iter().any(|l| l.meta.split.is_some());
     let mut chosen: Vec<usize> = (0..leads.len())
-        .filter(|&i| evaluated(&leads[i]))
         .filter(|&i| !has_split || leads[i].meta.split == Some(Split::Test))
+        // The leads `--limit` kept come first in the dataset, whatever their gold or outcome.
+        .take(limit.unwrap_or(usize::MAX))
+        .filter(|&i| evaluated(&leads[i]))
         .collect();
     chosen.sort_by(|&a, &b| leads[a].lead_id.cmp(&leads[b].lead_id));
     chosen.dedup_by(|a, b| leads[*a].lead_id == leads[*b].lead_id);
@@ -279,7 +297,7 @@ mod tests {
             pred("t", "learned", 0, Label::Low),
         ];
         let table = PredictionTable::from_predictions(&leads, &preds);
-        let j = join(&leads, &table);
+        let j = join(&leads, &table, None);
         let ids: Vec<&str> = j.leads.iter().map(|l| l.lead_id.as_str()).collect();
         assert_eq!(ids, ["a", "b"]);
         // `learned` scored only a train lead: it is there, with nothing evaluated.
@@ -309,7 +327,7 @@ mod tests {
             .map(|id| lead(id, Split::Test))
             .collect();
         let table = PredictionTable::from_predictions(&leads, &[]);
-        let j = join(&leads, &table);
+        let j = join(&leads, &table, None);
         let ids: Vec<&str> = j.leads.iter().map(|l| l.lead_id.as_str()).collect();
         assert_eq!(ids, ["L10", "L2", "L9", "l1", "row-3"]);
     }

@@ -10,7 +10,7 @@ use super::ReportError;
 use super::manifest::{KeptFile, KeptRules, RunManifest};
 use super::table::{PredictionTable, TableBuilder};
 use crate::lead::Bands;
-use crate::lead::{Lead, LeadError, LeadReader};
+use crate::lead::{Lead, LeadError, LeadReader, Split};
 use crate::metrics::CapacitySetting;
 use crate::prediction::read_metric_rows;
 
@@ -25,6 +25,9 @@ pub struct RunFolder {
     /// Every lead of dataset.csv; read by [`read_run_dir`], without the text no metric
     /// reads (company name, domain, job title, message).
     pub leads: Vec<Lead>,
+    /// The run's `--limit`: only the first this many test leads of `leads` (in dataset
+    /// order) were scored, and only they are evaluated; `None` when every test lead was.
+    pub limit: Option<usize>,
     pub predictions: PredictionTable,
     /// The generator's sidecar (`dataset.meta.json`), when the run has one.
     pub dataset_meta: Option<serde_json::Value>,
@@ -71,6 +74,13 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         None => Bands::default(),
     };
     let leads = read_leads_for_metrics(&dir.join("dataset.csv"))?;
+    // run.json counts the leads scored; fewer than the test split means `--limit`.
+    let has_split = leads.iter().any(|l| l.meta.split.is_some());
+    let test_leads = leads
+        .iter()
+        .filter(|l| !has_split || l.meta.split == Some(Split::Test))
+        .count();
+    let limit = (run.n_evaluated > 0 && run.n_evaluated < test_leads).then_some(run.n_evaluated);
     let mut table = TableBuilder::new(&leads);
     read_metric_rows(&dir.join("predictions.csv"), |row| table.push(&row))?;
     let predictions = table.finish();
@@ -90,6 +100,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         started: run.started,
         finished: run.finished,
         leads,
+        limit,
         predictions,
         dataset_meta,
         capacity: run.capacity,

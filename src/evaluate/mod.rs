@@ -137,6 +137,9 @@ pub struct RunMetrics {
     pub n_dataset: u64,
     /// `"test"` when the dataset has a split (metrics are on its test leads), else `"all"`.
     pub split: String,
+    /// The run's `--limit`: only the first this many test leads were scored and evaluated;
+    /// `null` when every test lead was.
+    pub limit: Option<u64>,
     pub bands: Bands,
     pub started: Option<String>,
     pub finished: Option<String>,
@@ -255,9 +258,9 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
 /// Computes every metric of a run held in memory.
 pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let mopts = opts.metrics();
-    let mut joined = join(&data.leads, &data.predictions);
+    let mut joined = join(&data.leads, &data.predictions, data.limit);
     joined.mark_sampled(&data.sampled);
-    let mut outcome_join = join_outcomes(&data.leads, &data.predictions);
+    let mut outcome_join = join_outcomes(&data.leads, &data.predictions, data.limit);
     outcome_join.mark_sampled(&data.sampled);
     // Operations count what was scored on the evaluated leads: those with a gold label, or,
     // in a run without any (a CRM export with outcomes), those with an outcome.
@@ -421,8 +424,8 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
     } else if joined.leads.is_empty() {
         warnings.retain(|w| !w.starts_with("no leads to evaluate"));
         warnings.push(
-            "no evaluated lead has a gold label: the label metrics are empty; the outcome \
-             metrics stand"
+            "no evaluated lead has a gold label: the sections that need one are left out; \
+             the outcome sections stand"
                 .to_string(),
         );
     }
@@ -434,7 +437,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         .collect();
     let (ranking, accuracy_power) = power::rank(&ids, &correct, plan);
     let auc_power = match &outcomes {
-        Some(o) => o
+        Some(o) if o.converters > 0 && o.converters < o.n => o
             .scorers
             .iter()
             .map(|s| {
@@ -449,7 +452,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
                 )
             })
             .collect(),
-        None => {
+        _ => {
             let highs = joined.gold.iter().filter(|g| **g == Label::High).count() as u64;
             let rest = joined.gold.len() as u64 - highs;
             scorers
@@ -472,6 +475,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         n_leads: joined.leads.len() as u64,
         n_dataset: data.leads.len() as u64,
         split: joined.split.to_string(),
+        limit: data.limit.map(|n| n as u64),
         bands: data.bands,
         started: data.started.clone(),
         finished: data.finished.clone(),

@@ -196,7 +196,11 @@ pub(crate) fn auc_power(
     plan: PowerPlan,
 ) -> AucPower {
     let n = (positives + negatives) as f64;
-    let se = auc.and_then(|a| auc_standard_error(a, positives as f64, negatives as f64));
+    // An AUC of exactly 0 or 1 has a standard error of 0, which says nothing about how many
+    // leads a comparison needs: undefined, as with too few leads.
+    let se = auc
+        .and_then(|a| auc_standard_error(a, positives as f64, negatives as f64))
+        .filter(|s| *s > 0.0);
     let mdd = se.map(|s| plan.auc_min_difference(s, s));
     AucPower {
         id: id.to_string(),

@@ -38,8 +38,11 @@ pub struct PairMetrics {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PairedShares {
     pub n: u64,
-    /// Items A (resp. B) succeeded on.
+    /// Items A (resp. B) succeeded on; serialised under other names than the scorer ids `a`
+    /// and `b` that `CaptureTest` flattens these fields beside (a JSON key must not repeat).
+    #[serde(rename = "successes_a")]
     pub a: u64,
+    #[serde(rename = "successes_b")]
     pub b: u64,
     /// share(a) − share(b), its interval from a paired bootstrap over the items.
     pub difference: Estimate,

@@ -45,7 +45,7 @@ pub fn answer(m: &RunMetrics) -> Vec<String> {
             plural_leads(n)
         )),
     }
-    if let Some(o) = o.filter(|o| o.converters > 0) {
+    if let Some(o) = o.filter(|o| both_outcomes(o)) {
         out.extend(best_at_capacity(o));
     }
     if m.n_leads > 0 {
@@ -99,6 +99,12 @@ fn separated(p_holm: Option<f64>) -> bool {
     p_holm.is_some_and(|p| p < ALPHA)
 }
 
+/// Whether some evaluated leads converted and some did not: else there is nothing to rank
+/// against.
+pub(super) fn both_outcomes(o: &OutcomeReport) -> bool {
+    o.converters > 0 && o.converters < o.n
+}
+
 /// Rule 2: the scorer whose worked leads hold the most converters, and who the paired test
 /// cannot separate from it.
 fn best_at_capacity(o: &OutcomeReport) -> Vec<String> {
@@ -108,11 +114,54 @@ fn best_at_capacity(o: &OutcomeReport) -> Vec<String> {
     let Some(b) = o.scorers.iter().find(|s| s.id == *best) else {
         return Vec::new();
     };
-    let mut s = format!(
-        "Working the top {} (the configured capacity), `{best}` finds the most converters: {} of them.",
-        plural_leads(o.capacity_leads),
-        share(&b.metrics.capacity.recall)
-    );
+    // Scorers that find as many converters: the choice among them is conversion AUC's.
+    let recall = b.metrics.capacity.recall.value;
+    let level: Vec<&RankerOutcomes> = o
+        .scorers
+        .iter()
+        .filter(|s| s.id != *best)
+        .filter(|s| {
+            s.metrics
+                .capacity
+                .recall
+                .value
+                .zip(recall)
+                .is_some_and(|(x, r)| (x - r).abs() < 1e-12)
+        })
+        .collect();
+    let ties = if level.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<&str> = level.iter().map(|s| s.id.as_str()).collect();
+        let by_auc = level
+            .iter()
+            .all(|s| s.metrics.roc_auc.value < b.metrics.roc_auc.value);
+        format!(
+            " (as many as {}; {})",
+            names(&ids),
+            if by_auc {
+                format!(
+                    "its higher conversion AUC, {}, breaks the tie",
+                    num(b.metrics.roc_auc.value, 3)
+                )
+            } else {
+                "report order breaks the tie".into()
+            }
+        )
+    };
+    let mut s = if o.scorers.len() == 1 {
+        format!(
+            "Working the top {} (the configured capacity), `{best}`, the only scorer, finds {} of the converters.",
+            plural_leads(o.capacity_leads),
+            share(&b.metrics.capacity.recall)
+        )
+    } else {
+        format!(
+            "Working the top {} (the configured capacity), `{best}` finds the most converters: {} of them{ties}.",
+            plural_leads(o.capacity_leads),
+            share(&b.metrics.capacity.recall)
+        )
+    };
     let tied: Vec<&str> = o
         .vs_best_at_capacity
         .iter()
@@ -182,7 +231,7 @@ fn is_baseline(id: &str) -> bool {
 
 /// Rule 4: what the best LLM buys over the best baseline, and at what cost.
 fn llm_over_baseline(m: &RunMetrics, o: Option<&OutcomeReport>) -> Vec<String> {
-    let by_outcome = o.filter(|o| o.converters > 0 && o.best_at_capacity.is_some());
+    let by_outcome = o.filter(|o| both_outcomes(o) && o.best_at_capacity.is_some());
     // Scorers best first: by converters found at capacity (then conversion AUC), as the
     // best at capacity is chosen, or by the ranking on strict accuracy.
     let order: Vec<&str> = match by_outcome {

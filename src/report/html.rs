@@ -11,6 +11,7 @@ table{border-collapse:collapse;margin:.6rem 0 1rem;font-size:.86rem;display:bloc
 th,td{border:1px solid #d6dae2;padding:.25rem .5rem;text-align:left;white-space:nowrap}
 th{background:#f1f3f7}.num{text-align:right}
 tr:nth-child(even) td{background:#fafbfc}code{background:#f1f3f7;padding:0 .2rem;border-radius:3px}
+td code{white-space:normal}
 .charts{display:flex;flex-wrap:wrap;gap:1rem;margin:.6rem 0 1rem}
 figure{margin:0;border:1px solid #e3e6ec;border-radius:6px;padding:.4rem}
 figcaption{font-size:.8rem;color:#4a5263;text-align:center}
@@ -129,7 +130,9 @@ fn inline(s: &str) -> String {
     let mut out = String::with_capacity(escaped.len());
     for (i, part) in escaped.split('`').enumerate() {
         if i % 2 == 1 {
-            out.push_str(&format!("<code>{part}</code>"));
+            // A long scorer id (`llm/<model>/<prompt>`) may break after a slash, so that a
+            // table wraps it rather than scrolling sideways.
+            out.push_str(&format!("<code>{}</code>", part.replace('/', "/<wbr>")));
         } else {
             for (j, p) in part.split("**").enumerate() {
                 if j % 2 == 1 {
@@ -159,6 +162,7 @@ mod tests {
         };
         let html = render(&doc);
         assert!(html.contains("<title>run &lt;1&gt;</title>"));
+        assert_eq!(inline("`llm/m/p`"), "<code>llm/<wbr>m/<wbr>p</code>");
         assert!(!html.contains("http://") && !html.contains("https://"));
     }
 }

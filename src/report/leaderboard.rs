@@ -2,7 +2,7 @@
 //! ranking metric first), the table of the label metrics it leaves out, and the glossary
 //! that defines every metric the report names (on hover in the HTML).
 
-use super::answer::cost_per_1000;
+use super::answer::{both_outcomes, cost_per_1000};
 use super::table::{Block, Table, UNDEFINED, est, num, pct, usd};
 use crate::evaluate::{OutcomeReport, RankerOutcomes, RunMetrics, ScorerReport};
 
@@ -19,7 +19,7 @@ pub fn leaderboard(m: &RunMetrics) -> Option<Table> {
 
 /// The leaderboard against gold labels, best rank first.
 pub(super) fn gold_leaderboard(m: &RunMetrics) -> Table {
-    let outcomes = m.outcomes.as_ref().filter(|o| o.converters > 0);
+    let outcomes = m.outcomes.as_ref().filter(|o| both_outcomes(o));
     let last = if outcomes.is_some() {
         "converters at capacity"
     } else {

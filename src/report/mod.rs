@@ -4,6 +4,7 @@
 mod answer;
 mod charts;
 mod compare_doc;
+mod detail_doc;
 mod html;
 mod leaderboard;
 mod markdown;

@@ -51,6 +51,15 @@ pub(crate) fn outcome_sections(o: &OutcomeReport, b: &mut Vec<Block>) {
         2,
         "Outcomes: does the score find the leads that convert?".into(),
     ));
+    if o.converters == 0 || o.converters == o.n {
+        b.push(Block::Paragraph(format!(
+            "**{}** evaluated leads have a known outcome and {} converted: {}. With one outcome only there is nothing to rank against, so the conversion metrics (AUC, capacity, deciles, calibration) are left out.",
+            o.n,
+            if o.converters == 0 { "none" } else { "all" },
+            rate(&o.conversion_rate)
+        )));
+        return;
+    }
     let mut intro = format!(
         "**{}** evaluated leads have a known outcome; {} converted: {}.",
         o.n,
@@ -106,7 +115,10 @@ fn capacity_section(o: &OutcomeReport, b: &mut Vec<Block>) {
     };
     b.push(Block::Heading(
         2,
-        format!("Capacity: sales works {what} ({} leads)", o.capacity_leads),
+        format!(
+            "Capacity: sales works {what} ({})",
+            super::table::plural(o.capacity_leads, "lead")
+        ),
     ));
     b.push(Block::Paragraph(
         "Leads are worked from the highest score down; leads tied at the cut-off score are worked in proportion. Precision = share of worked leads that converted; recall = share of all converters worked; lift = precision ÷ overall rate. Random working captures the capacity share of converters (and of revenue) on average.".into(),
@@ -179,10 +191,28 @@ fn deciles_section(o: &OutcomeReport, b: &mut Vec<Block>) {
     let mut headers = vec!["leads by score"];
     headers.extend(ids.iter().map(String::as_str));
     let mut t = Table::new(&headers);
+    let mut empty = 0;
     for d in 0..10 {
+        // Every ranker ranks the same leads, so a tenth is empty for all or for none.
+        if rankers(o).all(|r| r.by_decile.get(d).is_none_or(|x| x.n == 0)) {
+            empty += 1;
+            continue;
+        }
         let mut row = vec![format!("top {}–{} %", d * 10, d * 10 + 10)];
         row.extend(rankers(o).map(|r| r.by_decile.get(d).map_or(UNDEFINED.into(), rate)));
         t.row(row);
+    }
+    if t.rows.is_empty() {
+        b.push(Block::Paragraph(
+            "Left out: no lead with an outcome to rank.".into(),
+        ));
+        return;
+    }
+    if empty > 0 {
+        b.push(Block::Paragraph(format!(
+            "With {}, {empty} of the ten tenths hold no lead; they are left out.",
+            super::table::plural(o.n, "lead")
+        )));
     }
     b.push(Block::Table(t));
 }

@@ -1,16 +1,16 @@
 //! The run report as a [`Document`]: leaderboard, operations, per-scorer confusion matrix,
 //! routing at the high threshold, gains/lift and calibration tables (with charts), pairwise
-//! tests, stability, slices and the dataset's description.
+//! tests, stability and the dataset's description (power, slices and prompt spread: `detail_doc`).
 
 use super::answer::{answer, warnings};
 use super::charts;
+use super::detail_doc::{power_section, prompt_spread, slices};
 use super::leaderboard::{glossary, gold_leaderboard, label_metrics, outcome_leaderboard};
 use super::table::{
     Block, Chart, Document, Table, UNDEFINED, count, est, num, p_value, pct, plural, usd,
 };
 use crate::evaluate::{PairKind, PairReport, RunMetrics, ScorerReport};
 use crate::metrics::GainsRow;
-use crate::prediction::ScorerId;
 
 /// Builds the report of one run from its metrics: the answer first, then what to distrust,
 /// the leaderboard, the detail behind it, and the dataset in an appendix.
@@ -29,8 +29,8 @@ pub fn run_document(m: &RunMetrics) -> Document {
         b.push(Block::Table(gold_leaderboard(m)));
     } else if let Some(o) = outcomes {
         b.push(Block::Paragraph(format!(
-            "No evaluated lead has a gold label: scorers are listed by the share of converters among the {} leads worked at capacity.",
-            o.capacity_leads
+            "No evaluated lead has a gold label: scorers are listed by the share of converters among the {} worked at capacity.",
+            plural(o.capacity_leads, "lead")
         )));
         b.push(Block::Table(outcome_leaderboard(m, o)));
     } else {
@@ -191,18 +191,34 @@ fn stability_section(m: &RunMetrics, b: &mut Vec<Block>) {
 }
 
 fn overview(m: &RunMetrics) -> String {
-    let split = if m.split == "test" {
-        format!("the test split of {} leads", m.n_dataset)
-    } else {
-        format!("all {} leads with a gold label", m.n_dataset)
+    let of = match (m.split == "test", m.limit) {
+        (true, Some(k)) => format!(
+            "the first {k} test leads, `--limit`, of {} leads",
+            m.n_dataset
+        ),
+        (true, None) => format!("the test split of {} leads", m.n_dataset),
+        (false, _) => format!("{} leads, no split", m.n_dataset),
     };
-    let mut s = format!(
-        "{} evaluated against gold labels ({split}); {}. Bands: high ≥ {}, medium ≥ {}, else low.",
-        plural(m.n_leads, "lead"),
+    let judged = m.outcomes.as_ref().map_or(0, |o| o.n);
+    let mut s = if m.n_leads > 0 {
+        format!(
+            "{} evaluated against gold labels ({of})",
+            plural(m.n_leads, "lead")
+        )
+    } else if judged > 0 {
+        format!(
+            "{} judged by outcome alone ({of}): none has a gold label",
+            plural(judged, "lead")
+        )
+    } else {
+        format!("No lead evaluated ({of}): none has a gold label or an outcome")
+    };
+    s.push_str(&format!(
+        "; {}. Bands: high ≥ {}, medium ≥ {}, else low.",
         plural(m.scorers.len() as u64, "scorer"),
         m.bands.high,
         m.bands.medium
-    );
+    ));
     if let (Some(a), Some(z)) = (&m.started, &m.finished) {
         s.push_str(&format!(" Run from {a} to {z}."));
     }
@@ -356,14 +372,20 @@ fn scorer_section(s: &ScorerReport, m: &RunMetrics, b: &mut Vec<Block>) {
     }
     let c = &x.confusion.0;
     let mut conf = Table::new(&["gold \\ predicted", "low", "medium", "high", "recall"]);
+    // Recall of a class no lead has, or precision of one no answer gives, is 0 / 0: shown
+    // undefined, not as the 0 metrics.json keeps (scikit-learn's zero_division).
     for (i, label) in ["low", "medium", "high"].iter().enumerate() {
         let mut row = vec![format!("**{label}**")];
         row.extend(c[i].iter().map(u64::to_string));
-        row.push(num(x.per_class[i].recall.value, 3));
+        let support: u64 = c[i].iter().sum();
+        row.push(num(x.per_class[i].recall.value.filter(|_| support > 0), 3));
         conf.row(row);
     }
     let mut prec = vec!["precision".to_string()];
-    prec.extend(x.per_class.iter().map(|k| num(k.precision.value, 3)));
+    prec.extend(x.per_class.iter().enumerate().map(|(j, k)| {
+        let given: u64 = (0..3).map(|i| c[i][j]).sum();
+        num(k.precision.value.filter(|_| given > 0), 3)
+    }));
     prec.push(String::new());
     conf.row(prec);
     b.push(Block::Heading(3, "Confusion matrix (parsed leads)".into()));
@@ -502,143 +524,4 @@ pub(super) fn pairs_table(pairs: &[PairReport], why: bool) -> Table {
         t.row(row);
     }
     t
-}
-
-fn power_section(m: &RunMetrics, b: &mut Vec<Block>) {
-    let p = &m.power;
-    b.push(Block::Heading(
-        2,
-        "Power: how many leads does a comparison need?".into(),
-    ));
-    b.push(Block::Paragraph(format!(
-        "At α = {} (two-sided) and {:.0} % power, with the {} evaluated leads. Accuracy: the paired normal approximation of McNemar's test for each scorer and the one ranked above it. AUC: Hanley & McNeil's standard error, against a scorer as uncertain, the two taken as uncorrelated (conservative); leads needed scale as 1/√n.",
-        p.plan.alpha,
-        p.plan.power * 100.0,
-        p.n
-    )));
-    if !p.accuracy.is_empty() {
-        let mut t = Table::new(&[
-            "scorer",
-            "tested against",
-            "discordant leads",
-            "observed Δ accuracy",
-            "smallest detectable Δ",
-            "leads needed for the observed Δ",
-        ]);
-        for a in &p.accuracy {
-            t.row(vec![
-                format!("`{}`", a.a),
-                format!("`{}`", a.b),
-                pct(Some(a.discordant_share)),
-                num(Some(a.observed_difference), 3),
-                num(a.min_detectable_difference, 3),
-                a.leads_needed
-                    .map_or(UNDEFINED.into(), |n| format!("{:.0}", n.ceil())),
-            ]);
-        }
-        b.push(Block::Table(t));
-    }
-    let mut t = Table::new(&[
-        "scorer",
-        "AUC of",
-        "AUC",
-        "standard error",
-        "smallest detectable AUC difference",
-        "leads needed for a 0.05 difference",
-    ]);
-    if p.auc.is_empty() {
-        return;
-    }
-    for a in &p.auc {
-        t.row(vec![
-            format!("`{}`", a.id),
-            a.target.to_string(),
-            num(a.auc, 3),
-            num(a.standard_error, 3),
-            num(a.min_detectable_difference, 3),
-            a.leads_needed
-                .map_or(UNDEFINED.into(), |n| format!("{:.0}", n.ceil())),
-        ]);
-    }
-    b.push(Block::Table(t));
-}
-
-fn slices(m: &RunMetrics, b: &mut Vec<Block>) {
-    b.push(Block::Heading(2, "Slices".into()));
-    b.push(Block::Paragraph(
-        format!("Cells: accuracy over parsed predictions with its 95 % Wilson interval, then macro-F1 (a point value), and coverage when below 100 %; metrics.json also has QWK and strict accuracy per slice. Slices of fewer than {} leads show accuracy only: a point value without an interval would be noise there. Macro-F1 averages all three classes, so in a slice with one gold class it is at most 1/3: read accuracy there. Company-size bands are employees: 1-10, 11-50, 51-200, 201-1000, 1001-5000, 5000+, unknown.", crate::evaluate::MIN_SLICE_N),
-    ));
-    for dim in crate::evaluate::DIMENSIONS {
-        let Some(rows) = m.slices.get(dim) else {
-            continue;
-        };
-        b.push(Block::Heading(3, format!("By {}", dim.replace('_', " "))));
-        let mut headers = vec![dim.replace('_', " "), "leads".into()];
-        headers.extend(m.scorers.iter().map(|s| format!("`{}`", s.id)));
-        let mut t = Table {
-            headers,
-            rows: Vec::new(),
-        };
-        for r in rows {
-            let mut row = vec![r.value.clone(), r.n.to_string()];
-            for s in &r.scorers {
-                let mut cell = est(&s.accuracy, 2);
-                if r.n >= crate::evaluate::MIN_SLICE_N {
-                    cell.push_str(&format!(" / {}", num(s.macro_f1.value, 2)));
-                }
-                if s.coverage.value.is_some_and(|c| c < 1.0) {
-                    cell.push_str(&format!(" (cov {})", pct(s.coverage.value)));
-                }
-                row.push(cell);
-            }
-            t.rows.push(row);
-        }
-        b.push(Block::Table(t));
-    }
-}
-
-/// Per model with two or more prompts: the best and worst prompt by accuracy.
-fn prompt_spread(m: &RunMetrics) -> Option<Table> {
-    let mut by_model: Vec<(String, Vec<&ScorerReport>)> = Vec::new();
-    for s in &m.scorers {
-        let ScorerId::Llm { model, .. } = ScorerId::from(s.id.as_str()) else {
-            continue;
-        };
-        match by_model.iter_mut().find(|(k, _)| *k == model) {
-            Some((_, v)) => v.push(s),
-            None => by_model.push((model, vec![s])),
-        }
-    }
-    let mut t = Table::new(&[
-        "model",
-        "prompts",
-        "best prompt (accuracy)",
-        "worst prompt (accuracy)",
-        "spread",
-    ]);
-    for (model, scorers) in by_model.iter().filter(|(_, v)| v.len() > 1) {
-        // Prompts with a defined accuracy, best first.
-        let mut ranked: Vec<(f64, &str)> = scorers
-            .iter()
-            .filter_map(|s| Some((s.metrics.accuracy.value?, s.id.as_str())))
-            .collect();
-        ranked.sort_by(|a, z| z.0.total_cmp(&a.0).then(a.1.cmp(z.1)));
-        let name = |x: Option<&(f64, &str)>| {
-            x.map_or(UNDEFINED.to_string(), |(a, id)| {
-                let id = ScorerId::from(*id);
-                let prompt = id.prompt().map_or_else(|| id.to_string(), str::to_string);
-                format!("`{prompt}` ({a:.3})")
-            })
-        };
-        let (best, worst) = (ranked.first(), ranked.last());
-        let spread = best.zip(worst).map(|(b, w)| b.0 - w.0);
-        t.row(vec![
-            format!("`{model}`"),
-            scorers.len().to_string(),
-            name(best),
-            name(worst),
-            num(spread, 3),
-        ]);
-    }
-    (!t.rows.is_empty()).then_some(t)
 }

@@ -85,11 +85,24 @@ path = {rb:?}
     let parsed = llm.iter().filter(|p| p.parsed().is_some()).count();
     assert!(parsed >= 4, "only {parsed} of 8 answers parsed: {llm:?}");
     assert_eq!(preds.iter().filter(|p| p.scorer == "heuristic").count(), 4);
-    // The generated leads have outcomes: the report judges every scorer against them.
+    // The generated leads have outcomes: the report judges every scorer against them when
+    // some of the 4 converted and some did not, and says why not otherwise.
     let md = std::fs::read_to_string(out_dir.join("report.md")).expect("report.md");
-    for section in ["## Outcomes", "## Capacity", "## Power"] {
+    for section in ["## Answer", "## Outcomes", "## Power"] {
         assert!(md.contains(section), "report.md lacks {section}");
     }
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out_dir.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("json");
+    let converters = metrics["outcomes"]["converters"]
+        .as_u64()
+        .expect("converters");
     let html = std::fs::read_to_string(out_dir.join("report.html")).expect("report.html");
-    assert!(html.contains("data-chart=\"capture\""), "no capture chart");
+    if (1..4).contains(&converters) {
+        assert!(md.contains("## Capacity"), "report.md lacks ## Capacity");
+        assert!(html.contains("data-chart=\"capture\""), "no capture chart");
+    } else {
+        assert!(md.contains("nothing to rank against"), "{md}");
+    }
 }

@@ -20,6 +20,7 @@ mod metrics_reference;
 mod plan_cli;
 mod prompts;
 mod report;
+mod report_cases;
 mod report_chromium;
 mod repro_cli;
 mod run_cli;

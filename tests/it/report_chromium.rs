@@ -1,6 +1,8 @@
 //! Opens `report.html` of the fixture run in headless Chromium and checks that every
 //! chart survived the browser's parser with its data drawn: the DOM Chromium dumps has as
-//! many chart `<svg>` elements as the file, and each holds drawn data marks.
+//! many chart `<svg>` elements as the file, and each holds drawn data marks; and that the
+//! first screen (1400×1000) shows the Answer and the whole leaderboard, with no horizontal
+//! scrolling, also with long LLM ids.
 //!
 //! Needs Debian's `chromium` (`apt-get install -y chromium`). Without it the test fails
 //! when `CI` is set and is skipped (with a message) otherwise.
@@ -33,7 +35,12 @@ fn charts(html: &str) -> Vec<&str> {
 }
 
 fn dump_dom(file: &Path, profile: &Path) -> String {
+    dump_dom_with(file, profile, &[])
+}
+
+fn dump_dom_with(file: &Path, profile: &Path, extra: &[&str]) -> String {
     let mut child = Command::new(CHROMIUM)
+        .args(extra)
         .args([
             "--headless",
             "--no-sandbox",
@@ -85,16 +92,25 @@ fn dump_dom(file: &Path, profile: &Path) -> String {
     );
     dom
 }
+/// Whether Chromium is there; without it the test fails under `CI` and is skipped
+/// otherwise.
+fn have_chromium() -> bool {
+    if Path::new(CHROMIUM).exists() {
+        return true;
+    }
+    let msg = format!(
+        "{CHROMIUM} not found; install it with `apt-get update && apt-get install -y chromium`"
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{msg} (CI is set, so this test may not be skipped)");
+    }
+    eprintln!("skipping: {msg}");
+    false
+}
+
 #[test]
 fn every_chart_renders_in_headless_chromium() {
-    if !Path::new(CHROMIUM).exists() {
-        let msg = format!(
-            "{CHROMIUM} not found; install it with `apt-get update && apt-get install -y chromium`"
-        );
-        if std::env::var_os("CI").is_some() {
-            panic!("{msg} (CI is set, so this test may not be skipped)");
-        }
-        eprintln!("skipping: {msg}");
+    if !have_chromium() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
@@ -150,4 +166,117 @@ fn every_chart_renders_in_headless_chromium() {
         assert!(marks > 0, "chart `{name}` has no drawn data marks: {svg}");
         assert!(!svg.contains("NaN"), "chart `{name}` has NaN coordinates");
     }
+}
+
+/// Measures the first screen on load (test only): where the Answer's list and the
+/// leaderboard table end, and whether the page or the table scrolls sideways; written as
+/// JSON into `<pre id="measure">`.
+const MEASURE: &str = r#"<script>
+(function () {
+  function after(title, tag) {
+    var h = Array.prototype.find.call(document.querySelectorAll('h2'),
+      function (e) { return e.textContent.trim() === title; });
+    for (var e = h && h.nextElementSibling; e && e.tagName !== 'H2'; e = e.nextElementSibling) {
+      if (e.tagName === tag) { return e; }
+    }
+    return null;
+  }
+  var answer = after('Answer', 'UL');
+  var board = after('Leaderboard', 'TABLE');
+  var box = function (e) {
+    if (!e) { return null; }
+    var r = e.getBoundingClientRect();
+    return { top: r.top, bottom: r.bottom, left: r.left, right: r.right,
+             scroll_width: e.scrollWidth, client_width: e.clientWidth };
+  };
+  var out = document.createElement('pre');
+  out.id = 'measure';
+  out.textContent = JSON.stringify({
+    inner_width: window.innerWidth, inner_height: window.innerHeight,
+    page_scroll_width: document.documentElement.scrollWidth,
+    answer: box(answer), leaderboard: box(board)
+  });
+  document.body.appendChild(out);
+})();
+</script>
+"#;
+
+/// The measures of `report.html` at 1400×1000.
+fn first_screen(run: &Path) -> serde_json::Value {
+    let html = std::fs::read_to_string(run.join("report.html")).expect("report.html");
+    let measured = html.replacen("</body>", &format!("{MEASURE}</body>"), 1);
+    let file = run.join("report-measure.html");
+    std::fs::write(&file, measured).expect("write the measured copy");
+    let profile = tempfile::tempdir().expect("profile dir");
+    let dom = dump_dom_with(&file, profile.path(), &["--window-size=1400,1000"]);
+    let json = dom
+        .split("<pre id=\"measure\">")
+        .nth(1)
+        .and_then(|s| s.split("</pre>").next())
+        .unwrap_or_else(|| panic!("no measure in the DOM: {dom}"));
+    serde_json::from_str(&json.replace("&quot;", "\"").replace("&amp;", "&"))
+        .unwrap_or_else(|e| panic!("measure {json}: {e}"))
+}
+
+fn assert_first_screen(run: &Path, what: &str) {
+    let m = first_screen(run);
+    let (w, h): (f64, f64) = (1400.0, 1000.0);
+    let f = |v: &serde_json::Value| v.as_f64().unwrap_or(f64::NAN);
+    assert_eq!(f(&m["inner_width"]), w, "{what}: window {m}");
+    assert!(
+        f(&m["page_scroll_width"]) <= f(&m["inner_width"]),
+        "{what}: the page scrolls sideways: {m}"
+    );
+    // Headless Chromium may keep some of the window for itself: the screen is what shows.
+    let screen = h.min(f(&m["inner_height"]));
+    for part in ["answer", "leaderboard"] {
+        let b = &m[part];
+        assert!(b.is_object(), "{what}: no {part} on the page: {m}");
+        assert!(
+            f(&b["bottom"]) <= screen,
+            "{what}: the {part} ends below the first screen: {m}"
+        );
+        assert!(
+            f(&b["right"]) <= w && f(&b["left"]) >= 0.0,
+            "{what}: the {part} reaches past the window's sides: {m}"
+        );
+    }
+    let t = &m["leaderboard"];
+    assert!(
+        f(&t["scroll_width"]) <= f(&t["client_width"]),
+        "{what}: the leaderboard scrolls sideways: {m}"
+    );
+}
+
+#[test]
+fn first_screen_shows_the_answer_and_the_whole_leaderboard() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let opts = ReportOptions {
+        resamples: 50,
+        ..ReportOptions::default()
+    };
+    let run = dir.path().join("fixture-run");
+    report_fixture::write_run(&run, 0);
+    report_run(&run, &opts).expect("report");
+    assert_first_screen(&run, "fixture run");
+    // The same run with the long ids a hosted model and a descriptive prompt give.
+    let long = dir.path().join("long-ids");
+    report_fixture::write_run(&long, 0);
+    let preds = long.join("predictions.csv");
+    let text = std::fs::read_to_string(&preds).expect("predictions.csv");
+    let text = text
+        .replace(
+            "llm/tiny/few_shot",
+            "llm/meta-llama-3.1-70b-instruct-turbo-q4_k_m/few_shot_six_examples_from_train",
+        )
+        .replace(
+            "llm/tiny/zero_shot",
+            "llm/meta-llama-3.1-70b-instruct-turbo-q4_k_m/zero_shot_with_product_context",
+        );
+    std::fs::write(&preds, text).expect("rewrite predictions.csv");
+    report_run(&long, &opts).expect("report");
+    assert_first_screen(&long, "long LLM ids");
 }
