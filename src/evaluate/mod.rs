@@ -15,6 +15,7 @@
 //!   `slices.rs`).
 
 mod compare;
+mod flips;
 mod inputs;
 mod join;
 mod load;
@@ -32,6 +33,7 @@ use serde::Serialize;
 
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
+pub use flips::{FlipReport, FlippedLead, MAX_LISTED};
 pub use inputs::{InputRow, InputVerdict, InputsDiff};
 pub use load::{RunFolder, read_run_dir};
 pub use manifest::{KeptFile, KeptRules, RunManifest};
@@ -161,6 +163,9 @@ pub struct RunMetrics {
     pub outcomes: Option<OutcomeReport>,
     /// Scorers by strict accuracy, those the paired tests cannot separate sharing a rank.
     pub ranking: Vec<RankEntry>,
+    /// Which leads changed between two prompts of one model, and between each LLM scorer
+    /// and the best baseline.
+    pub flips: Vec<FlipReport>,
     /// How many leads a comparison needs.
     pub power: PowerReport,
     /// Things a reader should know before trusting the numbers.
@@ -249,6 +254,27 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
                 && a == b
             {
                 out.push((i, j, PairKind::PromptVariants));
+            }
+        }
+    }
+    out
+}
+
+/// The pairs whose flipped leads are shown: every two prompts of one model (the later id
+/// as A), and every LLM scorer against the best-ranked baseline.
+fn flip_pairs(ids: &[&str], ranking: &[RankEntry]) -> Vec<(usize, usize, &'static str)> {
+    let mut out: Vec<(usize, usize, &'static str)> = pairs_to_test(ids)
+        .into_iter()
+        .filter(|(_, _, kind)| *kind == PairKind::PromptVariants)
+        .map(|(i, j, _)| (j, i, "prompt_variants"))
+        .collect();
+    let is_baseline =
+        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
+    let best = ranking.iter().find(|r| is_baseline(&r.id));
+    if let Some(b) = best.and_then(|r| ids.iter().position(|id| *id == r.id)) {
+        for (i, id) in ids.iter().enumerate() {
+            if ScorerId::from(*id).is_llm() {
+                out.push((i, b, "vs_best_baseline"));
             }
         }
     }
@@ -470,6 +496,15 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         accuracy: accuracy_power,
         auc: auc_power,
     };
+    let k = capacity.leads_of(outcome_join.leads.len() as u64);
+    let flips = flips::flips(
+        &joined,
+        &outcome_join,
+        k,
+        &flip_pairs(&ids, &ranking),
+        &mopts,
+    )
+    .map_err(metrics_err("flips"))?;
     Ok(RunMetrics {
         run_id: data.run_id.clone(),
         n_leads: joined.leads.len() as u64,
@@ -489,6 +524,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         outcomes,
         ranking,
         power,
+        flips,
         warnings,
     })
 }

@@ -177,8 +177,7 @@ pub(crate) fn outcomes(
         let own = joined.for_scorer(i);
         let (s, own_columns, own_k) = match &own {
             Some(view) => {
-                let share = CapacitySetting::Share(k as f64 / n as f64);
-                let k = share.leads_of(view.leads.len() as u64);
+                let k = scorer_k(k, n, view.leads.len() as u64);
                 (&view.scorers[i], Some(outcome_columns(view)), k)
             }
             None => (all, None, k),
@@ -198,7 +197,7 @@ pub(crate) fn outcomes(
                 .map(|p| p.map(|x| f64::from(x.1)))
                 .collect()
         };
-        captures.push(captured(
+        captures.push(captured_at(
             &value(all),
             &converted,
             all.asked.as_deref(),
@@ -300,7 +299,7 @@ fn ranking_order(value: &[Option<f64>]) -> Vec<usize> {
 
 /// For each converter (in lead order), whether it is among the `k` leads worked first, of
 /// those the scorer was asked about (`None` for a converter it was not asked about).
-fn captured(
+pub(crate) fn captured_at(
     value: &[Option<f64>],
     converted: &[bool],
     asked: Option<&[bool]>,
@@ -316,6 +315,15 @@ fn captured(
         .filter(|&i| converted[i])
         .map(|i| was_asked(i).then_some(worked[i]))
         .collect()
+}
+
+/// The capacity of a scorer asked about `asked` of the `n` leads on which `k` are worked:
+/// the same share of its leads, rounded as a capacity share is.
+pub(crate) fn scorer_k(k: u64, n: u64, asked: u64) -> u64 {
+    if asked == n || n == 0 {
+        return k;
+    }
+    CapacitySetting::Share(k as f64 / n as f64).leads_of(asked)
 }
 
 /// Each lead's outcome, deal value and latent probability (when every lead has one).

@@ -5,6 +5,7 @@ mod answer;
 mod charts;
 mod compare_doc;
 mod detail_doc;
+mod flips_doc;
 mod html;
 mod leaderboard;
 mod markdown;

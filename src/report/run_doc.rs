@@ -76,6 +76,7 @@ pub fn run_document(m: &RunMetrics) -> Document {
             scorer_section(s, m, &mut b);
         }
         pairs_section(m, &mut b);
+        super::flips_doc::flips_section(m, &mut b);
         if let Some(t) = prompt_spread(m) {
             b.push(Block::Heading(2, "Spread across prompt variants".into()));
             b.push(Block::Table(t));

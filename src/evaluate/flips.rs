@@ -1,0 +1,302 @@
+//! Which leads changed between two scorers of one run: two prompts of one model, or an LLM
+//! against the best baseline. For scorer A against scorer B (the reference), on the leads
+//! both were asked about: leads A gets right that B got wrong (gained) and the reverse
+//! (lost), labels moved up or down, answers that parse under one and not the other, and, with
+//! outcomes, converters inside A's capacity cut and not B's and the reverse. The net change in
+//! strict accuracy and in converters found carries a paired bootstrap interval and the exact
+//! McNemar p (the discordant leads are the gained and lost ones), and the most informative
+//! flipped leads are listed (at most [`MAX_LISTED`] per pair).
+//!
+//! The same rules apply to the same scorer id in two runs (`bench compare`).
+
+use serde::Serialize;
+
+use super::join::{Joined, both_asked};
+use super::outcomes::{captured_at, scorer_k};
+use crate::lead::Label;
+use crate::metrics::{MetricsError, MetricsOptions, PairedShares, holm, paired_shares};
+use crate::prediction::Status;
+
+/// Flipped leads listed per pair.
+pub const MAX_LISTED: usize = 12;
+
+/// What changed from scorer `b` to scorer `a`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlipReport {
+    pub a: String,
+    pub b: String,
+    /// Why the pair is shown: `prompt_variants` or `vs_best_baseline`.
+    pub kind: &'static str,
+    /// Leads both were asked about.
+    pub n: u64,
+    /// Leads A labels right and B wrong (unparsed counts as wrong).
+    pub gained: u64,
+    /// Leads B labels right and A wrong.
+    pub lost: u64,
+    /// Both parsed, A's label above B's / below.
+    pub label_up: u64,
+    pub label_down: u64,
+    /// A parsed and B did not / the reverse.
+    pub now_parsed: u64,
+    pub no_longer_parsed: u64,
+    /// Leads whose status differs.
+    pub status_changed: u64,
+    /// Strict correctness of A against B: `difference` = strict accuracy A − B; McNemar on
+    /// the gained and lost leads, Holm-corrected across the pairs shown.
+    pub strict_accuracy: PairedShares,
+    /// Converters inside each one's capacity cut, on the converters both were asked about
+    /// (`only_a`: gained, `only_b`: lost); `None` without converters.
+    pub converters: Option<PairedShares>,
+    /// The most informative flipped leads, most informative first.
+    pub leads: Vec<FlippedLead>,
+}
+
+/// One lead that changed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FlippedLead {
+    pub lead_id: String,
+    pub gold: Option<Label>,
+    pub converted: Option<bool>,
+    /// (label, score) of A and B where parsed.
+    pub a: Option<(Label, u8)>,
+    pub b: Option<(Label, u8)>,
+    pub a_status: Option<Status>,
+    pub b_status: Option<Status>,
+    /// What changed, in words (`wrong → right`, `converter lost at capacity`, …).
+    pub change: String,
+}
+
+/// The pairs shown: A, B (indices into the scorers) and why.
+pub(crate) type FlipPair = (usize, usize, &'static str);
+
+/// The flips of every pair in `pairs` (indices into both joins' scorers, which list the
+/// same scorers in the same order); `k` is the capacity on all outcome leads.
+pub(crate) fn flips(
+    joined: &Joined<'_>,
+    outcome_join: &Joined<'_>,
+    k: u64,
+    pairs: &[FlipPair],
+    opts: &MetricsOptions,
+) -> Result<Vec<FlipReport>, MetricsError> {
+    let mut out = Vec::with_capacity(pairs.len());
+    for &(a, b, kind) in pairs {
+        out.push(flip(joined, outcome_join, k, (a, b), kind, opts)?);
+    }
+    let raw: Vec<f64> = out.iter().map(|f| f.strict_accuracy.mcnemar_p).collect();
+    for (f, p) in out.iter_mut().zip(holm(&raw)) {
+        f.strict_accuracy.mcnemar_p_holm = Some(p);
+    }
+    let with_converters: Vec<usize> = (0..out.len())
+        .filter(|&i| out[i].converters.is_some())
+        .collect();
+    let raw: Vec<f64> = with_converters
+        .iter()
+        .filter_map(|&i| out[i].converters.as_ref().map(|c| c.mcnemar_p))
+        .collect();
+    for (&i, p) in with_converters.iter().zip(holm(&raw)) {
+        if let Some(c) = &mut out[i].converters {
+            c.mcnemar_p_holm = Some(p);
+        }
+    }
+    Ok(out)
+}
+
+fn flip(
+    joined: &Joined<'_>,
+    outcome_join: &Joined<'_>,
+    k: u64,
+    (a, b): (usize, usize),
+    kind: &'static str,
+    opts: &MetricsOptions,
+) -> Result<FlipReport, MetricsError> {
+    let (sa, sb) = (&joined.scorers[a], &joined.scorers[b]);
+    let keep = both_asked(sa.asked.as_deref(), sb.asked.as_deref());
+    let (pa, pb) = (sa.parsed(), sb.parsed());
+    let mut r = Counts::default();
+    let (mut right_a, mut right_b) = (Vec::new(), Vec::new());
+    // (priority, lead id, lead) of every flipped lead; the lowest priorities are listed.
+    let mut flipped: Vec<(u8, FlippedLead)> = Vec::new();
+    for (i, lead) in joined.leads.iter().enumerate() {
+        if keep.as_ref().is_some_and(|k| !k[i]) {
+            continue;
+        }
+        r.n += 1;
+        let gold = joined.gold[i];
+        let (x, y) = (pa[i], pb[i]);
+        let (ca, cb) = (
+            x.is_some_and(|(l, _)| l == gold),
+            y.is_some_and(|(l, _)| l == gold),
+        );
+        right_a.push(ca);
+        right_b.push(cb);
+        let (status_a, status_b) = (sa.first[i].map(|a| a.status), sb.first[i].map(|a| a.status));
+        r.status_changed += u64::from(status_a != status_b);
+        let converter = lead.outcome.converted == Some(true);
+        let mut change = Vec::new();
+        let mut priority = u8::MAX;
+        if ca != cb {
+            if ca {
+                r.gained += 1;
+                change.push("wrong → right");
+            } else {
+                r.lost += 1;
+                change.push("right → wrong");
+            }
+            priority = if converter { 0 } else { 1 };
+        }
+        match (x, y) {
+            (Some((la, _)), Some((lb, _))) if la != lb => {
+                let moved = la.index().abs_diff(lb.index());
+                if la > lb {
+                    r.label_up += 1;
+                    change.push("label up");
+                } else {
+                    r.label_down += 1;
+                    change.push("label down");
+                }
+                priority = priority.min(if moved == 2 { 3 } else { 5 });
+            }
+            (Some(_), None) => {
+                r.now_parsed += 1;
+                change.push("now parsed");
+                priority = priority.min(4);
+            }
+            (None, Some(_)) => {
+                r.no_longer_parsed += 1;
+                change.push("no longer parsed");
+                priority = priority.min(4);
+            }
+            _ => {}
+        }
+        if !change.is_empty() {
+            flipped.push((
+                priority,
+                FlippedLead {
+                    lead_id: lead.lead_id.clone(),
+                    gold: Some(gold),
+                    converted: lead.outcome.converted,
+                    a: x,
+                    b: y,
+                    a_status: status_a,
+                    b_status: status_b,
+                    change: change.join(", "),
+                },
+            ));
+        }
+    }
+    let converters = converters(outcome_join, k, (a, b), &mut flipped, opts)?;
+    flipped.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.lead_id.cmp(&y.1.lead_id)));
+    Ok(FlipReport {
+        a: sa.id.to_string(),
+        b: sb.id.to_string(),
+        kind,
+        n: r.n,
+        gained: r.gained,
+        lost: r.lost,
+        label_up: r.label_up,
+        label_down: r.label_down,
+        now_parsed: r.now_parsed,
+        no_longer_parsed: r.no_longer_parsed,
+        status_changed: r.status_changed,
+        strict_accuracy: paired_shares(&right_a, &right_b, opts)?,
+        converters,
+        leads: flipped
+            .into_iter()
+            .take(MAX_LISTED)
+            .map(|(_, l)| l)
+            .collect(),
+    })
+}
+
+/// The counts of [`FlipReport`] as they are made.
+#[derive(Default)]
+struct Counts {
+    n: u64,
+    gained: u64,
+    lost: u64,
+    label_up: u64,
+    label_down: u64,
+    now_parsed: u64,
+    no_longer_parsed: u64,
+    status_changed: u64,
+}
+
+/// Converters inside A's capacity cut and not B's, and the reverse; adds the converters
+/// that flipped to `flipped` (or to the change of a lead already there).
+fn converters(
+    outcome_join: &Joined<'_>,
+    k: u64,
+    (a, b): (usize, usize),
+    flipped: &mut Vec<(u8, FlippedLead)>,
+    opts: &MetricsOptions,
+) -> Result<Option<PairedShares>, MetricsError> {
+    let n = outcome_join.leads.len() as u64;
+    let converted: Vec<bool> = outcome_join
+        .leads
+        .iter()
+        .map(|l| l.outcome.converted == Some(true))
+        .collect();
+    let converter_leads: Vec<usize> = (0..converted.len()).filter(|&i| converted[i]).collect();
+    if converter_leads.is_empty() {
+        return Ok(None);
+    }
+    let capture = |s: usize| {
+        let s = &outcome_join.scorers[s];
+        let asked = s.asked.as_deref();
+        let n_asked = asked.map_or(n, |m| m.iter().filter(|x| **x).count() as u64);
+        let value: Vec<Option<f64>> = s
+            .parsed()
+            .iter()
+            .map(|p| p.map(|x| f64::from(x.1)))
+            .collect();
+        captured_at(&value, &converted, asked, scorer_k(k, n, n_asked))
+    };
+    let (ca, cb) = (capture(a), capture(b));
+    let (mut xa, mut xb) = (Vec::new(), Vec::new());
+    for (j, &lead) in converter_leads.iter().enumerate() {
+        let (Some(x), Some(y)) = (ca[j], cb[j]) else {
+            continue;
+        };
+        xa.push(x);
+        xb.push(y);
+        if x == y {
+            continue;
+        }
+        let what = if x {
+            "converter gained at capacity"
+        } else {
+            "converter lost at capacity"
+        };
+        let l = outcome_join.leads[lead];
+        match flipped.iter_mut().find(|(_, f)| f.lead_id == l.lead_id) {
+            Some((p, f)) => {
+                f.change.push_str(", ");
+                f.change.push_str(what);
+                *p = (*p).min(2);
+            }
+            None => {
+                let s = (&outcome_join.scorers[a], &outcome_join.scorers[b]);
+                let parsed =
+                    |s: &super::join::JoinedScorer<'_>| s.first[lead].and_then(|a| a.parsed);
+                let status = |s: &super::join::JoinedScorer<'_>| s.first[lead].map(|a| a.status);
+                flipped.push((
+                    2,
+                    FlippedLead {
+                        lead_id: l.lead_id.clone(),
+                        gold: l.gold.as_ref().map(|g| g.label),
+                        converted: l.outcome.converted,
+                        a: parsed(s.0),
+                        b: parsed(s.1),
+                        a_status: status(s.0),
+                        b_status: status(s.1),
+                        change: what.to_string(),
+                    },
+                ));
+            }
+        }
+    }
+    if xa.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(paired_shares(&xa, &xb, opts)?))
+}

@@ -1,0 +1,129 @@
+//! "What changed between scorers": for two prompts of one model, and for each LLM scorer
+//! against the best baseline, the leads that flipped, the net change with its interval and
+//! McNemar p, a one-line reading, and the most informative flipped leads.
+
+use super::table::{Block, Table, UNDEFINED, p_value, plural};
+use crate::evaluate::{FlipReport, MAX_LISTED, RunMetrics};
+use crate::lead::Label;
+use crate::metrics::{Estimate, PairedShares};
+
+/// Appends the section when the run has pairs to show.
+pub(super) fn flips_section(m: &RunMetrics, b: &mut Vec<Block>) {
+    if m.flips.is_empty() {
+        return;
+    }
+    b.push(Block::Heading(2, "What changed between scorers".into()));
+    b.push(Block::Paragraph(format!(
+        "Scorer A against scorer B on the leads both were asked about: two prompts of one model, and each LLM scorer against the best-ranked baseline. Gained = A right where B was wrong, lost = the reverse (unparsed counts as wrong); McNemar's exact test reads these two counts, Holm-corrected across the pairs below. At most {MAX_LISTED} flipped leads are listed per pair, those that changed right and wrong on a converter first; metrics.json has every count."
+    )));
+    for f in &m.flips {
+        let why = match f.kind {
+            "prompt_variants" => "two prompts of one model",
+            _ => "against the best baseline",
+        };
+        b.push(Block::Heading(
+            3,
+            format!("`{}` against `{}` ({why})", f.a, f.b),
+        ));
+        b.push(Block::Paragraph(summary(f)));
+        if f.leads.is_empty() {
+            continue;
+        }
+        let (a, b_id) = (format!("`{}`", f.a), format!("`{}`", f.b));
+        let mut t = Table::new(&["lead", "gold", "converted", &b_id, &a, "what changed"]);
+        for l in &f.leads {
+            t.row(vec![
+                format!("`{}`", l.lead_id),
+                l.gold.map_or(UNDEFINED.into(), |g| g.as_str().to_string()),
+                l.converted.map_or(UNDEFINED.into(), |c| {
+                    if c { "yes" } else { "no" }.to_string()
+                }),
+                answer(l.b, l.b_status.map(|s| s.as_str())),
+                answer(l.a, l.a_status.map(|s| s.as_str())),
+                l.change.clone(),
+            ]);
+        }
+        b.push(Block::Table(t));
+    }
+}
+
+/// `high (82)`, or the status of an answer that did not parse.
+fn answer(parsed: Option<(Label, u8)>, status: Option<&str>) -> String {
+    match (parsed, status) {
+        (Some((l, s)), _) => format!("{} ({s})", l.as_str()),
+        (None, Some(status)) => status.to_string(),
+        (None, None) => "not asked".into(),
+    }
+}
+
+/// A difference of shares in points with its interval.
+fn points(e: &Estimate) -> String {
+    let pts = |x: f64| match x * 100.0 {
+        v if v.abs() < 0.05 => "0.0".to_string(),
+        v => format!("{v:+.1}"),
+    };
+    match (e.value, e.ci_low, e.ci_high) {
+        (Some(v), Some(lo), Some(hi)) => format!("{} points [{}, {}]", pts(v), pts(lo), pts(hi)),
+        (Some(v), _, _) => format!("{} points", pts(v)),
+        _ => UNDEFINED.into(),
+    }
+}
+
+fn test(s: &PairedShares) -> String {
+    format!(
+        "McNemar p {}, Holm {}",
+        p_value(Some(s.mcnemar_p)),
+        p_value(s.mcnemar_p_holm)
+    )
+}
+
+/// The counts in words, with the one-line reading.
+fn summary(f: &FlipReport) -> String {
+    let moved = f.label_up + f.label_down;
+    let parse = f.now_parsed + f.no_longer_parsed;
+    let changed = f.gained + f.lost;
+    let (a, b) = (&f.a, &f.b);
+    let mut s = format!(
+        "On {}: `{a}` is right where `{b}` was wrong on {}, wrong where it was right on {}; strict accuracy {} ({}). Labels moved up on {}, down on {}; {} parse under `{a}` only, {} under `{b}` only.",
+        plural(f.n, "lead"),
+        f.gained,
+        f.lost,
+        points(&f.strict_accuracy.difference),
+        test(&f.strict_accuracy),
+        f.label_up,
+        f.label_down,
+        f.now_parsed,
+        f.no_longer_parsed,
+    );
+    if let Some(c) = &f.converters {
+        s.push_str(&format!(
+            " At capacity, `{a}`'s worked leads hold {} `{b}`'s miss, and miss {} that `{b}`'s hold: {} of the {} ({}).",
+            plural(c.only_a, "converter"),
+            c.only_b,
+            points(&c.difference),
+            plural(c.n, "converter"),
+            test(c),
+        ));
+    }
+    let reading = if changed == 0 && moved == 0 && parse == 0 {
+        " Reading: no lead changed.".to_string()
+    } else if moved == 0 && changed == 0 {
+        format!(
+            " Reading: the change is all in parsing ({}); no label moved.",
+            plural(parse, "lead")
+        )
+    } else if f.strict_accuracy.mcnemar_p_holm.is_some_and(|p| p < 0.05) {
+        format!(
+            " Reading: `{a}` {} `{b}` on these leads beyond chance.",
+            if f.gained > f.lost { "beats" } else { "trails" }
+        )
+    } else {
+        format!(
+            " Reading: {} flipped between right and wrong, but no more than chance moves on {}.",
+            plural(changed, "lead"),
+            plural(f.n, "lead")
+        )
+    };
+    s.push_str(&reading);
+    s
+}
