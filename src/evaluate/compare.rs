@@ -5,10 +5,12 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
+use super::flips::{FlipReport, Side, correct_together, flip};
 use super::inputs::{InputsDiff, inputs_diffs};
 use super::join::JoinedScorer;
 use super::{
     PairKind, PairReport, ReportError, ReportOptions, RunFolder, RunMetrics, evaluate, join,
+    join_outcomes,
 };
 use crate::lead::Label;
 use crate::metrics::{compare_pair, holm_pairs};
@@ -23,6 +25,8 @@ pub struct Comparison {
     pub notes: Vec<String>,
     /// The prompts and rules of each run against the next in the order given.
     pub inputs: Vec<InputsDiff>,
+    /// The same scorer in two runs: which leads changed (A is the later run).
+    pub flips: Vec<FlipReport>,
 }
 
 /// Evaluates each run and tests every scorer id present in two runs on their shared leads
@@ -41,6 +45,26 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
             j
         })
         .collect();
+    let outcome_joined: Vec<_> = runs
+        .iter()
+        .map(|r| {
+            let mut j = join_outcomes(&r.leads, &r.predictions, r.limit);
+            j.mark_sampled(&r.sampled);
+            j
+        })
+        .collect();
+    let side = |run: usize, scorer: usize| {
+        let capacity = opts.capacity.or(runs[run].capacity).unwrap_or_default();
+        let outcome_join = &outcome_joined[run];
+        Side {
+            joined: &joined[run],
+            outcome_join,
+            scorer,
+            k: capacity.leads_of(outcome_join.leads.len() as u64),
+            name: format!("{}:{}", runs[run].run_id, joined[run].scorers[scorer].id),
+        }
+    };
+    let mut flips = Vec::new();
     let mut pair_metrics = Vec::new();
     let mut names = Vec::new();
     let mut notes = Vec::new();
@@ -76,10 +100,16 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
                 ));
                 continue;
             }
-            for sa in &ja.scorers {
-                let Some(sb) = jb.scorers.iter().find(|s| s.id == sa.id) else {
+            for (ia, sa) in ja.scorers.iter().enumerate() {
+                let Some(ib) = jb.scorers.iter().position(|s| s.id == sa.id) else {
                     continue;
                 };
+                let sb = &jb.scorers[ib];
+                let flipped = flip(&side(b, ib), &side(a, ia), "across_runs", &mopts);
+                flips.push(flipped.map_err(|source| ReportError::Metrics {
+                    scorer: sa.id.to_string(),
+                    source,
+                })?);
                 // On the shared leads both runs asked it about (all, unless it was sampled).
                 let asked = |s: &JoinedScorer<'_>, i: usize| s.asked.as_ref().is_none_or(|a| a[i]);
                 let both: Vec<(usize, usize)> = shared
@@ -106,6 +136,7 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
         }
     }
     holm_pairs(&mut pair_metrics);
+    correct_together(&mut flips);
     let pairs = names
         .into_iter()
         .zip(pair_metrics)
@@ -121,5 +152,6 @@ pub fn compare_runs(runs: &[RunFolder], opts: &ReportOptions) -> Result<Comparis
         pairs,
         notes,
         inputs: inputs_diffs(runs),
+        flips,
     })
 }

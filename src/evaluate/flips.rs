@@ -11,8 +11,11 @@
 
 use serde::Serialize;
 
-use super::join::{Joined, both_asked};
+use std::collections::HashMap;
+
+use super::join::{Joined, JoinedScorer};
 use super::outcomes::{captured_at, scorer_k};
+use super::table::Answer;
 use crate::lead::Label;
 use crate::metrics::{MetricsError, MetricsOptions, PairedShares, holm, paired_shares};
 use crate::prediction::Status;
@@ -69,8 +72,21 @@ pub struct FlippedLead {
 /// The pairs shown: A, B (indices into the scorers) and why.
 pub(crate) type FlipPair = (usize, usize, &'static str);
 
-/// The flips of every pair in `pairs` (indices into both joins' scorers, which list the
-/// same scorers in the same order); `k` is the capacity on all outcome leads.
+/// One side of a flip: a scorer of a run, with the run's joins and capacity.
+pub(crate) struct Side<'j, 'a> {
+    /// The leads evaluated against gold.
+    pub joined: &'j Joined<'a>,
+    /// The leads evaluated against outcomes (same scorers, same order).
+    pub outcome_join: &'j Joined<'a>,
+    /// Index into both joins' scorers.
+    pub scorer: usize,
+    /// Leads worked at capacity on all outcome leads.
+    pub k: u64,
+    /// How the side is named (the scorer id, or `run:scorer` across runs).
+    pub name: String,
+}
+
+/// The flips of every pair in `pairs` of one run, Holm-corrected together.
 pub(crate) fn flips(
     joined: &Joined<'_>,
     outcome_join: &Joined<'_>,
@@ -78,10 +94,23 @@ pub(crate) fn flips(
     pairs: &[FlipPair],
     opts: &MetricsOptions,
 ) -> Result<Vec<FlipReport>, MetricsError> {
+    let side = |scorer: usize| Side {
+        joined,
+        outcome_join,
+        scorer,
+        k,
+        name: joined.scorers[scorer].id.to_string(),
+    };
     let mut out = Vec::with_capacity(pairs.len());
     for &(a, b, kind) in pairs {
-        out.push(flip(joined, outcome_join, k, (a, b), kind, opts)?);
+        out.push(flip(&side(a), &side(b), kind, opts)?);
     }
+    correct_together(&mut out);
+    Ok(out)
+}
+
+/// Holm's correction across the flips shown together (strict accuracy and converters each).
+pub(crate) fn correct_together(out: &mut [FlipReport]) {
     let raw: Vec<f64> = out.iter().map(|f| f.strict_accuracy.mcnemar_p).collect();
     for (f, p) in out.iter_mut().zip(holm(&raw)) {
         f.strict_accuracy.mcnemar_p_holm = Some(p);
@@ -98,38 +127,47 @@ pub(crate) fn flips(
             c.mcnemar_p_holm = Some(p);
         }
     }
-    Ok(out)
 }
 
-fn flip(
-    joined: &Joined<'_>,
-    outcome_join: &Joined<'_>,
-    k: u64,
-    (a, b): (usize, usize),
+/// What changed from side `b` to side `a`, on the leads both evaluated with the same gold
+/// label and both were asked about.
+pub(crate) fn flip(
+    a: &Side<'_, '_>,
+    b: &Side<'_, '_>,
     kind: &'static str,
     opts: &MetricsOptions,
 ) -> Result<FlipReport, MetricsError> {
-    let (sa, sb) = (&joined.scorers[a], &joined.scorers[b]);
-    let keep = both_asked(sa.asked.as_deref(), sb.asked.as_deref());
+    let (sa, sb) = (&a.joined.scorers[a.scorer], &b.joined.scorers[b.scorer]);
+    let in_b: HashMap<&str, usize> = b
+        .joined
+        .leads
+        .iter()
+        .enumerate()
+        .map(|(j, l)| (l.lead_id.as_str(), j))
+        .collect();
+    let asked = |s: &JoinedScorer<'_>, i: usize| s.asked.as_ref().is_none_or(|m| m[i]);
     let (pa, pb) = (sa.parsed(), sb.parsed());
     let mut r = Counts::default();
     let (mut right_a, mut right_b) = (Vec::new(), Vec::new());
-    // (priority, lead id, lead) of every flipped lead; the lowest priorities are listed.
+    // (priority, lead) of every flipped lead; the lowest priorities are listed.
     let mut flipped: Vec<(u8, FlippedLead)> = Vec::new();
-    for (i, lead) in joined.leads.iter().enumerate() {
-        if keep.as_ref().is_some_and(|k| !k[i]) {
+    for (i, lead) in a.joined.leads.iter().enumerate() {
+        let Some(&j) = in_b.get(lead.lead_id.as_str()) else {
+            continue;
+        };
+        let gold = a.joined.gold[i];
+        if b.joined.gold[j] != gold || !asked(sa, i) || !asked(sb, j) {
             continue;
         }
         r.n += 1;
-        let gold = joined.gold[i];
-        let (x, y) = (pa[i], pb[i]);
+        let (x, y) = (pa[i], pb[j]);
         let (ca, cb) = (
             x.is_some_and(|(l, _)| l == gold),
             y.is_some_and(|(l, _)| l == gold),
         );
         right_a.push(ca);
         right_b.push(cb);
-        let (status_a, status_b) = (sa.first[i].map(|a| a.status), sb.first[i].map(|a| a.status));
+        let (status_a, status_b) = (sa.first[i].map(|a| a.status), sb.first[j].map(|a| a.status));
         r.status_changed += u64::from(status_a != status_b);
         let converter = lead.outcome.converted == Some(true);
         let mut change = Vec::new();
@@ -184,11 +222,11 @@ fn flip(
             ));
         }
     }
-    let converters = converters(outcome_join, k, (a, b), &mut flipped, opts)?;
+    let converters = converters(a, b, &mut flipped, opts)?;
     flipped.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.lead_id.cmp(&y.1.lead_id)));
     Ok(FlipReport {
-        a: sa.id.to_string(),
-        b: sb.id.to_string(),
+        a: a.name.clone(),
+        b: b.name.clone(),
         kind,
         n: r.n,
         gained: r.gained,
@@ -221,74 +259,85 @@ struct Counts {
     status_changed: u64,
 }
 
-/// Converters inside A's capacity cut and not B's, and the reverse; adds the converters
-/// that flipped to `flipped` (or to the change of a lead already there).
-fn converters(
-    outcome_join: &Joined<'_>,
-    k: u64,
-    (a, b): (usize, usize),
-    flipped: &mut Vec<(u8, FlippedLead)>,
-    opts: &MetricsOptions,
-) -> Result<Option<PairedShares>, MetricsError> {
-    let n = outcome_join.leads.len() as u64;
-    let converted: Vec<bool> = outcome_join
+/// Whether each converter of a side's outcome leads is inside its capacity cut (`None`
+/// when the scorer was not asked about it), by lead id.
+fn captured_by_lead<'j>(side: &Side<'j, '_>) -> HashMap<&'j str, Option<bool>> {
+    let j = side.outcome_join;
+    let n = j.leads.len() as u64;
+    let converted: Vec<bool> = j
         .leads
         .iter()
         .map(|l| l.outcome.converted == Some(true))
         .collect();
-    let converter_leads: Vec<usize> = (0..converted.len()).filter(|&i| converted[i]).collect();
-    if converter_leads.is_empty() {
-        return Ok(None);
-    }
-    let capture = |s: usize| {
-        let s = &outcome_join.scorers[s];
-        let asked = s.asked.as_deref();
-        let n_asked = asked.map_or(n, |m| m.iter().filter(|x| **x).count() as u64);
-        let value: Vec<Option<f64>> = s
-            .parsed()
-            .iter()
-            .map(|p| p.map(|x| f64::from(x.1)))
-            .collect();
-        captured_at(&value, &converted, asked, scorer_k(k, n, n_asked))
-    };
-    let (ca, cb) = (capture(a), capture(b));
+    let s = &j.scorers[side.scorer];
+    let asked = s.asked.as_deref();
+    let n_asked = asked.map_or(n, |m| m.iter().filter(|x| **x).count() as u64);
+    let value: Vec<Option<f64>> = s
+        .parsed()
+        .iter()
+        .map(|p| p.map(|x| f64::from(x.1)))
+        .collect();
+    let captured = captured_at(&value, &converted, asked, scorer_k(side.k, n, n_asked));
+    let ids = (0..converted.len())
+        .filter(|&i| converted[i])
+        .map(|i| j.leads[i].lead_id.as_str());
+    ids.zip(captured).collect()
+}
+
+/// A side's repeat-0 answer on the outcome lead `id`.
+fn answer_on<'a>(side: &Side<'_, 'a>, id: &str) -> Option<&'a Answer> {
+    let at = side
+        .outcome_join
+        .leads
+        .iter()
+        .position(|x| x.lead_id == id)?;
+    side.outcome_join.scorers[side.scorer].first[at]
+}
+
+/// Converters inside A's capacity cut and not B's, and the reverse, on the converters of
+/// both (by lead id) both were asked about; adds the converters that flipped to `flipped`
+/// (or to the change of a lead already there).
+fn converters(
+    a: &Side<'_, '_>,
+    b: &Side<'_, '_>,
+    flipped: &mut Vec<(u8, FlippedLead)>,
+    opts: &MetricsOptions,
+) -> Result<Option<PairedShares>, MetricsError> {
+    let (ca, cb) = (captured_by_lead(a), captured_by_lead(b));
     let (mut xa, mut xb) = (Vec::new(), Vec::new());
-    for (j, &lead) in converter_leads.iter().enumerate() {
-        let (Some(x), Some(y)) = (ca[j], cb[j]) else {
+    for l in &a.outcome_join.leads {
+        let id = l.lead_id.as_str();
+        let (Some(Some(x)), Some(Some(y))) = (ca.get(id), cb.get(id)) else {
             continue;
         };
-        xa.push(x);
-        xb.push(y);
+        xa.push(*x);
+        xb.push(*y);
         if x == y {
             continue;
         }
-        let what = if x {
+        let what = if *x {
             "converter gained at capacity"
         } else {
             "converter lost at capacity"
         };
-        let l = outcome_join.leads[lead];
-        match flipped.iter_mut().find(|(_, f)| f.lead_id == l.lead_id) {
+        match flipped.iter_mut().find(|(_, f)| f.lead_id == id) {
             Some((p, f)) => {
                 f.change.push_str(", ");
                 f.change.push_str(what);
                 *p = (*p).min(2);
             }
             None => {
-                let s = (&outcome_join.scorers[a], &outcome_join.scorers[b]);
-                let parsed =
-                    |s: &super::join::JoinedScorer<'_>| s.first[lead].and_then(|a| a.parsed);
-                let status = |s: &super::join::JoinedScorer<'_>| s.first[lead].map(|a| a.status);
+                let (wa, wb) = (answer_on(a, id), answer_on(b, id));
                 flipped.push((
                     2,
                     FlippedLead {
-                        lead_id: l.lead_id.clone(),
+                        lead_id: id.to_string(),
                         gold: l.gold.as_ref().map(|g| g.label),
                         converted: l.outcome.converted,
-                        a: parsed(s.0),
-                        b: parsed(s.1),
-                        a_status: status(s.0),
-                        b_status: status(s.1),
+                        a: wa.and_then(|x| x.parsed),
+                        b: wb.and_then(|x| x.parsed),
+                        a_status: wa.map(|x| x.status),
+                        b_status: wb.map(|x| x.status),
                         change: what.to_string(),
                     },
                 ));

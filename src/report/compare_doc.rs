@@ -29,6 +29,15 @@ pub fn compare_document(c: &Comparison) -> Document {
     }
     b.push(Block::Table(runs));
     inputs_blocks(&c.inputs, &mut b);
+    if !c.flips.is_empty() {
+        b.push(Block::Heading(2, "What the change did".into()));
+        b.push(Block::List(
+            c.flips
+                .iter()
+                .map(|f| format!("`{}` → `{}`: {}", f.b, f.a, super::flips_doc::reading(f)))
+                .collect(),
+        ));
+    }
     b.push(Block::Heading(2, "Scorers side by side".into()));
     let mut t = Table::new(&[
         "scorer",
@@ -130,6 +139,16 @@ pub fn compare_document(c: &Comparison) -> Document {
     }
     if !c.notes.is_empty() {
         b.push(Block::List(c.notes.clone()));
+    }
+    if !c.flips.is_empty() {
+        b.push(Block::Heading(2, "Which leads changed".into()));
+        b.push(Block::Paragraph(format!(
+            "The same scorer in two runs (A, the later run, against B), on the leads both evaluated with the same gold label: gained = A right where B was wrong, lost = the reverse; McNemar's exact test on those two counts, Holm-corrected across the scorers; at most {} flipped leads listed per scorer.",
+            crate::evaluate::MAX_LISTED
+        )));
+        for f in &c.flips {
+            super::flips_doc::flip_blocks(f, &mut b);
+        }
     }
     let labels: Vec<String> = c
         .runs

@@ -17,34 +17,44 @@ pub(super) fn flips_section(m: &RunMetrics, b: &mut Vec<Block>) {
         "Scorer A against scorer B on the leads both were asked about: two prompts of one model, and each LLM scorer against the best-ranked baseline. Gained = A right where B was wrong, lost = the reverse (unparsed counts as wrong); McNemar's exact test reads these two counts, Holm-corrected across the pairs below. At most {MAX_LISTED} flipped leads are listed per pair, those that changed right and wrong on a converter first; metrics.json has every count."
     )));
     for f in &m.flips {
-        let why = match f.kind {
-            "prompt_variants" => "two prompts of one model",
-            _ => "against the best baseline",
-        };
-        b.push(Block::Heading(
-            3,
-            format!("`{}` against `{}` ({why})", f.a, f.b),
-        ));
-        b.push(Block::Paragraph(summary(f)));
-        if f.leads.is_empty() {
-            continue;
-        }
-        let (a, b_id) = (format!("`{}`", f.a), format!("`{}`", f.b));
-        let mut t = Table::new(&["lead", "gold", "converted", &b_id, &a, "what changed"]);
-        for l in &f.leads {
-            t.row(vec![
-                format!("`{}`", l.lead_id),
-                l.gold.map_or(UNDEFINED.into(), |g| g.as_str().to_string()),
-                l.converted.map_or(UNDEFINED.into(), |c| {
-                    if c { "yes" } else { "no" }.to_string()
-                }),
-                answer(l.b, l.b_status.map(|s| s.as_str())),
-                answer(l.a, l.a_status.map(|s| s.as_str())),
-                l.change.clone(),
-            ]);
-        }
-        b.push(Block::Table(t));
+        flip_blocks(f, b);
     }
+}
+
+/// One pair: a heading, the counts in words with the reading, the flipped leads listed.
+pub(super) fn flip_blocks(f: &FlipReport, b: &mut Vec<Block>) {
+    let why = match f.kind {
+        "prompt_variants" => "two prompts of one model",
+        "across_runs" => "the same scorer in two runs",
+        _ => "against the best baseline",
+    };
+    b.push(Block::Heading(
+        3,
+        format!("`{}` against `{}` ({why})", f.a, f.b),
+    ));
+    b.push(Block::Paragraph(format!(
+        "{} Reading: {}",
+        summary(f),
+        reading(f)
+    )));
+    if f.leads.is_empty() {
+        return;
+    }
+    let (a, b_id) = (format!("`{}`", f.a), format!("`{}`", f.b));
+    let mut t = Table::new(&["lead", "gold", "converted", &b_id, &a, "what changed"]);
+    for l in &f.leads {
+        t.row(vec![
+            format!("`{}`", l.lead_id),
+            l.gold.map_or(UNDEFINED.into(), |g| g.as_str().to_string()),
+            l.converted.map_or(UNDEFINED.into(), |c| {
+                if c { "yes" } else { "no" }.to_string()
+            }),
+            answer(l.b, l.b_status.map(|s| s.as_str())),
+            answer(l.a, l.a_status.map(|s| s.as_str())),
+            l.change.clone(),
+        ]);
+    }
+    b.push(Block::Table(t));
 }
 
 /// `high (82)`, or the status of an answer that did not parse.
@@ -79,9 +89,6 @@ fn test(s: &PairedShares) -> String {
 
 /// The counts in words, with the one-line reading.
 fn summary(f: &FlipReport) -> String {
-    let moved = f.label_up + f.label_down;
-    let parse = f.now_parsed + f.no_longer_parsed;
-    let changed = f.gained + f.lost;
     let (a, b) = (&f.a, &f.b);
     let mut s = format!(
         "On {}: `{a}` is right where `{b}` was wrong on {}, wrong where it was right on {}; strict accuracy {} ({}). Labels moved up on {}, down on {}; {} parse under `{a}` only, {} under `{b}` only.",
@@ -105,25 +112,36 @@ fn summary(f: &FlipReport) -> String {
             test(c),
         ));
     }
-    let reading = if changed == 0 && moved == 0 && parse == 0 {
-        " Reading: no lead changed.".to_string()
-    } else if moved == 0 && changed == 0 {
+    s
+}
+
+/// The pair in one line: what changed, and whether it is more than chance.
+pub(super) fn reading(f: &FlipReport) -> String {
+    let (a, b) = (&f.a, &f.b);
+    let moved = f.label_up + f.label_down;
+    let parse = f.now_parsed + f.no_longer_parsed;
+    let changed = f.gained + f.lost;
+    if changed == 0 && moved == 0 && parse == 0 {
+        "no lead changed.".to_string()
+    } else if moved == 0 {
         format!(
-            " Reading: the change is all in parsing ({}); no label moved.",
+            "{} changed, all in parsing; no label moved.",
             plural(parse, "lead")
         )
     } else if f.strict_accuracy.mcnemar_p_holm.is_some_and(|p| p < 0.05) {
         format!(
-            " Reading: `{a}` {} `{b}` on these leads beyond chance.",
-            if f.gained > f.lost { "beats" } else { "trails" }
+            "`{a}` {} `{b}` on these leads beyond chance ({} gained, {} lost).",
+            if f.gained > f.lost { "beats" } else { "trails" },
+            f.gained,
+            f.lost
         )
     } else {
         format!(
-            " Reading: {} flipped between right and wrong, but no more than chance moves on {}.",
+            "{} flipped between right and wrong ({} gained, {} lost), no more than chance moves on {}.",
             plural(changed, "lead"),
+            f.gained,
+            f.lost,
             plural(f.n, "lead")
         )
-    };
-    s.push_str(&reading);
-    s
+    }
 }
