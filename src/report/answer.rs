@@ -430,6 +430,28 @@ pub fn warnings(m: &RunMetrics) -> Vec<String> {
             inconsistent.join("; ")
         ));
     }
+    let underpowered: Vec<String> = m
+        .power
+        .accuracy
+        .iter()
+        .filter_map(|a| {
+            let needed = a.leads_needed.filter(|n| *n > a.n as f64)?;
+            Some(format!(
+                "`{}` vs `{}` (Δ {}: about {:.0} leads needed, {} compared)",
+                a.a,
+                a.b,
+                num(Some(a.observed_difference.abs()), 3),
+                needed.ceil(),
+                a.n
+            ))
+        })
+        .collect();
+    if !underpowered.is_empty() {
+        out.push(format!(
+            "Too few leads for some differences the leaderboard shows (80 % power, α 0.05): {}. Read those ranks as provisional.",
+            underpowered.join("; ")
+        ));
+    }
     if let Some(o) = &m.outcomes {
         out.extend(above_oracle(o));
     }
