@@ -37,7 +37,7 @@ use crate::llm::{Cache, EngineSummary, LlmJobs, ModelSettings, Plan, Stop, StopS
 use crate::prediction::{PredictionSink, ScorerId, ScorerTally};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
-use crate::score::learned::LearnedModel;
+use crate::score::learned::{LearnedModel, TrainedOn};
 use crate::{EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Error};
 
 /// What a run is asked to do (the options of `bench run`).
@@ -272,6 +272,13 @@ impl Run {
         if b.learned && self.keeps(&ScorerId::Learned) {
             match LearnedModel::train(&self.leads, &b.learned_options, bands) {
                 Ok(model) => {
+                    let s = model.summary();
+                    if s.trained_on == TrainedOn::Converted {
+                        note(format!(
+                            "learned baseline: trained on conversions (`converted`) of {} train leads ({} converted), not on gold labels: its score is p(convert) × 100",
+                            s.n_train, s.class_counts[2]
+                        ));
+                    }
                     model.save(&self.dir.join("learned-model.json"))?;
                     self.score_with(&model)?;
                 }

@@ -279,3 +279,104 @@ fn message_only_model_ignores_firmographics() {
         model.predict_proba(&leads[0])
     );
 }
+
+/// The CRM case: leads with `converted` and no gold label. The learned model trains on
+/// conversion (auto), says so in its summary and justifications, scores p(convert) × 100 with
+/// the band's label and no class probabilities, and ranks converters above the rest.
+#[test]
+fn without_gold_labels_it_trains_on_conversions() {
+    use lead_bench::lead::Outcome;
+    use lead_bench::score::learned::{Target, TrainedOn};
+
+    // Converted: the gold-high leads, and a few others, as a CRM would record deals.
+    let mut leads = synthetic_leads(3000, 11, 0.0);
+    for (i, l) in leads.iter_mut().enumerate() {
+        let high = l.gold.is_some_and(|g| g.label == Label::High);
+        l.outcome = Outcome {
+            converted: Some(high != (i % 17 == 0)),
+            deal_value: None,
+        };
+    }
+    let with_gold = leads.clone();
+    for l in &mut leads {
+        l.gold = None;
+    }
+    let model = train(&leads, &opts());
+    assert_eq!(model.summary().trained_on, TrainedOn::Converted);
+    let bands = Bands::default();
+    let splits = resolve_splits(&leads, opts().test_fraction, opts().seed);
+    let (mut converters, mut others) = (Vec::new(), Vec::new());
+    for (l, s) in leads.iter().zip(&splits) {
+        let score = model.score(l);
+        assert_eq!(score.lead_label, bands.label_for(score.lead_score));
+        assert!(
+            score.probabilities.is_none(),
+            "not low/medium/high probabilities"
+        );
+        assert!(
+            score
+                .justification
+                .starts_with("learned on conversions: p(convert)=")
+        );
+        if *s == Split::Test {
+            let v = f64::from(score.lead_score);
+            if l.outcome.converted == Some(true) {
+                converters.push(v)
+            } else {
+                others.push(v)
+            }
+        }
+    }
+    // Held-out AUC of the score against conversion.
+    let pairs = converters.len() as f64 * others.len() as f64;
+    let wins: f64 = converters
+        .iter()
+        .flat_map(|c| {
+            others.iter().map(move |o| {
+                if c > o {
+                    1.0
+                } else if c == o {
+                    0.5
+                } else {
+                    0.0
+                }
+            })
+        })
+        .sum();
+    assert!(wins / pairs > 0.8, "held-out AUC {}", wins / pairs);
+
+    // A model file keeps what it was trained on.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("m.json");
+    model.save(&path).expect("save");
+    let back = LearnedModel::load(&path).expect("load");
+    assert_eq!(back.summary().trained_on, TrainedOn::Converted);
+    assert_eq!(back.score(&leads[0]), model.score(&leads[0]));
+
+    // `target = "gold"` without gold labels is an error naming both counts.
+    let gold_only = LearnedOptions {
+        target: Target::Gold,
+        ..opts()
+    };
+    match LearnedModel::train(&leads, &gold_only, bands) {
+        Err(LearnedError::NoTrainingData {
+            n_labelled: 0,
+            n_outcomes: 3000,
+            ..
+        }) => {}
+        other => panic!("expected NoTrainingData, got {other:?}"),
+    }
+    // With both, auto trains on gold; `target = "converted"` on conversions.
+    assert_eq!(
+        train(&with_gold, &opts()).summary().trained_on,
+        TrainedOn::Gold
+    );
+    let on_outcomes = LearnedOptions {
+        target: Target::Converted,
+        ..opts()
+    };
+    assert_eq!(
+        train(&with_gold, &on_outcomes).summary().trained_on,
+        TrainedOn::Converted
+    );
+}

@@ -94,8 +94,10 @@ pub fn leakage_check(
     let mut acc = [0.0; 3];
     let mut first: Option<(usize, HeldOut)> = None;
     for (i, set) in FeatureSet::ALL.into_iter().enumerate() {
+        // Leakage is of the gold label into the inputs.
         let o = LearnedOptions {
             features: set,
+            target: super::Target::Gold,
             ..opts.clone()
         };
         let model = LearnedModel::train(leads, &o, bands)?;
@@ -108,6 +110,7 @@ pub fn leakage_check(
     let (n_train, held) = first.ok_or(LearnedError::NoTrainingData {
         n_leads: leads.len(),
         n_labelled: 0,
+        n_outcomes: 0,
     })?;
     Ok(LeakageReport {
         n_train,

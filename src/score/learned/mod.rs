@@ -78,9 +78,34 @@ impl FeatureSet {
 }
 
 /// Training options; the defaults suit datasets from a few hundred to 50,000+ leads.
+/// What the learned model is trained to predict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// The gold label when the training leads have any, else conversion.
+    #[default]
+    Auto,
+    /// The gold label (low / medium / high).
+    Gold,
+    /// Whether the lead converted (a CRM export has outcomes, not labels): the score is
+    /// p(convert) × 100, the label the band of that score.
+    Converted,
+}
+
+/// What a model was trained on (stored in its file).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainedOn {
+    #[default]
+    Gold,
+    Converted,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LearnedOptions {
+    /// `gold`, `converted`, or `auto` (gold when the training leads have it).
+    pub target: Target,
     pub features: FeatureSet,
     /// Seed of the seeded train/test split (used only when the dataset has no `split`).
     pub seed: u64,
@@ -105,6 +130,7 @@ pub struct LearnedOptions {
 impl Default for LearnedOptions {
     fn default() -> Self {
         LearnedOptions {
+            target: Target::Auto,
             features: FeatureSet::All,
             seed: 42,
             l2: 1e-3,
@@ -160,10 +186,20 @@ pub enum LearnedError {
     #[error("learned: option `{key}`: {message}")]
     Options { key: &'static str, message: String },
     #[error(
-        "learned: no training leads: training needs leads with a gold label in the train split \
-         ({n_leads} leads, {n_labelled} with a gold label)"
+        "learned: no training leads: training needs leads with a gold label (or, to train on \
+         conversions, with `converted`) in the train split ({n_leads} leads, {n_labelled} with a \
+         gold label, {n_outcomes} with an outcome)"
     )]
-    NoTrainingData { n_leads: usize, n_labelled: usize },
+    NoTrainingData {
+        n_leads: usize,
+        n_labelled: usize,
+        n_outcomes: usize,
+    },
+    #[error(
+        "learned: all {n} training leads have `converted` = {converted}; a model of conversion \
+         needs leads that converted and leads that did not"
+    )]
+    OneOutcome { converted: bool, n: usize },
     #[error(
         "learned: all {n} training leads have the gold label `{label}`; a classifier needs at \
          least two classes"

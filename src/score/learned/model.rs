@@ -9,7 +9,7 @@ use super::features::{Extractor, Features};
 use super::optim::{self, Design, K, Stop};
 use super::placement::label_and_score;
 use super::split::resolve_splits;
-use super::{LearnedError, LearnedOptions};
+use super::{LearnedError, LearnedOptions, Target, TrainedOn};
 use crate::lead::Bands;
 use crate::lead::{Label, Lead, Split};
 use crate::score::{Score, Scorer};
@@ -20,9 +20,14 @@ pub const MODEL_VERSION: u32 = 1;
 /// How training went; stored in the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainSummary {
-    /// Leads trained on (gold label present, train split).
+    /// What the model predicts: the gold label, or conversion (files from before it could
+    /// train on conversions: gold).
+    #[serde(default)]
+    pub trained_on: TrainedOn,
+    /// Leads trained on (gold label, or outcome, present; train split).
     pub n_train: usize,
-    /// Training leads per class (low, medium, high).
+    /// Training leads per class (low, medium, high); on conversions, those that did not
+    /// convert count as low and those that did as high.
     pub class_counts: [usize; 3],
     /// Distinct feature columns seen in training.
     pub active_features: usize,
@@ -74,16 +79,38 @@ impl LearnedModel {
         opts.validate()?;
         let extractor = Extractor::new(opts.features, opts.hash_bits);
         let splits = resolve_splits(leads, opts.test_fraction, opts.seed);
-        let train: Vec<(&Lead, Label)> = leads
+        let in_train: Vec<&Lead> = leads
             .iter()
             .zip(&splits)
             .filter(|(_, s)| **s == Split::Train)
-            .filter_map(|(l, _)| l.gold.map(|g| (l, g.label)))
+            .map(|(l, _)| l)
+            .collect();
+        let trained_on = match opts.target {
+            Target::Gold => TrainedOn::Gold,
+            Target::Converted => TrainedOn::Converted,
+            Target::Auto if in_train.iter().any(|l| l.gold.is_some()) => TrainedOn::Gold,
+            Target::Auto => TrainedOn::Converted,
+        };
+        // Conversion is learned as two of the three classes: did not convert as low,
+        // converted as high (see `p_convert`).
+        let train: Vec<(&Lead, Label)> = in_train
+            .into_iter()
+            .filter_map(|l| match trained_on {
+                TrainedOn::Gold => l.gold.map(|g| (l, g.label)),
+                TrainedOn::Converted => l
+                    .outcome
+                    .converted
+                    .map(|c| (l, if c { Label::High } else { Label::Low })),
+            })
             .collect();
         if train.is_empty() {
             return Err(LearnedError::NoTrainingData {
                 n_leads: leads.len(),
                 n_labelled: leads.iter().filter(|l| l.gold.is_some()).count(),
+                n_outcomes: leads
+                    .iter()
+                    .filter(|l| l.outcome.converted.is_some())
+                    .count(),
             });
         }
         let mut class_counts = [0usize; 3];
@@ -91,9 +118,15 @@ impl LearnedModel {
             class_counts[label.index()] += 1;
         }
         if class_counts.iter().filter(|&&c| c > 0).count() < 2 {
-            return Err(LearnedError::OneClass {
-                label: train[0].1,
-                n: train.len(),
+            return Err(match trained_on {
+                TrainedOn::Gold => LearnedError::OneClass {
+                    label: train[0].1,
+                    n: train.len(),
+                },
+                TrainedOn::Converted => LearnedError::OneOutcome {
+                    converted: train[0].1 == Label::High,
+                    n: train.len(),
+                },
             });
         }
 
@@ -138,6 +171,7 @@ impl LearnedModel {
             options: opts.clone(),
             bands,
             summary: TrainSummary {
+                trained_on,
                 n_train,
                 class_counts,
                 active_features: global.len(),
@@ -192,13 +226,29 @@ impl LearnedModel {
     /// its value times its weight for the label minus its mean weight over labels (softmax
     /// only sees such differences), signed + towards the label, − against it.
     fn justify(&self, f: &Features, label: Label, p: &[f64; 3]) -> String {
+        let mut out = String::with_capacity(96);
+        out.push_str("learned: p(");
+        out.push_str(label.as_str());
+        out.push_str(")=");
+        push_hundredths(&mut out, p[label.index()]);
+        self.push_reasons(f, label, None, &mut out);
+        out
+    }
+
+    /// Appends `; +a, -b, +c`: the three features that moved `label` most, against `versus`
+    /// (a model of conversion: converted against not) or else against the mean over labels.
+    fn push_reasons(&self, f: &Features, label: Label, versus: Option<Label>, out: &mut String) {
         let k = label.index();
         // The three largest |contribution|s by a single scan (earlier entry wins ties):
         // scoring runs per lead, and sorting every contribution was its main cost.
         let mut top: [(f64, usize); 3] = [(0.0, usize::MAX); 3];
         for (i, e) in f.entries.iter().enumerate() {
             let w = self.weight(e.index);
-            let c = e.value * (w[k] - (w[0] + w[1] + w[2]) / 3.0);
+            let base = match versus {
+                Some(v) => w[v.index()],
+                None => (w[0] + w[1] + w[2]) / 3.0,
+            };
+            let c = e.value * (w[k] - base);
             if c == 0.0 {
                 continue;
             }
@@ -210,17 +260,11 @@ impl LearnedModel {
                 top[pos] = (c, i);
             }
         }
-        let mut out = String::with_capacity(96);
-        out.push_str("learned: p(");
-        out.push_str(label.as_str());
-        out.push_str(")=");
-        push_hundredths(&mut out, p[k]);
         for (j, (c, i)) in top.iter().filter(|t| t.1 != usize::MAX).enumerate() {
             out.push_str(if j == 0 { "; " } else { ", " });
             out.push(if *c > 0.0 { '+' } else { '-' });
-            f.describe_into(f.entries[*i].origin, &mut out);
+            f.describe_into(f.entries[*i].origin, out);
         }
-        out
     }
 
     /// Writes the model as JSON, whole or not at all.
@@ -316,6 +360,17 @@ impl LearnedModel {
     }
 }
 
+/// p(convert) of a model trained on conversions: the two trained classes' probabilities
+/// renormalised (the logistic model of converted against not).
+fn p_convert(p: &[f64; 3]) -> f64 {
+    let (no, yes) = (p[Label::Low.index()], p[Label::High.index()]);
+    if no + yes > 0.0 {
+        yes / (no + yes)
+    } else {
+        0.5
+    }
+}
+
 /// Appends a probability with two decimals (`0.81`, `1.00`); the same digits as `{:.2}`
 /// bar exact-half rounding, without the float formatter's cost on every scored lead.
 fn push_hundredths(out: &mut String, p: f64) {
@@ -362,6 +417,20 @@ impl Scorer for LearnedModel {
         let f = self.extractor.extract(lead);
         let mut p = self.logits(&f);
         optim::softmax(&mut p);
+        if self.summary.trained_on == TrainedOn::Converted {
+            let p_convert = p_convert(&p);
+            let score = (p_convert * 100.0).round().clamp(0.0, 100.0) as u8;
+            let mut justification = String::from("learned on conversions: p(convert)=");
+            push_hundredths(&mut justification, p_convert);
+            self.push_reasons(&f, Label::High, Some(Label::Low), &mut justification);
+            return Score {
+                lead_score: score,
+                lead_label: self.bands.label_for(score),
+                justification,
+                // Not probabilities of low / medium / high.
+                probabilities: None,
+            };
+        }
         let (label, score) = label_and_score(&p, &self.bands);
         Score {
             lead_score: score,

@@ -21,8 +21,9 @@ pub fn resolve_splits(leads: &[Lead], test_fraction: f64, seed: u64) -> Vec<Spli
     }
 }
 
-/// A deterministic split stratified by gold label: each class contributes
-/// `round(n_class × test_fraction)` test leads. `test_fraction` is clamped to 0..=1.
+/// A deterministic split stratified by gold label (leads without one by outcome, leads
+/// with neither all test): each stratum contributes `round(n × test_fraction)` test leads.
+/// `test_fraction` is clamped to 0..=1.
 pub fn seeded_split(leads: &[Lead], test_fraction: f64, seed: u64) -> Vec<Split> {
     let fraction = if test_fraction.is_finite() {
         test_fraction.clamp(0.0, 1.0)
@@ -30,11 +31,16 @@ pub fn seeded_split(leads: &[Lead], test_fraction: f64, seed: u64) -> Vec<Split>
         0.0
     };
     let mut out = vec![Split::Test; leads.len()];
-    let mut by_class: [Vec<(u64, usize)>; 3] = [Vec::new(), Vec::new(), Vec::new()];
+    // Strata: the gold label; a lead without one (a CRM export) by its outcome; a lead with
+    // neither is only ever scored (test).
+    let mut by_class: [Vec<(u64, usize)>; 5] = Default::default();
     for (i, l) in leads.iter().enumerate() {
-        if let Some(g) = l.gold {
-            by_class[g.label.index()].push((split_key(seed, &l.lead_id), i));
-        }
+        let stratum = match (l.gold, l.outcome.converted) {
+            (Some(g), _) => g.label.index(),
+            (None, Some(converted)) => 3 + usize::from(converted),
+            (None, None) => continue,
+        };
+        by_class[stratum].push((split_key(seed, &l.lead_id), i));
     }
     for mut class in by_class {
         // Ties (equal ids) fall back to row order, so the result is still deterministic.
