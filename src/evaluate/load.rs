@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use super::ReportError;
+use super::ensemble::add_ensembles;
 use super::manifest::{KeptFile, KeptRules, RunManifest};
 use super::table::{PredictionTable, TableBuilder};
 use crate::lead::Bands;
@@ -83,7 +84,14 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
     let limit = (run.n_evaluated > 0 && run.n_evaluated < test_leads).then_some(run.n_evaluated);
     let mut table = TableBuilder::new(&leads);
     read_metric_rows(&dir.join("predictions.csv"), |row| table.push(&row))?;
-    let predictions = table.finish();
+    let mut predictions = table.finish();
+    for (i, spec) in run.ensembles.iter().enumerate() {
+        spec.check().map_err(|(key, message)| ReportError::Json {
+            path: run_json_path.clone(),
+            message: format!("ensembles[{i}].{key}: {message}"),
+        })?;
+    }
+    add_ensembles(&mut predictions, &run.ensembles, bands);
     let meta_path = dir.join("dataset.meta.json");
     let dataset_meta = if meta_path.exists() {
         let text = read_text(&meta_path)?;

@@ -82,6 +82,10 @@ pub struct RunManifest<L = serde_json::Value, P = serde_json::Value> {
     /// how many: the leads they have no prediction for were not asked, not missed.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sampled: BTreeMap<String, u64>,
+    /// Scorers combined from the others' predictions (the config's `[[ensembles]]`): every
+    /// report of the run computes them from predictions.csv.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ensembles: Vec<super::EnsembleSpec>,
 }
 
 /// A file a run's scorers read, as the run folder keeps it.

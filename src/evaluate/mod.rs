@@ -15,6 +15,7 @@
 //!   `slices.rs`).
 
 mod compare;
+mod ensemble;
 mod flips;
 mod inputs;
 mod join;
@@ -33,6 +34,7 @@ use serde::Serialize;
 
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
+pub use ensemble::{Combine, EnsembleSpec};
 pub use flips::{FlipReport, FlippedLead, MAX_LISTED};
 pub use inputs::{InputRow, InputVerdict, InputsDiff};
 pub use load::{RunFolder, read_run_dir};

@@ -218,6 +218,7 @@ impl Run {
             prompts: Some(kept.prompts.clone()),
             heuristic_rules: kept.rules.clone(),
             sampled,
+            ensembles: config.ensembles.clone(),
         };
         folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;

@@ -1,5 +1,5 @@
-//! Which scorer made a prediction: [`ScorerId`], written as `heuristic`, `learned` or
-//! `llm/<model>/<prompt>` in predictions files, reports and `--only` patterns. Every room
+//! Which scorer made a prediction: [`ScorerId`], written as `heuristic`, `learned`,
+//! `llm/<model>/<prompt>` or `ensemble/<name>` in predictions files, reports and `--only` patterns. Every room
 //! that names or reads a scorer goes through this type, so a new kind of scorer is one new
 //! variant here.
 
@@ -16,6 +16,8 @@ pub enum ScorerId {
         model: String,
         prompt: String,
     },
+    /// A combination of other scorers' predictions (`[[ensembles]]`), by its name.
+    Ensemble(String),
     /// An id bench does not make itself (a predictions file written elsewhere): kept as
     /// written, compared by its text.
     Other(String),
@@ -49,6 +51,11 @@ impl ScorerId {
         matches!(self, ScorerId::Llm { .. })
     }
 
+    /// Computed from other scorers' predictions (no request of its own).
+    pub fn is_derived(&self) -> bool {
+        matches!(self, ScorerId::Ensemble(_))
+    }
+
     /// Whether an `--only` pattern keeps this scorer: `*` matches any run of characters; a
     /// pattern without `*` matches ids that contain it.
     pub fn matches(&self, pattern: &str) -> bool {
@@ -62,6 +69,7 @@ impl fmt::Display for ScorerId {
             ScorerId::Heuristic => f.write_str("heuristic"),
             ScorerId::Learned => f.write_str("learned"),
             ScorerId::Llm { model, prompt } => write!(f, "llm/{model}/{prompt}"),
+            ScorerId::Ensemble(name) => write!(f, "ensemble/{name}"),
             ScorerId::Other(id) => f.write_str(id),
         }
     }
@@ -76,6 +84,9 @@ impl FromStr for ScorerId {
         Ok(match id {
             "heuristic" => ScorerId::Heuristic,
             "learned" => ScorerId::Learned,
+            _ if id.starts_with("ensemble/") && id.len() > "ensemble/".len() => {
+                ScorerId::Ensemble(id["ensemble/".len()..].to_string())
+            }
             _ => match id
                 .strip_prefix("llm/")
                 .and_then(|rest| rest.rsplit_once('/'))
@@ -133,6 +144,7 @@ mod tests {
             "learned",
             "llm/smollm2/rubric",
             "llm/org/m3/a",
+            "ensemble/avg",
             "mine",
         ] {
             assert_eq!(id(text).to_string(), text);
@@ -142,6 +154,9 @@ mod tests {
         assert_eq!(id("llm/onlymodel"), ScorerId::Other("llm/onlymodel".into()));
         assert_eq!(id("heuristic").model(), None);
         assert!(id("llm/m/p").is_llm() && !id("learned").is_llm());
+        assert_eq!(id("ensemble/avg"), ScorerId::Ensemble("avg".into()));
+        assert!(id("ensemble/avg").is_derived() && !id("ensemble/avg").is_llm());
+        assert_eq!(id("ensemble/"), ScorerId::Other("ensemble/".into()));
     }
 
     #[test]

@@ -1,0 +1,119 @@
+//! `[[ensembles]]` through the report: an ensemble kept in run.json is computed from
+//! predictions.csv by `bench report` (no request), gets every metric and pair, and its score on
+//! each lead is what the documented rule gives from the members' scores in the file.
+
+use crate::support::report_fixture;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+
+/// Repeat-0 scores by (scorer, lead id), where parsed.
+fn scores(run: &Path) -> HashMap<(String, String), u8> {
+    let mut r = csv::Reader::from_path(run.join("predictions.csv")).expect("predictions.csv");
+    let h = r.headers().expect("headers").clone();
+    let col = |n: &str| h.iter().position(|x| x == n).expect(n);
+    let (id, scorer, repeat, score) = (
+        col("lead_id"),
+        col("scorer"),
+        col("repeat"),
+        col("lead_score"),
+    );
+    let mut out = HashMap::new();
+    for x in r.records().map(|x| x.expect("row")) {
+        if &x[repeat] == "0"
+            && let Ok(s) = x[score].parse::<u8>()
+        {
+            out.entry((x[scorer].to_string(), x[id].to_string()))
+                .or_insert(s);
+        }
+    }
+    out
+}
+
+#[test]
+fn an_ensemble_in_run_json_is_recomputed_by_bench_report_from_the_predictions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("fixture-run");
+    report_fixture::write_run(&run, 0);
+    let path = run.join("run.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("run.json")).expect("json");
+    manifest["ensembles"] = serde_json::json!([
+        {"name": "avg", "of": ["heuristic", "learned"], "combine": "mean"},
+        {"name": "llms", "of": ["llm/*"], "combine": "vote"},
+    ]);
+    std::fs::write(&path, manifest.to_string()).expect("write run.json");
+
+    Command::cargo_bin("bench")
+        .expect("bench")
+        .args(["report", "--resamples", "100"])
+        .arg(&run)
+        .assert()
+        .success();
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("json");
+    let ids: Vec<&str> = metrics["scorers"]
+        .as_array()
+        .expect("scorers")
+        .iter()
+        .filter_map(|s| s["id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"ensemble/avg") && ids.contains(&"ensemble/llms"),
+        "{ids:?}"
+    );
+    let avg = metrics["scorers"]
+        .as_array()
+        .expect("scorers")
+        .iter()
+        .find(|s| s["id"] == "ensemble/avg")
+        .expect("avg");
+    assert!(avg["accuracy"]["value"].is_number());
+    // Paired with the baselines like any scorer.
+    let pairs = metrics["pairs"].as_array().expect("pairs");
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p["a"] == "ensemble/avg" && p["b"] == "heuristic")
+    );
+    // predictions.csv is unchanged: the ensemble is computed, never written.
+    let s = scores(&run);
+    assert!(!s.keys().any(|(scorer, _)| scorer.starts_with("ensemble/")));
+    // Its score distribution matches the mean of the members' scores lead by lead: the
+    // report's histogram counts leads per band of ten points.
+    let mut bins = [0u64; 10];
+    let leads: Vec<&String> = s
+        .keys()
+        .filter(|(scorer, _)| scorer == "heuristic")
+        .map(|(_, id)| id)
+        .collect();
+    for id in leads {
+        let (Some(h), Some(l)) = (
+            s.get(&("heuristic".to_string(), id.clone())),
+            s.get(&("learned".to_string(), id.clone())),
+        ) else {
+            continue;
+        };
+        let mean = ((f64::from(*h) + f64::from(*l)) / 2.0).round() as usize;
+        // Only evaluated (test) leads count: learned scored only those.
+        bins[(mean / 10).min(9)] += 1;
+    }
+    let histogram: Vec<u64> = avg["score_histogram"]
+        .as_array()
+        .expect("histogram")
+        .iter()
+        .map(|b| {
+            ["low", "medium", "high"]
+                .iter()
+                .map(|k| b[k].as_u64().unwrap_or(0))
+                .sum::<u64>()
+        })
+        .collect();
+    assert_eq!(histogram, bins, "score bands of ensemble/avg");
+    let md = std::fs::read_to_string(run.join("report.md")).expect("report.md");
+    assert!(md.contains("`ensemble/avg`"), "the leaderboard names it");
+}
