@@ -116,6 +116,7 @@ fn run() -> RunFolder {
         prompts: None,
         heuristic_rules: None,
         sampled: Default::default(),
+        cascades: Vec::new(),
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::evaluate::EnsembleSpec;
+use crate::evaluate::{CascadeSpec, EnsembleSpec};
 use crate::generate::GenerateParams;
 use crate::lead::Bands;
 use crate::llm::{ModelSettings, RawModelSettings};
@@ -92,6 +92,8 @@ struct RawConfig {
     prompts: Vec<RawPrompt>,
     #[serde(default)]
     ensembles: Vec<EnsembleSpec>,
+    #[serde(default)]
+    cascades: Vec<CascadeSpec>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -253,6 +255,8 @@ pub struct Config {
     pub prompts: Vec<PromptSpec>,
     /// Scorers combined from the others' predictions (`ensemble/<name>`).
     pub ensembles: Vec<EnsembleSpec>,
+    /// One scorer, escalating some leads to another (`cascade/<name>`).
+    pub cascades: Vec<CascadeSpec>,
 }
 
 impl Config {
@@ -480,17 +484,10 @@ impl Config {
                 examples: p.examples,
             });
         }
-        for (i, e) in raw.ensembles.iter().enumerate() {
-            e.check()
-                .map_err(|(key, m)| at(&format!("ensembles[{i}].{key}"), m))?;
-            if raw.ensembles[..i].iter().any(|o| o.name == e.name) {
-                let m = format!(
-                    "{:?} is used by an earlier ensemble; names must be unique",
-                    e.name
-                );
-                return Err(at(&format!("ensembles[{i}].name"), m));
-            }
-        }
+        let ensembles = raw.ensembles.iter().map(|e| (e.name.as_str(), e.check()));
+        check_derived("ensembles", ensembles, &at)?;
+        let cascades = raw.cascades.iter().map(|c| (c.name.as_str(), c.check()));
+        check_derived("cascades", cascades, &at)?;
         if !models.is_empty() && prompts.is_empty() {
             return Err(invalid(
                 "prompts: [[models]] are configured but no [[prompts]]; add at least one".into(),
@@ -523,8 +520,28 @@ impl Config {
             models,
             prompts,
             ensembles: raw.ensembles,
+            cascades: raw.cascades,
         })
     }
+}
+
+/// Checks the tables of derived scorers (`[[ensembles]]`, `[[cascades]]`): each valid, names
+/// unique; the error names `table[i].key`.
+fn check_derived<'a>(
+    table: &str,
+    items: impl Iterator<Item = (&'a str, Result<(), (&'static str, String)>)>,
+    at: &dyn Fn(&str, String) -> ConfigError,
+) -> Result<(), ConfigError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for (i, (name, checked)) in items.enumerate() {
+        checked.map_err(|(key, m)| at(&format!("{table}[{i}].{key}"), m))?;
+        if seen.contains(&name) {
+            let m = format!("{name:?} is used by an earlier one; names must be unique");
+            return Err(at(&format!("{table}[{i}].name"), m));
+        }
+        seen.push(name);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -174,6 +174,7 @@ mod tests {
                     .collect::<BTreeMap<_, _>>()
             }),
             sampled: Default::default(),
+            cascades: Vec::new(),
             heuristic_rules: rules.map(|h| KeptRules {
                 sha256: h.into(),
                 built_in: kept("b"),

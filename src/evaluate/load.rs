@@ -6,7 +6,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use super::CascadeSpec;
 use super::ReportError;
+use super::cascade::add_cascades;
 use super::ensemble::add_ensembles;
 use super::manifest::{KeptFile, KeptRules, RunManifest};
 use super::table::{PredictionTable, TableBuilder};
@@ -42,6 +44,8 @@ pub struct RunFolder {
     /// Scorers asked about a sample of the evaluated leads (run.json): they are judged on
     /// the leads they have a prediction for.
     pub sampled: BTreeSet<String>,
+    /// The cascades among the scorers (run.json), for their escalated shares.
+    pub cascades: Vec<CascadeSpec>,
 }
 
 /// Reads a run directory as `bench run` writes it.
@@ -92,6 +96,13 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         })?;
     }
     add_ensembles(&mut predictions, &run.ensembles, bands);
+    for (i, spec) in run.cascades.iter().enumerate() {
+        spec.check().map_err(|(key, message)| ReportError::Json {
+            path: run_json_path.clone(),
+            message: format!("cascades[{i}].{key}: {message}"),
+        })?;
+    }
+    add_cascades(&mut predictions, &run.cascades);
     let meta_path = dir.join("dataset.meta.json");
     let dataset_meta = if meta_path.exists() {
         let text = read_text(&meta_path)?;
@@ -115,6 +126,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         prompts: run.prompts,
         heuristic_rules: run.heuristic_rules,
         sampled: run.sampled.into_keys().collect(),
+        cascades: run.cascades,
     })
 }
 

@@ -86,6 +86,10 @@ pub struct RunManifest<L = serde_json::Value, P = serde_json::Value> {
     /// report of the run computes them from predictions.csv.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ensembles: Vec<super::EnsembleSpec>,
+    /// Cascades from one scorer into another (the config's `[[cascades]]`), computed like
+    /// the ensembles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cascades: Vec<super::CascadeSpec>,
 }
 
 /// A file a run's scorers read, as the run folder keeps it.

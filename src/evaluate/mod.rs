@@ -14,6 +14,7 @@
 //! - slices carry Wilson intervals for shares and nothing below a minimum size (see
 //!   `slices.rs`).
 
+mod cascade;
 mod compare;
 mod ensemble;
 mod flips;
@@ -33,6 +34,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use crate::metrics::CapacitySetting;
+pub use cascade::{CascadeSpec, Escalate, Escalation};
 pub use compare::{Comparison, compare_runs};
 pub use ensemble::{Combine, EnsembleSpec};
 pub use flips::{FlipReport, FlippedLead, MAX_LISTED};
@@ -168,6 +170,9 @@ pub struct RunMetrics {
     /// Which leads changed between two prompts of one model, and between each LLM scorer
     /// and the best baseline.
     pub flips: Vec<FlipReport>,
+    /// Each cascade's escalated share of its evaluated leads.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub escalations: Vec<Escalation>,
     /// How many leads a comparison needs.
     pub power: PowerReport,
     /// Things a reader should know before trusting the numbers.
@@ -498,6 +503,27 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         accuracy: accuracy_power,
         auc: auc_power,
     };
+    let escalations = if data.cascades.is_empty() {
+        Vec::new()
+    } else {
+        let position: std::collections::HashMap<&str, u32> = data
+            .leads
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.lead_id.as_str(), i as u32))
+            .collect();
+        let evaluated = if joined.leads.is_empty() {
+            &outcome_join
+        } else {
+            &joined
+        };
+        let leads: Vec<u32> = evaluated
+            .leads
+            .iter()
+            .filter_map(|l| position.get(l.lead_id.as_str()).copied())
+            .collect();
+        cascade::escalations(&data.predictions, &data.cascades, &leads)
+    };
     let k = capacity.leads_of(outcome_join.leads.len() as u64);
     let flips = flips::flips(
         &joined,
@@ -527,6 +553,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         ranking,
         power,
         flips,
+        escalations,
         warnings,
     })
 }

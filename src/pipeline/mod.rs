@@ -219,6 +219,7 @@ impl Run {
             heuristic_rules: kept.rules.clone(),
             sampled,
             ensembles: config.ensembles.clone(),
+            cascades: config.cascades.clone(),
         };
         folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;

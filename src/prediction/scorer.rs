@@ -1,5 +1,5 @@
 //! Which scorer made a prediction: [`ScorerId`], written as `heuristic`, `learned`,
-//! `llm/<model>/<prompt>` or `ensemble/<name>` in predictions files, reports and `--only` patterns. Every room
+//! `llm/<model>/<prompt>`, `ensemble/<name>` or `cascade/<name>` in predictions files, reports and `--only` patterns. Every room
 //! that names or reads a scorer goes through this type, so a new kind of scorer is one new
 //! variant here.
 
@@ -18,6 +18,8 @@ pub enum ScorerId {
     },
     /// A combination of other scorers' predictions (`[[ensembles]]`), by its name.
     Ensemble(String),
+    /// One scorer's answer, or another's on the leads it escalates (`[[cascades]]`).
+    Cascade(String),
     /// An id bench does not make itself (a predictions file written elsewhere): kept as
     /// written, compared by its text.
     Other(String),
@@ -53,7 +55,7 @@ impl ScorerId {
 
     /// Computed from other scorers' predictions (no request of its own).
     pub fn is_derived(&self) -> bool {
-        matches!(self, ScorerId::Ensemble(_))
+        matches!(self, ScorerId::Ensemble(_) | ScorerId::Cascade(_))
     }
 
     /// Whether an `--only` pattern keeps this scorer: `*` matches any run of characters; a
@@ -70,6 +72,7 @@ impl fmt::Display for ScorerId {
             ScorerId::Learned => f.write_str("learned"),
             ScorerId::Llm { model, prompt } => write!(f, "llm/{model}/{prompt}"),
             ScorerId::Ensemble(name) => write!(f, "ensemble/{name}"),
+            ScorerId::Cascade(name) => write!(f, "cascade/{name}"),
             ScorerId::Other(id) => f.write_str(id),
         }
     }
@@ -86,6 +89,9 @@ impl FromStr for ScorerId {
             "learned" => ScorerId::Learned,
             _ if id.starts_with("ensemble/") && id.len() > "ensemble/".len() => {
                 ScorerId::Ensemble(id["ensemble/".len()..].to_string())
+            }
+            _ if id.starts_with("cascade/") && id.len() > "cascade/".len() => {
+                ScorerId::Cascade(id["cascade/".len()..].to_string())
             }
             _ => match id
                 .strip_prefix("llm/")
@@ -145,6 +151,7 @@ mod tests {
             "llm/smollm2/rubric",
             "llm/org/m3/a",
             "ensemble/avg",
+            "cascade/h2l",
             "mine",
         ] {
             assert_eq!(id(text).to_string(), text);

@@ -452,6 +452,17 @@ pub fn warnings(m: &RunMetrics) -> Vec<String> {
             underpowered.join("; ")
         ));
     }
+    for e in &m.escalations {
+        out.push(format!(
+            "`{}` answers with `{}` and sends {} of its {} ({} escalated) to `{}`: its cost is the first scorer's on every lead and the second's on those.",
+            e.id,
+            e.first,
+            pct(e.share),
+            plural_leads(e.n),
+            e.escalated,
+            e.then
+        ));
+    }
     if let Some(o) = &m.outcomes {
         out.extend(above_oracle(o));
     }

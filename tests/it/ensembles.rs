@@ -117,3 +117,96 @@ fn an_ensemble_in_run_json_is_recomputed_by_bench_report_from_the_predictions() 
     let md = std::fs::read_to_string(run.join("report.md")).expect("report.md");
     assert!(md.contains("`ensemble/avg`"), "the leaderboard names it");
 }
+
+/// A cascade kept in run.json: its escalated share agrees with a count from predictions.csv
+/// (band edges included, an unparsed first answer escalated), and it is evaluated in full.
+#[test]
+fn a_cascade_escalates_the_documented_leads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = dir.path().join("fixture-run");
+    report_fixture::write_run(&run, 0);
+    let path = run.join("run.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("run.json")).expect("json");
+    manifest["cascades"] = serde_json::json!([{
+        "name": "h2l",
+        "first": "heuristic",
+        "then": "llm/tiny/few_shot",
+        "escalate": {"score_between": [35, 75]}
+    }]);
+    std::fs::write(&path, manifest.to_string()).expect("write run.json");
+    Command::cargo_bin("bench")
+        .expect("bench")
+        .args(["report", "--resamples", "50"])
+        .arg(&run)
+        .assert()
+        .success();
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run.join("metrics.json")).expect("metrics.json"),
+    )
+    .expect("json");
+    // Independent count over the evaluated (test) leads the LLM has an answer for.
+    let mut d = csv::Reader::from_path(run.join("dataset.csv")).expect("dataset.csv");
+    let dh = d.headers().expect("headers").clone();
+    let (did, dsplit) = (
+        dh.iter().position(|x| x == "lead_id").expect("lead_id"),
+        dh.iter().position(|x| x == "split").expect("split"),
+    );
+    let test: std::collections::HashSet<String> = d
+        .records()
+        .map(|x| x.expect("row"))
+        .filter(|x| &x[dsplit] == "test")
+        .map(|x| x[did].to_string())
+        .collect();
+    let mut r = csv::Reader::from_path(run.join("predictions.csv")).expect("predictions.csv");
+    let h = r.headers().expect("headers").clone();
+    let col = |n: &str| h.iter().position(|x| x == n).expect(n);
+    let (id, scorer, repeat, score) = (
+        col("lead_id"),
+        col("scorer"),
+        col("repeat"),
+        col("lead_score"),
+    );
+    let mut first: HashMap<String, Option<u8>> = HashMap::new();
+    let mut then: Vec<String> = Vec::new();
+    for x in r.records().map(|x| x.expect("row")) {
+        if &x[repeat] != "0" {
+            continue;
+        }
+        match &x[scorer] {
+            "heuristic" => {
+                first.insert(x[id].to_string(), x[score].parse().ok());
+            }
+            "llm/tiny/few_shot" if test.contains(&x[id]) => then.push(x[id].to_string()),
+            _ => {}
+        }
+    }
+    let n = then.len() as u64;
+    let escalated = then
+        .iter()
+        .filter(|l| match first.get(*l) {
+            Some(Some(s)) => (35..=75).contains(s),
+            _ => true,
+        })
+        .count() as u64;
+    let e = &metrics["escalations"][0];
+    assert_eq!(e["id"], "cascade/h2l");
+    assert_eq!(
+        (e["n"].as_u64(), e["escalated"].as_u64()),
+        (Some(n), Some(escalated))
+    );
+    assert!(escalated > 0 && escalated < n, "{escalated} of {n}");
+    let cascade = metrics["scorers"]
+        .as_array()
+        .expect("scorers")
+        .iter()
+        .find(|s| s["id"] == "cascade/h2l")
+        .expect("evaluated like any scorer");
+    assert_eq!(cascade["n"].as_u64(), Some(n));
+    assert!(cascade["operations"]["cost_usd"].as_f64().expect("cost") > 0.0);
+    let md = std::fs::read_to_string(run.join("report.md")).expect("report.md");
+    assert!(
+        md.contains("`cascade/h2l` answers with `heuristic` and sends"),
+        "{md}"
+    );
+}
