@@ -15,6 +15,7 @@
 //!   `slices.rs`).
 
 mod compare;
+mod explore;
 mod inputs;
 mod join;
 mod load;
@@ -32,6 +33,10 @@ use serde::Serialize;
 
 pub use crate::metrics::CapacitySetting;
 pub use compare::{Comparison, compare_runs};
+pub use explore::{
+    CUT_MARK, ExplorerAnswer, ExplorerData, ExplorerLead, MAX_EXPLORER_LEADS, MAX_TEXT_CHARS, Mark,
+    ShownAnswer, ShownLead, explorer_data, show_lead,
+};
 pub use inputs::{InputRow, InputVerdict, InputsDiff};
 pub use load::{RunFolder, read_run_dir};
 pub use manifest::{KeptFile, KeptRules, RunManifest};

@@ -177,8 +177,7 @@ pub(crate) fn outcomes(
         let own = joined.for_scorer(i);
         let (s, own_columns, own_k) = match &own {
             Some(view) => {
-                let share = CapacitySetting::Share(k as f64 / n as f64);
-                let k = share.leads_of(view.leads.len() as u64);
+                let k = capacity_of(capacity, n, Some(view.leads.len() as u64));
                 (&view.scorers[i], Some(outcome_columns(view)), k)
             }
             None => (all, None, k),
@@ -298,6 +297,28 @@ fn ranking_order(value: &[Option<f64>]) -> Vec<usize> {
     order
 }
 
+/// The leads a scorer works at `capacity` when `n` leads are evaluated: the capacity's
+/// leads, or, for a scorer asked about `asked` of them, the same share of those.
+pub(crate) fn capacity_of(capacity: CapacitySetting, n: u64, asked: Option<u64>) -> u64 {
+    let k = capacity.leads_of(n);
+    match asked {
+        Some(m) if n > 0 => CapacitySetting::Share(k as f64 / n as f64).leads_of(m),
+        _ => k,
+    }
+}
+
+/// Whether each lead is among the `k` worked first, of those the scorer was asked about
+/// (value descending, ties by position, unscored last): inside the capacity cut.
+pub(crate) fn worked(value: &[Option<f64>], asked: Option<&[bool]>, k: u64) -> Vec<bool> {
+    let was_asked = |i: usize| asked.is_none_or(|a| a[i]);
+    let mut worked = vec![false; value.len()];
+    let order = ranking_order(value);
+    for &i in order.iter().filter(|&&i| was_asked(i)).take(k as usize) {
+        worked[i] = true;
+    }
+    worked
+}
+
 /// For each converter (in lead order), whether it is among the `k` leads worked first, of
 /// those the scorer was asked about (`None` for a converter it was not asked about).
 fn captured(
@@ -307,11 +328,7 @@ fn captured(
     k: u64,
 ) -> Vec<Option<bool>> {
     let was_asked = |i: usize| asked.is_none_or(|a| a[i]);
-    let mut worked = vec![false; value.len()];
-    let order = ranking_order(value);
-    for &i in order.iter().filter(|&&i| was_asked(i)).take(k as usize) {
-        worked[i] = true;
-    }
+    let worked = worked(value, asked, k);
     (0..value.len())
         .filter(|&i| converted[i])
         .map(|i| was_asked(i).then_some(worked[i]))
