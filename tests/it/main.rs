@@ -27,4 +27,5 @@ mod run_cli;
 mod runner_faults;
 mod sample_cli;
 mod score_cli;
+mod show_cli;
 mod validate_cli;
