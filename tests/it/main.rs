@@ -7,6 +7,7 @@ mod answer;
 mod batch_api;
 mod batch_cli;
 mod exact_rules;
+mod explorer_chromium;
 mod generate;
 mod generate_cli;
 mod hardening;
