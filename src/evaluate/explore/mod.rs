@@ -104,6 +104,7 @@ pub struct ExplorerAnswer {
     pub inside_cut: Option<bool>,
     pub justification: String,
     pub error: String,
+    /// The raw answer, kept for unparsed answers only.
     pub raw: String,
 }
 
@@ -326,7 +327,10 @@ fn read_texts(
         let a = &mut leads[i].answers[s];
         a.justification = bounded(&p.justification);
         a.error = bounded(&p.error);
-        a.raw = bounded(&p.raw_response);
+        // A parsed answer's raw text says what its label, score and justification say.
+        if a.parsed.is_none() {
+            a.raw = bounded(&p.raw_response);
+        }
     })?;
     Ok(())
 }
