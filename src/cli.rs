@@ -33,6 +33,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare the scorers of several runs side by side, with paired tests on shared leads.
     Compare(CompareArgs),
+    /// Print one lead of a run (its fields and message) and every scorer's answer on it.
+    Show(ShowArgs),
     /// Delete every stored LLM answer of the config's cache (or, with --batches, forget its
     /// open batches).
     ClearCache(ClearCacheArgs),
@@ -224,6 +226,14 @@ pub struct ReportArgs {
     /// Seed of the bootstrap.
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// The run directory (as `bench run` wrote it).
+    pub run_dir: PathBuf,
+    /// The lead's id, as in the run's dataset.csv.
+    pub lead_id: String,
 }
 
 #[derive(Debug, clap::Args)]

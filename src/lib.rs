@@ -36,5 +36,6 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         cli::Command::ClearCache(args) => commands::run::clear_cache(&args).map(|()| EXIT_OK),
         cli::Command::Report(args) => commands::report::run(&args).map(|()| EXIT_OK),
         cli::Command::Compare(args) => commands::compare::run(&args).map(|()| EXIT_OK),
+        cli::Command::Show(args) => commands::show::run(&args).map(|()| EXIT_OK),
     }
 }

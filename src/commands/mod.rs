@@ -8,4 +8,5 @@ mod plan_text;
 pub(crate) mod report;
 pub(crate) mod run;
 pub(crate) mod score;
+pub(crate) mod show;
 pub(crate) mod validate;

@@ -17,6 +17,7 @@
 mod cascade;
 mod compare;
 mod ensemble;
+mod explore;
 mod flips;
 mod inputs;
 mod join;
@@ -37,6 +38,10 @@ pub use crate::metrics::CapacitySetting;
 pub use cascade::{CascadeSpec, Escalate, Escalation};
 pub use compare::{Comparison, compare_runs};
 pub use ensemble::{Combine, EnsembleSpec};
+pub use explore::{
+    CUT_MARK, ExplorerAnswer, ExplorerData, ExplorerLead, MAX_EXPLORER_LEADS, MAX_TEXT_CHARS, Mark,
+    ShownAnswer, ShownLead, explorer_data, show_lead,
+};
 pub use flips::{FlipReport, FlippedLead, MAX_LISTED};
 pub use inputs::{InputRow, InputVerdict, InputsDiff};
 pub use load::{RunFolder, read_run_dir};

@@ -297,6 +297,18 @@ fn ranking_order(value: &[Option<f64>]) -> Vec<usize> {
     order
 }
 
+/// Whether each lead is among the `k` worked first, of those the scorer was asked about
+/// (value descending, ties by position, unscored last): inside the capacity cut.
+pub(crate) fn worked(value: &[Option<f64>], asked: Option<&[bool]>, k: u64) -> Vec<bool> {
+    let was_asked = |i: usize| asked.is_none_or(|a| a[i]);
+    let mut worked = vec![false; value.len()];
+    let order = ranking_order(value);
+    for &i in order.iter().filter(|&&i| was_asked(i)).take(k as usize) {
+        worked[i] = true;
+    }
+    worked
+}
+
 /// For each converter (in lead order), whether it is among the `k` leads worked first, of
 /// those the scorer was asked about (`None` for a converter it was not asked about).
 pub(crate) fn captured_at(
@@ -306,11 +318,7 @@ pub(crate) fn captured_at(
     k: u64,
 ) -> Vec<Option<bool>> {
     let was_asked = |i: usize| asked.is_none_or(|a| a[i]);
-    let mut worked = vec![false; value.len()];
-    let order = ranking_order(value);
-    for &i in order.iter().filter(|&&i| was_asked(i)).take(k as usize) {
-        worked[i] = true;
-    }
+    let worked = worked(value, asked, k);
     (0..value.len())
         .filter(|&i| converted[i])
         .map(|i| was_asked(i).then_some(worked[i]))

@@ -10,7 +10,8 @@ use crate::atomic::{
     AtomicFile, process_gone, remove_stale_temp_files, write_atomic, write_json_atomic,
 };
 use crate::evaluate::{
-    ReportError, ReportOptions, RunManifest, RunMetrics, evaluate, read_run_dir,
+    ExplorerData, ReportError, ReportOptions, RunManifest, RunMetrics, evaluate, explorer_data,
+    read_run_dir,
 };
 use crate::input::read_text_file_within;
 use crate::lead::{Columns, Format, Lead, LeadWriter};
@@ -175,17 +176,23 @@ pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, Report
         return Err(ReportError::NoGold(dir.join("dataset.csv")));
     }
     let metrics = evaluate(&data, opts)?;
-    write_reports(dir, &metrics)?;
+    let explorer = explorer_data(dir, &data, &metrics)?;
+    drop(data);
+    write_reports(dir, &metrics, explorer)?;
     Ok(metrics)
 }
 
 /// Writes `metrics.json`, `report.md` and `report.html` for computed metrics.
-fn write_reports(dir: &Path, metrics: &RunMetrics) -> Result<(), ReportError> {
+fn write_reports(
+    dir: &Path,
+    metrics: &RunMetrics,
+    explorer: ExplorerData,
+) -> Result<(), ReportError> {
     let json = serde_json::to_vec_pretty(metrics).map_err(|e| ReportError::Write {
         path: dir.join("metrics.json"),
         source: std::io::Error::other(e),
     })?;
-    let doc = report::run_document(metrics);
+    let doc = report::run_document_with(metrics, Some(explorer));
     let files = [
         ("metrics.json", json),
         (

@@ -13,7 +13,7 @@ mod read;
 mod scorer;
 mod status;
 
-pub use read::{MetricRow, read_metric_rows, read_predictions_csv};
+pub use read::{MetricRow, read_metric_rows, read_prediction_rows, read_predictions_csv};
 pub use scorer::ScorerId;
 pub use status::Status;
 

@@ -148,8 +148,19 @@ struct CsvRow<'a> {
 
 /// Reads a `predictions.csv` written by `bench run`; errors name the file and line.
 pub fn read_predictions_csv(path: &Path) -> Result<Vec<Prediction>, LeadError> {
-    let mut reader = open(path)?;
     let mut out = Vec::new();
+    read_prediction_rows(path, |p| out.push(p))?;
+    Ok(out)
+}
+
+/// Hands every row of a `predictions.csv` to `each` whole (free text included), in file
+/// order, one row at a time: the caller keeps what it needs (the lead explorer, `bench
+/// show`), so a large file is never held whole. Errors name the file and line.
+pub fn read_prediction_rows(
+    path: &Path,
+    mut each: impl FnMut(Prediction),
+) -> Result<(), LeadError> {
+    let mut reader = open(path)?;
     let mut records = reader.deserialize::<Prediction>();
     for i in 0.. {
         let line = records.reader().position().line();
@@ -164,9 +175,9 @@ pub fn read_predictions_csv(path: &Path) -> Result<Vec<Prediction>, LeadError> {
                 *t = original.to_string();
             }
         }
-        out.push(row);
+        each(row);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Hands every row of a `predictions.csv` to `each`, in file order, as a [`MetricRow`]

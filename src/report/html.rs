@@ -1,5 +1,6 @@
 //! Renders a [`Document`] as one self-contained HTML page: inline CSS, inline SVG charts,
-//! no scripts, fonts or anything else fetched over the network.
+//! the lead explorer's inline data and script; no script, font or anything else fetched
+//! over the network.
 
 use std::collections::HashMap;
 
@@ -62,6 +63,7 @@ pub(crate) fn render(doc: &Document) -> String {
                 }
                 out.push_str("</dl>\n");
             }
+            Block::Explorer(data) => out.push_str(&super::explorer::render(data)),
             Block::Charts(charts) => {
                 out.push_str("<div class=\"charts\">\n");
                 for c in charts {

@@ -32,6 +32,7 @@ pub(crate) fn render(doc: &Document) -> String {
                     out.push_str(&format!("- **{}**: {}\n", inline(term), inline(definition)));
                 }
             }
+            Block::Explorer(data) => out.push_str(&super::explorer::markdown_line(data)),
             Block::Charts(charts) => {
                 // Keep the reader oriented: say what the HTML report shows here.
                 let names: Vec<&str> = charts.iter().map(|c| c.caption.as_str()).collect();

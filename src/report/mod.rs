@@ -5,6 +5,7 @@ mod answer;
 mod charts;
 mod compare_doc;
 mod detail_doc;
+mod explorer;
 mod flips_doc;
 mod html;
 mod leaderboard;
@@ -16,7 +17,7 @@ mod table;
 pub use answer::answer;
 pub use compare_doc::compare_document;
 pub use leaderboard::leaderboard;
-pub use run_doc::run_document;
+pub use run_doc::{run_document, run_document_with};
 pub use table::{Block, Chart, Document, Table, UNDEFINED, fixed, usd};
 
 /// The formats a [`Document`] renders to.

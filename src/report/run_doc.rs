@@ -9,12 +9,17 @@ use super::leaderboard::{glossary, gold_leaderboard, label_metrics, outcome_lead
 use super::table::{
     Block, Chart, Document, Table, UNDEFINED, count, est, num, p_value, pct, plural, usd,
 };
-use crate::evaluate::{PairKind, PairReport, RunMetrics, ScorerReport};
+use crate::evaluate::{ExplorerData, PairKind, PairReport, RunMetrics, ScorerReport};
 use crate::metrics::GainsRow;
 
 /// Builds the report of one run from its metrics: the answer first, then what to distrust,
 /// the leaderboard, the detail behind it, and the dataset in an appendix.
 pub fn run_document(m: &RunMetrics) -> Document {
+    run_document_with(m, None)
+}
+
+/// [`run_document`] with the lead explorer (section "Leads", before the glossary).
+pub fn run_document_with(m: &RunMetrics, explorer: Option<ExplorerData>) -> Document {
     let mut b = vec![
         Block::Heading(2, "Answer".into()),
         Block::List(answer(m)),
@@ -89,6 +94,10 @@ pub fn run_document(m: &RunMetrics) -> Document {
         b.push(Block::Paragraph(
             "Left out: no evaluated lead has a gold label, so there is no confusion matrix, gains table, pairwise test, power analysis or slice against labels to show.".into(),
         ));
+    }
+    if let Some(data) = explorer {
+        b.push(Block::Heading(2, "Leads".into()));
+        b.push(Block::Explorer(Box::new(data)));
     }
     b.push(Block::Heading(2, "Glossary".into()));
     b.push(glossary());

@@ -2,6 +2,7 @@
 //! and charts, plus the number formatting all formats share (so Markdown and HTML show
 //! the same figures).
 
+use crate::evaluate::ExplorerData;
 use crate::metrics::Estimate;
 
 /// What undefined values render as; the reports explain it in a footnote.
@@ -27,6 +28,9 @@ pub enum Block {
     /// Terms and their one-line definitions. In HTML, every table header whose name (the
     /// header before any ` [`) is a term here shows the definition on hover.
     Glossary(Vec<(String, String)>),
+    /// The lead explorer: every evaluated lead, filterable, with each scorer's answer. HTML
+    /// shows it (inline data and script); Markdown shows one line pointing to report.html.
+    Explorer(Box<ExplorerData>),
 }
 
 /// The name of a column header a glossary defines: the header before any ` [`

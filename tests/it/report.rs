@@ -214,9 +214,21 @@ fn report_html_is_self_contained() {
     let run = dir.path().join("fixture-run");
     report_run(&run, &opts()).expect("report");
     let html = read(&run.join("report.html"));
-    for banned in ["http://", "https://", "<script", "<link", "@import", "url("] {
+    // Nothing is fetched: no URL, stylesheet link, import, CSS url() or script source, and
+    // no script element carries a `src`. The lead explorer's two inline scripts (its data as
+    // JSON and its plain JavaScript) are the only scripts.
+    for banned in [
+        "http://", "https://", "<link", "@import", "url(", " src=", "<iframe", "<object", "<embed",
+    ] {
         assert!(!html.contains(banned), "report.html contains {banned}");
     }
+    let scripts: Vec<&str> = html.split("<script").skip(1).collect();
+    assert_eq!(scripts.len(), 2, "the explorer's data and its script");
+    assert!(scripts[0].starts_with(" type=\"application/json\" id=\"explorer-data\">"));
+    assert!(
+        scripts[1].starts_with(">"),
+        "the script is inline, with no attributes"
+    );
     assert!(!html.contains("NaN"));
     // Gains and capture, four conversion-by-score charts, then three charts per scorer.
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 2 + 4 + 3 * 4);

@@ -1,5 +1,6 @@
 //! What several test modules (and the benches, through `#[path]`) share.
 
+pub mod cdp;
 pub mod fake_openai;
 pub mod files;
 pub mod generated_bytes;
