@@ -52,6 +52,10 @@ pub struct FlipReport {
     pub converters: Option<PairedShares>,
     /// The most informative flipped leads, most informative first.
     pub leads: Vec<FlippedLead>,
+    /// Every lead that changed, by id (the explorer's filter reaches them all; not in
+    /// metrics.json, which keeps the counts and the list above).
+    #[serde(skip)]
+    pub changed: Vec<String>,
 }
 
 /// One lead that changed.
@@ -224,7 +228,10 @@ pub(crate) fn flip(
     }
     let converters = converters(a, b, &mut flipped, opts)?;
     flipped.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.lead_id.cmp(&y.1.lead_id)));
+    let mut changed: Vec<String> = flipped.iter().map(|(_, l)| l.lead_id.clone()).collect();
+    changed.sort_unstable();
     Ok(FlipReport {
+        changed,
         a: a.name.clone(),
         b: b.name.clone(),
         kind,

@@ -177,6 +177,7 @@ pub fn explorer_data(
         })
         .collect();
     read_texts(dir, &scorers, &mut leads)?;
+    let marks = flip_marks(metrics, &leads);
     Ok(ExplorerData {
         run_id: metrics.run_id.clone(),
         sampled: scorers.iter().map(|s| data.sampled.contains(s)).collect(),
@@ -191,8 +192,30 @@ pub fn explorer_data(
         n_evaluated: n,
         sample,
         leads,
-        marks: Vec::new(),
+        marks,
     })
+}
+
+/// One mark per pair of "What changed between scorers": the leads that changed, among
+/// those the explorer holds.
+fn flip_marks(metrics: &RunMetrics, leads: &[ExplorerLead]) -> Vec<Mark> {
+    let at: HashMap<&str, usize> = leads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.lead_id.as_str(), i))
+        .collect();
+    metrics
+        .flips
+        .iter()
+        .map(|f| Mark {
+            name: format!("changed from {} to {}", f.b, f.a),
+            leads: f
+                .changed
+                .iter()
+                .filter_map(|id| at.get(id.as_str()).copied())
+                .collect(),
+        })
+        .collect()
 }
 
 /// Whether two scorers' parsed labels differ on lead `i`.
