@@ -71,6 +71,12 @@ pub struct FlippedLead {
     pub b_status: Option<Status>,
     /// What changed, in words (`wrong → right`, `converter lost at capacity`, …).
     pub change: String,
+    /// A's and B's justification (or error), filled from the answers' text when the report
+    /// is written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a_text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b_text: Option<String>,
 }
 
 /// The pairs shown: A, B (indices into the scorers) and why.
@@ -222,6 +228,8 @@ pub(crate) fn flip(
                     a_status: status_a,
                     b_status: status_b,
                     change: change.join(", "),
+                    a_text: None,
+                    b_text: None,
                 },
             ));
         }
@@ -346,6 +354,8 @@ fn converters(
                         a_status: wa.map(|x| x.status),
                         b_status: wb.map(|x| x.status),
                         change: what.to_string(),
+                        a_text: None,
+                        b_text: None,
                     },
                 ));
             }

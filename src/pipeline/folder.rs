@@ -10,8 +10,8 @@ use crate::atomic::{
     AtomicFile, process_gone, remove_stale_temp_files, write_atomic, write_json_atomic,
 };
 use crate::evaluate::{
-    ExplorerData, ReportError, ReportOptions, RunManifest, RunMetrics, evaluate, explorer_data,
-    read_run_dir,
+    ExplorerData, ReportError, ReportOptions, RunManifest, RunMetrics, attach_flip_texts, evaluate,
+    explorer_data, read_run_dir,
 };
 use crate::input::read_text_file_within;
 use crate::lead::{Columns, Format, Lead, LeadWriter};
@@ -175,8 +175,9 @@ pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, Report
     {
         return Err(ReportError::NoGold(dir.join("dataset.csv")));
     }
-    let metrics = evaluate(&data, opts)?;
+    let mut metrics = evaluate(&data, opts)?;
     let explorer = explorer_data(dir, &data, &metrics)?;
+    attach_flip_texts(&mut metrics, &explorer);
     drop(data);
     write_reports(dir, &metrics, explorer)?;
     Ok(metrics)

@@ -55,6 +55,43 @@ pub(super) fn flip_blocks(f: &FlipReport, b: &mut Vec<Block>) {
         ]);
     }
     b.push(Block::Table(t));
+    let said: Vec<String> = f
+        .leads
+        .iter()
+        .filter(|l| l.a_text.is_some() || l.b_text.is_some())
+        .map(|l| {
+            let quote = |t: &Option<String>| t.as_deref().map_or(UNDEFINED.to_string(), excerpt);
+            format!(
+                "`{}`: `{}` said {}; `{}` said {}",
+                l.lead_id,
+                f.b,
+                quote(&l.b_text),
+                f.a,
+                quote(&l.a_text)
+            )
+        })
+        .collect();
+    if !said.is_empty() {
+        b.push(Block::Paragraph("What each said about these leads (the explorer in report.html has every answer whole):".into()));
+        b.push(Block::List(said));
+    }
+}
+
+/// A justification in quotes, on one line, cut at 240 characters; backticks become quotes
+/// so that an answer cannot open a code span.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 240;
+    let one_line: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('`', "'");
+    let cut: String = one_line.chars().take(MAX).collect();
+    if cut.len() < one_line.len() {
+        format!("“{cut}…”")
+    } else {
+        format!("“{cut}”")
+    }
 }
 
 /// `high (82)`, or the status of an answer that did not parse.

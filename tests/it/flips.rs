@@ -140,4 +140,8 @@ fn flip_counts_and_mcnemar_agree_with_an_independent_count() {
     }
     let md = std::fs::read_to_string(run.join("report.md")).expect("report.md");
     assert!(md.contains("## What changed between scorers"), "{md}");
+    // The listed leads come with both answers' text.
+    assert!(md.contains("said “fixture score "), "{md}");
+    let listed = &flips[0]["leads"][0];
+    assert!(listed["a_text"].is_string() || listed["b_text"].is_string(), "{listed}");
 }

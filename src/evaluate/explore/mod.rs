@@ -57,8 +57,8 @@ pub struct ExplorerData {
     /// When the explorer holds a sample: what it holds, in a sentence.
     pub sample: Option<String>,
     pub leads: Vec<ExplorerLead>,
-    /// Named sets of leads (positions in `leads`) the explorer offers as a filter. Empty
-    /// today; the place for flips between two scorers (right→wrong, label moved, …).
+    /// Named sets of leads (positions in `leads`) the explorer offers as a filter: the leads
+    /// that changed between two scorers, per pair of [`RunMetrics::flips`].
     pub marks: Vec<Mark>,
 }
 
@@ -194,6 +194,37 @@ pub fn explorer_data(
         leads,
         marks,
     })
+}
+
+/// Gives every listed flipped lead the two answers' text (justification, or the error of an
+/// answer that did not parse), from the explorer's copy of the answers.
+pub fn attach_flip_texts(metrics: &mut RunMetrics, explorer: &ExplorerData) {
+    let at: HashMap<&str, usize> = explorer
+        .leads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.lead_id.as_str(), i))
+        .collect();
+    let scorer = |id: &str| explorer.scorers.iter().position(|s| s == id);
+    for f in &mut metrics.flips {
+        let (a, b) = (scorer(&f.a), scorer(&f.b));
+        for l in &mut f.leads {
+            let Some(&i) = at.get(l.lead_id.as_str()) else {
+                continue;
+            };
+            let text = |s: Option<usize>| {
+                let ans = &explorer.leads[i].answers[s?];
+                let t = if ans.justification.is_empty() {
+                    &ans.error
+                } else {
+                    &ans.justification
+                };
+                (!t.is_empty()).then(|| t.clone())
+            };
+            l.a_text = text(a);
+            l.b_text = text(b);
+        }
+    }
 }
 
 /// One mark per pair of "What changed between scorers": the leads that changed, among
