@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use crate::Error;
 use crate::cli::CompareArgs;
-use crate::evaluate::{ReportError, ReportOptions, compare_runs, read_run_dir};
+use crate::evaluate::{
+    ReportError, ReportOptions, compare_runs, explorer_data, paired_explorer, read_run_dir,
+};
 use crate::report::{Format, compare_document};
 
 /// Where comparisons go when `--out` is not given, relative to the current directory (the
@@ -38,7 +40,11 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), Error> {
         .map(|d| read_run_dir(d))
         .collect::<Result<Vec<_>, ReportError>>()?;
     let comparison = compare_runs(&runs, &opts)?;
-    let doc = compare_document(&comparison);
+    // The explorer pairs the first run given with the last: every shared lead, label A → B.
+    let (first, last) = (0, runs.len() - 1);
+    let explore = |i: usize| explorer_data(&args.runs[i], &runs[i], &comparison.runs[i]);
+    let explorer = paired_explorer(&explore(first)?, &explore(last)?, &comparison.flips);
+    let doc = compare_document(&comparison, Some(explorer));
     let md = Format::Markdown.render(&doc);
     print!("{md}");
     std::fs::create_dir_all(&out).map_err(|e| Error::write(&out, e))?;

@@ -40,7 +40,7 @@ pub use compare::{Comparison, compare_runs};
 pub use ensemble::{Combine, EnsembleSpec};
 pub use explore::{
     CUT_MARK, ExplorerAnswer, ExplorerData, ExplorerLead, MAX_EXPLORER_LEADS, MAX_TEXT_CHARS, Mark,
-    ShownAnswer, ShownLead, attach_flip_texts, explorer_data, show_lead,
+    ShownAnswer, ShownLead, attach_flip_texts, explorer_data, paired_explorer, show_lead,
 };
 pub use flips::{FlipReport, FlippedLead, MAX_LISTED};
 pub use inputs::{InputRow, InputVerdict, InputsDiff};

@@ -3,11 +3,11 @@
 
 use super::table::{Block, Chart, Document, Table, est, num, pct, usd};
 use super::{charts, run_doc};
-use crate::evaluate::{Comparison, InputVerdict, InputsDiff};
+use crate::evaluate::{Comparison, ExplorerData, InputVerdict, InputsDiff};
 use crate::metrics::GainsRow;
 
 /// Builds the comparison report.
-pub fn compare_document(c: &Comparison) -> Document {
+pub fn compare_document(c: &Comparison, explorer: Option<ExplorerData>) -> Document {
     let mut b = Vec::new();
     let ids: Vec<String> = c.runs.iter().map(|r| format!("`{}`", r.run_id)).collect();
     b.push(Block::Paragraph(format!(
@@ -169,6 +169,10 @@ pub fn compare_document(c: &Comparison) -> Document {
         caption: "Cumulative gains of every scorer in every run".into(),
         svg: charts::gains_curves(&series, "cumulative gains"),
     }]));
+    if let Some(explorer) = explorer {
+        b.push(Block::Heading(2, "Leads".into()));
+        b.push(Block::Explorer(Box::new(explorer)));
+    }
     Document {
         title: format!(
             "Lead-scoring benchmark: comparison of {} runs",

@@ -143,5 +143,8 @@ fn flip_counts_and_mcnemar_agree_with_an_independent_count() {
     // The listed leads come with both answers' text.
     assert!(md.contains("said “fixture score "), "{md}");
     let listed = &flips[0]["leads"][0];
-    assert!(listed["a_text"].is_string() || listed["b_text"].is_string(), "{listed}");
+    assert!(
+        listed["a_text"].is_string() || listed["b_text"].is_string(),
+        "{listed}"
+    );
 }

@@ -205,7 +205,12 @@ fn bench_compare_pairs_the_same_scorer_across_runs() {
         md.contains("| `llm/tiny/zero_shot` | `second-run` |"),
         "{md}"
     );
-    assert!(read(&out.join("compare.html")).contains("<svg class=\"chart\""));
+    let html = read(&out.join("compare.html"));
+    assert!(html.contains("<svg class=\"chart\""));
+    // The explorer pairs the two runs: each scorer's columns in both, a mark per scorer of
+    // the leads that changed.
+    assert!(html.contains("fixture-run:heuristic") && html.contains("second-run:heuristic"));
+    assert!(html.contains("changed from fixture-run:heuristic to second-run:heuristic"));
 }
 
 #[test]

@@ -71,6 +71,12 @@ pub(crate) fn markdown_line(data: &ExplorerData) -> String {
     } else {
         format!("all {} evaluated leads", data.n_evaluated)
     };
+    if data.comparison {
+        return format!(
+            "*The lead explorer of the two runs (each shared lead, every scorer's answer in both runs side by side: label A → label B and both justifications, with a filter per scorer of the leads that changed) is in compare.html: {} shared leads.*\n",
+            data.leads.len()
+        );
+    }
     format!(
         "*The lead explorer (each lead's fields and message, every scorer's label, score, status and justification, with filters) is in report.html: {held}. predictions.jsonl holds every answer; `bench show RUN_DIR LEAD_ID` prints one lead.*\n"
     )
