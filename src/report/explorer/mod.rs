@@ -212,6 +212,7 @@ mod tests {
         };
         ExplorerData {
             run_id: "r".into(),
+            comparison: false,
             scorers: vec!["heuristic".into(), "llm/m/p".into()],
             sampled: vec![false, true],
             capacity: vec![Some(1), Some(1)],
