@@ -211,38 +211,15 @@ fn combine_on(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lead::{Lead, Source};
+    use crate::lead::Lead;
     use crate::prediction::Prediction;
 
     fn lead(id: &str) -> Lead {
-        Lead {
-            lead_id: id.into(),
-            company_name: String::new(),
-            company_size: None,
-            domain: String::new(),
-            industry: String::new(),
-            job_title: String::new(),
-            seniority: None,
-            inbound_message: String::new(),
-            source: Source::Unknown,
-            gold: None,
-            outcome: Default::default(),
-            meta: Default::default(),
-        }
+        Lead::with_id(id)
     }
 
     fn pred(lead: &str, scorer: &str, answer: Option<(Label, u8)>) -> Prediction {
-        let status = if answer.is_some() {
-            Status::Ok
-        } else {
-            Status::ParseError
-        };
-        let mut p = Prediction::empty("r", lead, scorer, 0, status);
-        if let Some((l, s)) = answer {
-            (p.lead_label, p.lead_score) = (Some(l), Some(s));
-        }
-        p.cost_usd = Some(0.01);
-        p
+        super::super::test_data::answer(lead, scorer, answer, Some(0.01))
     }
 
     fn spec(combine: Combine, weights: Option<Vec<f64>>) -> EnsembleSpec {

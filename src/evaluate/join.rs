@@ -248,29 +248,20 @@ fn join_where<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lead::{Gold, LeadMeta, Source};
+    use crate::lead::{Gold, LeadMeta};
     use crate::prediction::{Prediction, Status};
 
     fn lead(id: &str, split: Split) -> Lead {
         Lead {
-            lead_id: id.into(),
-            company_name: String::new(),
-            company_size: None,
-            domain: String::new(),
-            industry: String::new(),
-            job_title: String::new(),
-            seniority: None,
-            inbound_message: String::new(),
-            source: Source::Unknown,
             gold: Some(Gold {
                 label: Label::Medium,
                 score: Some(50),
             }),
-            outcome: Default::default(),
             meta: LeadMeta {
                 split: Some(split),
                 ..LeadMeta::default()
             },
+            ..Lead::with_id(id)
         }
     }
 

@@ -28,6 +28,8 @@ mod outcomes;
 mod power;
 mod slices;
 mod table;
+#[cfg(test)]
+mod test_data;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;

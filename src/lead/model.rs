@@ -328,6 +328,27 @@ pub struct Lead {
     pub meta: LeadMeta,
 }
 
+impl Lead {
+    /// A lead with an id and nothing else known (tests build on it).
+    #[cfg(test)]
+    pub(crate) fn with_id(id: &str) -> Lead {
+        Lead {
+            lead_id: id.into(),
+            company_name: String::new(),
+            company_size: None,
+            domain: String::new(),
+            industry: String::new(),
+            job_title: String::new(),
+            seniority: None,
+            inbound_message: String::new(),
+            source: Source::Unknown,
+            gold: None,
+            outcome: Outcome::default(),
+            meta: LeadMeta::default(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
