@@ -5,7 +5,7 @@
 use crate::support::report_fixture;
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
@@ -32,30 +32,40 @@ fn scores(run: &Path) -> HashMap<(String, String), u8> {
     out
 }
 
-#[test]
-fn an_ensemble_in_run_json_is_recomputed_by_bench_report_from_the_predictions() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let run = dir.path().join("fixture-run");
+/// The fixture run with `key` of run.json set to `tables`, reported by `bench report`: the
+/// run folder and its metrics.json.
+fn report_with(dir: &Path, key: &str, tables: serde_json::Value) -> (PathBuf, serde_json::Value) {
+    let run = dir.join("fixture-run");
     report_fixture::write_run(&run, 0);
     let path = run.join("run.json");
     let mut manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("run.json")).expect("json");
-    manifest["ensembles"] = serde_json::json!([
-        {"name": "avg", "of": ["heuristic", "learned"], "combine": "mean"},
-        {"name": "llms", "of": ["llm/*"], "combine": "vote"},
-    ]);
+    manifest[key] = tables;
     std::fs::write(&path, manifest.to_string()).expect("write run.json");
-
     Command::cargo_bin("bench")
         .expect("bench")
         .args(["report", "--resamples", "100"])
         .arg(&run)
         .assert()
         .success();
-    let metrics: serde_json::Value = serde_json::from_str(
+    let metrics = serde_json::from_str(
         &std::fs::read_to_string(run.join("metrics.json")).expect("metrics.json"),
     )
     .expect("json");
+    (run, metrics)
+}
+
+#[test]
+fn an_ensemble_in_run_json_is_recomputed_by_bench_report_from_the_predictions() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (run, metrics) = report_with(
+        dir.path(),
+        "ensembles",
+        serde_json::json!([
+            {"name": "avg", "of": ["heuristic", "learned"], "combine": "mean"},
+            {"name": "llms", "of": ["llm/*"], "combine": "vote"},
+        ]),
+    );
     let ids: Vec<&str> = metrics["scorers"]
         .as_array()
         .expect("scorers")
@@ -123,28 +133,16 @@ fn an_ensemble_in_run_json_is_recomputed_by_bench_report_from_the_predictions() 
 #[test]
 fn a_cascade_escalates_the_documented_leads() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let run = dir.path().join("fixture-run");
-    report_fixture::write_run(&run, 0);
-    let path = run.join("run.json");
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).expect("run.json")).expect("json");
-    manifest["cascades"] = serde_json::json!([{
-        "name": "h2l",
-        "first": "heuristic",
-        "then": "llm/tiny/few_shot",
-        "escalate": {"score_between": [35, 75]}
-    }]);
-    std::fs::write(&path, manifest.to_string()).expect("write run.json");
-    Command::cargo_bin("bench")
-        .expect("bench")
-        .args(["report", "--resamples", "50"])
-        .arg(&run)
-        .assert()
-        .success();
-    let metrics: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(run.join("metrics.json")).expect("metrics.json"),
-    )
-    .expect("json");
+    let (run, metrics) = report_with(
+        dir.path(),
+        "cascades",
+        serde_json::json!([{
+            "name": "h2l",
+            "first": "heuristic",
+            "then": "llm/tiny/few_shot",
+            "escalate": {"score_between": [35, 75]}
+        }]),
+    );
     // Independent count over the evaluated (test) leads the LLM has an answer for.
     let mut d = csv::Reader::from_path(run.join("dataset.csv")).expect("dataset.csv");
     let dh = d.headers().expect("headers").clone();
