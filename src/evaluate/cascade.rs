@@ -150,7 +150,8 @@ pub(crate) fn answer_on(
     Some((answer, true))
 }
 
-/// Each cascade's escalated leads among `leads` (dataset positions).
+/// Each cascade's escalated leads among `leads` (dataset positions); a cascade whose two
+/// scorers are not both in the run (`--only`) is left out, as it is of the table.
 pub(crate) fn escalations(
     table: &PredictionTable,
     specs: &[CascadeSpec],
@@ -159,6 +160,7 @@ pub(crate) fn escalations(
     let by_lead = table.by_lead();
     specs
         .iter()
+        .filter(|spec| table.scorer_ids().any(|id| *id == spec.id()))
         .map(|spec| {
             let (first, then) = spec.ids();
             let (mut n, mut escalated) = (0u64, 0u64);

@@ -42,10 +42,13 @@ pub(crate) struct JoinedScorer<'a> {
 }
 
 impl<'a> Joined<'a> {
-    /// Marks the scorers in `sampled` as asked about a sample of the leads.
+    /// Marks the scorers in `sampled` as asked about a sample of the leads, and so a
+    /// derived scorer (ensemble, cascade) that has no answer on some lead: it is judged on
+    /// the leads its members let it answer (a sampled member limits it).
     pub fn mark_sampled(&mut self, sampled: &BTreeSet<String>) {
         for s in &mut self.scorers {
-            if sampled.contains(s.id) {
+            let partial_derived = s.table.id.is_derived() && s.first.iter().any(Option::is_none);
+            if sampled.contains(s.id) || partial_derived {
                 s.asked = Some(s.first.iter().map(Option::is_some).collect());
             }
         }
