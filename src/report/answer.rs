@@ -52,7 +52,9 @@ pub fn answer(m: &RunMetrics) -> Vec<String> {
         out.extend(best_by_labels(m));
     }
     out.extend(llm_over_baseline(m, o));
-    out.extend(enough_plural_leads(m));
+    out.extend(super::answer_cost::cheapest_equal(m));
+    out.extend(super::answer_cost::best_cascade(m));
+    out.extend(enough_leads(m));
     out
 }
 
@@ -95,7 +97,7 @@ fn points(e: &Estimate) -> String {
     }
 }
 
-fn separated(p_holm: Option<f64>) -> bool {
+pub(super) fn separated(p_holm: Option<f64>) -> bool {
     p_holm.is_some_and(|p| p < ALPHA)
 }
 
@@ -350,7 +352,7 @@ pub(super) fn cost_per_1000(s: &ScorerReport) -> Option<f64> {
 }
 
 /// Rule 5: "too few leads to tell", from the power section, when that is the truth.
-fn enough_plural_leads(m: &RunMetrics) -> Vec<String> {
+fn enough_leads(m: &RunMetrics) -> Vec<String> {
     let p = &m.power;
     let Some(leader) = m.ranking.first() else {
         // Outcome alone: can these leads tell conversion AUCs apart?

@@ -2,6 +2,7 @@
 //! rendered by one [`Format`] per file (`report.md`, `report.html`).
 
 mod answer;
+mod answer_cost;
 mod charts;
 mod compare_doc;
 mod detail_doc;

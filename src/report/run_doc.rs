@@ -20,11 +20,7 @@ pub fn run_document(m: &RunMetrics) -> Document {
 
 /// [`run_document`] with the lead explorer (section "Leads", before the glossary).
 pub fn run_document_with(m: &RunMetrics, explorer: Option<ExplorerData>) -> Document {
-    let mut b = vec![
-        Block::Heading(2, "Answer".into()),
-        Block::List(answer(m)),
-        Block::Paragraph(overview(m)),
-    ];
+    let mut b = vec![Block::Heading(2, "Answer".into()), Block::List(answer(m))];
     let outcomes = m.outcomes.as_ref().filter(|o| o.n > 0);
     b.push(Block::Heading(2, "Leaderboard".into()));
     if m.n_leads > 0 {
@@ -43,6 +39,8 @@ pub fn run_document_with(m: &RunMetrics, explorer: Option<ExplorerData>) -> Docu
             "Nothing to rank: no evaluated lead has a gold label or an outcome.".into(),
         ));
     }
+    // What was run, below the leaderboard: the first screen is for the answer.
+    b.push(Block::Paragraph(overview(m)));
     b.push(Block::Heading(2, "Read this first".into()));
     let mut notes = warnings(m);
     notes.extend(m.warnings.iter().cloned());
