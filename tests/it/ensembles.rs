@@ -207,4 +207,11 @@ fn a_cascade_escalates_the_documented_leads() {
         md.contains("`cascade/h2l` answers with `heuristic` and sends"),
         "{md}"
     );
+    // The Answer names the best cascade, its share and its figure against the LLM alone.
+    let answer = md.split("## Leaderboard").next().unwrap_or_default();
+    assert!(
+        answer.contains("The best cascade, `cascade/h2l`, sends")
+            && answer.contains("for `llm/tiny/few_shot` alone"),
+        "{answer}"
+    );
 }
