@@ -26,7 +26,7 @@ fn rate(r: &Rate) -> String {
 }
 
 /// A share with its interval, in percent.
-fn share(e: &Estimate) -> String {
+pub(super) fn share(e: &Estimate) -> String {
     let scaled = Estimate {
         value: e.value.map(|v| v * 100.0),
         ci_low: e.ci_low.map(|v| v * 100.0),
