@@ -27,6 +27,7 @@ mod operations;
 mod outcomes;
 mod power;
 mod slices;
+mod sweep;
 mod table;
 #[cfg(test)]
 mod test_data;
@@ -54,6 +55,7 @@ pub use outcomes::{
 };
 pub use power::{AUC_DIFFERENCE, AccuracyPower, AucPower, PowerReport, RankEntry};
 pub use slices::{DIMENSIONS, MIN_SLICE_N, OTHER, SIZE_BANDS, Slice, SliceScorer, size_band};
+pub use sweep::{Sweep, SweepPoint};
 pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};
 
 pub(crate) use join::{both_asked, join, join_outcomes, pick};
@@ -180,6 +182,10 @@ pub struct RunMetrics {
     /// Each cascade's escalated share of its evaluated leads.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub escalations: Vec<Escalation>,
+    /// For each LLM scorer behind the best baseline: what escalating a growing share of the
+    /// leads to it buys.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sweeps: Vec<Sweep>,
     /// How many leads a comparison needs.
     pub power: PowerReport,
     /// Things a reader should know before trusting the numbers.
@@ -293,6 +299,34 @@ fn flip_pairs(ids: &[&str], ranking: &[RankEntry]) -> Vec<(usize, usize, &'stati
         }
     }
     out
+}
+
+/// The cascade sweep of every LLM scorer behind the best-ranked baseline (runs with gold).
+fn sweeps(
+    joined: &join::Joined<'_>,
+    ids: &[&str],
+    ranking: &[RankEntry],
+    outcomes: Option<&OutcomeReport>,
+    bands: &Bands,
+    k: u64,
+    n_outcomes: u64,
+) -> Vec<Sweep> {
+    let is_baseline =
+        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
+    let Some(best) = ranking.iter().find(|r| is_baseline(&r.id)) else {
+        return Vec::new();
+    };
+    let Some(b) = ids.iter().position(|id| *id == best.id) else {
+        return Vec::new();
+    };
+    let cutoff = outcomes
+        .and_then(|o| o.scorers.iter().find(|s| s.id == best.id))
+        .and_then(|s| s.metrics.capacity.cutoff);
+    ids.iter()
+        .enumerate()
+        .filter(|(_, id)| ScorerId::from(**id).is_llm())
+        .map(|(l, _)| sweep::sweep(joined, (b, l), cutoff, bands, (k, n_outcomes)))
+        .collect()
 }
 
 /// Computes every metric of a run held in memory.
@@ -532,6 +566,15 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         cascade::escalations(&data.predictions, &data.cascades, &leads)
     };
     let k = capacity.leads_of(outcome_join.leads.len() as u64);
+    let sweeps = sweeps(
+        &joined,
+        &ids,
+        &ranking,
+        outcomes.as_ref(),
+        &data.bands,
+        k,
+        outcome_join.leads.len() as u64,
+    );
     let flips = flips::flips(
         &joined,
         &outcome_join,
@@ -561,6 +604,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         power,
         flips,
         escalations,
+        sweeps,
         warnings,
     })
 }

@@ -80,3 +80,76 @@ pub(super) fn cost_section(m: &RunMetrics, b: &mut Vec<Block>) {
     }
     b.push(Block::Table(t));
 }
+
+/// Appends the cascade sweep: per LLM scorer behind the best baseline, what each escalated
+/// share buys, with a one-line reading.
+pub(super) fn sweep_section(m: &RunMetrics, b: &mut Vec<Block>) {
+    if m.sweeps.is_empty() {
+        return;
+    }
+    b.push(Block::Heading(2, "Cascade sweep".into()));
+    b.push(Block::Paragraph(
+        "The best baseline answers every lead; the share of leads whose baseline score lies nearest the decision cut (the baseline's capacity cut-off with outcomes, else the high band) goes to the LLM instead. Each row is one share, on the leads the LLM answered; cost is the LLM's on the escalated leads, per 1,000 leads.".into(),
+    ));
+    for s in &m.sweeps {
+        b.push(Block::Heading(
+            3,
+            format!("`{}` behind `{}` (cut at {:.0})", s.llm, s.baseline, s.cut),
+        ));
+        if let Some(reading) = sweep_reading(s) {
+            b.push(Block::Paragraph(reading));
+        }
+        let mut t = Table::new(&[
+            "escalated",
+            "leads",
+            "strict accuracy",
+            "converters at capacity",
+            "cost / 1,000 leads",
+        ]);
+        for p in &s.points {
+            t.row(vec![
+                super::table::pct(Some(p.share)),
+                p.escalated.to_string(),
+                num(p.strict_accuracy, 3),
+                super::table::pct(p.converters),
+                usd(p.cost_per_1000),
+            ]);
+        }
+        b.push(Block::Table(t));
+    }
+}
+
+/// "Escalating 20 % of the leads keeps 90 % of the LLM's gain at 20 % of its cost", for the
+/// smallest share that keeps at least 90 % of the gain, when escalating everything gains.
+fn sweep_reading(s: &crate::evaluate::Sweep) -> Option<String> {
+    let figure = |p: &crate::evaluate::SweepPoint| p.converters.or(p.strict_accuracy);
+    let (first, last) = (s.points.first()?, s.points.last()?);
+    let (lo, hi) = (figure(first)?, figure(last)?);
+    let what = if last.converters.is_some() {
+        "converters found at capacity"
+    } else {
+        "strict accuracy"
+    };
+    if hi <= lo {
+        return Some(format!(
+            "Escalating to `{}` does not improve {what} here ({} with the baseline alone, {} with the LLM on every lead).",
+            s.llm,
+            num(Some(lo), 3),
+            num(Some(hi), 3)
+        ));
+    }
+    let p = s
+        .points
+        .iter()
+        .find(|p| figure(p).is_some_and(|v| v - lo >= 0.9 * (hi - lo)))?;
+    let cost = match (p.cost_per_1000, last.cost_per_1000) {
+        (Some(c), Some(all)) if all > 0.0 => format!(" at {:.0} % of its cost", c / all * 100.0),
+        _ => String::new(),
+    };
+    Some(format!(
+        "Escalating {:.0} % of the leads keeps {:.0} % of what `{}` adds in {what}{cost}.",
+        p.share * 100.0,
+        (figure(p)? - lo) / (hi - lo) * 100.0,
+        s.llm
+    ))
+}

@@ -65,6 +65,7 @@ pub fn run_document_with(m: &RunMetrics, explorer: Option<ExplorerData>) -> Docu
         b.push(Block::Table(more_metrics(m)));
     }
     super::cost_doc::cost_section(m, &mut b);
+    super::cost_doc::sweep_section(m, &mut b);
     if !m.scorers.is_empty() {
         b.push(Block::Heading(2, "Operations".into()));
         b.push(Block::Table(operations(m)));

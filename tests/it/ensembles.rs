@@ -215,3 +215,54 @@ fn a_cascade_escalates_the_documented_leads() {
         "{answer}"
     );
 }
+
+/// The cascade sweep runs from the best baseline alone (0 %) to the LLM on every lead it
+/// answered (100 %): its ends equal those two scorers' own figures on those leads, and its
+/// cost grows from nothing to the LLM's.
+#[test]
+fn the_cascade_sweep_runs_from_the_baseline_to_the_llm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, metrics) = report_with(dir.path(), "ensembles", serde_json::json!([]));
+    let sweeps = metrics["sweeps"].as_array().expect("sweeps");
+    assert_eq!(sweeps.len(), 2, "one per LLM scorer");
+    let scorer = |id: &str| {
+        metrics["scorers"]
+            .as_array()
+            .expect("scorers")
+            .iter()
+            .find(|s| s["id"] == id)
+            .expect("scorer")
+            .clone()
+    };
+    for s in sweeps {
+        let llm = scorer(s["llm"].as_str().expect("llm"));
+        let points = s["points"].as_array().expect("points");
+        assert_eq!(points.len(), 11);
+        let (first, last) = (&points[0], &points[10]);
+        assert_eq!(first["escalated"], 0);
+        assert_eq!(last["escalated"], s["n"]);
+        // No lead escalated: the baseline's figure (the LLMs answered every evaluated lead).
+        let baseline = scorer(s["baseline"].as_str().expect("baseline"));
+        assert_eq!(
+            first["strict_accuracy"],
+            baseline["accuracy_strict"]["value"]
+        );
+        // Every lead escalated: the LLM's strict accuracy and cost on its leads.
+        assert_eq!(last["strict_accuracy"], llm["accuracy_strict"]["value"]);
+        let cost = llm["operations"]["cost_usd"].as_f64().expect("cost");
+        let per_1000 = cost / s["n"].as_f64().expect("n") * 1000.0;
+        assert!((last["cost_per_1000"].as_f64().expect("cost") - per_1000).abs() < 1e-9);
+        assert_eq!(first["cost_per_1000"].as_f64(), Some(0.0));
+        assert!(
+            !first["cost_per_1000"]
+                .as_f64()
+                .expect("0")
+                .is_sign_negative()
+        );
+        let costs: Vec<f64> = points
+            .iter()
+            .filter_map(|p| p["cost_per_1000"].as_f64())
+            .collect();
+        assert!(costs.windows(2).all(|w| w[0] <= w[1]), "{costs:?}");
+    }
+}
