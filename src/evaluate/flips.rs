@@ -16,9 +16,10 @@ use std::collections::HashMap;
 use super::join::{Joined, JoinedScorer};
 use super::outcomes::{captured_at, scorer_k};
 use super::table::Answer;
+use super::{PairKind, RankEntry, pairs_to_test};
 use crate::lead::Label;
 use crate::metrics::{MetricsError, MetricsOptions, PairedShares, holm, paired_shares};
-use crate::prediction::Status;
+use crate::prediction::{ScorerId, Status};
 
 /// Flipped leads listed per pair.
 pub const MAX_LISTED: usize = 12;
@@ -365,4 +366,25 @@ fn converters(
         return Ok(None);
     }
     Ok(Some(paired_shares(&xa, &xb, opts)?))
+}
+
+/// The pairs whose flipped leads are shown: every two prompts of one model (the later id
+/// as A), and every LLM scorer against the best-ranked baseline.
+pub(crate) fn flip_pairs(ids: &[&str], ranking: &[RankEntry]) -> Vec<(usize, usize, &'static str)> {
+    let mut out: Vec<(usize, usize, &'static str)> = pairs_to_test(ids)
+        .into_iter()
+        .filter(|(_, _, kind)| *kind == PairKind::PromptVariants)
+        .map(|(i, j, _)| (j, i, "prompt_variants"))
+        .collect();
+    let is_baseline =
+        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
+    let best = ranking.iter().find(|r| is_baseline(&r.id));
+    if let Some(b) = best.and_then(|r| ids.iter().position(|id| *id == r.id)) {
+        for (i, id) in ids.iter().enumerate() {
+            if ScorerId::from(*id).is_llm() {
+                out.push((i, b, "vs_best_baseline"));
+            }
+        }
+    }
+    out
 }

@@ -280,55 +280,6 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
     out
 }
 
-/// The pairs whose flipped leads are shown: every two prompts of one model (the later id
-/// as A), and every LLM scorer against the best-ranked baseline.
-fn flip_pairs(ids: &[&str], ranking: &[RankEntry]) -> Vec<(usize, usize, &'static str)> {
-    let mut out: Vec<(usize, usize, &'static str)> = pairs_to_test(ids)
-        .into_iter()
-        .filter(|(_, _, kind)| *kind == PairKind::PromptVariants)
-        .map(|(i, j, _)| (j, i, "prompt_variants"))
-        .collect();
-    let is_baseline =
-        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
-    let best = ranking.iter().find(|r| is_baseline(&r.id));
-    if let Some(b) = best.and_then(|r| ids.iter().position(|id| *id == r.id)) {
-        for (i, id) in ids.iter().enumerate() {
-            if ScorerId::from(*id).is_llm() {
-                out.push((i, b, "vs_best_baseline"));
-            }
-        }
-    }
-    out
-}
-
-/// The cascade sweep of every LLM scorer behind the best-ranked baseline (runs with gold).
-fn sweeps(
-    joined: &join::Joined<'_>,
-    ids: &[&str],
-    ranking: &[RankEntry],
-    outcomes: Option<&OutcomeReport>,
-    bands: &Bands,
-    k: u64,
-    n_outcomes: u64,
-) -> Vec<Sweep> {
-    let is_baseline =
-        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
-    let Some(best) = ranking.iter().find(|r| is_baseline(&r.id)) else {
-        return Vec::new();
-    };
-    let Some(b) = ids.iter().position(|id| *id == best.id) else {
-        return Vec::new();
-    };
-    let cutoff = outcomes
-        .and_then(|o| o.scorers.iter().find(|s| s.id == best.id))
-        .and_then(|s| s.metrics.capacity.cutoff);
-    ids.iter()
-        .enumerate()
-        .filter(|(_, id)| ScorerId::from(**id).is_llm())
-        .map(|(l, _)| sweep::sweep(joined, (b, l), cutoff, bands, (k, n_outcomes)))
-        .collect()
-}
-
 /// Computes every metric of a run held in memory.
 pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let mopts = opts.metrics();
@@ -566,7 +517,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         cascade::escalations(&data.predictions, &data.cascades, &leads)
     };
     let k = capacity.leads_of(outcome_join.leads.len() as u64);
-    let sweeps = sweeps(
+    let sweeps = sweep::sweeps(
         &joined,
         &ids,
         &ranking,
@@ -579,7 +530,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         &joined,
         &outcome_join,
         k,
-        &flip_pairs(&ids, &ranking),
+        &flips::flip_pairs(&ids, &ranking),
         &mopts,
     )
     .map_err(metrics_err("flips"))?;

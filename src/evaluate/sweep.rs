@@ -14,7 +14,9 @@ use serde::Serialize;
 
 use super::join::Joined;
 use super::outcomes::{scorer_k, worked};
+use super::{OutcomeReport, RankEntry};
 use crate::lead::Bands;
+use crate::prediction::ScorerId;
 
 /// Steps of the sweep: escalated shares 0, 10 %, …, 100 %.
 const STEPS: usize = 10;
@@ -119,4 +121,32 @@ pub(crate) fn sweep(
         cut,
         points,
     }
+}
+
+/// The cascade sweep of every LLM scorer behind the best-ranked baseline (runs with gold).
+pub(crate) fn sweeps(
+    joined: &Joined<'_>,
+    ids: &[&str],
+    ranking: &[RankEntry],
+    outcomes: Option<&OutcomeReport>,
+    bands: &Bands,
+    k: u64,
+    n_outcomes: u64,
+) -> Vec<Sweep> {
+    let is_baseline =
+        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
+    let Some(best) = ranking.iter().find(|r| is_baseline(&r.id)) else {
+        return Vec::new();
+    };
+    let Some(b) = ids.iter().position(|id| *id == best.id) else {
+        return Vec::new();
+    };
+    let cutoff = outcomes
+        .and_then(|o| o.scorers.iter().find(|s| s.id == best.id))
+        .and_then(|s| s.metrics.capacity.cutoff);
+    ids.iter()
+        .enumerate()
+        .filter(|(_, id)| ScorerId::from(**id).is_llm())
+        .map(|(l, _)| sweep(joined, (b, l), cutoff, bands, (k, n_outcomes)))
+        .collect()
 }

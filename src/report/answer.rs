@@ -4,15 +4,11 @@
 
 use std::cmp::Ordering;
 
+use super::figures::{ALPHA, both_outcomes, cost_per_1000, is_baseline, separated};
 use super::table::{est, num, p_value, pct, plural, usd};
-use crate::evaluate::{
-    CaptureTest, OutcomeReport, PairReport, RankerOutcomes, RunMetrics, ScorerReport,
-};
+use crate::evaluate::{CaptureTest, OutcomeReport, PairReport, RankerOutcomes, RunMetrics};
 use crate::metrics::Estimate;
 use crate::prediction::ScorerId;
-
-/// Significance level of every "cannot separate" in the answer (the tests' Holm p-values).
-const ALPHA: f64 = 0.05;
 
 /// Share of a scorer's parsed answers whose label and score disagree above which the
 /// report warns that label metrics and score metrics judge different answers.
@@ -95,16 +91,6 @@ fn points(e: &Estimate) -> String {
         (Some(v), _, _) => format!("{} points", pts(v)),
         _ => "an undefined difference".into(),
     }
-}
-
-pub(super) fn separated(p_holm: Option<f64>) -> bool {
-    p_holm.is_some_and(|p| p < ALPHA)
-}
-
-/// Whether some evaluated leads converted and some did not: else there is nothing to rank
-/// against.
-pub(super) fn both_outcomes(o: &OutcomeReport) -> bool {
-    o.converters > 0 && o.converters < o.n
 }
 
 /// Rule 2: the scorer whose worked leads hold the most converters, and who the paired test
@@ -227,10 +213,6 @@ fn best_by_labels(m: &RunMetrics) -> Vec<String> {
     vec![line]
 }
 
-fn is_baseline(id: &str) -> bool {
-    matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned)
-}
-
 /// Rule 4: what the best LLM buys over the best baseline, and at what cost.
 fn llm_over_baseline(m: &RunMetrics, o: Option<&OutcomeReport>) -> Vec<String> {
     let by_outcome = o.filter(|o| both_outcomes(o) && o.best_at_capacity.is_some());
@@ -336,19 +318,6 @@ fn accuracy_difference(
         .iter()
         .find(|p| p.a == llm && p.b == base)
         .map(|p| (p.metrics.accuracy_difference, p.metrics.mcnemar_p_holm))
-}
-
-/// What a scorer costs per 1,000 leads: its cost on the evaluated leads over their number;
-/// nothing for the in-process baselines; `None` when an LLM's cost is unknown.
-pub(super) fn cost_per_1000(s: &ScorerReport) -> Option<f64> {
-    if is_baseline(&s.id) {
-        return Some(0.0);
-    }
-    let o = &s.operations;
-    let scored = o.leads - o.missing;
-    o.cost_usd
-        .filter(|_| scored > 0)
-        .map(|c| c / scored as f64 * 1000.0)
 }
 
 /// Rule 5: "too few leads to tell", from the power section, when that is the truth.

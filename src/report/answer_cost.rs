@@ -2,7 +2,7 @@
 //! cheapest scorer the paired tests cannot separate from the best, and the best cascade with
 //! its cost and escalated share.
 
-use super::answer::{both_outcomes, cost_per_1000, separated};
+use super::figures::{both_outcomes, cost_per_1000, separated};
 use super::table::{est, pct, plural, usd};
 use crate::evaluate::{OutcomeReport, RunMetrics, ScorerReport};
 

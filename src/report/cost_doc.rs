@@ -2,7 +2,7 @@
 //! found at capacity with outcomes, else strict accuracy, and QWK), the Pareto-optimal ones
 //! marked: no other scorer is at least as good for less, or better for as much.
 
-use super::answer::{both_outcomes, cost_per_1000};
+use super::figures::{both_outcomes, cost_per_1000};
 use super::table::{Block, Table, UNDEFINED, est, num, usd};
 use crate::evaluate::RunMetrics;
 

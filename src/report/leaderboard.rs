@@ -2,7 +2,7 @@
 //! ranking metric first), the table of the label metrics it leaves out, and the glossary
 //! that defines every metric the report names (on hover in the HTML).
 
-use super::answer::{both_outcomes, cost_per_1000};
+use super::figures::{both_outcomes, cost_per_1000};
 use super::table::{Block, Table, UNDEFINED, est, num, pct, usd};
 use crate::evaluate::{OutcomeReport, RankerOutcomes, RunMetrics, ScorerReport};
 

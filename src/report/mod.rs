@@ -8,6 +8,7 @@ mod compare_doc;
 mod cost_doc;
 mod detail_doc;
 mod explorer;
+mod figures;
 mod flips_doc;
 mod html;
 mod leaderboard;

@@ -1,0 +1,37 @@
+//! Facts about a run's metrics that several report sections read the same way: whether the
+//! outcomes can rank, whether a test separates, what a scorer costs per 1,000 leads.
+
+use crate::evaluate::{OutcomeReport, ScorerReport};
+use crate::prediction::ScorerId;
+
+/// Significance level of every "cannot separate" in the answer (the tests' Holm p-values).
+pub(super) const ALPHA: f64 = 0.05;
+
+/// Whether a Holm-corrected p-value separates two scorers.
+pub(super) fn separated(p_holm: Option<f64>) -> bool {
+    p_holm.is_some_and(|p| p < ALPHA)
+}
+
+/// Whether some evaluated leads converted and some did not: else there is nothing to rank
+/// against.
+pub(super) fn both_outcomes(o: &OutcomeReport) -> bool {
+    o.converters > 0 && o.converters < o.n
+}
+
+/// The heuristic and the learned model: in-process, free.
+pub(super) fn is_baseline(id: &str) -> bool {
+    matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned)
+}
+
+/// What a scorer costs per 1,000 leads: its cost on the evaluated leads over their number;
+/// nothing for the in-process baselines; `None` when an LLM's cost is unknown.
+pub(super) fn cost_per_1000(s: &ScorerReport) -> Option<f64> {
+    if is_baseline(&s.id) {
+        return Some(0.0);
+    }
+    let o = &s.operations;
+    let scored = o.leads - o.missing;
+    o.cost_usd
+        .filter(|_| scored > 0)
+        .map(|c| c / scored as f64 * 1000.0)
+}
