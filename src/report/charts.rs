@@ -9,16 +9,16 @@ use super::html::escape;
 use crate::evaluate::{BandRate, HistogramBin};
 use crate::metrics::{CapturePoint, Confusion, GainsRow, Reliability};
 
-const W: f64 = 320.0;
-const H: f64 = 260.0;
+pub(super) const W: f64 = 320.0;
+pub(super) const H: f64 = 260.0;
 /// Plot area: left, top, right, bottom margins.
-const L: f64 = 48.0;
-const T: f64 = 16.0;
-const R: f64 = 12.0;
-const B: f64 = 40.0;
+pub(super) const L: f64 = 48.0;
+pub(super) const T: f64 = 16.0;
+pub(super) const R: f64 = 12.0;
+pub(super) const B: f64 = 40.0;
 const LABELS: [&str; 3] = ["low", "medium", "high"];
 const CLASS_COLOURS: [&str; 3] = ["#9aa5b8", "#e0a43a", "#2f7d4f"];
-const SERIES: [&str; 8] = [
+pub(super) const SERIES: [&str; 8] = [
     "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2",
 ];
 
@@ -27,7 +27,7 @@ fn open(out: &mut String, name: &str, title: &str) {
 }
 
 /// Opens a chart `height` high: the plot in its top `H`, a legend below it.
-fn open_tall(out: &mut String, name: &str, title: &str, height: f64) {
+pub(super) fn open_tall(out: &mut String, name: &str, title: &str, height: f64) {
     let _ = write!(
         out,
         "<svg class=\"chart\" data-chart=\"{name}\" width=\"{W}\" height=\"{height}\" viewBox=\"0 0 {W} {height}\" role=\"img\" font-family=\"sans-serif\" font-size=\"11\"><title>{}</title>",
@@ -63,7 +63,7 @@ fn legend_lines(name: &str) -> Vec<String> {
 }
 
 /// Height of a legend below the plot for these names.
-fn legend_height(names: &[&str]) -> f64 {
+pub(super) fn legend_height(names: &[&str]) -> f64 {
     let lines: usize = names.iter().map(|n| legend_lines(n).len()).sum();
     if names.is_empty() {
         0.0
@@ -74,7 +74,7 @@ fn legend_height(names: &[&str]) -> f64 {
 
 /// The legend below the plot, one entry per series (colour, dashed, name), full names wrapped,
 /// so that it neither covers a curve nor clips a name.
-fn legend_below(out: &mut String, entries: &[(&str, &str, bool)]) {
+pub(super) fn legend_below(out: &mut String, entries: &[(&str, &str, bool)]) {
     let mut y = H + 12.0;
     for (name, colour, dashed) in entries {
         let dash = if *dashed {
@@ -107,7 +107,7 @@ fn legend_below(out: &mut String, entries: &[(&str, &str, bool)]) {
     }
 }
 
-fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
+pub(super) fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
     let _ = write!(
         out,
         "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\">{}</text>",
@@ -116,7 +116,7 @@ fn text(out: &mut String, x: f64, y: f64, anchor: &str, s: &str) {
 }
 
 /// Ends a plot's SVG, with a note in the middle of a plot that had nothing to draw.
-fn close_plot(mut out: String, empty: bool) -> String {
+pub(super) fn close_plot(mut out: String, empty: bool) -> String {
     if empty {
         text(
             &mut out,
@@ -153,11 +153,11 @@ fn unit_axes(out: &mut String, x_title: &str, y_title: &str) {
     );
 }
 
-fn px(t: f64) -> f64 {
+pub(super) fn px(t: f64) -> f64 {
     L + t.clamp(0.0, 1.0) * (W - R - L)
 }
 
-fn py(t: f64) -> f64 {
+pub(super) fn py(t: f64) -> f64 {
     (H - B) - t.clamp(0.0, 1.0) * (H - B - T)
 }
 

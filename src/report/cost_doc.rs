@@ -2,8 +2,9 @@
 //! found at capacity with outcomes, else strict accuracy, and QWK), the Pareto-optimal ones
 //! marked: no other scorer is at least as good for less, or better for as much.
 
+use super::cost_chart::{FrontierPoint, cost_quality};
 use super::figures::{both_outcomes, cost_per_1000};
-use super::table::{Block, Table, UNDEFINED, est, num, usd};
+use super::table::{Block, Chart, Table, UNDEFINED, est, num, usd};
 use crate::evaluate::RunMetrics;
 
 /// Appends the section when at least two scorers have a known cost.
@@ -79,6 +80,41 @@ pub(super) fn cost_section(m: &RunMetrics, b: &mut Vec<Block>) {
         ]);
     }
     b.push(Block::Table(t));
+    // The same as a chart: quality with its interval against cost.
+    let interval = |id: &str| -> Option<(f64, f64)> {
+        let e = match o {
+            Some(o) => {
+                o.scorers
+                    .iter()
+                    .find(|s| s.id == id)?
+                    .metrics
+                    .capacity
+                    .recall
+            }
+            None => {
+                m.scorers
+                    .iter()
+                    .find(|s| s.id == id)?
+                    .metrics
+                    .accuracy_strict
+            }
+        };
+        e.ci_low.zip(e.ci_high)
+    };
+    let chart: Vec<FrontierPoint<'_>> = points
+        .iter()
+        .map(|p| FrontierPoint {
+            name: p.0,
+            cost: p.1,
+            quality: p.2,
+            interval: interval(p.0),
+            pareto: !dominated(p),
+        })
+        .collect();
+    b.push(Block::Charts(vec![Chart {
+        caption: format!("Cost against {what}, with 95 % intervals; filled: Pareto-optimal"),
+        svg: cost_quality(&chart, what, "cost and quality"),
+    }]));
 }
 
 /// Appends the cascade sweep: per LLM scorer behind the best baseline, what each escalated

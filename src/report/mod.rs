@@ -5,6 +5,7 @@ mod answer;
 mod answer_cost;
 mod charts;
 mod compare_doc;
+mod cost_chart;
 mod cost_doc;
 mod detail_doc;
 mod explorer;

@@ -235,8 +235,9 @@ fn report_html_is_self_contained() {
         "the script is inline, with no attributes"
     );
     assert!(!html.contains("NaN"));
-    // Gains and capture, four conversion-by-score charts, then three charts per scorer.
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 2 + 4 + 3 * 4);
+    // Gains and capture, cost and quality, four conversion-by-score charts, then three
+    // charts per scorer.
+    assert_eq!(html.matches("<svg class=\"chart\"").count(), 3 + 4 + 3 * 4);
 }
 
 #[test]

@@ -138,7 +138,7 @@ fn every_chart_renders_in_headless_chromium() {
     assert!(recalibrated > 0, "no scorer was recalibrated");
     assert_eq!(
         in_file.len(),
-        2 + recalibrated + 3 * 4,
+        3 + recalibrated + 3 * 4,
         "charts written to report.html"
     );
     assert!(html.contains("data-chart=\"capture\""), "no capture chart");
