@@ -5,7 +5,7 @@
 use std::cmp::Ordering;
 
 use super::figures::{ALPHA, both_outcomes, cost_per_1000, is_baseline, separated};
-use super::table::{est, num, p_value, pct, plural, usd};
+use super::table::{est, num, p_value, pct, plural, points, share, usd};
 use crate::evaluate::{CaptureTest, OutcomeReport, PairReport, RankerOutcomes, RunMetrics};
 use crate::metrics::Estimate;
 use crate::prediction::ScorerId;
@@ -65,31 +65,6 @@ fn names(ids: &[&str]) -> String {
         None => String::new(),
         Some((last, [])) => last.clone(),
         Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
-/// A share and its interval in percentage points: `42.0 % [30.1, 55.2]`.
-fn share(e: &Estimate) -> String {
-    match (e.value, e.ci_low, e.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => {
-            format!("{:.1} % [{:.1}, {:.1}]", v * 100.0, lo * 100.0, hi * 100.0)
-        }
-        (v, _, _) => pct(v),
-    }
-}
-
-/// A difference of shares in points with its interval: `+5.0 points [−2.1, 12.0]`.
-fn points(e: &Estimate) -> String {
-    let pts = |x: f64| match x * 100.0 {
-        v if v.abs() < 0.05 => "0.0".to_string(),
-        v => format!("{v:+.1}"),
-    };
-    match (e.value, e.ci_low, e.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => {
-            format!("{} points [{}, {}]", pts(v), pts(lo), pts(hi))
-        }
-        (Some(v), _, _) => format!("{} points", pts(v)),
-        _ => "an undefined difference".into(),
     }
 }
 
@@ -240,12 +215,17 @@ fn llm_over_baseline(m: &RunMetrics, o: Option<&OutcomeReport>) -> Vec<String> {
         Some(o) => capture_difference(&o.vs_best_at_capacity, llm, base).map(|(d, p)| {
             format!(
                 "{} in converters found at capacity (Holm p {})",
-                points(&d),
+                points(&d).unwrap_or_else(|| "an undefined difference".into()),
                 p_value(p)
             )
         }),
-        None => accuracy_difference(&m.pairs, llm, base)
-            .map(|(d, p)| format!("{} in strict accuracy (Holm p {})", points(&d), p_value(p))),
+        None => accuracy_difference(&m.pairs, llm, base).map(|(d, p)| {
+            format!(
+                "{} in strict accuracy (Holm p {})",
+                points(&d).unwrap_or_else(|| "an undefined difference".into()),
+                p_value(p)
+            )
+        }),
     };
     let Some(difference) = difference else {
         return Vec::new();

@@ -4,7 +4,7 @@
 
 use super::cost_chart::{FrontierPoint, cost_quality};
 use super::figures::{both_outcomes, cost_per_1000};
-use super::table::{Block, Chart, Table, UNDEFINED, est, num, usd};
+use super::table::{Block, Chart, Table, UNDEFINED, est, num, share, usd};
 use crate::evaluate::RunMetrics;
 
 /// Appends the section when at least two scorers have a known cost.
@@ -64,9 +64,7 @@ pub(super) fn cost_section(m: &RunMetrics, b: &mut Vec<Block>) {
                 .scorers
                 .iter()
                 .find(|r| r.id == s.id)
-                .map_or(UNDEFINED.into(), |r| {
-                    super::outcome_doc::share(&r.metrics.capacity.recall)
-                }),
+                .map_or(UNDEFINED.into(), |r| share(&r.metrics.capacity.recall)),
             None => est(&s.metrics.accuracy_strict, 3),
         };
         t.row(vec![

@@ -2,10 +2,10 @@
 //! against the best baseline, the leads that flipped, the net change with its interval and
 //! McNemar p, a one-line reading, and the most informative flipped leads.
 
-use super::table::{Block, Table, UNDEFINED, p_value, plural};
+use super::table::{Block, Table, UNDEFINED, p_value, plural, points};
 use crate::evaluate::{FlipReport, MAX_LISTED, RunMetrics};
 use crate::lead::Label;
-use crate::metrics::{Estimate, PairedShares};
+use crate::metrics::PairedShares;
 
 /// Appends the section when the run has pairs to show.
 pub(super) fn flips_section(m: &RunMetrics, b: &mut Vec<Block>) {
@@ -103,19 +103,6 @@ fn answer(parsed: Option<(Label, u8)>, status: Option<&str>) -> String {
     }
 }
 
-/// A difference of shares in points with its interval.
-fn points(e: &Estimate) -> String {
-    let pts = |x: f64| match x * 100.0 {
-        v if v.abs() < 0.05 => "0.0".to_string(),
-        v => format!("{v:+.1}"),
-    };
-    match (e.value, e.ci_low, e.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => format!("{} points [{}, {}]", pts(v), pts(lo), pts(hi)),
-        (Some(v), _, _) => format!("{} points", pts(v)),
-        _ => UNDEFINED.into(),
-    }
-}
-
 fn test(s: &PairedShares) -> String {
     format!(
         "McNemar p {}, Holm {}",
@@ -132,7 +119,7 @@ fn summary(f: &FlipReport) -> String {
         plural(f.n, "lead"),
         f.gained,
         f.lost,
-        points(&f.strict_accuracy.difference),
+        points(&f.strict_accuracy.difference).unwrap_or_else(|| UNDEFINED.into()),
         test(&f.strict_accuracy),
         f.label_up,
         f.label_down,
@@ -144,7 +131,7 @@ fn summary(f: &FlipReport) -> String {
             " At capacity, `{a}`'s worked leads hold {} `{b}`'s miss, and miss {} that `{b}`'s hold: {} of the {} ({}).",
             plural(c.only_a, "converter"),
             c.only_b,
-            points(&c.difference),
+            points(&c.difference).unwrap_or_else(|| UNDEFINED.into()),
             plural(c.n, "converter"),
             test(c),
         ));

@@ -3,7 +3,7 @@
 //! that defines every metric the report names (on hover in the HTML).
 
 use super::figures::{both_outcomes, cost_per_1000};
-use super::table::{Block, Table, UNDEFINED, est, num, pct, usd};
+use super::table::{Block, Table, UNDEFINED, est, num, pct, share, usd};
 use crate::evaluate::{OutcomeReport, RankerOutcomes, RunMetrics, ScorerReport};
 
 /// The run's leaderboard: against gold labels (best rank first) or, in a run without them,
@@ -92,15 +92,6 @@ pub(super) fn outcome_leaderboard(m: &RunMetrics, o: &OutcomeReport) -> Table {
 
 fn ranker<'a>(o: &'a OutcomeReport, id: &str) -> Option<&'a RankerOutcomes> {
     o.scorers.iter().find(|r| r.id == id)
-}
-
-fn share(e: &crate::metrics::Estimate) -> String {
-    match (e.value, e.ci_low, e.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => {
-            format!("{:.1} % [{:.1}, {:.1}]", v * 100.0, lo * 100.0, hi * 100.0)
-        }
-        (v, _, _) => pct(v),
-    }
 }
 
 fn cost(s: &ScorerReport) -> String {

@@ -4,9 +4,9 @@
 //! conversion probability.
 
 use super::charts;
-use super::table::{Block, Chart, Table, UNDEFINED, est, fixed, pct};
+use super::table::{Block, Chart, Table, UNDEFINED, est, fixed, pct, share};
 use crate::evaluate::{OutcomeReport, RankerOutcomes, Rate};
-use crate::metrics::{CapacitySetting, Estimate};
+use crate::metrics::CapacitySetting;
 
 /// Least leads in a group for its conversion rate to be stated in the text.
 const MIN_STATED: u64 = 10;
@@ -21,22 +21,6 @@ fn rate(r: &Rate) -> String {
             fixed(hi * 100.0, 1),
             r.n
         ),
-        _ => UNDEFINED.to_string(),
-    }
-}
-
-/// A share with its interval, in percent.
-pub(super) fn share(e: &Estimate) -> String {
-    let scaled = Estimate {
-        value: e.value.map(|v| v * 100.0),
-        ci_low: e.ci_low.map(|v| v * 100.0),
-        ci_high: e.ci_high.map(|v| v * 100.0),
-    };
-    match (scaled.value, scaled.ci_low, scaled.ci_high) {
-        (Some(v), Some(lo), Some(hi)) => {
-            format!("{} % [{}, {}]", fixed(v, 1), fixed(lo, 1), fixed(hi, 1))
-        }
-        (Some(v), _, _) => format!("{} %", fixed(v, 1)),
         _ => UNDEFINED.to_string(),
     }
 }

@@ -140,6 +140,40 @@ pub fn pct(x: Option<f64>) -> String {
     }
 }
 
+/// A share with its interval, in percent: `42.0 % [30.1, 55.2]`; the value alone without
+/// an interval.
+pub fn share(e: &Estimate) -> String {
+    let scaled = Estimate {
+        value: e.value.map(|v| v * 100.0),
+        ci_low: e.ci_low.map(|v| v * 100.0),
+        ci_high: e.ci_high.map(|v| v * 100.0),
+    };
+    match (scaled.value, scaled.ci_low, scaled.ci_high) {
+        (Some(v), Some(lo), Some(hi)) => {
+            format!("{} % [{}, {}]", fixed(v, 1), fixed(lo, 1), fixed(hi, 1))
+        }
+        (Some(v), _, _) => format!("{} %", fixed(v, 1)),
+        _ => UNDEFINED.to_string(),
+    }
+}
+
+/// A difference of two shares in percentage points with its interval:
+/// `+5.0 points [-2.1, +12.0]` (a difference that rounds to zero reads `0.0`); `None` when
+/// undefined.
+pub fn points(e: &Estimate) -> Option<String> {
+    let pts = |x: f64| match x * 100.0 {
+        v if v.abs() < 0.05 => "0.0".to_string(),
+        v => format!("{v:+.1}"),
+    };
+    match (e.value, e.ci_low, e.ci_high) {
+        (Some(v), Some(lo), Some(hi)) => {
+            Some(format!("{} points [{}, {}]", pts(v), pts(lo), pts(hi)))
+        }
+        (Some(v), _, _) => Some(format!("{} points", pts(v))),
+        _ => None,
+    }
+}
+
 /// A value with its interval: `0.812 [0.781, 0.840]`; the value alone when there is no
 /// interval.
 pub fn est(e: &Estimate, decimals: usize) -> String {
