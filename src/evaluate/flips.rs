@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use super::join::{Joined, JoinedScorer};
 use super::outcomes::{captured_at, scorer_k};
+use super::power::best_baseline;
 use super::table::Answer;
 use super::{PairKind, RankEntry, pairs_to_test};
 use crate::lead::Label;
@@ -376,10 +377,7 @@ pub(crate) fn flip_pairs(ids: &[&str], ranking: &[RankEntry]) -> Vec<(usize, usi
         .filter(|(_, _, kind)| *kind == PairKind::PromptVariants)
         .map(|(i, j, _)| (j, i, "prompt_variants"))
         .collect();
-    let is_baseline =
-        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
-    let best = ranking.iter().find(|r| is_baseline(&r.id));
-    if let Some(b) = best.and_then(|r| ids.iter().position(|id| *id == r.id)) {
+    if let Some((b, _)) = best_baseline(ids, ranking) {
         for (i, id) in ids.iter().enumerate() {
             if ScorerId::from(*id).is_llm() {
                 out.push((i, b, "vs_best_baseline"));

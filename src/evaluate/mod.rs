@@ -257,14 +257,13 @@ pub struct StabilityReport {
 pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
     let mut out = Vec::new();
     let ids: Vec<ScorerId> = ids.iter().map(|id| ScorerId::from(*id)).collect();
-    let is_baseline = |id: &ScorerId| matches!(id, ScorerId::Heuristic | ScorerId::Learned);
     if let Some(h) = ids.iter().position(|id| *id == ScorerId::Heuristic) {
         for (i, _) in ids.iter().enumerate().filter(|(i, _)| *i != h) {
             out.push((i, h, PairKind::VsHeuristic));
         }
     }
     if let Some(l) = ids.iter().position(|id| *id == ScorerId::Learned) {
-        for (i, _) in ids.iter().enumerate().filter(|(_, id)| !is_baseline(id)) {
+        for (i, _) in ids.iter().enumerate().filter(|(_, id)| !id.is_baseline()) {
             out.push((i, l, PairKind::VsLearned));
         }
     }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::lead::Label;
 use crate::metrics::{PowerPlan, auc_standard_error, holm, mcnemar_exact};
+use crate::prediction::ScorerId;
 
 /// An AUC difference a team would want to see (for "leads needed").
 pub const AUC_DIFFERENCE: f64 = 0.05;
@@ -184,6 +185,17 @@ pub(crate) fn rank(
         left = next;
     }
     (entries, power)
+}
+
+/// The best-ranked of the baselines (heuristic, learned), with its index among `ids`.
+pub(crate) fn best_baseline<'r>(
+    ids: &[&str],
+    ranking: &'r [RankEntry],
+) -> Option<(usize, &'r RankEntry)> {
+    let best = ranking
+        .iter()
+        .find(|r| ScorerId::from(r.id.as_str()).is_baseline())?;
+    Some((ids.iter().position(|id| *id == best.id)?, best))
 }
 
 /// The AUC power of a scorer with `positives` and `negatives` leads.

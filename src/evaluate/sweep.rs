@@ -14,6 +14,7 @@ use serde::Serialize;
 
 use super::join::Joined;
 use super::outcomes::{scorer_k, worked};
+use super::power::best_baseline;
 use super::{OutcomeReport, RankEntry};
 use crate::lead::Bands;
 use crate::prediction::ScorerId;
@@ -133,12 +134,7 @@ pub(crate) fn sweeps(
     k: u64,
     n_outcomes: u64,
 ) -> Vec<Sweep> {
-    let is_baseline =
-        |id: &str| matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned);
-    let Some(best) = ranking.iter().find(|r| is_baseline(&r.id)) else {
-        return Vec::new();
-    };
-    let Some(b) = ids.iter().position(|id| *id == best.id) else {
+    let Some((b, best)) = best_baseline(ids, ranking) else {
         return Vec::new();
     };
     let cutoff = outcomes

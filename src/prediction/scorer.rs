@@ -53,6 +53,11 @@ impl ScorerId {
         matches!(self, ScorerId::Llm { .. })
     }
 
+    /// The heuristic or the learned model: the in-process baselines.
+    pub fn is_baseline(&self) -> bool {
+        matches!(self, ScorerId::Heuristic | ScorerId::Learned)
+    }
+
     /// Computed from other scorers' predictions (no request of its own).
     pub fn is_derived(&self) -> bool {
         matches!(self, ScorerId::Ensemble(_) | ScorerId::Cascade(_))
@@ -161,6 +166,7 @@ mod tests {
         assert_eq!(id("llm/onlymodel"), ScorerId::Other("llm/onlymodel".into()));
         assert_eq!(id("heuristic").model(), None);
         assert!(id("llm/m/p").is_llm() && !id("learned").is_llm());
+        assert!(id("learned").is_baseline() && !id("llm/m/p").is_baseline());
         assert_eq!(id("ensemble/avg"), ScorerId::Ensemble("avg".into()));
         assert!(id("ensemble/avg").is_derived() && !id("ensemble/avg").is_llm());
         assert_eq!(id("ensemble/"), ScorerId::Other("ensemble/".into()));

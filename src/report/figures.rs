@@ -20,7 +20,7 @@ pub(super) fn both_outcomes(o: &OutcomeReport) -> bool {
 
 /// The heuristic and the learned model: in-process, free.
 pub(super) fn is_baseline(id: &str) -> bool {
-    matches!(ScorerId::from(id), ScorerId::Heuristic | ScorerId::Learned)
+    ScorerId::from(id).is_baseline()
 }
 
 /// What a scorer costs per 1,000 leads: its cost on the evaluated leads over their number;
