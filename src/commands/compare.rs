@@ -59,6 +59,6 @@ pub(crate) fn run(args: &CompareArgs) -> Result<(), Error> {
 
 /// `<parent>/compare-<UTC timestamp>`, with `-2`, `-3`, … when that exists already.
 fn default_out(parent: &Path) -> PathBuf {
-    let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
+    let stamp = crate::pipeline::utc_stamp();
     crate::pipeline::unused_dir(parent, &format!("compare-{stamp}"))
 }

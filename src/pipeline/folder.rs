@@ -121,6 +121,13 @@ pub(super) fn claim_out_dir(dir: &Path, overwrite: bool) -> Result<Option<String
     Ok(said)
 }
 
+/// The current UTC time as folder names carry it: `20261205T221500Z`.
+pub(crate) fn utc_stamp() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y%m%dT%H%M%SZ")
+        .to_string()
+}
+
 /// `results_dir/run_id`, or with `-2`, `-3`, … when two runs (or comparisons) start within
 /// the same second.
 pub(crate) fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {

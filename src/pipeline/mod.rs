@@ -26,7 +26,7 @@ use std::time::Instant;
 
 pub use batch_files::{export_batch, import_batch};
 pub use folder::report_run;
-pub(crate) use folder::unused_dir;
+pub(crate) use folder::{unused_dir, utc_stamp};
 pub use plan::{Verdict, budget_verdict, plan_only};
 
 use crate::config::{Config, DatasetSource};
@@ -449,8 +449,7 @@ fn claim_folder(config: &Config, opts: &RunOptions) -> Result<(PathBuf, String),
             dir.clone()
         }
         None => {
-            let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ");
-            let id = format!("{stamp}-{}", config.run.name);
+            let id = format!("{}-{}", folder::utc_stamp(), config.run.name);
             folder::unused_dir(&config.run.results_dir, &id)
         }
     };
