@@ -3,57 +3,16 @@
 //! counts N jobs per prompt, run.json names the sampled scorers, and the report judges them
 //! on their leads: their n is N, nothing is "missing", their pairs use the shared leads.
 
+use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply};
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use lead_bench::prediction::read_predictions_csv;
 
 const SAMPLE: usize = 12;
-
-fn prompt(name: &str) -> String {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("prompts")
-        .join(format!("{name}.j2"));
-    format!("{:?}", p.display().to_string())
-}
-
-fn write_config(dir: &Path, url: &str) -> PathBuf {
-    let text = format!(
-        r#"
-[run]
-name = "sampled"
-results_dir = "results"
-cache = "cache.sqlite"
-[dataset.generate]
-n = 150
-seed = 9
-test_fraction = 0.4
-[baselines]
-heuristic = true
-learned = true
-[[models]]
-name = "fake"
-model = "fake-model"
-base_url = "{url}"
-structured_output = "json_object"
-sample = {SAMPLE}
-[[prompts]]
-name = "zero_shot"
-path = {zs}
-[[prompts]]
-name = "rubric"
-path = {rb}
-"#,
-        zs = prompt("zero_shot"),
-        rb = prompt("rubric"),
-    );
-    let path = dir.join("config.toml");
-    std::fs::write(&path, text).expect("write config");
-    path
-}
 
 async fn bench(args: Vec<String>) -> std::process::Output {
     tokio::task::spawn_blocking(move || {
@@ -82,7 +41,13 @@ async fn a_sampled_model_is_asked_about_its_sample_and_judged_on_it() {
     })
     .await;
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path(), &server.url);
+    let config = write_config(
+        dir.path(),
+        &server.url,
+        150,
+        true,
+        &format!("sample = {SAMPLE}"),
+    );
     let config = config.display().to_string();
 
     let plan = bench(vec!["plan".into(), "--config".into(), config.clone()]).await;
