@@ -181,17 +181,12 @@ pub struct GenerateArgs {
     pub format: Option<crate::lead::Format>,
 }
 
-/// An in-process scorer for `bench score`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ScorerChoice {
-    Heuristic,
-    Learned,
-}
-
 #[derive(Debug, clap::Args)]
 pub struct ScoreArgs {
-    #[arg(long, value_enum)]
-    pub scorer: ScorerChoice,
+    /// Any scorer the config defines: `heuristic`, `learned`, `llm/<model>/<prompt>`,
+    /// `ensemble/<name>`, `cascade/<name>` (the baselines also work without a config).
+    #[arg(long)]
+    pub scorer: String,
     /// Leads to score (CSV, or JSONL by extension); gold columns are optional.
     #[arg(long)]
     pub input: PathBuf,
@@ -201,19 +196,33 @@ pub struct ScoreArgs {
     /// Output format, overriding the extension.
     #[arg(long, value_enum)]
     pub format: Option<crate::lead::Format>,
-    /// Take the score bands and the baselines' settings from this config.
+    /// The config that defines the scorer (its models, prompts, rules, bands, dataset).
     #[arg(long)]
     pub config: Option<PathBuf>,
     /// heuristic: a rules file that extends or replaces the shipped table (see
     /// docs/heuristic.md); it takes the place of the config's `heuristic_rules`.
     #[arg(long)]
     pub rules: Option<PathBuf>,
-    /// learned: labelled leads to train on (every labelled lead of the file is used).
+    /// learned: labelled leads to train on (every labelled lead of the file is used); by
+    /// default it trains on the config's dataset as `bench run` does.
     #[arg(long)]
     pub train: Option<PathBuf>,
     /// learned: a saved model to load; with --train, where to save the trained model.
     #[arg(long)]
     pub model_file: Option<PathBuf>,
+    /// Ignore the answer cache: send every request, and fill nothing.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Plain progress lines only, and no plan.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Send the LLM requests through the provider's batch API: submits, exits with 75, and
+    /// the same command later collects and writes the output.
+    #[arg(long)]
+    pub batch: bool,
+    /// With batches: wait for them to finish instead of exiting to be run again.
+    #[arg(long)]
+    pub wait: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -1,152 +1,185 @@
-//! `bench score`: score a lead file with one in-process scorer, for routing use. Writes the
-//! input's columns plus `lead_score, lead_label, justification`, same rows, same order.
+//! `bench score`: score a lead file with any scorer of a config, for routing use. Writes the
+//! input's columns plus `lead_score, lead_label, justification, status` (and, when an LLM
+//! was asked, `error` and its tokens and cost), same rows, same order. The scoring itself is
+//! [`crate::pipeline::score_leads`].
 
 use std::io::Write;
 use std::path::Path;
 
-use crate::Error;
 use crate::atomic::AtomicFile;
-use crate::cli::{ScoreArgs, ScorerChoice};
-use crate::config::Config;
-use crate::lead::Bands;
-use crate::lead::{
-    Cell, Columns, Format, LeadError, LeadReader, LeadRow, LeadWriter, Split, read_leads,
-};
-use crate::score::Scorer;
-use crate::score::heuristic::{HeuristicRules, HeuristicScorer};
-use crate::score::learned::LearnedModel;
+use crate::cli::ScoreArgs;
+use crate::lead::{Cell, Format, LeadError, LeadReader, LeadRow, RowWriter};
+use crate::llm::Plan;
+use crate::pipeline::{ScoreOptions, ScoreOutcome, Scored, note, score_leads};
+use crate::prediction::{Prediction, ScorerId};
+use crate::{EXIT_OK, EXIT_PENDING, Error};
 
-const SCORE_COLUMNS: [&str; 3] = ["lead_score", "lead_label", "justification"];
+use super::plan_text::plan_text;
 
-fn build_scorer(args: &ScoreArgs) -> Result<Box<dyn Scorer>, Error> {
-    let config = args.config.as_deref().map(Config::load).transpose()?;
-    let bands = config.as_ref().map_or_else(Bands::default, |c| c.bands);
-    match args.scorer {
-        ScorerChoice::Heuristic => {
-            // `--rules` takes the place of the config's `heuristic_rules`; the config's point
-            // overrides apply to either.
-            let rules = match (&args.rules, config) {
-                (Some(path), c) => {
-                    let weights = c.map(|c| c.baselines.heuristic_weights).unwrap_or_default();
-                    HeuristicRules::load(Some(path), &weights)?
-                }
-                (None, Some(c)) => c.baselines.heuristic_rules,
-                (None, None) => HeuristicRules::shipped(),
-            };
-            Ok(Box::new(HeuristicScorer::new(rules, bands)))
-        }
-        ScorerChoice::Learned => {
-            let model = match (&args.train, &args.model_file) {
-                (Some(train), save) => {
-                    let mut leads = read_leads(train)?;
-                    // For routing, every labelled lead of the training file is used.
-                    for lead in &mut leads {
-                        lead.meta.split = Some(Split::Train);
-                    }
-                    let opts = config
-                        .map(|c| c.baselines.learned_options)
-                        .unwrap_or_default();
-                    let model = LearnedModel::train(&leads, &opts, bands)?;
-                    if let Some(path) = save {
-                        model.save(path)?;
-                        eprintln!("bench: trained model saved to {}", path.display());
-                    }
-                    model
-                }
-                (None, Some(path)) => LearnedModel::load(path)?,
-                (None, None) => {
-                    return Err(Error::Usage(
-                        "bench score --scorer learned: give --train LEADS.csv (labelled leads to train on) or --model-file MODEL.json (a saved model)"
-                            .to_string(),
-                    ));
-                }
-            };
-            Ok(Box::new(model))
-        }
-    }
-}
+/// The columns every scored row gets.
+const SCORE_COLUMNS: [&str; 4] = ["lead_score", "lead_label", "justification", "status"];
+/// The columns added when an LLM was asked.
+const LLM_COLUMNS: [&str; 4] = ["error", "prompt_tokens", "completion_tokens", "cost_usd"];
 
-fn score_rows<W: Write>(
-    reader: LeadReader,
-    first: LeadRow,
-    scorer: &dyn Scorer,
-    out: W,
-    format: Format,
-    out_path: &Path,
-) -> Result<(W, u64), Error> {
-    let mut tail: Vec<String> = reader.extra_columns().to_vec();
-    for c in SCORE_COLUMNS {
-        if tail.iter().any(|t| t == c) {
-            return Err(LeadError::Parse {
-                path: reader.path().to_path_buf(),
-                line: 1,
-                message: format!(
-                    "the input already has a `{c}` column; rename it or drop it before scoring"
-                ),
-            }
-            .into());
-        }
-        tail.push(c.to_string());
-    }
-    let columns = Columns {
-        gold: first.lead.gold.is_some(),
-        meta: first.lead.meta != Default::default(),
-        tail,
+pub(crate) fn run(args: &ScoreArgs) -> Result<u8, Error> {
+    let (columns, rows) = read_rows(&args.input)?;
+    let scorer = ScorerId::from(args.scorer.as_str());
+    // An LLM's usage columns come with every scorer that may ask one.
+    let usage = scorer.is_llm() || scorer.is_derived();
+    let added = added_columns(&args.input, &columns, usage)?;
+    let opts = ScoreOptions {
+        config: args.config.clone(),
+        scorer,
+        rules: args.rules.clone(),
+        train: args.train.clone(),
+        model_file: args.model_file.clone(),
+        no_cache: args.no_cache,
+        quiet: args.quiet,
+        batch: args.batch,
+        wait: args.wait,
+        show_plan: (!args.quiet).then_some(show_plan as fn(&Plan)),
     };
-    let mut writer =
-        LeadWriter::new(out, format, columns).map_err(|e| Error::write(out_path, e))?;
-    let mut n = 0u64;
-    for row in std::iter::once(Ok(first)).chain(reader) {
-        let row = row?;
-        let score = scorer.score(&row.lead);
-        let mut cells: Vec<Cell<'_>> = row.extra.iter().map(|s| Cell::Text(s)).collect();
-        cells.push(Cell::Int(i64::from(score.lead_score)));
-        cells.push(Cell::Text(score.lead_label.as_str()));
-        cells.push(Cell::Text(&score.justification));
-        writer
-            .write(&row.lead, &cells)
-            .map_err(|e| Error::write(out_path, e))?;
-        n += 1;
-    }
-    let out = writer.finish().map_err(|e| Error::write(out_path, e))?;
-    Ok((out, n))
-}
-
-pub(crate) fn run(args: &ScoreArgs) -> Result<(), Error> {
-    let scorer = build_scorer(args)?;
-    let mut reader = LeadReader::open(&args.input)?;
-    let Some(first) = reader.next().transpose()? else {
-        return Err(LeadError::Parse {
-            path: args.input.clone(),
-            line: 1,
-            message: "no leads to score".into(),
+    let leads: Vec<_> = rows.iter().map(|r| r.lead.clone()).collect();
+    let scored = match score_leads(&opts, &leads)? {
+        ScoreOutcome::Scored(scored) => scored,
+        ScoreOutcome::BatchPending { stopped_by: None } => {
+            note("nothing written yet: run the same command again to collect the batches");
+            return Ok(EXIT_PENDING);
         }
-        .into());
+        ScoreOutcome::BatchPending {
+            stopped_by: Some(signal),
+        } => return Ok(signal.exit_code()),
     };
+    drop(leads);
     match &args.out {
         Some(path) => {
             let format = args.format.unwrap_or_else(|| Format::from_path(path));
             let file = AtomicFile::create(path).map_err(|e| Error::write(path, e))?;
-            let (file, n) = score_rows(reader, first, scorer.as_ref(), file, format, path)?;
+            let file = write_rows(file, format, path, (&columns, &added), &rows, &scored)?;
             file.commit().map_err(|e| Error::write(path, e))?;
-            eprintln!(
-                "bench: scored {n} leads with {} → {}",
-                scorer.id(),
+            note(format!(
+                "scored {} leads with {} → {}",
+                rows.len(),
+                opts.scorer,
                 path.display()
-            );
+            ));
         }
         None => {
             let format = args.format.unwrap_or(Format::Csv);
             let stdout = std::io::stdout().lock();
-            let (_stdout, _n) = score_rows(
-                reader,
-                first,
-                scorer.as_ref(),
-                stdout,
-                format,
-                Path::new("<stdout>"),
-            )?;
+            let out = Path::new("<stdout>");
+            let _stdout = write_rows(stdout, format, out, (&columns, &added), &rows, &scored)?;
         }
     }
-    Ok(())
+    say_how_it_went(&scored);
+    Ok(match scored.stopped_by {
+        Some(signal) => signal.exit_code(),
+        None if scored.interrupted => crate::EXIT_INTERRUPTED,
+        None => EXIT_OK,
+    })
+}
+
+/// The plan on standard error, before anything is sent.
+fn show_plan(plan: &Plan) {
+    eprint!("{}", plan_text(plan));
+}
+
+/// Every row of the input, its cells kept (a row-level error stops here, before anything is
+/// sent or written), and the input's columns.
+fn read_rows(path: &Path) -> Result<(Vec<String>, Vec<LeadRow>), Error> {
+    let mut reader = LeadReader::open(path)?.keep_cells();
+    let rows = reader
+        .by_ref()
+        .collect::<Result<Vec<LeadRow>, LeadError>>()?;
+    if rows.is_empty() {
+        return Err(LeadError::Parse {
+            path: path.to_path_buf(),
+            line: 1,
+            message: "no leads to score".into(),
+        }
+        .into());
+    }
+    Ok((reader.columns().to_vec(), rows))
+}
+
+/// The columns scoring adds; refused when the input has one of them already (before anything
+/// is sent).
+fn added_columns(input: &Path, columns: &[String], usage: bool) -> Result<Vec<String>, Error> {
+    let added: Vec<String> = SCORE_COLUMNS
+        .iter()
+        .chain(if usage { &LLM_COLUMNS[..] } else { &[] })
+        .map(|c| c.to_string())
+        .collect();
+    if let Some(c) = added.iter().find(|c| columns.contains(c)) {
+        return Err(LeadError::Parse {
+            path: input.to_path_buf(),
+            line: 1,
+            message: format!(
+                "the input already has a `{c}` column; rename it or drop it before scoring"
+            ),
+        }
+        .into());
+    }
+    Ok(added)
+}
+
+/// Writes the input's rows (`columns.0`), each followed by its answer (`columns.1`).
+fn write_rows<W: Write>(
+    out: W,
+    format: Format,
+    out_path: &Path,
+    (columns, added): (&[String], &[String]),
+    rows: &[LeadRow],
+    scored: &Scored,
+) -> Result<W, Error> {
+    let usage = added.len() > SCORE_COLUMNS.len();
+    let mut writer = RowWriter::new(out, format, columns.to_vec(), added.to_vec())
+        .map_err(|e| Error::write(out_path, e))?;
+    for (row, p) in rows.iter().zip(&scored.answers) {
+        let cells = row.cells.as_ref().expect("the reader keeps the cells");
+        writer
+            .write(cells, &answer_cells(p, usage))
+            .map_err(|e| Error::write(out_path, e))?;
+    }
+    writer.finish().map_err(|e| Error::write(out_path, e))
+}
+
+/// The cells of one answer: score, label, justification, status, and with an LLM the error
+/// and usage.
+fn answer_cells(p: &Prediction, llm: bool) -> Vec<Cell<'_>> {
+    let int = |v: Option<u32>| v.map_or(Cell::Empty, |v| Cell::Int(i64::from(v)));
+    let mut cells = vec![
+        int(p.lead_score.map(u32::from)),
+        p.lead_label.map_or(Cell::Empty, |l| Cell::Text(l.as_str())),
+        Cell::Text(&p.justification),
+        Cell::Text(p.status.as_str()),
+    ];
+    if llm {
+        cells.extend([
+            Cell::Text(&p.error),
+            int(p.prompt_tokens),
+            int(p.completion_tokens),
+            p.cost_usd.map_or(Cell::Empty, Cell::Float),
+        ]);
+    }
+    cells
+}
+
+/// The lines after scoring (the LLM step has said what it sent): how many leads have no
+/// score.
+fn say_how_it_went(scored: &Scored) {
+    let unscored = scored
+        .answers
+        .iter()
+        .filter(|p| p.lead_score.is_none())
+        .count();
+    if unscored > 0 {
+        note(format!(
+            "{unscored} of {} leads have no score (their `status` and `error` say why)",
+            scored.answers.len()
+        ));
+    }
+    if scored.interrupted {
+        note("interrupted: the leads not reached are written with status `skipped`");
+    }
 }

@@ -138,16 +138,20 @@ pub(crate) fn answer_on(
     if !spec.escalates(&a) {
         return Some((a, false));
     }
+    Some((escalated_answer(&a, &b), true))
+}
+
+/// An escalated lead's answer: `then`'s (`b`), with the cost and latency of both.
+pub(crate) fn escalated_answer(a: &LeadAnswer, b: &LeadAnswer) -> LeadAnswer {
     let cost_usd = match (a.cost_usd, b.cost_usd) {
         (None, None) => None,
         (x, y) => Some(x.unwrap_or(0.0) + y.unwrap_or(0.0)),
     };
-    let answer = LeadAnswer {
+    LeadAnswer {
         latency_ms: a.latency_ms + b.latency_ms,
         cost_usd,
-        ..b
-    };
-    Some((answer, true))
+        ..*b
+    }
 }
 
 /// Each cascade's escalated leads among `leads` (dataset positions); a cascade whose two

@@ -20,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::table::{ByLead, LeadAnswer, PredictionTable};
+use super::table::{LeadAnswer, PredictionTable};
 use crate::lead::{Bands, Label};
 use crate::prediction::{ScorerId, Status};
 
@@ -97,37 +97,45 @@ impl EnsembleSpec {
 /// Adds every ensemble to the table (members from the scorers already in it).
 pub(crate) fn add_ensembles(table: &mut PredictionTable, specs: &[EnsembleSpec], bands: Bands) {
     for spec in specs {
-        let members: Vec<(ScorerId, f64)> = table
-            .scorer_ids()
-            .filter(|id| !id.is_derived())
-            .filter_map(|id| {
-                let at = spec.of.iter().position(|p| id.matches(p))?;
-                let w = spec.weights.as_ref().map_or(1.0, |w| w[at]);
-                Some((id.clone(), w))
-            })
-            .collect();
+        let members = spec.members(table.scorer_ids());
         if members.is_empty() {
             continue;
         }
         let combine = spec.combine;
         table.add_derived(spec.id(), |by_lead, lead| {
-            combine_on(by_lead, lead, &members, combine, bands)
+            let answers: Vec<(LeadAnswer, f64)> = members
+                .iter()
+                .filter_map(|(id, w)| Some((by_lead.answer(lead, id)?, *w)))
+                .collect();
+            combine_answers(&answers, combine, bands)
         });
     }
 }
 
-/// The ensemble's answer on one lead.
-fn combine_on(
-    by_lead: &ByLead<'_>,
-    lead: u32,
-    members: &[(ScorerId, f64)],
+impl EnsembleSpec {
+    /// Its members among `ids` (derived scorers never are one), each with its weight.
+    pub(crate) fn members<'a>(
+        &self,
+        ids: impl IntoIterator<Item = &'a ScorerId>,
+    ) -> Vec<(ScorerId, f64)> {
+        ids.into_iter()
+            .filter(|id| !id.is_derived())
+            .filter_map(|id| {
+                let at = self.of.iter().position(|p| id.matches(p))?;
+                let w = self.weights.as_ref().map_or(1.0, |w| w[at]);
+                Some((id.clone(), w))
+            })
+            .collect()
+    }
+}
+
+/// The ensemble's answer on one lead from its members' answers there (with their weights);
+/// `None` when no member answered.
+pub(crate) fn combine_answers(
+    answers: &[(LeadAnswer, f64)],
     combine: Combine,
     bands: Bands,
 ) -> Option<LeadAnswer> {
-    let answers: Vec<(LeadAnswer, f64)> = members
-        .iter()
-        .filter_map(|(id, w)| Some((by_lead.answer(lead, id)?, *w)))
-        .collect();
     if answers.is_empty() {
         return None;
     }

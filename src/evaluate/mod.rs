@@ -58,6 +58,8 @@ pub use slices::{DIMENSIONS, MIN_SLICE_N, OTHER, SIZE_BANDS, Slice, SliceScorer,
 pub use sweep::{Sweep, SweepPoint};
 pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};
 
+pub(crate) use cascade::escalated_answer;
+pub(crate) use ensemble::combine_answers;
 pub(crate) use join::{both_asked, join, join_outcomes, pick};
 
 use crate::lead::Bands;

@@ -47,6 +47,17 @@ pub struct LeadAnswer {
     pub cost_usd: Option<f64>,
 }
 
+impl From<&Prediction> for LeadAnswer {
+    fn from(p: &Prediction) -> LeadAnswer {
+        LeadAnswer {
+            parsed: p.parsed(),
+            status: p.status,
+            latency_ms: p.latency_ms,
+            cost_usd: p.cost_usd,
+        }
+    }
+}
+
 impl PredictionTable {
     /// The table of in-memory predictions on `leads` (as reading them from a file gives).
     pub fn from_predictions<'a>(

@@ -17,8 +17,8 @@ pub use formula::{guard_formula, unguard_formula};
 pub use model::{
     Difficulty, Gold, Label, Lead, LeadMeta, Outcome, Seniority, Source, Split, parse_company_size,
 };
-pub use read::{LeadReader, LeadRow, MAX_ROW_BYTES, read_leads};
-pub use write::{Cell, Columns, LeadWriter};
+pub use read::{LeadReader, LeadRow, MAX_ROW_BYTES, RowCells, read_leads};
+pub use write::{Cell, Columns, LeadWriter, RowWriter};
 
 /// File format of a lead file.
 #[derive(

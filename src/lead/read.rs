@@ -27,6 +27,19 @@ pub struct LeadRow {
     /// Values of the columns the schema does not know, aligned with
     /// [`LeadReader::extra_columns`]; kept so `bench score` can pass them through.
     pub extra: Vec<String>,
+    /// Every cell of the row as the file has it, when the reader keeps them
+    /// ([`LeadReader::keep_cells`]).
+    pub cells: Option<RowCells>,
+}
+
+/// A row's cells as the file holds them: what `bench score` passes through unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowCells {
+    /// A CSV record, aligned with [`LeadReader::columns`] (formula guards taken off, as on
+    /// every cell read).
+    Csv(Vec<String>),
+    /// A JSONL object, its keys in the file's order.
+    Json(serde_json::Map<String, serde_json::Value>),
 }
 
 enum Inner {
@@ -97,6 +110,9 @@ pub struct LeadReader {
     path: PathBuf,
     inner: Inner,
     extra_columns: Vec<String>,
+    /// Every column, in the file's order (JSONL: the keys of the first object).
+    columns: Vec<String>,
+    keep_cells: bool,
     row: u64,
     seen: HashMap<String, u64>,
     done: bool,
@@ -121,10 +137,16 @@ impl LeadReader {
                 Vec::new(),
             ),
         };
+        let columns = match &inner {
+            Inner::Csv { headers, .. } => headers.clone(),
+            Inner::Jsonl { .. } => Vec::new(),
+        };
         Ok(LeadReader {
             path: path.to_path_buf(),
             inner,
             extra_columns,
+            columns,
+            keep_cells: false,
             row: 0,
             seen: HashMap::new(),
             done: false,
@@ -142,11 +164,24 @@ impl LeadReader {
         &self.extra_columns
     }
 
+    /// Rows come with every cell as the file has it ([`LeadRow::cells`]).
+    pub fn keep_cells(mut self) -> LeadReader {
+        self.keep_cells = true;
+        self
+    }
+
+    /// Every column, in the file's order; for JSONL, the keys of the first object (known
+    /// once it is read).
+    pub fn columns(&self) -> &[String] {
+        &self.columns
+    }
+
     fn next_row(&mut self) -> Result<Option<LeadRow>, LeadError> {
         let row = self.row + 1;
         let path = &self.path;
         let fallback = || format!("row-{row}");
-        let (lead, extra, line) = match &mut self.inner {
+        let keep = self.keep_cells;
+        let (lead, extra, line, kept) = match &mut self.inner {
             Inner::Csv {
                 reader,
                 budget,
@@ -185,7 +220,9 @@ impl LeadReader {
                     .iter()
                     .map(|c| index.get(c).map_or("", |&i| cells[i]).to_string())
                     .collect();
-                (lead, extra, line)
+                let kept =
+                    keep.then(|| RowCells::Csv(cells.iter().map(|c| c.to_string()).collect()));
+                (lead, extra, line, kept)
             }
             Inner::Jsonl {
                 lines,
@@ -242,6 +279,7 @@ impl LeadReader {
                     break (obj, line);
                 };
                 if row == 1 {
+                    self.columns = obj.keys().cloned().collect();
                     self.extra_columns = obj
                         .keys()
                         .filter(|k| !is_known_column(k))
@@ -271,7 +309,8 @@ impl LeadReader {
                     .iter()
                     .map(|c| cells.get(c.as_str()).cloned().unwrap_or_default())
                     .collect();
-                (lead, extra, line)
+                drop(cells);
+                (lead, extra, line, keep.then_some(RowCells::Json(obj)))
             }
         };
         if let Some(first) = self.seen.insert(lead.lead_id.clone(), row) {
@@ -285,7 +324,11 @@ impl LeadReader {
             });
         }
         self.row = row;
-        Ok(Some(LeadRow { lead, extra }))
+        Ok(Some(LeadRow {
+            lead,
+            extra,
+            cells: kept,
+        }))
     }
 }
 
@@ -304,7 +347,8 @@ impl Iterator for LeadReader {
     }
 }
 
-fn json_cell(v: &serde_json::Value) -> String {
+/// A JSON value as the text of a cell: strings as they are, `null` empty, others as JSON.
+pub(super) fn json_cell(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => String::new(),
         serde_json::Value::String(s) => s.clone(),

@@ -8,12 +8,17 @@ use super::Format;
 use super::columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, OUTCOME_COLUMNS};
 use super::formula::guard_formula;
 use super::model::Lead;
+use super::read::{RowCells, json_cell};
+use serde_json::Value;
 
 /// A value of a trailing column (scores, pass-through columns).
 #[derive(Debug, Clone, Copy)]
 pub enum Cell<'a> {
     Text(&'a str),
     Int(i64),
+    Float(f64),
+    /// An empty CSV field, `null` in JSONL.
+    Empty,
 }
 
 /// Which columns a [`LeadWriter`] writes, after `lead_id` and the card's eight.
@@ -53,6 +58,18 @@ enum Output<W: Write> {
     // Boxed: the CSV writer carries its buffers inline and dwarfs the JSONL variant.
     Csv(Box<csv::Writer<W>>),
     Jsonl(W),
+}
+
+impl<W: Write> Output<W> {
+    fn finish(self) -> io::Result<W> {
+        match self {
+            Output::Csv(w) => w.into_inner().map_err(|e| e.into_error()),
+            Output::Jsonl(mut w) => {
+                w.flush()?;
+                Ok(w)
+            }
+        }
+    }
 }
 
 impl<W: Write> LeadWriter<W> {
@@ -98,13 +115,7 @@ impl<W: Write> LeadWriter<W> {
 
     /// Flushes and returns the underlying writer.
     pub fn finish(self) -> io::Result<W> {
-        match self.out {
-            Output::Csv(w) => w.into_inner().map_err(|e| e.into_error()),
-            Output::Jsonl(mut w) => {
-                w.flush()?;
-                Ok(w)
-            }
-        }
+        self.out.finish()
     }
 }
 
@@ -163,6 +174,8 @@ fn write_csv_row<W: Write>(
         match *cell {
             Cell::Text(t) => text(w, t)?,
             Cell::Int(i) => int_field(w, Some(i))?,
+            Cell::Float(v) => w.write_field(v.to_string())?,
+            Cell::Empty => w.write_field("")?,
         }
     }
     w.write_record(None::<&[u8]>)
@@ -201,7 +214,100 @@ fn write_json_row<S: Serializer>(
         match *cell {
             Cell::Text(t) => m.serialize_entry(name, t)?,
             Cell::Int(i) => m.serialize_entry(name, &i)?,
+            Cell::Float(v) => m.serialize_entry(name, &v)?,
+            Cell::Empty => m.serialize_entry(name, &())?,
         }
     }
     m.end()
+}
+
+/// Writes a file's rows as they were read ([`RowCells`]), each followed by cells of its own:
+/// `bench score`'s output, the input's columns unchanged and in their order.
+pub struct RowWriter<W: Write> {
+    /// The input's columns.
+    columns: Vec<String>,
+    added: Vec<String>,
+    out: Output<W>,
+}
+
+impl<W: Write> RowWriter<W> {
+    /// Starts the output; for CSV the header row (`columns`, then `added`) is written at once.
+    pub fn new(
+        out: W,
+        format: Format,
+        columns: Vec<String>,
+        added: Vec<String>,
+    ) -> io::Result<RowWriter<W>> {
+        let out = match format {
+            Format::Csv => {
+                let mut w = csv::WriterBuilder::new()
+                    .buffer_capacity(1 << 16)
+                    .from_writer(out);
+                let names = columns.iter().chain(&added);
+                w.write_record(names.map(|n| guard_formula(n).into_owned()))
+                    .map_err(io::Error::other)?;
+                Output::Csv(Box::new(w))
+            }
+            Format::Jsonl => Output::Jsonl(out),
+        };
+        Ok(RowWriter {
+            columns,
+            added,
+            out,
+        })
+    }
+
+    /// Writes one row: its cells as read, then `added` (one per added column). A CSV row
+    /// read from JSONL takes the first object's keys as columns; a JSONL object keeps all
+    /// of its keys.
+    pub fn write(&mut self, cells: &RowCells, added: &[Cell<'_>]) -> io::Result<()> {
+        debug_assert_eq!(added.len(), self.added.len());
+        match &mut self.out {
+            Output::Csv(w) => {
+                let text = |t: &str| guard_formula(t).into_owned();
+                let mut record: Vec<String> = match cells {
+                    RowCells::Csv(cells) => cells.iter().map(|c| text(c)).collect(),
+                    RowCells::Json(obj) => self
+                        .columns
+                        .iter()
+                        .map(|c| obj.get(c).map_or_else(String::new, |v| text(&json_cell(v))))
+                        .collect(),
+                };
+                record.extend(added.iter().map(|cell| match *cell {
+                    Cell::Text(t) => text(t),
+                    Cell::Int(i) => i.to_string(),
+                    Cell::Float(v) => v.to_string(),
+                    Cell::Empty => String::new(),
+                }));
+                w.write_record(&record).map_err(io::Error::other)
+            }
+            Output::Jsonl(w) => {
+                let mut obj = match cells {
+                    RowCells::Csv(cells) => self
+                        .columns
+                        .iter()
+                        .zip(cells)
+                        .map(|(c, v)| (c.clone(), Value::String(v.clone())))
+                        .collect(),
+                    RowCells::Json(obj) => obj.clone(),
+                };
+                for (name, cell) in self.added.iter().zip(added) {
+                    let v = match *cell {
+                        Cell::Text(t) => Value::from(t),
+                        Cell::Int(i) => Value::from(i),
+                        Cell::Float(v) => Value::from(v),
+                        Cell::Empty => Value::Null,
+                    };
+                    obj.insert(name.clone(), v);
+                }
+                serde_json::to_writer(&mut *w, &obj).map_err(io::Error::other)?;
+                w.write_all(b"\n")
+            }
+        }
+    }
+
+    /// Flushes and returns the underlying writer.
+    pub fn finish(self) -> io::Result<W> {
+        self.out.finish()
+    }
 }

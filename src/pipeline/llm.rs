@@ -12,7 +12,7 @@ use crate::llm::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, JobMatrix, ModelSettings, Stop,
     clear_batch_failures, ensure_up, key_ring, prediction_from_outcome, run_streams,
 };
-use crate::prediction::{Prediction, PredictionSink};
+use crate::prediction::Prediction;
 
 use super::inputs::{SkipReason, SkippedModel};
 use super::note;
@@ -26,7 +26,8 @@ pub(super) struct LlmStep<'a> {
     pub models: &'a [ModelSettings],
     pub eval: &'a [&'a Lead],
     pub run_id: &'a str,
-    pub dir: &'a Path,
+    /// Where the logs of servers it starts go (`server-<model>.log`).
+    pub log_dir: &'a Path,
     pub use_cache: bool,
     pub quiet: bool,
     /// Requests the batch step collected in this run.
@@ -34,12 +35,13 @@ pub(super) struct LlmStep<'a> {
 }
 
 impl LlmStep<'_> {
-    /// Runs every job of `matrix`, writing predictions to `sink`; models whose server did
-    /// not come up are added to `skipped_models`, their jobs recorded as failures.
+    /// Runs every job of `matrix`, handing each job's prediction to `record` with the
+    /// index of its lead in `eval` as its outcome arrives; models whose server did not come
+    /// up are added to `skipped_models`, their jobs recorded as failures.
     pub(super) fn run(
         &self,
         matrix: JobMatrix<'_>,
-        sink: &mut PredictionSink,
+        mut record: impl FnMut(usize, Prediction),
         skipped_models: &mut Vec<SkippedModel>,
     ) -> Result<EngineSummary, Error> {
         let (scorers, keys) = (matrix.scorers(), matrix.keys());
@@ -50,9 +52,6 @@ impl LlmStep<'_> {
         // The client took every key out of what the servers sent; this pass also catches
         // what the answer parser un-escaped from it.
         let keyring = key_ring(self.models);
-        let mut write_error: Option<std::io::Error> = None;
-        // The first write error is kept and reported once the engine is done; every job
-        // still gets its outcome counted.
         let mut record = |job_id: u64, outcome: CallOutcome| {
             let key = keys[job_id as usize];
             let scorer = &scorers[key.scorer as usize];
@@ -67,11 +66,7 @@ impl LlmStep<'_> {
             for text in [&mut p.justification, &mut p.raw_response, &mut p.error] {
                 keyring.redact_in_place(text);
             }
-            if write_error.is_none()
-                && let Err(e) = sink.push(&p)
-            {
-                write_error = Some(e);
-            }
+            record(key.lead as usize, p);
         };
         let summary = self.runtime.block_on(async {
             // Servers are started before any job is sent and stopped when `servers` drops.
@@ -81,7 +76,7 @@ impl LlmStep<'_> {
                 if !scorers.iter().any(|s| s.model == mi) {
                     continue;
                 }
-                let log = self.dir.join(format!("server-{}.log", model.name));
+                let log = self.log_dir.join(format!("server-{}.log", model.name));
                 match ensure_up(model, config_dir, &log, note).await {
                     Ok(server) => servers.extend(server),
                     Err(why) => {
@@ -124,9 +119,6 @@ impl LlmStep<'_> {
             drop(servers);
             result
         });
-        if let Some(e) = write_error {
-            return Err(Error::write(&self.dir.join("predictions.csv"), e));
-        }
         let mut summary = summary?;
         for w in &mut summary.warnings {
             keyring.redact_in_place(w);

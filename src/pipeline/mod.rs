@@ -12,6 +12,7 @@ mod inputs;
 mod kept;
 mod llm;
 mod plan;
+mod score;
 
 use inputs::{
     Dataset, SkippedModel, keeps, nothing_to_run, rendering, requested_scorers, train_leads,
@@ -28,13 +29,14 @@ pub use batch_files::{export_batch, import_batch};
 pub use folder::report_run;
 pub(crate) use folder::{unused_dir, utc_stamp};
 pub use plan::{Verdict, budget_verdict, plan_only};
+pub use score::{ScoreOptions, ScoreOutcome, Scored, score_leads};
 
 use crate::config::{Config, DatasetSource};
 use crate::evaluate::{ReportOptions, RunManifest, RunMetrics};
 use crate::generate::Sidecar;
 use crate::lead::{Format, Lead, Split};
 use crate::llm::{Cache, EngineSummary, LlmJobs, ModelSettings, Plan, Stop, StopSignal};
-use crate::prediction::{PredictionSink, ScorerId, ScorerTally};
+use crate::prediction::{Prediction, PredictionSink, ScorerId, ScorerTally};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
 use crate::score::learned::{LearnedModel, TrainedOn};
@@ -167,9 +169,11 @@ impl Run {
         }
         let eval_leads: Vec<&Lead> = eval.iter().map(|&i| &leads[i]).collect();
         let planned = if requested.iter().any(ScorerId::is_llm) {
+            let keep = |id: &ScorerId| keeps(&opts.only, id);
             let ask = plan::PlanInput {
                 config: &config,
                 opts: &opts,
+                keep: &keep,
                 models: &models,
                 eval: &eval_leads,
                 train: &train_leads(&leads),
@@ -327,12 +331,26 @@ impl Run {
             models,
             eval: &eval,
             run_id: &self.run_id,
-            dir: &self.dir,
+            log_dir: &self.dir,
             use_cache: !self.opts.no_cache,
             quiet: self.opts.quiet,
             collected_now: self.collected_now.clone(),
         };
-        self.llm = Some(step.run(matrix, &mut self.sink, &mut self.skipped_models)?);
+        // The first write error is kept and reported once the engine is done; every job
+        // still gets its outcome counted.
+        let (sink, mut write_error) = (&mut self.sink, None);
+        let record = |_lead: usize, p: Prediction| {
+            if write_error.is_none()
+                && let Err(e) = sink.push(&p)
+            {
+                write_error = Some(e);
+            }
+        };
+        let summary = step.run(matrix, record, &mut self.skipped_models)?;
+        if let Some(e) = write_error {
+            return Err(Error::write(&self.dir.join("predictions.csv"), e));
+        }
+        self.llm = Some(summary);
         note(format!(
             "llm phase (rendering, calls, predictions): {:.2} s",
             started.elapsed().as_secs_f64()

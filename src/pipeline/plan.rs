@@ -21,6 +21,8 @@ use super::{RunOptions, note};
 pub(super) struct PlanInput<'a> {
     pub config: &'a Config,
     pub opts: &'a RunOptions,
+    /// Keeps a scorer when it returns true for its id (`--only`).
+    pub keep: &'a dyn Fn(&ScorerId) -> bool,
     /// The usable models.
     pub models: &'a [ModelSettings],
     pub eval: &'a [&'a Lead],
@@ -52,8 +54,7 @@ pub(super) fn plan_llm_jobs(
         eval,
         ..
     } = *input;
-    let keep = |id: &ScorerId| keeps(&opts.only, id);
-    let jobs = llm_jobs(config, models, eval, input.train, &keep)?;
+    let jobs = llm_jobs(config, models, eval, input.train, input.keep)?;
     let matrix = jobs.matrix(rendering(config, eval));
     let plan = plan_of(config, &matrix, models, !opts.no_cache)?;
     let mut collected_now = HashSet::new();

@@ -30,5 +30,6 @@ mod run_cli;
 mod runner_faults;
 mod sample_cli;
 mod score_cli;
+mod score_llm;
 mod show_cli;
 mod validate_cli;

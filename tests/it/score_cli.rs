@@ -66,7 +66,7 @@ fn heuristic_scores_every_row_in_order_and_passes_extra_columns_through() {
     assert_eq!(
         headers,
         [
-            "lead_id",
+            "crm_id",
             "company_name",
             "company_size",
             "domain",
@@ -75,19 +75,22 @@ fn heuristic_scores_every_row_in_order_and_passes_extra_columns_through() {
             "seniority",
             "inbound_message",
             "source",
-            "crm_id",
             "lead_score",
             "lead_label",
-            "justification"
-        ]
+            "justification",
+            "status"
+        ],
+        "the input's columns unchanged and in their order, then the answer"
     );
     assert_eq!(rows.len(), 2);
-    assert_eq!((rows[0][9].as_str(), rows[1][9].as_str()), ("c-9", "c-7"));
-    assert_eq!(rows[0][11], "high", "{:?}", rows[0]);
-    assert_eq!(rows[1][11], "low", "{:?}", rows[1]);
-    let score: u8 = rows[0][10].parse().expect("integer score");
+    assert_eq!((rows[0][0].as_str(), rows[1][0].as_str()), ("c-9", "c-7"));
+    assert_eq!(rows[0][2], "1,200", "cells pass through as written");
+    assert_eq!(rows[0][10], "high", "{:?}", rows[0]);
+    assert_eq!(rows[1][10], "low", "{:?}", rows[1]);
+    let score: u8 = rows[0][9].parse().expect("integer score");
     assert!(score >= 70);
-    assert!(!rows[0][12].is_empty());
+    assert!(!rows[0][11].is_empty());
+    assert_eq!((rows[0][12].as_str(), rows[1][12].as_str()), ("ok", "ok"));
 }
 
 #[test]
