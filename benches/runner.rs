@@ -16,6 +16,10 @@
 //! instant server: with a fresh cache, re-run from that cache, and with `--no-cache`. Prints
 //! the LLM phase's wall time (from the engine's own progress line), requests/s, the whole
 //! process's wall time and its peak RSS.
+//! `cargo bench --bench runner -- score [N_LEADS]`: `bench score` (the release binary under
+//! `/usr/bin/time -v`) of N_LEADS generated leads (default 100,000), with the heuristic and
+//! with an LLM scorer against the instant server (fresh cache, from the cache, `--no-cache`):
+//! wall time, leads/s and peak RSS of the whole process.
 
 #[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
@@ -214,25 +218,10 @@ struct ChildFigures {
 
 /// Runs `bench run` under `/usr/bin/time -v`; its figures come from time's report on stderr.
 fn run_child(config: &std::path::Path, out: &std::path::Path, extra: &[&str]) -> ChildFigures {
-    let start = Instant::now();
-    let output = std::process::Command::new("/usr/bin/time")
-        .arg("-v")
-        .arg(bench_bin())
-        .args(["run", "--quiet", "--config"])
-        .arg(config)
-        .arg("--out")
-        .arg(out)
-        .args(extra)
-        .output()
-        .expect("/usr/bin/time runs (apt-get install time)");
-    let wall_s = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "bench run failed:\n{stderr}");
-    let kb: f64 = stderr
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
-        .and_then(|v| v.trim().parse().ok())
-        .expect("time -v reports the peak RSS");
+    let mut args: Vec<std::ffi::OsString> = vec!["run".into(), "--quiet".into(), "--config".into()];
+    args.extend([config.into(), "--out".into(), out.into()]);
+    args.extend(extra.iter().map(Into::into));
+    let (wall_s, peak_rss_mb, stderr) = timed(&args);
     let llm_line = stderr
         .lines()
         .find(|l| l.starts_with("bench: llm phase"))
@@ -240,8 +229,106 @@ fn run_child(config: &std::path::Path, out: &std::path::Path, extra: &[&str]) ->
         .to_string();
     ChildFigures {
         wall_s,
-        peak_rss_mb: kb / 1024.0,
+        peak_rss_mb,
         llm_line,
+    }
+}
+
+/// Runs `bench` with `args` under `/usr/bin/time -v`: its wall time (s), its peak RSS (MB,
+/// from time's report) and its standard error. A failure stops the benchmark.
+fn timed(args: &[std::ffi::OsString]) -> (f64, f64, String) {
+    let start = Instant::now();
+    let output = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(bench_bin())
+        .args(args)
+        .output()
+        .expect("/usr/bin/time runs (apt-get install time)");
+    let wall_s = start.elapsed().as_secs_f64();
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert!(output.status.success(), "bench {args:?} failed:\n{stderr}");
+    let kb: f64 = stderr
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Maximum resident set size (kbytes):"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("time -v reports the peak RSS");
+    (wall_s, kb / 1024.0, stderr)
+}
+
+/// `bench score` of `n_leads` generated leads: with the heuristic, and with an LLM scorer
+/// against the instant server (fresh cache, from that cache, `--no-cache`). Prints the whole
+/// process's wall time, leads/s and peak RSS.
+async fn score(n_leads: u64) {
+    let server = FakeServer::start_with(|_| Reply::answer(ANSWER), None, false).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let config = dir.path().join("config.toml");
+    let text = format!(
+        r#"[run]
+name = "score"
+results_dir = "{results}"
+cache = "{cache}"
+[dataset.generate]
+n = 200
+[[models]]
+name = "bench"
+model = "bench"
+base_url = "{url}"
+structured_output = "json_object"
+concurrency = 64
+max_retries = 6
+[[prompts]]
+name = "zero_shot"
+path = "{zero}"
+"#,
+        results = dir.path().join("results").display(),
+        cache = dir.path().join("cache.sqlite").display(),
+        url = server.url,
+        zero = root.join("prompts/zero_shot.j2").display(),
+    );
+    std::fs::write(&config, text).expect("config written");
+    let leads = dir.path().join("leads.csv");
+    let generated = std::process::Command::new(bench_bin())
+        .args([
+            "generate",
+            "--seed",
+            "7",
+            "--n",
+            &n_leads.to_string(),
+            "--out",
+        ])
+        .arg(&leads)
+        .output()
+        .expect("bench generate runs");
+    assert!(generated.status.success(), "bench generate failed");
+    println!("score: `bench score` of {n_leads} generated leads (CSV in, CSV out):");
+    let runs: [(&str, &str, &[&str]); 4] = [
+        ("heuristic                 ", "heuristic", &[]),
+        ("llm, cache (all miss)     ", "llm/bench/zero_shot", &[]),
+        ("llm, cache (all hit)      ", "llm/bench/zero_shot", &[]),
+        (
+            "llm, --no-cache           ",
+            "llm/bench/zero_shot",
+            &["--no-cache"],
+        ),
+    ];
+    for (i, (what, scorer, extra)) in runs.into_iter().enumerate() {
+        let before = server.requests();
+        let mut args: Vec<std::ffi::OsString> = vec!["score".into(), "--quiet".into()];
+        args.extend(["--config".into(), config.clone().into_os_string()]);
+        args.extend(["--scorer".into(), scorer.into(), "--input".into()]);
+        args.extend([leads.clone().into_os_string(), "--out".into()]);
+        args.push(dir.path().join(format!("scored{i}.csv")).into_os_string());
+        args.extend(extra.iter().map(Into::into));
+        let (wall_s, rss_mb, _) = tokio::task::spawn_blocking(move || timed(&args))
+            .await
+            .expect("child joins");
+        println!(
+            "  {what}: {:.2} s = {:.0} leads/s; {} requests; peak RSS {rss_mb:.1} MB",
+            wall_s,
+            n_leads as f64 / wall_s,
+            server.requests() - before,
+        );
     }
 }
 
@@ -341,8 +428,9 @@ fn main() {
             "adaptive" => adaptive(n.unwrap_or(600)).await,
             "memory" => memory(n.unwrap_or(100_000)).await,
             "pipeline" => pipeline(n.unwrap_or(125_000)).await,
+            "score" => score(n.unwrap_or(100_000)).await,
             other => eprintln!(
-                "unknown experiment {other:?}: throughput | ratelimit | adaptive | memory | pipeline"
+                "unknown experiment {other:?}: throughput | ratelimit | adaptive | memory | pipeline | score"
             ),
         }
     });

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::atomic::AtomicFile;
 use crate::cli::ScoreArgs;
-use crate::lead::{Cell, Format, LeadError, LeadReader, LeadRow, RowWriter};
+use crate::lead::{Cell, Format, Lead, LeadError, LeadReader, LeadRow, RowCells, RowWriter};
 use crate::llm::Plan;
 use crate::pipeline::{ScoreOptions, ScoreOutcome, Scored, note, score_leads};
 use crate::prediction::{Prediction, ScorerId};
@@ -39,7 +39,11 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<u8, Error> {
         wait: args.wait,
         show_plan: (!args.quiet).then_some(show_plan as fn(&Plan)),
     };
-    let leads: Vec<_> = rows.iter().map(|r| r.lead.clone()).collect();
+    // The leads go to the scorer, the cells as read to the output: no row is held twice.
+    let (leads, rows): (Vec<Lead>, Vec<RowCells>) = rows
+        .into_iter()
+        .map(|r| (r.lead, r.cells.expect("the reader keeps the cells")))
+        .unzip();
     let scored = match score_leads(&opts, &leads)? {
         ScoreOutcome::Scored(scored) => scored,
         ScoreOutcome::BatchPending { stopped_by: None } => {
@@ -129,14 +133,13 @@ fn write_rows<W: Write>(
     format: Format,
     out_path: &Path,
     (columns, added): (&[String], &[String]),
-    rows: &[LeadRow],
+    rows: &[RowCells],
     scored: &Scored,
 ) -> Result<W, Error> {
     let usage = added.len() > SCORE_COLUMNS.len();
     let mut writer = RowWriter::new(out, format, columns.to_vec(), added.to_vec())
         .map_err(|e| Error::write(out_path, e))?;
-    for (row, p) in rows.iter().zip(&scored.answers) {
-        let cells = row.cells.as_ref().expect("the reader keeps the cells");
+    for (cells, p) in rows.iter().zip(&scored.answers) {
         writer
             .write(cells, &answer_cells(p, usage))
             .map_err(|e| Error::write(out_path, e))?;
