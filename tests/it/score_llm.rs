@@ -282,3 +282,112 @@ async fn an_ensemble_is_the_mean_of_its_members_and_an_unknown_scorer_is_refused
     );
     assert!(!Path::new(&s.path("nope.csv")).exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn batch_mode_submits_exits_75_writes_nothing_and_the_same_command_collects() {
+    let s = setup("").await;
+    let input = format!("{}/datasets/sample_leads.csv", env!("CARGO_MANIFEST_DIR"));
+    ok(&s
+        .score("llm/fake/rubric", &input, "online.csv", &["--no-cache"])
+        .await);
+    let online_requests = s.server.requests();
+
+    let first = s
+        .score("llm/fake/rubric", &input, "batch.csv", &["--batch"])
+        .await;
+    assert_eq!(
+        first.status.code(),
+        Some(75),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert!(
+        !Path::new(&s.path("batch.csv")).exists(),
+        "nothing written while pending"
+    );
+    assert_eq!(s.server.batches_created(), 1);
+    ok(&s
+        .score(
+            "llm/fake/rubric",
+            &input,
+            "batch.csv",
+            &["--batch", "--wait"],
+        )
+        .await);
+    assert_eq!(
+        s.server.batches_created(),
+        1,
+        "collected, not submitted again"
+    );
+    assert_eq!(
+        s.server.requests(),
+        online_requests,
+        "no interactive request"
+    );
+    let (_, online) = read_csv(Path::new(&s.path("online.csv")));
+    let (_, batch) = read_csv(Path::new(&s.path("batch.csv")));
+    assert_eq!(online.len(), batch.len());
+    for (a, b) in online.iter().zip(&batch) {
+        assert_eq!(a["lead_score"], b["lead_score"]);
+        assert_eq!(b["status"], "ok");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_keeps_what_is_done_and_writes_every_row_with_its_status() {
+    let server = FakeServer::start(|seen: &Seen| {
+        answer_for(seen).delayed(std::time::Duration::from_millis(150))
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 60, false, "concurrency = 1");
+    let input = format!("{}/datasets/sample_leads.csv", env!("CARGO_MANIFEST_DIR"));
+    let out = dir.path().join("scored.csv");
+    let child = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args([
+            "score",
+            "--quiet",
+            "--scorer",
+            "llm/fake/rubric",
+            "--config",
+        ])
+        .arg(&config)
+        .args(["--input", &input, "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn bench");
+    let started = std::time::Instant::now();
+    while server.requests() < 3 {
+        assert!(started.elapsed().as_secs() < 30, "bench never sent");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let signalled = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(signalled.success());
+    let done = tokio::task::spawn_blocking(move || child.wait_with_output().expect("wait"))
+        .await
+        .expect("join");
+    assert_eq!(
+        done.status.code(),
+        Some(130),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let (_, rows) = read_csv(&out);
+    let (_, input_rows) = read_csv(Path::new(&input));
+    assert_eq!(rows.len(), input_rows.len(), "every row keeps its place");
+    let answered = rows.iter().filter(|r| r["status"] == "ok").count();
+    let skipped = rows.iter().filter(|r| r["status"] == "skipped").count();
+    assert!(answered >= 3, "what was answered is kept: {answered}");
+    assert_eq!(answered + skipped, rows.len());
+    assert!(skipped > 0);
+    assert!(
+        rows.iter()
+            .filter(|r| r["status"] == "skipped")
+            .all(|r| r["lead_score"].is_empty())
+    );
+}
