@@ -97,6 +97,10 @@ impl Isotonic {
         if i == self.x.len() {
             return self.y[i - 1];
         }
+        // At a breakpoint, its fitted value as fitted (interpolating to it could round).
+        if self.x[i] == x {
+            return self.y[i];
+        }
         let (x0, x1, y0, y1) = (self.x[i - 1], self.x[i], self.y[i - 1], self.y[i]);
         if x1 == x0 {
             return y1;
