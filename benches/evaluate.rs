@@ -117,6 +117,7 @@ fn run() -> RunFolder {
         heuristic_rules: None,
         sampled: Default::default(),
         cascades: Vec::new(),
+        fingerprints: Default::default(),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::config::ConfigError;
-use crate::evaluate::ReportError;
+use crate::evaluate::{CalibrationError, ReportError};
 use crate::exit::{EXIT_BAD_INPUT, EXIT_FAILED};
 use crate::lead::LeadError;
 use crate::llm::{CacheError, RunError};
@@ -30,6 +30,9 @@ pub enum Error {
     Report(#[from] ReportError),
     #[error(transparent)]
     Cache(#[from] CacheError),
+    /// A run's `calibration.json` missing, unreadable, or not for this scorer as it is now.
+    #[error(transparent)]
+    Calibration(#[from] CalibrationError),
     /// Options that do not fit together or name nothing; the message says which.
     #[error("{0}")]
     Usage(String),
@@ -58,6 +61,7 @@ impl Error {
             | Error::Lead(_)
             | Error::Rules(_)
             | Error::Prompt(_)
+            | Error::Calibration(_)
             | Error::Usage(_)
             | Error::Batch(_) => EXIT_BAD_INPUT,
             Error::Learned(e) => match e {
@@ -117,5 +121,10 @@ mod tests {
             what: "w".into(),
         });
         assert_eq!(cache.exit_code(), EXIT_FAILED);
+        let changed = Error::from(CalibrationError::NoOutcomes {
+            path: "run/calibration.json".into(),
+            id: "heuristic".into(),
+        });
+        assert_eq!(changed.exit_code(), EXIT_BAD_INPUT);
     }
 }

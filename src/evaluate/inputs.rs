@@ -175,6 +175,7 @@ mod tests {
             }),
             sampled: Default::default(),
             cascades: Vec::new(),
+            fingerprints: BTreeMap::new(),
             heuristic_rules: rules.map(|h| KeptRules {
                 sha256: h.into(),
                 built_in: kept("b"),

@@ -46,6 +46,9 @@ pub struct RunFolder {
     pub sampled: BTreeSet<String>,
     /// The cascades among the scorers (run.json), for their escalated shares.
     pub cascades: Vec<CascadeSpec>,
+    /// Each scorer's fingerprint (run.json), for `calibration.json`; empty for a run from
+    /// before runs kept them.
+    pub fingerprints: BTreeMap<String, String>,
 }
 
 /// Reads a run directory as `bench run` writes it.
@@ -127,6 +130,7 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         heuristic_rules: run.heuristic_rules,
         sampled: run.sampled.into_keys().collect(),
         cascades: run.cascades,
+        fingerprints: run.fingerprints,
     })
 }
 

@@ -90,6 +90,13 @@ pub struct RunManifest<L = serde_json::Value, P = serde_json::Value> {
     /// the ensembles.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub cascades: Vec<super::CascadeSpec>,
+    /// Each scorer's fingerprint by id: the SHA-256 (lowercase hex) of what decides its
+    /// scores (`pipeline/fingerprint.rs` says what goes in), so that `bench score
+    /// --calibration` can refuse a scorer that changed since the run. Absent in the run.json
+    /// of versions before fingerprints, and for a scorer that has none (a learned model that
+    /// could not be trained).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fingerprints: BTreeMap<String, String>,
 }
 
 /// A file a run's scorers read, as the run folder keeps it.

@@ -26,6 +26,7 @@ mod manifest;
 mod operations;
 mod outcomes;
 mod power;
+mod score_maps;
 mod slices;
 mod sweep;
 mod table;
@@ -54,6 +55,10 @@ pub use outcomes::{
     BandRate, Calibration, CaptureTest, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,
 };
 pub use power::{AUC_DIFFERENCE, AccuracyPower, AucPower, PowerReport, RankEntry};
+pub use score_maps::{
+    CALIBRATION_FILE, CalibrationError, CapacityCut, CrossFittedBrier, MapChoice, MapKind,
+    RunCalibration, ScorerMap, score_maps,
+};
 pub use slices::{DIMENSIONS, MIN_SLICE_N, OTHER, SIZE_BANDS, Slice, SliceScorer, size_band};
 pub use sweep::{Sweep, SweepPoint};
 pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};

@@ -415,6 +415,30 @@ fn deciles(value: &[Option<f64>], converted: &[bool], confidence: f64) -> Vec<Ra
         .collect()
 }
 
+/// The leads a score map is fitted on, of those a ranker is judged on: the scored ones, in
+/// order, with x = score ÷ 100 and y = 1 for a converter, else 0.
+pub(crate) fn scored_xy(value: &[Option<f64>], converted: &[bool]) -> (Vec<f64>, Vec<f64>) {
+    value
+        .iter()
+        .zip(converted)
+        .filter_map(|(v, &c)| Some((v.as_ref()? / 100.0, f64::from(u8::from(c)))))
+        .unzip()
+}
+
+/// Scorer `i`'s scores and outcomes on the leads it is judged on against outcomes (its
+/// sample, for a scorer asked about one), as [`outcomes`] reads them.
+pub(crate) fn scorer_outcomes(joined: &Joined<'_>, i: usize) -> (Vec<Option<f64>>, Vec<bool>) {
+    let own = joined.for_scorer(i);
+    let view = own.as_ref().unwrap_or(joined);
+    let value = view.scorers[i]
+        .parsed()
+        .iter()
+        .map(|p| p.map(|x| f64::from(x.1)))
+        .collect();
+    let converted = view.leads.iter().map(|l| l.outcome.converted == Some(true));
+    (value, converted.collect())
+}
+
 /// Cross-fitted isotonic and Platt maps of the score (÷ 100) to conversion, judged against
 /// the raw reading on the same scored leads; `None` when some fold cannot be fitted (too
 /// few leads, or one outcome only).
@@ -423,18 +447,10 @@ fn recalibrate(
     converted: &[bool],
     opts: &MetricsOptions,
 ) -> Result<Option<Recalibration>, MetricsError> {
-    let scored: Vec<usize> = (0..value.len()).filter(|&i| value[i].is_some()).collect();
-    if scored.len() < 2 * FOLDS {
+    let (x, y) = scored_xy(value, converted);
+    if x.len() < 2 * FOLDS {
         return Ok(None);
     }
-    let x: Vec<f64> = scored
-        .iter()
-        .map(|&i| value[i].unwrap_or(0.0) / 100.0)
-        .collect();
-    let y: Vec<f64> = scored
-        .iter()
-        .map(|&i| f64::from(u8::from(converted[i])))
-        .collect();
     let (mut iso, mut platt) = (vec![0.0; x.len()], vec![0.0; x.len()]);
     for fold in 0..FOLDS {
         let (train_x, train_y): (Vec<f64>, Vec<f64>) = (0..x.len())

@@ -2,13 +2,49 @@
 //! isotonic regression (scikit-learn's `IsotonicRegression(increasing=True,
 //! out_of_bounds="clip")`) and Platt's logistic map (`LogisticRegression(penalty=None)` on
 //! the one feature), so that a report can say what share of leads at a score convert.
+//! Both serialise (a run's `calibration.json` keeps them); an isotonic map is read back only
+//! when it is one.
+
+use serde::{Deserialize, Serialize};
 
 /// A fitted isotonic map: increasing steps, linearly interpolated between the distinct
-/// scores it was fitted on, clipped outside them.
-#[derive(Debug, Clone, PartialEq)]
+/// scores it was fitted on, clipped outside them. Serialised as its breakpoints, `x`
+/// (increasing) and `y` (non-decreasing, in [0, 1]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawIsotonic")]
 pub struct Isotonic {
     x: Vec<f64>,
     y: Vec<f64>,
+}
+
+/// [`Isotonic`] as written, before it is checked.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIsotonic {
+    x: Vec<f64>,
+    y: Vec<f64>,
+}
+
+impl TryFrom<RawIsotonic> for Isotonic {
+    type Error = String;
+
+    fn try_from(raw: RawIsotonic) -> Result<Self, String> {
+        let RawIsotonic { x, y } = raw;
+        if x.is_empty() || x.len() != y.len() {
+            return Err(format!(
+                "expected as many `y` as `x`, at least one, found {} and {}",
+                x.len(),
+                y.len()
+            ));
+        }
+        if !x.iter().all(|v| v.is_finite()) || x.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("expected `x` finite and increasing".into());
+        }
+        if !y.iter().all(|v| (0.0..=1.0).contains(v)) || y.windows(2).any(|w| w[0] > w[1]) {
+            return Err("expected `y` in [0, 1] and non-decreasing".into());
+        }
+        Ok(Isotonic { x, y })
+    }
 }
 
 impl Isotonic {
@@ -61,16 +97,31 @@ impl Isotonic {
         if i == self.x.len() {
             return self.y[i - 1];
         }
+        // At a breakpoint, its fitted value as fitted (interpolating to it could round).
+        if self.x[i] == x {
+            return self.y[i];
+        }
         let (x0, x1, y0, y1) = (self.x[i - 1], self.x[i], self.y[i - 1], self.y[i]);
         if x1 == x0 {
             return y1;
         }
         y0 + (y1 - y0) * (x - x0) / (x1 - x0)
     }
+
+    /// The breakpoints: the distinct x fitted on, increasing.
+    pub fn x(&self) -> &[f64] {
+        &self.x
+    }
+
+    /// The fitted probability at each breakpoint, non-decreasing.
+    pub fn y(&self) -> &[f64] {
+        &self.y
+    }
 }
 
 /// A fitted logistic map `p = 1 / (1 + exp(−(a·x + b)))`.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Platt {
     pub a: f64,
     pub b: f64,
@@ -134,6 +185,20 @@ mod tests {
         assert!((m.predict(3.5) - (1.0 / 3.0 + 1.0) / 2.0).abs() < 1e-15);
         assert_eq!(m.predict(-5.0), 0.0);
         assert_eq!(m.predict(9.0), 1.0);
+        let text = serde_json::to_string(&m).expect("serialises");
+        let y = serde_json::to_string(m.y()).expect("serialises");
+        assert_eq!(text, format!("{{\"x\":[1.0,2.0,3.0,4.0],\"y\":{y}}}"));
+        let back: Isotonic = serde_json::from_str(&text).expect("reads back");
+        assert_eq!(back, m);
+        for bad in [
+            r#"{"x":[],"y":[]}"#,
+            r#"{"x":[1.0,2.0],"y":[0.5]}"#,
+            r#"{"x":[2.0,1.0],"y":[0.1,0.2]}"#,
+            r#"{"x":[1.0,2.0],"y":[0.3,0.2]}"#,
+            r#"{"x":[1.0,2.0],"y":[0.3,1.2]}"#,
+        ] {
+            assert!(serde_json::from_str::<Isotonic>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -10,15 +10,15 @@ use crate::atomic::{
     AtomicFile, process_gone, remove_stale_temp_files, write_atomic, write_json_atomic,
 };
 use crate::evaluate::{
-    ExplorerData, ReportError, ReportOptions, RunManifest, RunMetrics, attach_flip_texts, evaluate,
-    explorer_data, read_run_dir,
+    CALIBRATION_FILE, ExplorerData, ReportError, ReportOptions, RunCalibration, RunManifest,
+    RunMetrics, attach_flip_texts, evaluate, explorer_data, read_run_dir, score_maps,
 };
 use crate::input::read_text_file_within;
 use crate::lead::{Columns, Format, Lead, LeadWriter};
 use crate::report;
 
 /// The files a run writes (besides its `server-<model>.log` files).
-const RUN_FILES: [&str; 10] = [
+const RUN_FILES: [&str; 11] = [
     "config.toml",
     "dataset.csv",
     "dataset.meta.json",
@@ -27,6 +27,7 @@ const RUN_FILES: [&str; 10] = [
     "predictions.jsonl",
     "run.json",
     "metrics.json",
+    CALIBRATION_FILE,
     "report.md",
     "report.html",
 ];
@@ -171,8 +172,9 @@ pub(super) fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Erro
     write_json_atomic(path, value).map_err(|e| Error::write(path, e))
 }
 
-/// Reads a run folder, computes its metrics and writes `metrics.json`, `report.md` and
-/// `report.html` into it, each atomically (`bench run` and `bench report` alike).
+/// Reads a run folder, computes its metrics and writes `metrics.json`, `calibration.json`
+/// (when its leads have outcomes), `report.md` and `report.html` into it, each atomically
+/// (`bench run` and `bench report` alike).
 pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, ReportError> {
     let data = read_run_dir(dir)?;
     if !data
@@ -183,26 +185,31 @@ pub fn report_run(dir: &Path, opts: &ReportOptions) -> Result<RunMetrics, Report
         return Err(ReportError::NoGold(dir.join("dataset.csv")));
     }
     let mut metrics = evaluate(&data, opts)?;
+    let calibration = score_maps(&data, &metrics);
     let explorer = explorer_data(dir, &data, &metrics)?;
     attach_flip_texts(&mut metrics, &explorer);
     drop(data);
-    write_reports(dir, &metrics, explorer)?;
+    write_reports(dir, &metrics, calibration.as_ref(), explorer)?;
     Ok(metrics)
 }
 
-/// Writes `metrics.json`, `report.md` and `report.html` for computed metrics.
+/// Writes `metrics.json`, `calibration.json` (or, without one, removes an earlier one),
+/// `report.md` and `report.html` for computed metrics.
 fn write_reports(
     dir: &Path,
     metrics: &RunMetrics,
+    calibration: Option<&RunCalibration>,
     explorer: ExplorerData,
 ) -> Result<(), ReportError> {
-    let json = serde_json::to_vec_pretty(metrics).map_err(|e| ReportError::Write {
-        path: dir.join("metrics.json"),
-        source: std::io::Error::other(e),
-    })?;
+    let mut files = vec![("metrics.json", pretty_json(dir, "metrics.json", metrics)?)];
+    match calibration {
+        Some(c) => files.push((CALIBRATION_FILE, pretty_json(dir, CALIBRATION_FILE, c)?)),
+        None => {
+            let _ = std::fs::remove_file(dir.join(CALIBRATION_FILE));
+        }
+    }
     let doc = report::run_document_with(metrics, Some(explorer));
-    let files = [
-        ("metrics.json", json),
+    files.extend([
         (
             "report.md",
             report::Format::Markdown.render(&doc).into_bytes(),
@@ -211,10 +218,18 @@ fn write_reports(
             "report.html",
             report::Format::Html.render(&doc).into_bytes(),
         ),
-    ];
+    ]);
     for (name, bytes) in files {
         let path = dir.join(name);
         write_atomic(&path, &bytes).map_err(|source| ReportError::Write { path, source })?;
     }
     Ok(())
+}
+
+/// `value` as indented JSON, to be written as `dir/name`.
+fn pretty_json(dir: &Path, name: &str, value: &impl Serialize) -> Result<Vec<u8>, ReportError> {
+    serde_json::to_vec_pretty(value).map_err(|e| ReportError::Write {
+        path: dir.join(name),
+        source: std::io::Error::other(e),
+    })
 }

@@ -7,6 +7,7 @@
 
 mod batch;
 mod batch_files;
+mod fingerprint;
 mod folder;
 mod inputs;
 mod kept;
@@ -26,6 +27,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 pub use batch_files::{export_batch, import_batch};
+pub use fingerprint::{
+    heuristic_fingerprint, learned_fingerprint, scorer_fingerprint, scorer_fingerprint_among,
+};
 pub use folder::report_run;
 pub(crate) use folder::{unused_dir, utc_stamp};
 pub use plan::{Verdict, budget_verdict, plan_only};
@@ -195,6 +199,12 @@ impl Run {
         let sampled = sampled.map(|(id, n)| (id.to_string(), n as u64)).collect();
         let (dir, run_id) = claim_folder(&config, &opts)?;
         let kept = kept::kept_inputs(&config, &requested);
+        // The learned model's comes when it is trained, the derived scorers' at the end.
+        let fingerprints = requested
+            .iter()
+            .filter(|id| **id != ScorerId::Learned)
+            .filter_map(|id| Some((id.to_string(), scorer_fingerprint(&config, id, None)?)))
+            .collect();
         // The claim: from here on the folder is known as this run's, even if it is killed.
         let manifest = RunManifest {
             state: Some("running".into()),
@@ -224,6 +234,7 @@ impl Run {
             sampled,
             ensembles: config.ensembles.clone(),
             cascades: config.cascades.clone(),
+            fingerprints,
         };
         folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;
@@ -286,6 +297,9 @@ impl Run {
                         ));
                     }
                     model.save(&self.dir.join("learned-model.json"))?;
+                    let id = ScorerId::Learned.to_string();
+                    let fingerprint = learned_fingerprint(&model);
+                    self.manifest.fingerprints.insert(id, fingerprint);
                     self.score_with(&model)?;
                 }
                 Err(e) => note(format!("learned baseline skipped: {e}")),
@@ -383,6 +397,23 @@ impl Run {
         manifest.state = Some("finished".into());
         manifest.pid = None;
         manifest.finished = Some(now_utc());
+        manifest.fingerprints.retain(|id, _| scorers.contains(id));
+        let ran: Vec<ScorerId> = scorers
+            .iter()
+            .map(|id| ScorerId::from(id.as_str()))
+            .collect();
+        let known = |id: &ScorerId| manifest.fingerprints.get(&id.to_string()).cloned();
+        let derived: Vec<(String, String)> = config
+            .ensembles
+            .iter()
+            .map(|e| e.id())
+            .chain(config.cascades.iter().map(|c| c.id()))
+            .filter_map(|id| {
+                let fp = fingerprint::derived_fingerprint(&config, &id, &ran, &known)?;
+                Some((id.to_string(), fp))
+            })
+            .collect();
+        manifest.fingerprints.extend(derived);
         manifest.scorers = scorers;
         manifest.skipped_models = skipped_models.iter().map(ToString::to_string).collect();
         manifest.llm = llm;

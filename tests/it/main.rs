@@ -6,6 +6,7 @@ mod support;
 mod answer;
 mod batch_api;
 mod batch_cli;
+mod calibration_cli;
 mod ensembles;
 mod exact_rules;
 mod explorer_chromium;

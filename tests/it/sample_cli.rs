@@ -1,7 +1,9 @@
 //! A model with `sample = N` through `bench run` against a fake server: it is asked about N
 //! of the evaluated leads (the same N for every prompt, the same on a re-run), the plan
 //! counts N jobs per prompt, run.json names the sampled scorers, and the report judges them
-//! on their leads: their n is N, nothing is "missing", their pairs use the shared leads.
+//! on their leads: their n is N, nothing is "missing", their pairs use the shared leads;
+//! run.json keeps the LLM scorers' fingerprints and calibration.json maps them on their
+//! sample.
 
 use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply};
@@ -133,6 +135,32 @@ async fn a_sampled_model_is_asked_about_its_sample_and_judged_on_it() {
     );
     let report = std::fs::read_to_string(run.join("report.md")).expect("report.md");
     assert!(report.contains("Asked about a sample"), "{report}");
+
+    // The fingerprints the config gives now are those of the run; the sampled scorer is
+    // mapped on its sample's scored leads (every answer 82: the cut-off too).
+    let now = lead_bench::config::Config::load(Path::new(&config)).expect("config");
+    for id in ["heuristic", "llm/fake/zero_shot", "llm/fake/rubric"] {
+        let id_now = lead_bench::prediction::ScorerId::from(id);
+        let fp = lead_bench::pipeline::scorer_fingerprint(&now, &id_now, None);
+        assert!(fp.is_some(), "{id}");
+        assert_eq!(manifest["fingerprints"][id].as_str(), fp.as_deref(), "{id}");
+    }
+    let calibration = lead_bench::evaluate::RunCalibration::load(&run).expect("calibration");
+    let map = calibration
+        .for_scorer(
+            "llm/fake/zero_shot",
+            manifest["fingerprints"]["llm/fake/zero_shot"].as_str(),
+        )
+        .expect("a map of the sampled scorer");
+    let ranker = metrics["outcomes"]["scorers"]
+        .as_array()
+        .expect("outcome rankers")
+        .iter()
+        .find(|s| s["id"] == "llm/fake/zero_shot")
+        .expect("the sampled scorer against outcomes");
+    assert_eq!(Some(map.n), ranker["n_scored"].as_u64());
+    assert!(map.n <= SAMPLE as u64);
+    assert_eq!(map.capacity.cut_off, 82.0);
 
     // The same sample on a re-run (from the cache: nothing is sent again).
     let out = bench(run_in("second")).await;
