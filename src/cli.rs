@@ -223,6 +223,52 @@ pub struct ScoreArgs {
     /// With batches: wait for them to finish instead of exiting to be run again.
     #[arg(long)]
     pub wait: bool,
+    /// A run folder whose calibration.json maps this scorer's scores to a probability of
+    /// converting: adds `p_convert` and `route` (sales at or above the run's capacity
+    /// cut-off, else nurture). Refused when the scorer changed since that run.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub calibration: Option<PathBuf>,
+    /// With --calibration: which of the run's maps gives p_convert (best: the one with the
+    /// lower cross-fitted Brier score in that run).
+    #[arg(long, value_enum, default_value_t = MapArg::Best, requires = "calibration")]
+    pub map: MapArg,
+    /// With --calibration: route the top leads of this file by score to sales instead of
+    /// using the run's cut-off: a share (`0.2`, `20%`) or a number of leads (`150`).
+    #[arg(long, value_parser = parse_capacity, requires = "calibration")]
+    pub capacity: Option<crate::evaluate::CapacitySetting>,
+}
+
+/// `--map`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MapArg {
+    Best,
+    Isotonic,
+    Platt,
+}
+
+/// `--capacity`: a share in (0, 1] (`0.2` or `20%`), or a whole number of leads (`150`).
+fn parse_capacity(text: &str) -> Result<crate::evaluate::CapacitySetting, String> {
+    use crate::evaluate::CapacitySetting;
+    let text = text.trim();
+    let expected = "expected a share of the leads (0.2 or 20%) or a number of leads (150)";
+    if let Some(percent) = text.strip_suffix('%') {
+        let p: f64 = percent.trim().parse().map_err(|_| expected.to_string())?;
+        return match p / 100.0 {
+            s if s > 0.0 && s <= 1.0 => Ok(CapacitySetting::Share(s)),
+            _ => Err(format!("{text}: a share must be above 0% and at most 100%")),
+        };
+    }
+    if let Ok(n) = text.parse::<u64>() {
+        return match n {
+            0 => Err("0 leads: sales must be able to work at least one".into()),
+            n => Ok(CapacitySetting::Leads(n)),
+        };
+    }
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s < 1.0 => Ok(CapacitySetting::Share(s)),
+        Ok(_) => Err(format!("{text}: {expected}")),
+        Err(_) => Err(expected.to_string()),
+    }
 }
 
 #[derive(Debug, clap::Args)]

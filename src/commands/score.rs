@@ -7,10 +7,11 @@ use std::io::Write;
 use std::path::Path;
 
 use crate::atomic::AtomicFile;
-use crate::cli::ScoreArgs;
+use crate::cli::{MapArg, ScoreArgs};
+use crate::evaluate::MapChoice;
 use crate::lead::{Cell, Format, Lead, LeadError, LeadReader, LeadRow, RowCells, RowWriter};
 use crate::llm::Plan;
-use crate::pipeline::{ScoreOptions, ScoreOutcome, Scored, note, score_leads};
+use crate::pipeline::{CalibrationAsk, ScoreOptions, ScoreOutcome, Scored, note, score_leads};
 use crate::prediction::{Prediction, ScorerId};
 use crate::{EXIT_OK, EXIT_PENDING, Error};
 
@@ -18,15 +19,40 @@ use super::plan_text::plan_text;
 
 /// The columns every scored row gets.
 const SCORE_COLUMNS: [&str; 4] = ["lead_score", "lead_label", "justification", "status"];
-/// The columns added when an LLM was asked.
+/// The columns added when an LLM may be asked.
 const LLM_COLUMNS: [&str; 4] = ["error", "prompt_tokens", "completion_tokens", "cost_usd"];
+/// The columns added with a calibration.
+const CALIBRATION_COLUMNS: [&str; 2] = ["p_convert", "route"];
+
+/// Which groups of columns scoring adds.
+#[derive(Debug, Clone, Copy)]
+struct Added {
+    usage: bool,
+    calibration: bool,
+}
+
+impl Added {
+    fn names(self) -> Vec<String> {
+        let mut names: Vec<&str> = SCORE_COLUMNS.to_vec();
+        if self.usage {
+            names.extend(LLM_COLUMNS);
+        }
+        if self.calibration {
+            names.extend(CALIBRATION_COLUMNS);
+        }
+        names.into_iter().map(String::from).collect()
+    }
+}
 
 pub(crate) fn run(args: &ScoreArgs) -> Result<u8, Error> {
     let (columns, rows) = read_rows(&args.input)?;
     let scorer = ScorerId::from(args.scorer.as_str());
     // An LLM's usage columns come with every scorer that may ask one.
-    let usage = scorer.is_llm() || scorer.is_derived();
-    let added = added_columns(&args.input, &columns, usage)?;
+    let added = Added {
+        usage: scorer.is_llm() || scorer.is_derived(),
+        calibration: args.calibration.is_some(),
+    };
+    check_columns(&args.input, &columns, added)?;
     let opts = ScoreOptions {
         config: args.config.clone(),
         scorer,
@@ -38,6 +64,15 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<u8, Error> {
         batch: args.batch,
         wait: args.wait,
         show_plan: (!args.quiet).then_some(show_plan as fn(&Plan)),
+        calibration: args.calibration.clone().map(|run_dir| CalibrationAsk {
+            run_dir,
+            map: match args.map {
+                MapArg::Best => MapChoice::Best,
+                MapArg::Isotonic => MapChoice::Isotonic,
+                MapArg::Platt => MapChoice::Platt,
+            },
+            capacity: args.capacity,
+        }),
     };
     // The leads go to the scorer, the cells as read to the output: no row is held twice.
     let (leads, rows): (Vec<Lead>, Vec<RowCells>) = rows
@@ -59,7 +94,7 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<u8, Error> {
         Some(path) => {
             let format = args.format.unwrap_or_else(|| Format::from_path(path));
             let file = AtomicFile::create(path).map_err(|e| Error::write(path, e))?;
-            let file = write_rows(file, format, path, (&columns, &added), &rows, &scored)?;
+            let file = write_rows(file, format, path, (&columns, added), &rows, &scored)?;
             file.commit().map_err(|e| Error::write(path, e))?;
             note(format!(
                 "scored {} leads with {} → {}",
@@ -72,7 +107,7 @@ pub(crate) fn run(args: &ScoreArgs) -> Result<u8, Error> {
             let format = args.format.unwrap_or(Format::Csv);
             let stdout = std::io::stdout().lock();
             let out = Path::new("<stdout>");
-            let _stdout = write_rows(stdout, format, out, (&columns, &added), &rows, &scored)?;
+            let _stdout = write_rows(stdout, format, out, (&columns, added), &rows, &scored)?;
         }
     }
     say_how_it_went(&scored);
@@ -106,25 +141,19 @@ fn read_rows(path: &Path) -> Result<(Vec<String>, Vec<LeadRow>), Error> {
     Ok((reader.columns().to_vec(), rows))
 }
 
-/// The columns scoring adds; refused when the input has one of them already (before anything
-/// is sent).
-fn added_columns(input: &Path, columns: &[String], usage: bool) -> Result<Vec<String>, Error> {
-    let added: Vec<String> = SCORE_COLUMNS
-        .iter()
-        .chain(if usage { &LLM_COLUMNS[..] } else { &[] })
-        .map(|c| c.to_string())
-        .collect();
-    if let Some(c) = added.iter().find(|c| columns.contains(c)) {
-        return Err(LeadError::Parse {
+/// Refuses an input that has a column scoring adds already (before anything is sent).
+fn check_columns(input: &Path, columns: &[String], added: Added) -> Result<(), Error> {
+    match added.names().into_iter().find(|c| columns.contains(c)) {
+        Some(c) => Err(LeadError::Parse {
             path: input.to_path_buf(),
             line: 1,
             message: format!(
                 "the input already has a `{c}` column; rename it or drop it before scoring"
             ),
         }
-        .into());
+        .into()),
+        None => Ok(()),
     }
-    Ok(added)
 }
 
 /// Writes the input's rows (`columns.0`), each followed by its answer (`columns.1`).
@@ -132,16 +161,24 @@ fn write_rows<W: Write>(
     out: W,
     format: Format,
     out_path: &Path,
-    (columns, added): (&[String], &[String]),
+    (columns, added): (&[String], Added),
     rows: &[RowCells],
     scored: &Scored,
 ) -> Result<W, Error> {
-    let usage = added.len() > SCORE_COLUMNS.len();
-    let mut writer = RowWriter::new(out, format, columns.to_vec(), added.to_vec())
+    let mut writer = RowWriter::new(out, format, columns.to_vec(), added.names())
         .map_err(|e| Error::write(out_path, e))?;
-    for (cells, p) in rows.iter().zip(&scored.answers) {
+    for (i, (cells, p)) in rows.iter().zip(&scored.answers).enumerate() {
+        let mut answer = answer_cells(p, added.usage);
+        if added.calibration {
+            let c = scored.calibrated.as_ref().and_then(|c| c.get(i));
+            answer.push(c.and_then(|c| c.p_convert).map_or(Cell::Empty, Cell::Float));
+            answer.push(
+                c.and_then(|c| c.route)
+                    .map_or(Cell::Empty, |r| Cell::Text(r.as_str())),
+            );
+        }
         writer
-            .write(cells, &answer_cells(p, usage))
+            .write(cells, &answer)
             .map_err(|e| Error::write(out_path, e))?;
     }
     writer.finish().map_err(|e| Error::write(out_path, e))

@@ -5,19 +5,19 @@
 //!
 //! What goes in, per kind of scorer (and nothing else):
 //! - `llm/<model>/<prompt>`: the prompt template's text (as the config loaded it), its
-//!   `examples` count, the config's `product` (templates are given it), and the model
+//!   `examples` count, the config's `product` and bands (templates are given them), and the model
 //!   settings that change answers: `model`, `temperature`, `max_tokens`, `reasoning`,
 //!   `structured_output` (not `base_url`, keys, limits, `batch` or `sample`);
 //! - `heuristic`: the built-in rules table, the text of the config's `heuristic_rules` file
-//!   (when it names one) and `[baselines.heuristic_weights]`;
+//!   (when it names one), `[baselines.heuristic_weights]` and the bands;
 //! - `learned`: the trained model, as `learned-model.json` holds it;
 //! - `ensemble/<name>`, `cascade/<name>`: the config's table and the fingerprints of its
 //!   members by id: for an ensemble, the scorers given (those of the run) that its patterns
 //!   match, derived ones excepted, as `evaluate/ensemble.rs` picks them; for a cascade,
 //!   `first` and `then`. `None` when a member has none.
 //!
-//! The score bands are in none of them (a calibration map is of scores), except as part of
-//! a trained model, which stores them.
+//! The score bands are in every one: the heuristic caps its score to the band its signals
+//! reach, prompts show the bands to the model, and a trained model stores them.
 
 use std::collections::BTreeMap;
 
@@ -26,6 +26,7 @@ use serde::Serialize;
 use super::inputs::requested_scorers;
 use super::kept::sha256_hex;
 use crate::config::Config;
+use crate::lead::Bands;
 use crate::llm::{ModelSettings, StructuredOutput};
 use crate::prediction::ScorerId;
 use crate::score::heuristic::{HeuristicRules, HeuristicWeights};
@@ -65,21 +66,27 @@ pub fn scorer_fingerprint_among(
     fingerprint_with(config, id, scorers, &base, MAX_DEPTH)
 }
 
-/// The heuristic's fingerprint for a rules file's text (`None`: the built-in table alone)
-/// and point overrides.
-pub fn heuristic_fingerprint(rules_file: Option<&str>, weights: &HeuristicWeights) -> String {
+/// The heuristic's fingerprint for a rules file's text (`None`: the built-in table alone),
+/// point overrides and bands.
+pub fn heuristic_fingerprint(
+    rules_file: Option<&str>,
+    weights: &HeuristicWeights,
+    bands: Bands,
+) -> String {
     #[derive(Serialize)]
     struct Heuristic<'a> {
         kind: &'static str,
         built_in: &'a str,
         file: Option<&'a str>,
         weights: &'a HeuristicWeights,
+        bands: Bands,
     }
     hash(&Heuristic {
         kind: "heuristic",
         built_in: HeuristicRules::shipped_text(),
         file: rules_file,
         weights,
+        bands,
     })
 }
 
@@ -104,6 +111,7 @@ fn llm_fingerprint(config: &Config, model: &ModelSettings, prompt: &PromptSpec) 
         template: &'a str,
         examples: usize,
         product: &'a str,
+        bands: Bands,
         model: &'a str,
         temperature: f64,
         max_tokens: u32,
@@ -115,6 +123,7 @@ fn llm_fingerprint(config: &Config, model: &ModelSettings, prompt: &PromptSpec) 
         template: prompt.template.source(),
         examples: prompt.examples,
         product: &config.product,
+        bands: config.bands,
         model: &model.model,
         temperature: model.temperature,
         max_tokens: model.max_tokens,
@@ -133,7 +142,11 @@ fn base_fingerprint(config: &Config, id: &ScorerId) -> Option<String> {
         ScorerId::Heuristic => {
             let b = &config.baselines;
             let file = b.heuristic_rules_text.as_deref();
-            Some(heuristic_fingerprint(file, &b.heuristic_weights))
+            Some(heuristic_fingerprint(
+                file,
+                &b.heuristic_weights,
+                config.bands,
+            ))
         }
         ScorerId::Llm { model, prompt } => {
             let m = config.models.iter().find(|m| &m.name == model)?;
@@ -255,7 +268,7 @@ mod tests {
         assert!(base.iter().all(Option::is_some), "{base:?}");
         assert!(base.iter().flatten().all(|f| f.len() == 64));
         assert_eq!(base, all(&config(dir.path(), "", TEMPLATE)));
-        // Where the requests go, how fast, and the bands: the same scores.
+        // Where the requests go and how fast: the same scores.
         let same = config(
             dir.path(),
             "rpm = 10\nconcurrency = 2\ntimeout_s = 5\n",
@@ -264,8 +277,12 @@ mod tests {
         assert_eq!(all(&same), base);
         let mut other_url = config(dir.path(), "", TEMPLATE);
         other_url.models[0].base_url = "http://elsewhere/v1".into();
-        other_url.bands = crate::lead::Bands::new(80, 50).expect("bands");
         assert_eq!(all(&other_url), base);
+        // Other bands: every scorer changes (the heuristic caps by band, prompts show them).
+        let mut other_bands = config(dir.path(), "", TEMPLATE);
+        other_bands.bands = crate::lead::Bands::new(80, 50).expect("bands");
+        let now = all(&other_bands);
+        assert!(now.iter().zip(&base).all(|(a, b)| a != b), "{now:?}");
         // The prompt's text, or the temperature: the LLM and what it is a member of change,
         // the heuristic does not.
         for changed in [

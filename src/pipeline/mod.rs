@@ -13,6 +13,7 @@ mod inputs;
 mod kept;
 mod llm;
 mod plan;
+mod routing;
 mod score;
 
 use inputs::{
@@ -33,6 +34,7 @@ pub use fingerprint::{
 pub use folder::report_run;
 pub(crate) use folder::{unused_dir, utc_stamp};
 pub use plan::{Verdict, budget_verdict, plan_only};
+pub use routing::{Calibrated, CalibrationAsk, Route, calibrate};
 pub use score::{ScoreOptions, ScoreOutcome, Scored, score_leads};
 
 use crate::config::{Config, DatasetSource};

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use crate::Error;
 use crate::config::Config;
-use crate::evaluate::{Combine, LeadAnswer, combine_answers, escalated_answer};
+use crate::evaluate::{Combine, LeadAnswer, RunCalibration, combine_answers, escalated_answer};
 use crate::lead::{Bands, Lead, Split, read_leads};
 use crate::llm::{EngineSummary, Plan, Stop, StopSignal};
 use crate::prediction::{Prediction, ScorerId, Status};
@@ -27,6 +27,9 @@ use crate::score::learned::LearnedModel;
 use super::inputs::{Dataset, rendering, requested_scorers, train_leads, usable_models};
 use super::llm::LlmStep;
 use super::plan::{PlanInput, plan_llm_jobs};
+use super::routing::{
+    Calibrated, CalibrationAsk, calibrate, calibration_line, checked_map, fingerprint_now,
+};
 use super::{RunOptions, note, start_runtime};
 
 /// The `run_id` of the predictions `bench score` makes (they are not a run's).
@@ -53,6 +56,9 @@ pub struct ScoreOptions {
     pub wait: bool,
     /// Shows the plan of the LLM requests before anything is sent.
     pub show_plan: Option<fn(&Plan)>,
+    /// A run whose `calibration.json` maps the scorer's scores to a probability of
+    /// converting and holds its capacity cut-off; the scorer must not have changed since.
+    pub calibration: Option<CalibrationAsk>,
 }
 
 /// How scoring ended.
@@ -81,6 +87,8 @@ pub struct Scored {
     pub config: Option<Config>,
     /// The learned model used, when one was.
     pub learned: Option<LearnedModel>,
+    /// With a calibration: each answer's probability of converting and route, in order.
+    pub calibrated: Option<Vec<Calibrated>>,
 }
 
 /// Scores `leads` with the scorer of `opts`.
@@ -97,6 +105,18 @@ pub fn score_leads(opts: &ScoreOptions, leads: &[Lead]) -> Result<ScoreOutcome, 
         }
         None => None,
     };
+    let calibration = match &opts.calibration {
+        Some(ask) => Some((ask, RunCalibration::load(&ask.run_dir)?)),
+        None => None,
+    };
+    let scorer = (&opts.scorer, opts.rules.as_deref());
+    // Checked before anything is sent, unless the fingerprint needs the learned model.
+    let mut map = None;
+    if let Some((ask, c)) = &calibration
+        && let Some(now) = fingerprint_now(scorer, config.as_ref(), None)?
+    {
+        map = Some(checked_map(c, (&opts.scorer, ask), Some(&now))?);
+    }
     let mut scoring = Scoring {
         opts,
         config,
@@ -121,6 +141,18 @@ pub fn score_leads(opts: &ScoreOptions, leads: &[Lead]) -> Result<ScoreOutcome, 
     if pending {
         return Ok(ScoreOutcome::BatchPending { stopped_by });
     }
+    if let (Some((ask, c)), None) = (&calibration, &map) {
+        let now = fingerprint_now(scorer, config.as_ref(), learned.as_ref())?;
+        map = Some(checked_map(c, (&opts.scorer, ask), now.as_deref())?);
+    }
+    let calibrated = match (&calibration, map) {
+        (Some((ask, c)), Some(m)) => {
+            let calibrated = calibrate(&answers, &m, ask.map, ask.capacity);
+            note(calibration_line(c, &m, ask, &calibrated));
+            Some(calibrated)
+        }
+        _ => None,
+    };
     let stop_signal = engine.as_ref().and_then(|(_, stop)| stop.signal());
     let interrupted = stop_signal.is_some() || llm.iter().any(|s| s.cancelled);
     Ok(ScoreOutcome::Scored(Box::new(Scored {
@@ -131,6 +163,7 @@ pub fn score_leads(opts: &ScoreOptions, leads: &[Lead]) -> Result<ScoreOutcome, 
         interrupted,
         config,
         learned,
+        calibrated,
     })))
 }
 

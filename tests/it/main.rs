@@ -30,6 +30,7 @@ mod repro_cli;
 mod run_cli;
 mod runner_faults;
 mod sample_cli;
+mod score_calibration;
 mod score_cli;
 mod score_llm;
 mod show_cli;
