@@ -76,17 +76,9 @@ pub struct Scored {
     /// One per lead, in the leads' order; a lead that could not be scored keeps its place
     /// with its status and no score.
     pub answers: Vec<Prediction>,
-    /// Whether an LLM was asked (the answers carry tokens and cost).
-    pub asked_llm: bool,
-    /// The engine's summary of each LLM step.
-    pub llm: Vec<EngineSummary>,
     /// The signal that stopped it early (the leads not reached are `skipped`).
     pub stopped_by: Option<StopSignal>,
     pub interrupted: bool,
-    /// The config read (none for a baseline scored without one).
-    pub config: Option<Config>,
-    /// The learned model used, when one was.
-    pub learned: Option<LearnedModel>,
     /// With a calibration: each answer's probability of converting and route, in order.
     pub calibrated: Option<Vec<Calibrated>>,
 }
@@ -157,12 +149,8 @@ pub fn score_leads(opts: &ScoreOptions, leads: &[Lead]) -> Result<ScoreOutcome, 
     let interrupted = stop_signal.is_some() || llm.iter().any(|s| s.cancelled);
     Ok(ScoreOutcome::Scored(Box::new(Scored {
         answers,
-        asked_llm: !llm.is_empty(),
-        llm,
         stopped_by: stop_signal,
         interrupted,
-        config,
-        learned,
         calibrated,
     })))
 }
