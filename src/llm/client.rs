@@ -105,6 +105,10 @@ pub(crate) fn build_request(model: &ModelSettings, job: &LlmJob) -> Request {
     if let Some(rf) = response_format {
         body["response_format"] = rf;
     }
+    if let Some(n) = model.top_logprobs {
+        body["logprobs"] = json!(true);
+        body["top_logprobs"] = json!(n);
+    }
     let mut request = String::with_capacity(job.user.len() + job.system.len() + 256);
     canonical_json(&body, &mut request);
     // Both are the canonical JSON of an object (keys sorted), written out around the

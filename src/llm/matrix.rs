@@ -10,9 +10,10 @@ use sha2::{Digest, Sha256};
 use super::job::{CallOutcome, CallResult, JobStream, LlmJob, Unmade};
 use super::model::{ModelSettings, StructuredOutput};
 use crate::lead::{Bands, Lead};
-use crate::prediction::{Prediction, ScorerId, Status};
+use crate::prediction::{LOGPROBS, Prediction, ScorerId, Status};
 use crate::score::llm::{
-    Example, PromptContext, PromptError, PromptSpec, parse_answer, select_examples,
+    Example, LogprobsError, PromptContext, PromptError, PromptSpec, parse_answer, read_logprobs,
+    select_examples,
 };
 
 /// An LLM scorer of the run: one model with one prompt.
@@ -334,6 +335,47 @@ pub fn prediction_from_outcome(
         CallResult::Skipped { reason } => {
             p.status = Status::Skipped;
             p.error = reason;
+        }
+    }
+    p
+}
+
+/// The logprobs reading (`…@logprobs`) of an answer whose prediction is `verbal`: the same
+/// request, tokens, cost and latency; its score, label and class probabilities from the
+/// answer's token probabilities in `body` (the response body; `None` when there was no
+/// answer, and the reading keeps the answer's failure).
+pub fn logprobs_prediction(verbal: &Prediction, body: Option<&str>, bands: &Bands) -> Prediction {
+    let mut p = verbal.clone();
+    p.scorer.push_str(LOGPROBS);
+    (p.lead_score, p.lead_label, p.consistent) = (None, None, None);
+    (p.p_low, p.p_medium, p.p_high) = (None, None, None);
+    p.justification.clear();
+    let Some(body) = body else {
+        return p;
+    };
+    match read_logprobs(body, bands) {
+        Ok(r) => {
+            p.status = Status::Ok;
+            p.error.clear();
+            (p.lead_score, p.lead_label) = (Some(r.score), Some(r.label));
+            (p.p_low, p.p_medium, p.p_high) = (Some(r.p[0]), Some(r.p[1]), Some(r.p[2]));
+            p.consistent = Some(true);
+            p.justification = format!(
+                "p(low) {:.3}, p(medium) {:.3}, p(high) {:.3}{}",
+                r.p[0],
+                r.p[1],
+                r.p[2],
+                r.expected_score
+                    .map(|e| format!("; expected lead_score {e:.1}"))
+                    .unwrap_or_default()
+            );
+        }
+        Err(e) => {
+            p.status = match e {
+                LogprobsError::Missing => Status::NoLogprobs,
+                LogprobsError::NoPosition(_) => Status::NoLabelPosition,
+            };
+            p.error = e.to_string();
         }
     }
     p

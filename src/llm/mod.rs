@@ -54,7 +54,7 @@ pub use job::{CallOutcome, CallResult, JobStream, LlmJob, RunError, ScorerCounts
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use matrix::{
     JobKey, JobMatrix, LlmJobs, LlmScorer, MatrixInput, Rendering, build_llm_jobs,
-    prediction_from_outcome, sample_leads,
+    logprobs_prediction, prediction_from_outcome, sample_leads,
 };
 pub(crate) use model::{KeySource, key_ring};
 pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};

@@ -123,6 +123,14 @@ pub struct RawModelSettings {
     /// prompt: [`crate::llm::sample_leads`]); the others are "not asked". All when absent.
     #[serde(default)]
     pub sample: Option<u64>,
+    /// Ask for the answer's token probabilities (`logprobs: true, top_logprobs: N`): each
+    /// of this model's LLM scorers gets a second reading, `llm/<model>/<prompt>@logprobs`,
+    /// from the alternatives at the label's token (`score/llm/logprobs.rs`).
+    #[serde(default)]
+    pub logprobs: bool,
+    /// Alternatives per token with `logprobs` (OpenAI allows up to 20).
+    #[serde(default = "default_top_logprobs")]
+    pub top_logprobs: u32,
 }
 
 /// Bounds of the numeric keys: beyond them a value is a typo or a mistake that would stall
@@ -137,6 +145,8 @@ pub mod limits {
     pub const BATCH_MAX_REQUESTS: (u32, u32) = (1, 1_000_000);
     /// Leads, for `sample`.
     pub const SAMPLE: (u64, u64) = (1, 100_000_000);
+    /// Alternatives per token, for `top_logprobs`.
+    pub const TOP_LOGPROBS: (u32, u32) = (1, 20);
     /// Seconds, for `timeout_s` and `launch_timeout_s`.
     pub const MAX_SECONDS: f64 = 86_400.0;
     /// Dollars per million tokens.
@@ -145,6 +155,10 @@ pub mod limits {
 
 fn default_adaptive() -> bool {
     true
+}
+
+fn default_top_logprobs() -> u32 {
+    10
 }
 
 fn default_batch_poll_s() -> f64 {
@@ -232,6 +246,9 @@ pub struct ModelSettings {
     pub max_response_bytes: usize,
     /// Leads of the evaluated ones this model scores (see [`RawModelSettings::sample`]).
     pub sample: Option<NonZeroUsize>,
+    /// Alternatives per token asked for (`top_logprobs`) when the answer's token
+    /// probabilities are read (see [`RawModelSettings::logprobs`]); `None`: not asked.
+    pub top_logprobs: Option<u32>,
 }
 
 /// Where a model's key stands, as its `api_key_env` and the environment give it.
@@ -333,6 +350,13 @@ impl RawModelSettings {
             .map(|v| within(&err, "sample", v, limits::SAMPLE))
             .transpose()?
             .and_then(|v| NonZeroUsize::new(usize::try_from(v).unwrap_or(usize::MAX)));
+        let top_logprobs = within(
+            &err,
+            "top_logprobs",
+            self.top_logprobs,
+            limits::TOP_LOGPROBS,
+        )?;
+        let top_logprobs = self.logprobs.then_some(top_logprobs);
         let seconds = |key, v: f64| {
             if v.is_finite() && v > 0.0 && v <= limits::MAX_SECONDS {
                 Ok(Duration::from_secs_f64(v))
@@ -418,6 +442,7 @@ impl RawModelSettings {
             launch_timeout,
             max_response_bytes: usize::try_from(max_response_bytes).unwrap_or(usize::MAX),
             sample,
+            top_logprobs,
         })
     }
 }

@@ -8,6 +8,7 @@
 //!   `examples` count, the config's `product` and bands (templates are given them), and the model
 //!   settings that change answers: `model`, `temperature`, `max_tokens`, `reasoning`,
 //!   `structured_output` (not `base_url`, keys, limits, `batch` or `sample`);
+//! - `llm/<model>/<prompt>@logprobs`: its LLM scorer's fingerprint and `top_logprobs`;
 //! - `heuristic`: the built-in rules table, the text of the config's `heuristic_rules` file
 //!   (when it names one), `[baselines.heuristic_weights]` and the bands;
 //! - `learned`: the trained model, as `learned-model.json` holds it;
@@ -155,6 +156,15 @@ fn base_fingerprint(config: &Config, id: &ScorerId) -> Option<String> {
                 .iter()
                 .find(|p| p.template.name() == prompt)?;
             Some(llm_fingerprint(config, m, p))
+        }
+        // The reading of the same answers, with how many alternatives it reads.
+        ScorerId::Logprobs { .. } => {
+            let answers = base_fingerprint(config, &id.answered_by()?)?;
+            let m = config
+                .models
+                .iter()
+                .find(|m| Some(m.name.as_str()) == id.model())?;
+            Some(hash(&("logprobs", answers, m.top_logprobs?)))
         }
         _ => None,
     }

@@ -152,7 +152,10 @@ pub(super) fn requested_scorers(config: &Config, only: &[String]) -> Vec<ScorerI
         for p in &config.prompts {
             let id = ScorerId::llm(&m.name, p.template.name());
             if keeps(only, &id) {
+                // Its logprobs reading comes with it, from the same answers.
+                let reading = m.top_logprobs.and_then(|_| id.logprobs());
                 ids.push(id);
+                ids.extend(reading);
             }
         }
     }

@@ -10,7 +10,8 @@ use crate::config::Config;
 use crate::lead::Lead;
 use crate::llm::{
     CallOutcome, CallResult, EngineOptions, EngineSummary, JobMatrix, ModelSettings, Stop,
-    clear_batch_failures, ensure_up, key_ring, prediction_from_outcome, run_streams,
+    clear_batch_failures, ensure_up, key_ring, logprobs_prediction, prediction_from_outcome,
+    run_streams,
 };
 use crate::prediction::Prediction;
 
@@ -55,6 +56,12 @@ impl LlmStep<'_> {
         let mut record = |job_id: u64, outcome: CallOutcome| {
             let key = keys[job_id as usize];
             let scorer = &scorers[key.scorer as usize];
+            // A model asked for token probabilities: the answer is read a second time.
+            let body = match (&outcome.result, self.models[scorer.model].top_logprobs) {
+                (_, None) => None,
+                (CallResult::Answer { raw, .. }, Some(_)) => Some(Some(raw.clone())),
+                (_, Some(_)) => Some(None),
+            };
             let mut p: Prediction = prediction_from_outcome(
                 self.run_id,
                 &self.eval[key.lead as usize].lead_id,
@@ -66,7 +73,15 @@ impl LlmStep<'_> {
             for text in [&mut p.justification, &mut p.raw_response, &mut p.error] {
                 keyring.redact_in_place(text);
             }
+            let reading = body.map(|body| {
+                let mut r = logprobs_prediction(&p, body.as_deref(), &self.config.bands);
+                keyring.redact_in_place(&mut r.error);
+                r
+            });
             record(key.lead as usize, p);
+            if let Some(r) = reading {
+                record(key.lead as usize, r);
+            }
         };
         let summary = self.runtime.block_on(async {
             // Servers are started before any job is sent and stopped when `servers` drops.

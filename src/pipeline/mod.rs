@@ -42,7 +42,7 @@ use crate::evaluate::{ReportOptions, RunManifest, RunMetrics};
 use crate::generate::Sidecar;
 use crate::lead::{Format, Lead, Split};
 use crate::llm::{Cache, EngineSummary, LlmJobs, ModelSettings, Plan, Stop, StopSignal};
-use crate::prediction::{Prediction, PredictionSink, ScorerId, ScorerTally};
+use crate::prediction::{LOGPROBS, Prediction, PredictionSink, ScorerId, ScorerTally};
 use crate::score::Scorer;
 use crate::score::heuristic::HeuristicScorer;
 use crate::score::learned::{LearnedModel, TrainedOn};
@@ -335,8 +335,12 @@ impl Run {
         let models = &self.models;
         let eval: Vec<&Lead> = self.eval.iter().map(|&i| &self.leads[i]).collect();
         let matrix = jobs.matrix(rendering(&self.config, &eval));
-        self.scorers
-            .extend(matrix.scorers().iter().map(|s| s.id.to_string()));
+        for s in matrix.scorers() {
+            self.scorers.push(s.id.to_string());
+            if models[s.model].top_logprobs.is_some() {
+                self.scorers.push(format!("{}{LOGPROBS}", s.id));
+            }
+        }
         if matrix.keys().is_empty() {
             return Ok(());
         }

@@ -186,7 +186,7 @@ impl Scoring<'_> {
                 self.learned = Some(model);
                 Ok(answers)
             }
-            ScorerId::Llm { .. } => self.llm(id, leads),
+            ScorerId::Llm { .. } | ScorerId::Logprobs { .. } => self.llm(id, leads),
             ScorerId::Ensemble(name) => self.ensemble(id, name, leads),
             ScorerId::Cascade(name) => self.cascade(id, name, leads),
             ScorerId::Other(_) => Err(self.unknown(id)),
@@ -345,7 +345,9 @@ impl Scoring<'_> {
             show_plan: opts.show_plan,
             ..RunOptions::default()
         };
-        let keep = |s: &ScorerId| s == id;
+        // A logprobs reading reads its LLM scorer's answers.
+        let asked = id.answered_by().unwrap_or_else(|| id.clone());
+        let keep = |s: &ScorerId| *s == asked;
         let ask = PlanInput {
             config,
             opts: &run_opts,
@@ -377,7 +379,13 @@ impl Scoring<'_> {
         };
         let mut answers: Vec<Option<Prediction>> = vec![None; leads.len()];
         let matrix = planned.jobs.matrix(rendering(config, leads));
-        let summary = step.run(matrix, |i, p| answers[i] = Some(p), &mut Vec::new())?;
+        let wanted = id.to_string();
+        let keep_answer = |i: usize, p: Prediction| {
+            if p.scorer == wanted {
+                answers[i] = Some(p);
+            }
+        };
+        let summary = step.run(matrix, keep_answer, &mut Vec::new())?;
         self.llm.push(summary);
         let id = id.to_string();
         Ok(answers

@@ -14,7 +14,7 @@ mod scorer;
 mod status;
 
 pub use read::{MetricRow, read_metric_rows, read_prediction_rows, read_predictions_csv};
-pub use scorer::ScorerId;
+pub use scorer::{LOGPROBS, ScorerId};
 pub use status::Status;
 
 use crate::atomic::AtomicFile;

@@ -1,10 +1,13 @@
 //! Which scorer made a prediction: [`ScorerId`], written as `heuristic`, `learned`,
-//! `llm/<model>/<prompt>`, `ensemble/<name>` or `cascade/<name>` in predictions files, reports and `--only` patterns. Every room
+//! `llm/<model>/<prompt>` (and `…@logprobs`, its token-probability reading), `ensemble/<name>` or `cascade/<name>` in predictions files, reports and `--only` patterns. Every room
 //! that names or reads a scorer goes through this type, so a new kind of scorer is one new
 //! variant here.
 
 use std::fmt;
 use std::str::FromStr;
+
+/// What the id of an LLM scorer's logprobs reading ends with.
+pub const LOGPROBS: &str = "@logprobs";
 
 /// A scorer, by kind.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -13,6 +16,12 @@ pub enum ScorerId {
     Learned,
     /// An LLM model under one prompt.
     Llm {
+        model: String,
+        prompt: String,
+    },
+    /// The same answers as `Llm { model, prompt }`, read from their token probabilities
+    /// (`logprobs = true`): `llm/<model>/<prompt>@logprobs`.
+    Logprobs {
         model: String,
         prompt: String,
     },
@@ -33,24 +42,46 @@ impl ScorerId {
         }
     }
 
-    /// The model of an LLM scorer.
+    /// The model of an LLM scorer (or of its logprobs reading).
     pub fn model(&self) -> Option<&str> {
         match self {
-            ScorerId::Llm { model, .. } => Some(model),
+            ScorerId::Llm { model, .. } | ScorerId::Logprobs { model, .. } => Some(model),
             _ => None,
         }
     }
 
-    /// The prompt of an LLM scorer.
+    /// The prompt of an LLM scorer (or of its logprobs reading).
     pub fn prompt(&self) -> Option<&str> {
         match self {
-            ScorerId::Llm { prompt, .. } => Some(prompt),
+            ScorerId::Llm { prompt, .. } | ScorerId::Logprobs { prompt, .. } => Some(prompt),
             _ => None,
         }
     }
 
+    /// Made from an LLM's answers: an LLM scorer or its logprobs reading.
     pub fn is_llm(&self) -> bool {
-        matches!(self, ScorerId::Llm { .. })
+        matches!(self, ScorerId::Llm { .. } | ScorerId::Logprobs { .. })
+    }
+
+    /// The logprobs reading of an LLM scorer.
+    pub fn logprobs(&self) -> Option<ScorerId> {
+        match self {
+            ScorerId::Llm { model, prompt } => Some(ScorerId::Logprobs {
+                model: model.clone(),
+                prompt: prompt.clone(),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The LLM scorer whose answers a logprobs reading reads; an LLM scorer itself.
+    pub fn answered_by(&self) -> Option<ScorerId> {
+        match self {
+            ScorerId::Llm { model, prompt } | ScorerId::Logprobs { model, prompt } => {
+                Some(ScorerId::llm(model, prompt))
+            }
+            _ => None,
+        }
     }
 
     /// The heuristic or the learned model: the in-process baselines.
@@ -76,6 +107,7 @@ impl fmt::Display for ScorerId {
             ScorerId::Heuristic => f.write_str("heuristic"),
             ScorerId::Learned => f.write_str("learned"),
             ScorerId::Llm { model, prompt } => write!(f, "llm/{model}/{prompt}"),
+            ScorerId::Logprobs { model, prompt } => write!(f, "llm/{model}/{prompt}{LOGPROBS}"),
             ScorerId::Ensemble(name) => write!(f, "ensemble/{name}"),
             ScorerId::Cascade(name) => write!(f, "cascade/{name}"),
             ScorerId::Other(id) => f.write_str(id),
@@ -103,7 +135,13 @@ impl FromStr for ScorerId {
                 .and_then(|rest| rest.rsplit_once('/'))
             {
                 Some((model, prompt)) if !model.is_empty() && !prompt.is_empty() => {
-                    ScorerId::llm(model, prompt)
+                    match prompt.strip_suffix(LOGPROBS) {
+                        Some(p) if !p.is_empty() => ScorerId::Logprobs {
+                            model: model.to_string(),
+                            prompt: p.to_string(),
+                        },
+                        _ => ScorerId::llm(model, prompt),
+                    }
                 }
                 _ => ScorerId::Other(id.to_string()),
             },

@@ -28,10 +28,15 @@ pub enum Status {
     /// Never sent: the budget was reached, the run was cancelled, or the model failed fast
     /// (401/403/404). Counted against coverage like every other unparsed outcome.
     Skipped,
+    /// A logprobs reading (`…@logprobs`) of an answer that carries no token probabilities.
+    NoLogprobs,
+    /// A logprobs reading whose answer has no `lead_label` value among its tokens, or no
+    /// alternative there that begins a label.
+    NoLabelPosition,
 }
 
 impl Status {
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 11] = [
         Status::Ok,
         Status::Coerced,
         Status::ParseError,
@@ -41,6 +46,8 @@ impl Status {
         Status::ApiError,
         Status::Timeout,
         Status::Skipped,
+        Status::NoLogprobs,
+        Status::NoLabelPosition,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +61,8 @@ impl Status {
             Status::ApiError => "api_error",
             Status::Timeout => "timeout",
             Status::Skipped => "skipped",
+            Status::NoLogprobs => "no_logprobs",
+            Status::NoLabelPosition => "no_label_position",
         }
     }
 

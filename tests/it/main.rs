@@ -19,6 +19,7 @@ mod heuristic_digest;
 mod lead_io;
 mod learned;
 mod local_llm;
+mod logprobs;
 mod metrics_properties;
 mod metrics_reference;
 mod plan_cli;

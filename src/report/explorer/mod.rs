@@ -255,8 +255,9 @@ mod tests {
         assert_eq!(back["leads"][0][12], evil);
         assert_eq!(back["texts"][0], evil);
         // The second scorer was not asked: its answer is the status alone.
-        assert_eq!(back["leads"][0][13][1], json!([10]));
-        assert_eq!(back["statuses"][10], "not asked");
+        let not_asked = Status::ALL.len() + 1;
+        assert_eq!(back["leads"][0][13][1], json!([not_asked]));
+        assert_eq!(back["statuses"][not_asked], "not asked");
         assert_eq!(back["leads"][0][13][0], json!([0, 2, 80, 1, 0]));
     }
 

@@ -135,6 +135,8 @@ pub struct Seen<'a> {
     pub auth: Option<&'a str>,
     /// Position of the request among all requests (0-based).
     pub index: u64,
+    /// `top_logprobs` when the request asks for token probabilities (`logprobs: true`).
+    pub top_logprobs: Option<u64>,
 }
 
 /// One logged request.
@@ -149,6 +151,11 @@ pub struct Logged {
 }
 
 type Script = dyn Fn(&Seen) -> Reply + Send + Sync;
+
+/// `top_logprobs` of a request that asks for token probabilities.
+fn top_logprobs(request: &Value) -> Option<u64> {
+    (request["logprobs"] == true).then(|| request["top_logprobs"].as_u64().unwrap_or(0))
+}
 
 struct ServerState {
     script: Box<Script>,
@@ -563,6 +570,7 @@ fn finish_batch(
             attempt: 1,
             auth: None,
             index: i as u64,
+            top_logprobs: top_logprobs(&line["body"]),
         });
         let (status, body) = match reply {
             Reply::Send { status, body, .. } => (status, body),
@@ -668,6 +676,7 @@ async fn handle(State(st): State<Arc<ServerState>>, headers: HeaderMap, body: By
             attempt,
             auth: auth.as_deref(),
             index,
+            top_logprobs: top_logprobs(&request),
         }),
     };
     let status = match &reply {

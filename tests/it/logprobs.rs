@@ -1,0 +1,192 @@
+//! `logprobs = true` through `bench run` against the loopback fake: every request asks for
+//! `top_logprobs`, each LLM scorer gets its `@logprobs` reading with the probabilities the
+//! server chose (exactly), evaluated in full beside it; a re-run reads them again from the
+//! cache without a request; a server that sends no token probabilities leaves the reading a
+//! recorded `no_logprobs` status and a clear failure, not a crash.
+
+use crate::support::fake_config::write_config;
+use crate::support::fake_openai::{FakeServer, Reply, Seen};
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use lead_bench::prediction::{Prediction, read_predictions_csv};
+use serde_json::json;
+
+/// p(high), p(medium), p(low) the fake gives a prompt: they depend only on its text.
+fn chosen(seen: &Seen) -> [f64; 3] {
+    let h = seen
+        .user
+        .bytes()
+        .fold(7u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    let high = (h % 80 + 10) as f64 / 100.0;
+    let medium = (1.0 - high) * 0.6;
+    [high, medium, 1.0 - high - medium]
+}
+
+/// A completion whose label token is ` "high` with the chosen alternatives (and one that is
+/// not a label), the score field first.
+fn with_logprobs(seen: &Seen) -> Reply {
+    if seen.top_logprobs != Some(5) {
+        return Reply::error(400, "expected logprobs: true, top_logprobs: 5");
+    }
+    let [high, medium, low] = chosen(seen);
+    let head = "{\"lead_score\": 77, \"lead_label\":";
+    let tail = "\", \"justification\": \"fit\"}";
+    let alt = |t: &str, p: f64| json!({"token": t, "logprob": p.ln()});
+    let tokens = json!([
+        {"token": head, "logprob": 0.0, "top_logprobs": []},
+        {"token": " \"high", "logprob": high.ln(), "top_logprobs": [
+            alt(" \"high", high), alt(" \"medium", medium), alt(" \"low", low), alt(" {", 0.01)
+        ]},
+        {"token": tail, "logprob": 0.0, "top_logprobs": []},
+    ]);
+    let content = format!("{head} \"high{tail}");
+    let body = json!({
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                     "finish_reason": "stop", "logprobs": {"content": tokens}}],
+        "usage": {"prompt_tokens": 20, "completion_tokens": 12, "total_tokens": 32},
+    });
+    Reply::raw(200, &body.to_string())
+}
+
+async fn run(config: &Path, out: &Path) -> Output {
+    let (config, out) = (config.to_path_buf(), out.to_path_buf());
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_bench"))
+            .args(["run", "--quiet", "--config"])
+            .arg(&config)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .expect("run bench")
+    })
+    .await
+    .expect("join")
+}
+
+fn by_lead(run: &Path, scorer: &str) -> HashMap<String, Prediction> {
+    read_predictions_csv(&run.join("predictions.csv"))
+        .expect("predictions")
+        .into_iter()
+        .filter(|p| p.scorer == scorer)
+        .map(|p| (p.lead_id.clone(), p))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_llm_scorer_gets_its_logprobs_reading_exactly_and_again_from_the_cache() {
+    let server = FakeServer::start(with_logprobs).await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        &server.url,
+        60,
+        true,
+        "logprobs = true\ntop_logprobs = 5",
+    );
+    let first: PathBuf = dir.path().join("first");
+    let out = run(&config, &first).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verbal = by_lead(&first, "llm/fake/rubric");
+    let reading = by_lead(&first, "llm/fake/rubric@logprobs");
+    assert_eq!(verbal.len(), reading.len());
+    assert!(!reading.is_empty());
+    let mut scores = std::collections::BTreeSet::new();
+    for (lead, r) in &reading {
+        let v = &verbal[lead];
+        assert_eq!(v.lead_score, Some(77));
+        assert_eq!(r.status.as_str(), "ok", "{}", r.error);
+        let (p_low, p_medium, p_high) = (
+            r.p_low.expect("p_low"),
+            r.p_medium.expect("p_medium"),
+            r.p_high.expect("p_high"),
+        );
+        // What the server chose, renormalised over the labels (` {` is not one).
+        let total = p_low + p_medium + p_high;
+        assert!((total - 1.0).abs() < 1e-12);
+        let expected_score = (50.0 * p_medium + 100.0 * p_high).round() as u8;
+        assert_eq!(r.lead_score, Some(expected_score));
+        assert!(p_high > 0.05 && p_high < 0.95);
+        assert!(
+            (p_medium / (1.0 - p_high) - 0.6).abs() < 1e-9,
+            "{p_medium} {p_high}"
+        );
+        assert_eq!((r.prompt_tokens, r.cost_usd), (v.prompt_tokens, v.cost_usd));
+        scores.insert(r.lead_score);
+    }
+    assert!(scores.len() > 5, "the reading is not constant: {scores:?}");
+
+    // Evaluated in full beside the verbalized scorer.
+    let metrics: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(first.join("metrics.json")).expect("metrics"))
+            .expect("json");
+    let ids: Vec<&str> = metrics["scorers"]
+        .as_array()
+        .expect("scorers")
+        .iter()
+        .map(|s| s["id"].as_str().expect("id"))
+        .collect();
+    assert!(
+        ids.contains(&"llm/fake/rubric@logprobs") && ids.contains(&"llm/fake/zero_shot@logprobs"),
+        "{ids:?}"
+    );
+    let report = std::fs::read_to_string(first.join("report.md")).expect("report");
+    assert!(report.contains("llm/fake/rubric@logprobs"));
+
+    // Again: nothing is sent, the readings are the same.
+    let requests = server.requests();
+    let second = dir.path().join("second");
+    let out = run(&config, &second).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(server.requests(), requests);
+    let again = by_lead(&second, "llm/fake/rubric@logprobs");
+    for (lead, r) in &reading {
+        assert_eq!(
+            (again[lead].lead_score, again[lead].p_high),
+            (r.lead_score, r.p_high)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_token_probabilities_leaves_a_recorded_status_and_a_clear_failure() {
+    let server = FakeServer::start(|_| {
+        Reply::answer(r#"{"lead_score": 80, "lead_label": "high", "justification": "fit"}"#)
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 40, false, "logprobs = true");
+    let run_dir = dir.path().join("run");
+    let out = run(&config, &run_dir).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("llm/fake/rubric@logprobs produced no parsed prediction")
+            && err.contains("no token probabilities"),
+        "{err}"
+    );
+    let reading = by_lead(&run_dir, "llm/fake/rubric@logprobs");
+    assert!(!reading.is_empty());
+    assert!(reading.values().all(|p| p.status.as_str() == "no_logprobs"));
+    // The verbalized scorer is unharmed.
+    assert!(
+        by_lead(&run_dir, "llm/fake/rubric")
+            .values()
+            .all(|p| p.lead_score == Some(80))
+    );
+}
