@@ -4,6 +4,7 @@
 
 use super::cost_chart::{FrontierPoint, cost_quality};
 use super::figures::{both_outcomes, cost_per_1000};
+use super::sweep_chart::{sweep_chart, sweep_figure};
 use super::table::{Block, Chart, Table, UNDEFINED, est, num, share, usd};
 use crate::evaluate::RunMetrics;
 
@@ -133,6 +134,17 @@ pub(super) fn sweep_section(m: &RunMetrics, b: &mut Vec<Block>) {
         if let Some(reading) = sweep_reading(s) {
             b.push(Block::Paragraph(reading));
         }
+        let what = if s.points.iter().any(|p| p.converters.is_some()) {
+            "converters at capacity"
+        } else {
+            "strict accuracy"
+        };
+        b.push(Block::Charts(vec![Chart {
+            caption: format!(
+                "Share escalated against {what}, labelled with the cost per 1,000 leads"
+            ),
+            svg: sweep_chart(s, most_of_the_gain(s), "cascade sweep"),
+        }]));
         let mut t = Table::new(&[
             "escalated",
             "leads",
@@ -153,12 +165,24 @@ pub(super) fn sweep_section(m: &RunMetrics, b: &mut Vec<Block>) {
     }
 }
 
+/// The least escalated share that keeps at least 90 % of what escalating every lead gains
+/// (its index), when escalating every lead gains.
+fn most_of_the_gain(s: &crate::evaluate::Sweep) -> Option<usize> {
+    let lo = sweep_figure(s.points.first()?)?;
+    let hi = sweep_figure(s.points.last()?)?;
+    if hi <= lo {
+        return None;
+    }
+    s.points
+        .iter()
+        .position(|p| sweep_figure(p).is_some_and(|v| v - lo >= 0.9 * (hi - lo)))
+}
+
 /// "Escalating 20 % of the leads keeps 90 % of the LLM's gain at 20 % of its cost", for the
 /// smallest share that keeps at least 90 % of the gain, when escalating everything gains.
 fn sweep_reading(s: &crate::evaluate::Sweep) -> Option<String> {
-    let figure = |p: &crate::evaluate::SweepPoint| p.converters.or(p.strict_accuracy);
     let (first, last) = (s.points.first()?, s.points.last()?);
-    let (lo, hi) = (figure(first)?, figure(last)?);
+    let (lo, hi) = (sweep_figure(first)?, sweep_figure(last)?);
     let what = if last.converters.is_some() {
         "converters found at capacity"
     } else {
@@ -172,10 +196,7 @@ fn sweep_reading(s: &crate::evaluate::Sweep) -> Option<String> {
             num(Some(hi), 3)
         ));
     }
-    let p = s
-        .points
-        .iter()
-        .find(|p| figure(p).is_some_and(|v| v - lo >= 0.9 * (hi - lo)))?;
+    let p = &s.points[most_of_the_gain(s)?];
     let cost = match (p.cost_per_1000, last.cost_per_1000) {
         (Some(c), Some(all)) if all > 0.0 => format!(" at {:.0} % of its cost", c / all * 100.0),
         _ => String::new(),
@@ -183,7 +204,7 @@ fn sweep_reading(s: &crate::evaluate::Sweep) -> Option<String> {
     Some(format!(
         "Escalating {:.0} % of the leads keeps {:.0} % of what `{}` adds in {what}{cost}.",
         p.share * 100.0,
-        (figure(p)? - lo) / (hi - lo) * 100.0,
+        (sweep_figure(p)? - lo) / (hi - lo) * 100.0,
         s.llm
     ))
 }
