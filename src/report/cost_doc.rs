@@ -6,42 +6,66 @@ use super::cost_chart::{FrontierPoint, cost_quality};
 use super::figures::{both_outcomes, cost_per_1000};
 use super::sweep_chart::{sweep_chart, sweep_figure};
 use super::table::{Block, Chart, Table, UNDEFINED, est, num, share, usd};
-use crate::evaluate::RunMetrics;
+use crate::evaluate::{RunMetrics, ScorerReport};
+use crate::metrics::Estimate;
+
+/// Each scorer with a known cost per 1,000 leads and a value of `figure` (an estimate with
+/// its interval), in the report's order, the Pareto-optimal ones marked: no other scorer is
+/// at least as good for no more money and strictly better on one of the two.
+fn frontier(
+    m: &RunMetrics,
+    figure: impl Fn(&ScorerReport) -> Option<Estimate>,
+) -> Vec<FrontierPoint<'_>> {
+    let mut points: Vec<FrontierPoint<'_>> = m
+        .scorers
+        .iter()
+        .filter_map(|s| {
+            let e = figure(s)?;
+            Some(FrontierPoint {
+                name: &s.id,
+                cost: cost_per_1000(s)?,
+                quality: e.value?,
+                interval: e.ci_low.zip(e.ci_high),
+                pareto: false,
+            })
+        })
+        .collect();
+    let dominated = |p: &FrontierPoint<'_>| {
+        points.iter().any(|o| {
+            o.name != p.name
+                && o.cost <= p.cost
+                && o.quality >= p.quality
+                && (o.cost < p.cost || o.quality > p.quality)
+        })
+    };
+    let pareto: Vec<bool> = points.iter().map(|p| !dominated(p)).collect();
+    for (p, optimal) in points.iter_mut().zip(pareto) {
+        p.pareto = optimal;
+    }
+    points
+}
 
 /// Appends the section when at least two scorers have a known cost.
 pub(super) fn cost_section(m: &RunMetrics, b: &mut Vec<Block>) {
     let o = m.outcomes.as_ref().filter(|o| both_outcomes(o));
-    // (id, cost, quality) of the scorers with a known cost and quality.
-    let quality = |id: &str| -> Option<f64> {
+    // Converters found at capacity with outcomes, else strict accuracy.
+    let quality = |s: &ScorerReport| -> Option<Estimate> {
         match o {
-            Some(o) => {
+            Some(o) => Some(
                 o.scorers
                     .iter()
-                    .find(|s| s.id == id)?
+                    .find(|r| r.id == s.id)?
                     .metrics
                     .capacity
-                    .recall
-                    .value
-            }
-            None => {
-                let s = m.scorers.iter().find(|s| s.id == id)?;
-                s.metrics.accuracy_strict.value
-            }
+                    .recall,
+            ),
+            None => Some(s.metrics.accuracy_strict),
         }
     };
-    let points: Vec<(&str, f64, f64)> = m
-        .scorers
-        .iter()
-        .filter_map(|s| Some((s.id.as_str(), cost_per_1000(s)?, quality(&s.id)?)))
-        .collect();
+    let points = frontier(m, quality);
     if points.len() < 2 {
         return;
     }
-    let dominated = |&(id, c, q): &(&str, f64, f64)| {
-        points
-            .iter()
-            .any(|&(other, oc, oq)| other != id && oc <= c && oq >= q && (oc < c || oq > q))
-    };
     let what = if o.is_some() {
         "converters at capacity"
     } else {
@@ -59,61 +83,38 @@ pub(super) fn cost_section(m: &RunMetrics, b: &mut Vec<Block>) {
         "Pareto-optimal",
     ]);
     for s in &m.scorers {
-        let point = points.iter().find(|p| p.0 == s.id);
-        let figure = match o {
-            Some(o) => o
-                .scorers
-                .iter()
-                .find(|r| r.id == s.id)
-                .map_or(UNDEFINED.into(), |r| share(&r.metrics.capacity.recall)),
-            None => est(&s.metrics.accuracy_strict, 3),
+        let point = points.iter().find(|p| p.name == s.id);
+        let figure = match (o, quality(s)) {
+            (Some(_), Some(e)) => share(&e),
+            (None, Some(e)) => est(&e, 3),
+            (_, None) => UNDEFINED.into(),
         };
         t.row(vec![
             format!("`{}`", s.id),
-            point.map_or(UNDEFINED.into(), |p| usd(Some(p.1))),
+            point.map_or(UNDEFINED.into(), |p| usd(Some(p.cost))),
             figure,
             num(s.metrics.quadratic_kappa.value, 3),
             point.map_or(UNDEFINED.into(), |p| {
-                if dominated(p) { "no" } else { "**yes**" }.to_string()
+                if p.pareto { "**yes**" } else { "no" }.to_string()
             }),
         ]);
     }
     b.push(Block::Table(t));
-    // The same as a chart: quality with its interval against cost.
-    let interval = |id: &str| -> Option<(f64, f64)> {
-        let e = match o {
-            Some(o) => {
-                o.scorers
-                    .iter()
-                    .find(|s| s.id == id)?
-                    .metrics
-                    .capacity
-                    .recall
-            }
-            None => {
-                m.scorers
-                    .iter()
-                    .find(|s| s.id == id)?
-                    .metrics
-                    .accuracy_strict
-            }
-        };
-        e.ci_low.zip(e.ci_high)
-    };
-    let chart: Vec<FrontierPoint<'_>> = points
-        .iter()
-        .map(|p| FrontierPoint {
-            name: p.0,
-            cost: p.1,
-            quality: p.2,
-            interval: interval(p.0),
-            pareto: !dominated(p),
-        })
-        .collect();
-    b.push(Block::Charts(vec![Chart {
+    // The same as charts: quality with its interval against cost, and QWK against gold
+    // (when there is gold) beside it.
+    let mut charts = vec![Chart {
         caption: format!("Cost against {what}, with 95 % intervals; filled: Pareto-optimal"),
-        svg: cost_quality(&chart, what, "cost and quality"),
-    }]));
+        svg: cost_quality(&points, what, "cost and quality"),
+    }];
+    let qwk = frontier(m, |s| Some(s.metrics.quadratic_kappa));
+    if qwk.len() >= 2 {
+        charts.push(Chart {
+            caption: "Cost against QWK with gold, with 95 % intervals; filled: Pareto-optimal"
+                .into(),
+            svg: cost_quality(&qwk, "QWK with gold", "cost and QWK"),
+        });
+    }
+    b.push(Block::Charts(charts));
 }
 
 /// Appends the cascade sweep: per LLM scorer behind the best baseline, what each escalated

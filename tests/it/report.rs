@@ -235,12 +235,12 @@ fn report_html_is_self_contained() {
         "the script is inline, with no attributes"
     );
     assert!(!html.contains("NaN"));
-    // Gains and capture, cost and quality, one chart per cascade sweep, four
-    // conversion-by-score charts, then three charts per scorer.
+    // Gains and capture, cost against converters at capacity and against QWK, one chart
+    // per cascade sweep, four conversion-by-score charts, then three charts per scorer.
     assert!(!m.sweeps.is_empty());
     assert_eq!(
         html.matches("<svg class=\"chart\"").count(),
-        3 + m.sweeps.len() + 4 + 3 * 4
+        4 + m.sweeps.len() + 4 + 3 * 4
     );
 }
 

@@ -124,9 +124,9 @@ fn every_chart_renders_in_headless_chromium() {
     let file = run.join("report.html");
     let html = std::fs::read_to_string(&file).expect("report.html");
     let in_file = charts(&html);
-    // One gains chart, the capture chart, cost and quality, one chart per cascade sweep, a
-    // conversion chart per recalibrated scorer, then confusion, reliability and scores for
-    // each of 4 scorers.
+    // One gains chart, the capture chart, cost against converters at capacity and against
+    // QWK, one chart per cascade sweep, a conversion chart per recalibrated scorer, then
+    // confusion, reliability and scores for each of 4 scorers.
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).expect("metrics"))
             .expect("metrics.json parses");
@@ -141,7 +141,7 @@ fn every_chart_renders_in_headless_chromium() {
     assert!(sweeps > 0, "no cascade sweep");
     assert_eq!(
         in_file.len(),
-        3 + sweeps + recalibrated + 3 * 4,
+        4 + sweeps + recalibrated + 3 * 4,
         "charts written to report.html"
     );
     assert!(html.contains("data-chart=\"capture\""), "no capture chart");
