@@ -30,7 +30,7 @@ pub(crate) use folder::{unused_dir, utc_stamp};
 pub use plan::{Verdict, budget_verdict, plan_only};
 
 use crate::config::{Config, DatasetSource};
-use crate::evaluate::{ReportOptions, RunManifest, RunMetrics};
+use crate::evaluate::{ModelPricing, ReportOptions, RunManifest, RunMetrics};
 use crate::generate::Sidecar;
 use crate::lead::{Format, Lead, Split};
 use crate::llm::{Cache, EngineSummary, LlmJobs, ModelSettings, Plan, Stop, StopSignal};
@@ -220,6 +220,20 @@ impl Run {
             sampled,
             ensembles: config.ensembles.clone(),
             cascades: config.cascades.clone(),
+            pricing: models
+                .iter()
+                .filter(|m| m.price.is_some())
+                .map(|m| {
+                    let (batch_discount, batch) = (m.batch_discount, m.batch);
+                    (
+                        m.name.clone(),
+                        ModelPricing {
+                            batch_discount,
+                            batch,
+                        },
+                    )
+                })
+                .collect(),
         };
         folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;

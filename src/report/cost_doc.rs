@@ -5,7 +5,7 @@
 use super::cost_chart::{FrontierPoint, cost_quality};
 use super::figures::{both_outcomes, cost_per_1000};
 use super::sweep_chart::{sweep_chart, sweep_figure};
-use super::table::{Block, Chart, Table, UNDEFINED, est, num, share, usd};
+use super::table::{Block, Chart, Table, UNDEFINED, est, fixed, num, share, usd};
 use crate::evaluate::{RunMetrics, ScorerReport};
 use crate::metrics::Estimate;
 
@@ -73,11 +73,13 @@ pub(super) fn cost_section(m: &RunMetrics, b: &mut Vec<Block>) {
     };
     b.push(Block::Heading(2, "Cost and quality".into()));
     b.push(Block::Paragraph(format!(
-        "Cost per 1,000 leads (what this run paid on the evaluated leads, scaled; the in-process baselines cost nothing) beside {what}. **Pareto-optimal**: no other scorer is at least as good for less, or better for as much. Scorers without a known cost (a model without a `price`) are listed without a verdict."
+        "Cost per 1,000 leads (the cost of the evaluated leads a scorer scored, scaled) at the interactive price and through the provider's batch API (the model's `batch_discount`); in-process scorers (the baselines, and ensembles and cascades of them) cost no money, and their measured time is given instead. Beside it, {what}. **Pareto-optimal** (at the interactive price): no other scorer is at least as good for less, or better for as much. Scorers without a known cost (a model without a `price`) are listed without a verdict."
     )));
     let mut t = Table::new(&[
         "scorer",
-        "cost / 1,000 leads",
+        "interactive / 1,000 leads",
+        "batch / 1,000 leads",
+        "CPU time / 1,000 leads",
         what,
         "QWK",
         "Pareto-optimal",
@@ -89,9 +91,13 @@ pub(super) fn cost_section(m: &RunMetrics, b: &mut Vec<Block>) {
             (None, Some(e)) => est(&e, 3),
             (_, None) => UNDEFINED.into(),
         };
+        let per = &s.operations.per_1000;
         t.row(vec![
             format!("`{}`", s.id),
-            point.map_or(UNDEFINED.into(), |p| usd(Some(p.cost))),
+            usd(per.interactive_usd),
+            usd(per.batch_usd),
+            per.cpu_ms
+                .map_or(UNDEFINED.into(), |ms| format!("{} ms", fixed(ms, 1))),
             figure,
             num(s.metrics.quadratic_kappa.value, 3),
             point.map_or(UNDEFINED.into(), |p| {
