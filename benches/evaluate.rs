@@ -1,12 +1,18 @@
 //! Speed of a whole run's metrics as `bench report` computes them (join, every scorer
 //! with 1,000-resample intervals, pairs with Holm, stability, operations, slices, and the
 //! outcome metrics with the oracle, capacity and cross-fitted recalibration) for 100,000
-//! leads × 5 scorers — target under 3 s — and of rendering the reports from them.
+//! leads × 5 scorers — target under 3 s —; the same with 3 scorers derived from them (two
+//! ensembles and a cascade, computed from the predictions as `bench report` does, and then
+//! evaluated with the others, flips, escalations and the cascade sweeps) — target under 4 s
+//! —; and rendering the reports from them.
 //!
-//! Run: `cargo bench --bench evaluate`.
+//! Run: `cargo bench --bench evaluate` (one case: `cargo bench --bench evaluate -- ensembles`).
 
-use criterion::{Criterion, criterion_group, criterion_main};
-use lead_bench::evaluate::{PredictionTable, ReportOptions, RunFolder, evaluate};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use lead_bench::evaluate::{
+    CascadeSpec, Combine, EnsembleSpec, Escalate, PredictionTable, ReportOptions, RunFolder,
+    add_derived_scorers, evaluate,
+};
 use lead_bench::lead::Bands;
 use lead_bench::lead::{Difficulty, Gold, Lead, LeadMeta, Outcome, Seniority, Source, Split};
 use lead_bench::prediction::Status;
@@ -118,7 +124,42 @@ fn run() -> RunFolder {
         sampled: Default::default(),
         cascades: Vec::new(),
         fingerprints: Default::default(),
+        ensembles: Vec::new(),
+        pricing: Default::default(),
     }
+}
+
+/// Two ensembles (the mean of the three prompts, a vote of the baselines and the cheapest
+/// prompt) and a cascade from the learned model into the best prompt.
+fn derived() -> (Vec<EnsembleSpec>, Vec<CascadeSpec>) {
+    let ensembles = vec![
+        EnsembleSpec {
+            name: "prompts".into(),
+            of: vec!["llm/m/*".into()],
+            combine: Combine::Mean,
+            weights: None,
+        },
+        EnsembleSpec {
+            name: "vote".into(),
+            of: vec![
+                "heuristic".into(),
+                "learned".into(),
+                "llm/m/zero_shot".into(),
+            ],
+            combine: Combine::Vote,
+            weights: None,
+        },
+    ];
+    let cascades = vec![CascadeSpec {
+        name: "learned-then-few-shot".into(),
+        first: "learned".into(),
+        then: "llm/m/few_shot".into(),
+        escalate: Escalate {
+            score_between: Some([35, 75]),
+            label: None,
+        },
+    }];
+    (ensembles, cascades)
 }
 
 fn bench(c: &mut Criterion) {
@@ -143,6 +184,36 @@ fn bench(c: &mut Criterion) {
     let outcomes = metrics.outcomes.as_ref().expect("outcome metrics");
     assert!(outcomes.oracle.is_some() && outcomes.scorers.len() == 5);
     assert!(outcomes.scorers.iter().all(|s| s.recalibration.is_some()));
+    // The derived scorers are computed from the predictions (as `bench report` does on
+    // reading a run folder) and evaluated with the others: both inside the measured time.
+    let (ensembles, cascades) = derived();
+    let with_derived = || {
+        let mut folder = data.clone();
+        folder.cascades = cascades.clone();
+        folder.ensembles = ensembles.clone();
+        folder
+    };
+    g.bench_function(
+        "100k leads x 5 scorers + 2 ensembles + 1 cascade, 1000 resamples",
+        |b| {
+            b.iter_batched(
+                with_derived,
+                |mut folder| {
+                    let bands = folder.bands;
+                    add_derived_scorers(&mut folder.predictions, &ensembles, &cascades, bands);
+                    evaluate(&folder, &opts).expect("metrics")
+                },
+                BatchSize::LargeInput,
+            )
+        },
+    );
+    let mut folder = with_derived();
+    let bands = folder.bands;
+    add_derived_scorers(&mut folder.predictions, &ensembles, &cascades, bands);
+    let derived_metrics = evaluate(&folder, &opts).expect("metrics");
+    assert_eq!(derived_metrics.scorers.len(), 8);
+    assert_eq!(derived_metrics.escalations.len(), 1);
+    assert_eq!(derived_metrics.sweeps.len(), 3);
     g.bench_function("render report.md + report.html", |b| {
         b.iter(|| {
             let doc = run_document(&metrics);

@@ -176,6 +176,8 @@ mod tests {
             sampled: Default::default(),
             cascades: Vec::new(),
             fingerprints: BTreeMap::new(),
+            ensembles: Vec::new(),
+            pricing: Default::default(),
             heuristic_rules: rules.map(|h| KeptRules {
                 sha256: h.into(),
                 built_in: kept("b"),

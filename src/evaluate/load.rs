@@ -6,12 +6,11 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use super::CascadeSpec;
 use super::ReportError;
-use super::cascade::add_cascades;
-use super::ensemble::add_ensembles;
 use super::manifest::{KeptFile, KeptRules, RunManifest};
 use super::table::{PredictionTable, TableBuilder};
+use super::unit_cost::ModelPricing;
+use super::{CascadeSpec, EnsembleSpec};
 use crate::lead::Bands;
 use crate::lead::{Lead, LeadError, LeadReader, Split};
 use crate::metrics::CapacitySetting;
@@ -49,6 +48,10 @@ pub struct RunFolder {
     /// Each scorer's fingerprint (run.json), for `calibration.json`; empty for a run from
     /// before runs kept them.
     pub fingerprints: BTreeMap<String, String>,
+    /// The ensembles among the scorers (run.json), for what they are made of.
+    pub ensembles: Vec<EnsembleSpec>,
+    /// How each priced model was priced (run.json): batch discount, sent through batch.
+    pub pricing: BTreeMap<String, ModelPricing>,
 }
 
 /// Reads a run directory as `bench run` writes it.
@@ -98,14 +101,13 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
             message: format!("ensembles[{i}].{key}: {message}"),
         })?;
     }
-    add_ensembles(&mut predictions, &run.ensembles, bands);
     for (i, spec) in run.cascades.iter().enumerate() {
         spec.check().map_err(|(key, message)| ReportError::Json {
             path: run_json_path.clone(),
             message: format!("cascades[{i}].{key}: {message}"),
         })?;
     }
-    add_cascades(&mut predictions, &run.cascades);
+    add_derived_scorers(&mut predictions, &run.ensembles, &run.cascades, bands);
     let meta_path = dir.join("dataset.meta.json");
     let dataset_meta = if meta_path.exists() {
         let text = read_text(&meta_path)?;
@@ -131,7 +133,21 @@ pub fn read_run_dir(dir: &Path) -> Result<RunFolder, ReportError> {
         sampled: run.sampled.into_keys().collect(),
         cascades: run.cascades,
         fingerprints: run.fingerprints,
+        ensembles: run.ensembles,
+        pricing: run.pricing,
     })
+}
+
+/// Adds the ensembles, then the cascades (which may escalate to an ensemble), from the
+/// scorers already in `table`, as `bench report` does from run.json's specs.
+pub fn add_derived_scorers(
+    table: &mut PredictionTable,
+    ensembles: &[EnsembleSpec],
+    cascades: &[CascadeSpec],
+    bands: Bands,
+) {
+    super::ensemble::add_ensembles(table, ensembles, bands);
+    super::cascade::add_cascades(table, cascades);
 }
 
 /// The leads of a dataset file with the free text no metric reads left empty, row by row, so

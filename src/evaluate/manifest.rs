@@ -97,6 +97,11 @@ pub struct RunManifest<L = serde_json::Value, P = serde_json::Value> {
     /// could not be trained).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fingerprints: BTreeMap<String, String>,
+    /// How each priced model was priced: its `batch_discount` and whether the run sent it
+    /// through a batch API, for the interactive and batch cost per 1,000 leads. Absent in
+    /// the run.json of older versions.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pricing: BTreeMap<String, super::ModelPricing>,
 }
 
 /// A file a run's scorers read, as the run folder keeps it.

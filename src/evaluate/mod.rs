@@ -32,6 +32,7 @@ mod sweep;
 mod table;
 #[cfg(test)]
 mod test_data;
+mod unit_cost;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -48,9 +49,9 @@ pub use explore::{
 };
 pub use flips::{FlipReport, FlippedLead, MAX_LISTED};
 pub use inputs::{InputRow, InputVerdict, InputsDiff};
-pub use load::{RunFolder, read_run_dir};
+pub use load::{RunFolder, add_derived_scorers, read_run_dir};
 pub use manifest::{KeptFile, KeptRules, RunManifest};
-pub use operations::Operations;
+pub use operations::{Operations, PerThousand};
 pub use outcomes::{
     BandRate, Calibration, CaptureTest, FOLDS, OutcomeReport, RankerOutcomes, Rate, Recalibration,
 };
@@ -62,6 +63,7 @@ pub use score_maps::{
 pub use slices::{DIMENSIONS, MIN_SLICE_N, OTHER, SIZE_BANDS, Slice, SliceScorer, size_band};
 pub use sweep::{Sweep, SweepPoint};
 pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};
+pub use unit_cost::ModelPricing;
 
 pub(crate) use cascade::escalated_answer;
 pub(crate) use ensemble::combine_answers;
@@ -357,6 +359,16 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         });
         parsed_all.push(all.parsed());
     }
+    let pricing = unit_cost::Pricing {
+        ensembles: &data.ensembles,
+        cascades: &data.cascades,
+        models: &data.pricing,
+    };
+    let mut priced: Vec<(&str, &mut Operations)> = scorers
+        .iter_mut()
+        .map(|s| (s.id.as_str(), &mut s.operations))
+        .collect();
+    pricing.price(&mut priced);
     let asked: Vec<Option<&[bool]>> = joined.scorers.iter().map(|s| s.asked.as_deref()).collect();
     let labels: Vec<Vec<Option<Label>>> = parsed_all
         .iter()

@@ -30,6 +30,9 @@ pub struct Operations {
     /// `null` when every prediction came from the cache or there are none.
     pub latency_p50_ms: Option<f64>,
     pub latency_p95_ms: Option<f64>,
+    /// Sum of `latency_ms` over the evaluated leads' answers (cache hits included): the
+    /// measured time of an in-process scorer.
+    pub latency_total_ms: f64,
     /// Tokens on the evaluated leads; `null` when the scorer reports none (baselines).
     pub prompt_tokens: Option<u64>,
     pub completion_tokens: Option<u64>,
@@ -49,6 +52,23 @@ pub struct Operations {
     pub run_predictions: u64,
     /// Cost of all of them; `null` when none carries a cost.
     pub run_cost_usd: Option<f64>,
+    /// Cost per 1,000 of the evaluated leads it scored: interactive and batch price, and the
+    /// measured time of an in-process scorer (see `evaluate/unit_cost.rs`).
+    pub per_1000: PerThousand,
+}
+
+/// One scorer's cost per 1,000 of the evaluated leads it scored.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+pub struct PerThousand {
+    /// USD at the interactive price; 0 for in-process scorers; `null` when unknown (a model
+    /// without a `price`).
+    pub interactive_usd: Option<f64>,
+    /// USD through the provider's batch API (the model's `batch_discount`); 0 for in-process
+    /// scorers; `null` when unknown.
+    pub batch_usd: Option<f64>,
+    /// Milliseconds of measured time, for in-process scorers; `null` for scorers that call
+    /// an LLM (their latency is in `latency_p50_ms`).
+    pub cpu_ms: Option<f64>,
 }
 
 /// Operations from the evaluated leads' repeat-0 predictions (`None` = no prediction for
@@ -66,6 +86,7 @@ pub(crate) fn operations(
         .collect();
     let (mut parsed, mut missing, mut inconsistent) = (0u64, 0u64, 0u64);
     let mut latencies = Vec::new();
+    let mut latency_total_ms = 0.0;
     let mut prompt = None::<u64>;
     let mut completion = None::<u64>;
     let mut cached = None::<u64>;
@@ -85,6 +106,9 @@ pub(crate) fn operations(
         }
         if !a.cached && a.latency_ms.is_finite() {
             latencies.push(a.latency_ms);
+        }
+        if a.latency_ms.is_finite() {
+            latency_total_ms += a.latency_ms;
         }
         let u = table.usage(a);
         if let Some(t) = u.prompt_tokens {
@@ -116,6 +140,7 @@ pub(crate) fn operations(
         inconsistency_rate: (parsed > 0).then(|| inconsistent as f64 / parsed as f64),
         latency_p50_ms: percentile(&latencies, 0.50),
         latency_p95_ms: percentile(&latencies, 0.95),
+        latency_total_ms,
         prompt_tokens: prompt,
         completion_tokens: completion,
         cached_prompt_tokens: cached,
@@ -127,6 +152,7 @@ pub(crate) fn operations(
         cost_per_correct_usd: cost.filter(|_| correct > 0).map(|c| c / correct as f64),
         run_predictions: table.run_predictions,
         run_cost_usd: table.run_cost_usd,
+        per_1000: PerThousand::default(),
     }
 }
 

@@ -38,7 +38,7 @@ pub use routing::{Calibrated, CalibrationAsk, Route, calibrate};
 pub use score::{ScoreOptions, ScoreOutcome, Scored, score_leads};
 
 use crate::config::{Config, DatasetSource};
-use crate::evaluate::{ReportOptions, RunManifest, RunMetrics};
+use crate::evaluate::{ModelPricing, ReportOptions, RunManifest, RunMetrics};
 use crate::generate::Sidecar;
 use crate::lead::{Format, Lead, Split};
 use crate::llm::{Cache, EngineSummary, LlmJobs, ModelSettings, Plan, Stop, StopSignal};
@@ -237,6 +237,20 @@ impl Run {
             ensembles: config.ensembles.clone(),
             cascades: config.cascades.clone(),
             fingerprints,
+            pricing: models
+                .iter()
+                .filter(|m| m.price.is_some())
+                .map(|m| {
+                    let (batch_discount, batch) = (m.batch_discount, m.batch);
+                    (
+                        m.name.clone(),
+                        ModelPricing {
+                            batch_discount,
+                            batch,
+                        },
+                    )
+                })
+                .collect(),
         };
         folder::write_json(&dir.join("run.json"), &manifest)?;
         folder::copy_config(&config.path, &dir)?;

@@ -132,24 +132,35 @@ pub(super) fn close_plot(mut out: String, empty: bool) -> String {
 
 /// Axes of a unit square plot with ticks at 0, 0.5, 1 and axis titles.
 fn unit_axes(out: &mut String, x_title: &str, y_title: &str) {
+    let ticks = ["0.0", "0.5", "1.0"];
+    axes(out, (ticks, x_title), (ticks, y_title));
+}
+
+/// Axes of a unit square plot with these labels of the ticks at 0, 0.5 and 1 (those at the
+/// ends of the x axis run inward from them, so that a long one stays inside the chart) and
+/// these axis titles.
+pub(super) fn axes(out: &mut String, x: ([&str; 3], &str), y: ([&str; 3], &str)) {
     let (x0, y0, x1, y1) = (L, H - B, W - R, T);
     let _ = write!(
         out,
         "<path d=\"M{x0:.1} {y1:.1}V{y0:.1}H{x1:.1}\" stroke=\"#333\" fill=\"none\"/>"
     );
-    for t in [0.0, 0.5, 1.0] {
-        let x = x0 + t * (x1 - x0);
-        let y = y0 - t * (y0 - y1);
-        text(out, x, y0 + 14.0, "middle", &format!("{t:.1}"));
-        text(out, x0 - 6.0, y + 4.0, "end", &format!("{t:.1}"));
+    for (i, t) in [0.0, 0.5, 1.0].into_iter().enumerate() {
+        let anchor = match (i, x.0[i].len() > 4) {
+            (0, true) => "start",
+            (2, true) => "end",
+            _ => "middle",
+        };
+        text(out, x0 + t * (x1 - x0), y0 + 14.0, anchor, x.0[i]);
+        text(out, x0 - 6.0, y0 - t * (y0 - y1) + 4.0, "end", y.0[i]);
     }
-    text(out, (x0 + x1) / 2.0, H - 6.0, "middle", x_title);
+    text(out, (x0 + x1) / 2.0, H - 6.0, "middle", x.1);
     let _ = write!(
         out,
         "<text x=\"12\" y=\"{:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 12 {:.1})\">{}</text>",
         (y0 + y1) / 2.0,
         (y0 + y1) / 2.0,
-        escape(y_title)
+        escape(y.1)
     );
 }
 

@@ -8,20 +8,23 @@ use super::charts::{
     B, H, L, R, SERIES, T, W, close_plot, legend_below, legend_height, open_tall, px, py, text,
 };
 use super::html::escape;
+use super::table::fixed;
 
 /// One scorer on the cost–quality chart.
 pub(super) struct FrontierPoint<'a> {
     pub name: &'a str,
     /// Cost per 1,000 leads (0 for the in-process baselines).
     pub cost: f64,
-    /// Quality and its interval, as shares.
+    /// Quality and its interval: a share, or an agreement such as QWK (at most 1, below 0
+    /// when worse than chance).
     pub quality: f64,
     pub interval: Option<(f64, f64)>,
     pub pareto: bool,
 }
 
 /// Cost per 1,000 leads (log scale; cost-free scorers at the left edge, "free") against a
-/// quality share with its interval as a whisker; Pareto-optimal scorers filled.
+/// quality with its interval as a whisker; Pareto-optimal scorers filled. The y axis runs
+/// from 0 to 1, or from −1 when a value or an interval falls below 0.
 pub(super) fn cost_quality(points: &[FrontierPoint<'_>], y_title: &str, title: &str) -> String {
     let mut out = String::new();
     let names: Vec<String> = points
@@ -41,8 +44,13 @@ pub(super) fn cost_quality(points: &[FrontierPoint<'_>], y_title: &str, title: &
         out,
         "<path d=\"M{x0:.1} {y1:.1}V{y0:.1}H{x1:.1}\" stroke=\"#333\" fill=\"none\"/>"
     );
-    for t in [0.0, 0.5, 1.0] {
-        text(&mut out, x0 - 6.0, py(t) + 4.0, "end", &format!("{t:.1}"));
+    let below_zero = points
+        .iter()
+        .any(|p| p.quality < 0.0 || p.interval.is_some_and(|(a, _)| a < 0.0));
+    let y_low = if below_zero { -1.0 } else { 0.0 };
+    let ty = |v: f64| py((v - y_low) / (1.0 - y_low));
+    for t in [y_low, (y_low + 1.0) / 2.0, 1.0] {
+        text(&mut out, x0 - 6.0, ty(t) + 4.0, "end", &fixed(t, 1));
     }
     let paid: Vec<f64> = points.iter().map(|p| p.cost).filter(|c| *c > 0.0).collect();
     let (lo, hi) = match (
@@ -61,20 +69,20 @@ pub(super) fn cost_quality(points: &[FrontierPoint<'_>], y_title: &str, title: &
         }
     };
     text(&mut out, px(0.03), y0 + 14.0, "middle", "free");
-    for c in [
+    // The cheapest and dearest paid costs as ticks, the dearest only when the two labels
+    // would not overlap.
+    let ends = [
         paid.iter().copied().reduce(f64::min),
         paid.iter().copied().reduce(f64::max),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        text(
-            &mut out,
-            px(tx(c)),
-            y0 + 14.0,
-            "middle",
-            &format!("${c:.3}"),
-        );
+    ];
+    let mut last_tick = f64::NEG_INFINITY;
+    for c in ends.into_iter().flatten() {
+        let x = px(tx(c));
+        if x - last_tick < 50.0 {
+            continue;
+        }
+        text(&mut out, x, y0 + 14.0, "middle", &format!("${c:.3}"));
+        last_tick = x;
     }
     text(
         &mut out,
@@ -93,24 +101,66 @@ pub(super) fn cost_quality(points: &[FrontierPoint<'_>], y_title: &str, title: &
     let mut legend = Vec::new();
     for (i, p) in points.iter().enumerate() {
         let colour = SERIES[i % SERIES.len()];
-        let x = px(tx(p.cost));
+        // Scorers of the same cost (the free ones, say) side by side, not on top of each other.
+        let same_cost = points[..i].iter().filter(|o| o.cost == p.cost).count();
+        let x = px(tx(p.cost)) + 7.0 * same_cost as f64;
         if let Some((a, b)) = p.interval {
             let _ = write!(
                 out,
                 "<path d=\"M{x:.1} {:.1}V{:.1}\" stroke=\"{colour}\"/>",
-                py(a),
-                py(b)
+                ty(a),
+                ty(b)
             );
         }
         let fill = if p.pareto { colour } else { "#fff" };
         let _ = write!(
             out,
             "<circle class=\"mark\" cx=\"{x:.1}\" cy=\"{:.1}\" r=\"4.5\" fill=\"{fill}\" stroke=\"{colour}\" stroke-width=\"1.6\"><title>{}</title></circle>",
-            py(p.quality),
+            ty(p.quality),
             escape(&names[i])
         );
         legend.push((refs[i], colour, false));
     }
     legend_below(&mut out, &legend);
     close_plot(out, points.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(name: &str, cost: f64, quality: f64, low: f64) -> FrontierPoint<'_> {
+        FrontierPoint {
+            name,
+            cost,
+            quality,
+            interval: Some((low, quality + 0.1)),
+            pareto: true,
+        }
+    }
+
+    #[test]
+    fn the_y_axis_reaches_below_zero_only_for_a_value_below_it() {
+        let shares = [point("a", 0.0, 0.4, 0.3), point("b", 0.1, 0.6, 0.5)];
+        let svg = cost_quality(&shares, "share", "t");
+        assert!(!svg.contains(">-1.0<"), "{svg}");
+        assert_eq!(svg.matches("<circle class=\"mark\"").count(), 2);
+        let kappas = [point("a", 0.0, 0.1, -0.2), point("b", 0.1, 0.6, 0.5)];
+        let svg = cost_quality(&kappas, "QWK", "t");
+        assert!(svg.contains(">-1.0<") && svg.contains(">0.0<"), "{svg}");
+        assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn scorers_of_one_cost_stand_side_by_side() {
+        let free = [point("a", 0.0, 0.4, 0.3), point("b", 0.0, 0.4, 0.3)];
+        let svg = cost_quality(&free, "share", "t");
+        let xs: Vec<&str> = svg
+            .split("<circle class=\"mark\" cx=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next())
+            .collect();
+        assert_eq!(xs.len(), 2);
+        assert_ne!(xs[0], xs[1]);
+    }
 }

@@ -23,15 +23,9 @@ pub(super) fn is_baseline(id: &str) -> bool {
     ScorerId::from(id).is_baseline()
 }
 
-/// What a scorer costs per 1,000 leads: its cost on the evaluated leads over their number;
-/// nothing for the in-process baselines; `None` when an LLM's cost is unknown.
+/// What a scorer costs per 1,000 leads at the interactive price (its cost on the evaluated
+/// leads it scored, scaled); nothing for in-process scorers; `None` when an LLM's cost is
+/// unknown.
 pub(super) fn cost_per_1000(s: &ScorerReport) -> Option<f64> {
-    if is_baseline(&s.id) {
-        return Some(0.0);
-    }
-    let o = &s.operations;
-    let scored = o.leads - o.missing;
-    o.cost_usd
-        .filter(|_| scored > 0)
-        .map(|c| c / scored as f64 * 1000.0)
+    s.operations.per_1000.interactive_usd
 }

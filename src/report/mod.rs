@@ -16,6 +16,7 @@ mod leaderboard;
 mod markdown;
 mod outcome_doc;
 mod run_doc;
+mod sweep_chart;
 mod table;
 
 pub use answer::answer;

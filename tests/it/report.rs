@@ -217,7 +217,7 @@ fn bench_compare_pairs_the_same_scorer_across_runs() {
 fn report_html_is_self_contained() {
     let dir = fixture();
     let run = dir.path().join("fixture-run");
-    report_run(&run, &opts()).expect("report");
+    let m = report_run(&run, &opts()).expect("report");
     let html = read(&run.join("report.html"));
     // Nothing is fetched: no URL, stylesheet link, import, CSS url() or script source, and
     // no script element carries a `src`. The lead explorer's two inline scripts (its data as
@@ -235,9 +235,13 @@ fn report_html_is_self_contained() {
         "the script is inline, with no attributes"
     );
     assert!(!html.contains("NaN"));
-    // Gains and capture, cost and quality, four conversion-by-score charts, then three
-    // charts per scorer.
-    assert_eq!(html.matches("<svg class=\"chart\"").count(), 3 + 4 + 3 * 4);
+    // Gains and capture, cost against converters at capacity and against QWK, one chart
+    // per cascade sweep, four conversion-by-score charts, then three charts per scorer.
+    assert!(!m.sweeps.is_empty());
+    assert_eq!(
+        html.matches("<svg class=\"chart\"").count(),
+        4 + m.sweeps.len() + 4 + 3 * 4
+    );
 }
 
 #[test]

@@ -124,7 +124,8 @@ fn every_chart_renders_in_headless_chromium() {
     let file = run.join("report.html");
     let html = std::fs::read_to_string(&file).expect("report.html");
     let in_file = charts(&html);
-    // One gains chart, the capture chart, a conversion chart per recalibrated scorer, then
+    // One gains chart, the capture chart, cost against converters at capacity and against
+    // QWK, one chart per cascade sweep, a conversion chart per recalibrated scorer, then
     // confusion, reliability and scores for each of 4 scorers.
     let metrics: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(run.join("metrics.json")).expect("metrics"))
@@ -136,9 +137,11 @@ fn every_chart_renders_in_headless_chromium() {
         .filter(|s| !s["recalibration"].is_null())
         .count();
     assert!(recalibrated > 0, "no scorer was recalibrated");
+    let sweeps = metrics["sweeps"].as_array().expect("sweeps").len();
+    assert!(sweeps > 0, "no cascade sweep");
     assert_eq!(
         in_file.len(),
-        3 + recalibrated + 3 * 4,
+        4 + sweeps + recalibrated + 3 * 4,
         "charts written to report.html"
     );
     assert!(html.contains("data-chart=\"capture\""), "no capture chart");
