@@ -499,6 +499,8 @@ mod tests {
             heuristic_rules: None,
             sampled: Default::default(),
             cascades: Vec::new(),
+            ensembles: Vec::new(),
+            pricing: Default::default(),
             fingerprints: BTreeMap::from([("heuristic".to_string(), "ab12".to_string())]),
         }
     }

@@ -65,12 +65,16 @@ fn stable(md: &str) -> String {
             if line.starts_with("- tool_version: ") {
                 line = "- tool_version: [version]".into();
             }
-            if line.starts_with('|') && line.contains(" ms / ") {
+            // Measured times: latencies (`p50 ms / p95 ms`) and CPU time per 1,000 leads.
+            if line.starts_with('|') && line.contains(" ms") {
                 let cells: Vec<String> = line
                     .split(" | ")
                     .map(|c| {
+                        let number = c.trim_end_matches(" ms").trim_end_matches(" s");
                         if c.ends_with(" ms") && c.contains(" ms / ") {
                             "[latency]".to_string()
+                        } else if c.ends_with(" ms") && number.parse::<f64>().is_ok() {
+                            "[cpu time]".to_string()
                         } else {
                             c.to_string()
                         }
