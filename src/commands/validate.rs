@@ -124,6 +124,15 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
             }
         };
         println!("model {}: {key}; {endpoint}", m.name);
+        if let Some(n) = m.top_logprobs {
+            println!(
+                "model {}: logprobs = true, top_logprobs = {n}: its answers are also read from \
+                 their token probabilities (llm/{}/<prompt>@logprobs); not checked here, as that \
+                 takes a completion: a provider without them answers HTTP 400 (recorded as \
+                 api_error, with a hint) or leaves them out (status no_logprobs)",
+                m.name, m.name
+            );
+        }
         if let Some(n) = m.sample {
             let n = n.get() as u64;
             println!("model {}: sample = {n}, so its {}", m.name, power_line(n));

@@ -357,6 +357,22 @@ impl RawModelSettings {
             limits::TOP_LOGPROBS,
         )?;
         let top_logprobs = self.logprobs.then_some(top_logprobs);
+        // With token probabilities an answer body grows by every alternative of every token
+        // (about 80 bytes each): a body over `max_response_bytes` would be cut off and lost.
+        if let Some(n) = top_logprobs {
+            let largest = u64::from(max_tokens) * (u64::from(n) + 1) * 80 + 4096;
+            if largest > max_response_bytes {
+                return Err(err(
+                    "max_response_bytes",
+                    format!(
+                        "with logprobs and top_logprobs = {n}, an answer of max_tokens = \
+                         {max_tokens} can take about {largest} bytes, over max_response_bytes = \
+                         {max_response_bytes}: raise max_response_bytes, or lower max_tokens or \
+                         top_logprobs"
+                    ),
+                ));
+            }
+        }
         let seconds = |key, v: f64| {
             if v.is_finite() && v > 0.0 && v <= limits::MAX_SECONDS {
                 Ok(Duration::from_secs_f64(v))
@@ -471,6 +487,29 @@ mod tests {
     }
 
     const BASE: &str = "name = \"m\"\nmodel = \"gpt\"\nbase_url = \"http://127.0.0.1:8080/v1/\"\n";
+
+    #[test]
+    fn logprobs_ask_for_top_n_within_bounds_and_a_body_that_fits() {
+        assert_eq!(parse(BASE).expect("off").top_logprobs, None);
+        let on = parse(&format!("{BASE}logprobs = true\n")).expect("on");
+        assert_eq!(on.top_logprobs, Some(10));
+        let five = parse(&format!("{BASE}logprobs = true\ntop_logprobs = 5\n")).expect("5");
+        assert_eq!(five.top_logprobs, Some(5));
+        let over = parse(&format!("{BASE}logprobs = true\ntop_logprobs = 21\n"));
+        assert!(over.expect_err("21").contains("top_logprobs"));
+        // 2,000 tokens × 21 alternatives × 80 bytes is over the 1 MiB default.
+        let big = parse(&format!(
+            "{BASE}logprobs = true\ntop_logprobs = 20\nmax_tokens = 2000\n"
+        ));
+        assert!(
+            big.expect_err("too large")
+                .contains("raise max_response_bytes")
+        );
+        let raised = format!(
+            "{BASE}logprobs = true\ntop_logprobs = 20\nmax_tokens = 2000\nmax_response_bytes = 8388608\n"
+        );
+        assert!(parse(&raised).is_ok());
+    }
 
     #[test]
     fn defaults_and_full_entry() {

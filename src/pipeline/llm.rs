@@ -13,7 +13,7 @@ use crate::llm::{
     clear_batch_failures, ensure_up, key_ring, logprobs_prediction, prediction_from_outcome,
     run_streams,
 };
-use crate::prediction::Prediction;
+use crate::prediction::{Prediction, Status};
 
 use super::inputs::{SkipReason, SkippedModel};
 use super::note;
@@ -72,6 +72,12 @@ impl LlmStep<'_> {
             );
             for text in [&mut p.justification, &mut p.raw_response, &mut p.error] {
                 keyring.redact_in_place(text);
+            }
+            if body.is_some() && p.status == Status::ApiError && p.error.starts_with("HTTP 400") {
+                p.error.push_str(
+                    " (the request asks for the answer's token probabilities, logprobs = true; \
+                     a provider without them refuses it: set logprobs = false for this model)",
+                );
             }
             let reading = body.map(|body| {
                 let mut r = logprobs_prediction(&p, body.as_deref(), &self.config.bands);

@@ -43,6 +43,7 @@ concurrency = 1
 timeout_s = 120
 max_retries = 1
 max_tokens = 160
+logprobs = true
 launch = [{script:?}, "serve", "{PORT}"]
 launch_timeout_s = 1800
 [[prompts]]
@@ -72,10 +73,10 @@ path = {rb:?}
     assert!(!port_answers(), "the launched server was not stopped");
 
     let preds = read_predictions_csv(&out_dir.join("predictions.csv")).expect("predictions");
-    let llm: Vec<_> = preds
+    let (llm, readings): (Vec<_>, Vec<_>) = preds
         .iter()
         .filter(|p| p.scorer.starts_with("llm/smollm2/"))
-        .collect();
+        .partition(|p| !p.scorer.ends_with("@logprobs"));
     assert_eq!(llm.len(), 8, "4 leads × 2 prompts");
     for p in &llm {
         assert!(!p.raw_response.is_empty(), "{p:?}");
@@ -84,6 +85,16 @@ path = {rb:?}
     // Under the schema this model answers in valid JSON nearly always.
     let parsed = llm.iter().filter(|p| p.parsed().is_some()).count();
     assert!(parsed >= 4, "only {parsed} of 8 answers parsed: {llm:?}");
+    // llama.cpp's server returns top_logprobs: every answer read a second time, at least
+    // 90 % of them to a score, and the scores vary where the verbalized ones barely do.
+    assert_eq!(readings.len(), 8, "one @logprobs reading per answer");
+    let read: Vec<u8> = readings.iter().filter_map(|p| p.lead_score).collect();
+    assert!(read.len() * 10 >= readings.len() * 9, "{readings:?}");
+    let distinct: std::collections::BTreeSet<u8> = read.iter().copied().collect();
+    assert!(distinct.len() > 1, "constant logprobs scores: {read:?}");
+    for p in &readings {
+        assert!(p.p_high.is_some() || p.lead_score.is_none(), "{p:?}");
+    }
     assert_eq!(preds.iter().filter(|p| p.scorer == "heuristic").count(), 4);
     // The generated leads have outcomes: the report judges every scorer against them when
     // some of the 4 converted and some did not, and says why not otherwise.

@@ -190,3 +190,30 @@ async fn a_server_without_token_probabilities_leaves_a_recorded_status_and_a_cle
             .all(|p| p.lead_score == Some(80))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_that_refuses_logprobs_gets_a_recorded_api_error_with_the_way_out() {
+    let server = FakeServer::start(|seen: &Seen| match seen.top_logprobs {
+        Some(_) => Reply::error(400, "logprobs is not supported for this model"),
+        None => Reply::answer(r#"{"lead_score": 80, "lead_label": "high", "justification": "x"}"#),
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 40, false, "logprobs = true");
+    let run_dir = dir.path().join("run");
+    let out = run(&config, &run_dir).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for scorer in ["llm/fake/rubric", "llm/fake/rubric@logprobs"] {
+        let preds = by_lead(&run_dir, scorer);
+        assert!(!preds.is_empty());
+        for p in preds.values() {
+            assert_eq!(p.status.as_str(), "api_error");
+            assert!(p.error.contains("set logprobs = false"), "{}", p.error);
+        }
+    }
+}
