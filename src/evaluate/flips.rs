@@ -301,13 +301,8 @@ fn captured_by_lead<'j>(side: &Side<'j, '_>) -> HashMap<&'j str, Option<bool>> {
     ids.zip(captured).collect()
 }
 
-/// A side's repeat-0 answer on the outcome lead `id`.
-fn answer_on<'a>(side: &Side<'_, 'a>, id: &str) -> Option<&'a Answer> {
-    let at = side
-        .outcome_join
-        .leads
-        .iter()
-        .position(|x| x.lead_id == id)?;
+/// A side's repeat-0 answer on its outcome lead at position `at`.
+fn answer_at<'a>(side: &Side<'_, 'a>, at: usize) -> Option<&'a Answer> {
     side.outcome_join.scorers[side.scorer].first[at]
 }
 
@@ -322,7 +317,21 @@ fn converters(
 ) -> Result<Option<PairedShares>, MetricsError> {
     let (ca, cb) = (captured_by_lead(a), captured_by_lead(b));
     let (mut xa, mut xb) = (Vec::new(), Vec::new());
-    for l in &a.outcome_join.leads {
+    // Looked up by lead id once each, not searched for each converter (at 100,000 leads
+    // the searches took seconds).
+    let b_at: HashMap<&str, usize> = b
+        .outcome_join
+        .leads
+        .iter()
+        .enumerate()
+        .map(|(j, l)| (l.lead_id.as_str(), j))
+        .collect();
+    let mut listed: HashMap<String, usize> = flipped
+        .iter()
+        .enumerate()
+        .map(|(k, (_, f))| (f.lead_id.clone(), k))
+        .collect();
+    for (ia, l) in a.outcome_join.leads.iter().enumerate() {
         let id = l.lead_id.as_str();
         let (Some(Some(x)), Some(Some(y))) = (ca.get(id), cb.get(id)) else {
             continue;
@@ -337,14 +346,16 @@ fn converters(
         } else {
             "converter lost at capacity"
         };
-        match flipped.iter_mut().find(|(_, f)| f.lead_id == id) {
+        match listed.get(id).map(|&k| &mut flipped[k]) {
             Some((p, f)) => {
                 f.change.push_str(", ");
                 f.change.push_str(what);
                 *p = (*p).min(2);
             }
             None => {
-                let (wa, wb) = (answer_on(a, id), answer_on(b, id));
+                let wa = answer_at(a, ia);
+                let wb = b_at.get(id).and_then(|&ib| answer_at(b, ib));
+                listed.insert(id.to_string(), flipped.len());
                 flipped.push((
                     2,
                     FlippedLead {
