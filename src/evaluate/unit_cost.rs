@@ -43,7 +43,7 @@ impl Pricing<'_> {
     /// scorer.
     fn llm_parts(&self, id: &ScorerId, ids: &[ScorerId]) -> Vec<ScorerId> {
         match id {
-            ScorerId::Llm { .. } => vec![id.clone()],
+            ScorerId::Llm { .. } | ScorerId::Logprobs { .. } => vec![id.clone()],
             ScorerId::Ensemble(name) => self
                 .ensembles
                 .iter()

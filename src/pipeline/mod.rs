@@ -197,8 +197,21 @@ impl Run {
             Some(p) => (Some(p.jobs), p.plan, p.collected_now),
             None => (None, None, HashSet::new()),
         };
-        let sampled = llm_jobs.iter().flat_map(LlmJobs::sampled);
-        let sampled = sampled.map(|(id, n)| (id.to_string(), n as u64)).collect();
+        // A logprobs reading is of its scorer's answers: the same sample.
+        let reads_logprobs = |id: &str| {
+            let model = ScorerId::from(id).model().map(str::to_string);
+            models
+                .iter()
+                .any(|m| Some(&m.name) == model.as_ref() && m.top_logprobs.is_some())
+        };
+        let sampled = llm_jobs
+            .iter()
+            .flat_map(LlmJobs::sampled)
+            .flat_map(|(id, n)| {
+                let reading = reads_logprobs(id).then(|| (format!("{id}{LOGPROBS}"), n as u64));
+                std::iter::once((id.to_string(), n as u64)).chain(reading)
+            })
+            .collect();
         let (dir, run_id) = claim_folder(&config, &opts)?;
         let kept = kept::kept_inputs(&config, &requested);
         // The learned model's comes when it is trained, the derived scorers' at the end.

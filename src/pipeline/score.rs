@@ -319,10 +319,10 @@ impl Scoring<'_> {
         if leads.is_empty() {
             return Ok(Vec::new());
         }
-        let examples = config.prompts.iter().any(|p| {
-            p.examples > 0
-                && matches!(id, ScorerId::Llm { prompt, .. } if prompt == p.template.name())
-        });
+        let examples = config
+            .prompts
+            .iter()
+            .any(|p| p.examples > 0 && id.prompt() == Some(p.template.name()));
         let train: Cow<'_, [Lead]> = if examples {
             self.dataset()?;
             train_leads(self.dataset.as_deref().unwrap_or_default())
