@@ -20,6 +20,9 @@
 //! `/usr/bin/time -v`) of N_LEADS generated leads (default 100,000), with the heuristic and
 //! with an LLM scorer against the instant server (fresh cache, from the cache, `--no-cache`):
 //! wall time, leads/s and peak RSS of the whole process.
+//! `cargo bench --bench runner -- logprobs [N_LEADS]`: `bench run --no-cache` on N_LEADS
+//! generated leads (default 50,000: 40,000 jobs) with `logprobs = true, top_logprobs = 10`
+//! (the server sends ten alternatives per token) against the same without: LLM-phase jobs/s.
 
 #[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
@@ -332,11 +335,16 @@ path = "{zero}"
     }
 }
 
-async fn pipeline(n_leads: u64) {
-    let server = FakeServer::start_with(|_| Reply::answer(ANSWER), None, false).await;
-    let dir = tempfile::tempdir().expect("temp dir");
+/// The config of the `pipeline` experiments in `dir`: `n_leads` generated leads (40 % test),
+/// no baselines, one model at `url` (with `model_extra`) under two prompts.
+fn pipeline_config(
+    dir: &std::path::Path,
+    url: &str,
+    n_leads: u64,
+    model_extra: &str,
+) -> std::path::PathBuf {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let config = dir.path().join("config.toml");
+    let config = dir.join("config.toml");
     let text = format!(
         r#"[run]
 name = "pipeline"
@@ -356,6 +364,7 @@ base_url = "{url}"
 structured_output = "json_object"
 concurrency = 64
 max_retries = 6
+{model_extra}
 [[prompts]]
 name = "zero_shot"
 path = "{zero}"
@@ -363,13 +372,19 @@ path = "{zero}"
 name = "rubric"
 path = "{rubric}"
 "#,
-        results = dir.path().join("results").display(),
-        cache = dir.path().join("cache.sqlite").display(),
-        url = server.url,
+        results = dir.join("results").display(),
+        cache = dir.join("cache.sqlite").display(),
         zero = root.join("prompts/zero_shot.j2").display(),
         rubric = root.join("prompts/rubric.j2").display(),
     );
     std::fs::write(&config, text).expect("config written");
+    config
+}
+
+async fn pipeline(n_leads: u64) {
+    let server = FakeServer::start_with(|_| Reply::answer(ANSWER), None, false).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config = pipeline_config(dir.path(), &server.url, n_leads, "");
     println!(
         "pipeline: `bench run` on {n_leads} generated leads (40 % test × 2 prompts), instant server, concurrency 64:"
     );
@@ -402,6 +417,71 @@ path = "{rubric}"
     }
 }
 
+/// The body of [`ANSWER`] as a completion whose request asked for token probabilities:
+/// every token (four characters) with `top` alternatives, as a provider sends them.
+fn answer_with_logprobs(top: u64) -> String {
+    let chars: Vec<char> = ANSWER.chars().collect();
+    let tokens: Vec<serde_json::Value> = chars
+        .chunks(4)
+        .map(|c| {
+            let token: String = c.iter().collect();
+            let alts: Vec<serde_json::Value> = (0..top)
+                .map(|k| serde_json::json!({"token": format!("{token}{k}"), "logprob": -(k as f64) - 0.5, "bytes": null}))
+                .collect();
+            serde_json::json!({"token": token, "logprob": -0.1, "bytes": null, "top_logprobs": alts})
+        })
+        .collect();
+    let body = serde_json::json!({
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": ANSWER},
+                     "finish_reason": "stop", "logprobs": {"content": tokens}}],
+        "usage": {"prompt_tokens": 400, "completion_tokens": tokens.len(), "total_tokens": 400 + tokens.len()},
+    });
+    body.to_string()
+}
+
+/// The whole `bench run --no-cache` with `logprobs = true` (`top_logprobs = 10`) against the
+/// same run without: the LLM phase's jobs/s of each (the reading of every answer included)
+/// and the share kept.
+async fn logprobs(n_leads: u64) {
+    // Made once: the server's own work must not be what is measured.
+    let with = answer_with_logprobs(10);
+    let server = FakeServer::start_with(
+        move |seen| match seen.top_logprobs {
+            Some(_) => Reply::raw(200, &with),
+            None => Reply::answer(ANSWER),
+        },
+        None,
+        false,
+    )
+    .await;
+    println!(
+        "logprobs: `bench run --no-cache` on {n_leads} generated leads (40 % test × 2 prompts), instant server, concurrency 64:"
+    );
+    let mut rates = Vec::new();
+    for (what, extra) in [
+        ("logprobs off", ""),
+        ("logprobs on ", "logprobs = true\ntop_logprobs = 10"),
+    ] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = pipeline_config(dir.path(), &server.url, n_leads, extra);
+        let out = dir.path().join("run");
+        let f = tokio::task::spawn_blocking(move || run_child(&config, &out, &["--no-cache"]))
+            .await
+            .expect("child run joins");
+        let jobs = (n_leads as f64 * 0.4).round() * 2.0;
+        let rate = jobs / llm_seconds(&f.llm_line);
+        println!(
+            "  {what}: LLM phase {rate:.0} jobs/s; whole process {:.2} s; peak RSS {:.1} MB",
+            f.wall_s, f.peak_rss_mb
+        );
+        rates.push(rate);
+    }
+    println!(
+        "  with logprobs on: {:.1} % of the rate without",
+        100.0 * rates[1] / rates[0]
+    );
+}
+
 /// Seconds from `bench: llm phase (…): 12.34 s`.
 fn llm_seconds(line: &str) -> f64 {
     line.rsplit(": ")
@@ -429,8 +509,9 @@ fn main() {
             "memory" => memory(n.unwrap_or(100_000)).await,
             "pipeline" => pipeline(n.unwrap_or(125_000)).await,
             "score" => score(n.unwrap_or(100_000)).await,
+            "logprobs" => logprobs(n.unwrap_or(50_000)).await,
             other => eprintln!(
-                "unknown experiment {other:?}: throughput | ratelimit | adaptive | memory | pipeline | score"
+                "unknown experiment {other:?}: throughput | ratelimit | adaptive | memory | pipeline | score | logprobs"
             ),
         }
     });

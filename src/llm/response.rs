@@ -4,6 +4,8 @@
 
 use std::time::Duration;
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 
 /// Longest piece of a server's body quoted in an error message.
@@ -51,15 +53,40 @@ pub(crate) enum Attempt {
     },
 }
 
+/// A completion body as far as the runner reads it. Typed, so that the rest (token
+/// probabilities above all, which make most of such a body) is skipped, not built.
+#[derive(Deserialize)]
+struct Completion {
+    #[serde(default)]
+    choices: Vec<CompletionChoice>,
+    #[serde(default)]
+    usage: Option<Value>,
+}
+
+#[derive(Deserialize)]
+struct CompletionChoice {
+    #[serde(default)]
+    message: Option<Value>,
+    #[serde(default)]
+    finish_reason: Option<Value>,
+}
+
 /// Reads `choices[0]` of a 2xx body leniently: only the fields the runner needs.
 pub(crate) fn parse_completion(text: String) -> Result<Attempt, String> {
-    let v: Value = serde_json::from_str(&text)
-        .map_err(|e| format!("response body is not JSON ({e}): {}", snippet(&text)))?;
+    let v: Completion = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(match serde_json::from_str::<IgnoredAny>(&text) {
+                Err(_) => format!("response body is not JSON ({e}): {}", snippet(&text)),
+                Ok(_) => format!("response has no choices[0]: {}", snippet(&text)),
+            });
+        }
+    };
     let choice = v
-        .get("choices")
-        .and_then(|c| c.get(0))
+        .choices
+        .first()
         .ok_or_else(|| format!("response has no choices[0]: {}", snippet(&text)))?;
-    let message = choice.get("message");
+    let message = choice.message.as_ref();
     let field = |name: &str| message.and_then(|m| m.get(name)).and_then(Value::as_str);
     // A refusal arrives in its own field with `content: null`; the answer parser sees its
     // text and records it as refused.
@@ -71,24 +98,23 @@ pub(crate) fn parse_completion(text: String) -> Result<Attempt, String> {
             .to_string(),
     );
     let finish_reason = choice
-        .get("finish_reason")
+        .finish_reason
+        .as_ref()
         .and_then(Value::as_str)
         .map(str::to_string);
-    let usage = |name: &str| {
-        v.get("usage")
-            .and_then(|u| u.get(name))
+    let usage = |path: &str| {
+        v.usage
+            .as_ref()
+            .and_then(|u| u.pointer(path))
             .and_then(Value::as_u64)
             .and_then(|n| u32::try_from(n).ok())
     };
     Ok(Attempt::Answer(Answer {
         content,
         finish_reason,
-        prompt_tokens: usage("prompt_tokens"),
-        completion_tokens: usage("completion_tokens"),
-        cached_prompt_tokens: v
-            .pointer("/usage/prompt_tokens_details/cached_tokens")
-            .and_then(Value::as_u64)
-            .and_then(|n| u32::try_from(n).ok()),
+        prompt_tokens: usage("/prompt_tokens"),
+        completion_tokens: usage("/completion_tokens"),
+        cached_prompt_tokens: usage("/prompt_tokens_details/cached_tokens"),
         raw: text,
     }))
 }

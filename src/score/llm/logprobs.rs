@@ -19,7 +19,7 @@
 //! high 2) on the 0–100 scale, continuous where the verbalized label is a step — and the
 //! label is the band that score falls in, so the two always agree.
 
-use serde_json::Value;
+use serde::Deserialize;
 
 use crate::lead::{Bands, Label};
 
@@ -84,36 +84,50 @@ pub fn read_logprobs(body: &str, bands: &Bands) -> Result<LogprobReading, Logpro
 }
 
 /// The tokens of `choices[0].logprobs.content`, each from its `bytes` when given (a token
-/// may hold part of a character) or its text.
+/// may hold part of a character) or its text. Read into these types alone: the rest of the
+/// body (the message, usage) is skipped, not built.
 fn tokens(body: &str) -> Option<Vec<Token>> {
-    let v: Value = serde_json::from_str(body).ok()?;
-    let content = v.pointer("/choices/0/logprobs/content")?.as_array()?;
-    let bytes_of = |t: &Value| -> Option<Vec<u8>> {
-        match t.get("bytes").and_then(Value::as_array) {
-            Some(b) => b.iter().map(|x| x.as_u64().map(|x| x as u8)).collect(),
-            None => Some(t.get("token")?.as_str()?.as_bytes().to_vec()),
-        }
-    };
-    let tokens: Option<Vec<Token>> = content
-        .iter()
-        .map(|t| {
-            let top = t
-                .get("top_logprobs")
-                .and_then(Value::as_array)
-                .map(|alts| {
-                    alts.iter()
-                        .filter_map(|a| Some((bytes_of(a)?, a.get("logprob")?.as_f64()?)))
-                        .collect()
-                })
-                .unwrap_or_default();
-            Some(Token {
-                text: bytes_of(t)?,
-                logprob: t.get("logprob")?.as_f64()?,
-                top,
-            })
+    #[derive(Deserialize)]
+    struct Body {
+        choices: Vec<Choice>,
+    }
+    #[derive(Deserialize)]
+    struct Choice {
+        logprobs: Option<Logprobs>,
+    }
+    #[derive(Deserialize)]
+    struct Logprobs {
+        content: Option<Vec<Wire>>,
+    }
+    #[derive(Deserialize)]
+    struct Wire {
+        token: String,
+        logprob: f64,
+        bytes: Option<Vec<u8>>,
+        #[serde(default)]
+        top_logprobs: Vec<Alternative>,
+    }
+    #[derive(Deserialize)]
+    struct Alternative {
+        token: String,
+        logprob: f64,
+        bytes: Option<Vec<u8>>,
+    }
+    let body: Body = serde_json::from_str(body).ok()?;
+    let content = body.choices.into_iter().next()?.logprobs?.content?;
+    let tokens: Vec<Token> = content
+        .into_iter()
+        .map(|t| Token {
+            text: t.bytes.unwrap_or_else(|| t.token.into_bytes()),
+            logprob: t.logprob,
+            top: t
+                .top_logprobs
+                .into_iter()
+                .map(|a| (a.bytes.unwrap_or_else(|| a.token.into_bytes()), a.logprob))
+                .collect(),
         })
         .collect();
-    tokens.filter(|t| !t.is_empty())
+    (!tokens.is_empty()).then_some(tokens)
 }
 
 /// Where the value of `key` starts in `text`: after the key, white space, `:`, white space
@@ -220,7 +234,7 @@ fn expected_score(tokens: &[Token], text: &[u8]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     /// A token of a test answer: its text, its logprob and its alternatives.
     type TestToken<'a> = (&'a str, f64, &'a [(&'a str, f64)]);
