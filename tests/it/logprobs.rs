@@ -217,3 +217,35 @@ async fn a_provider_that_refuses_logprobs_gets_a_recorded_api_error_with_the_way
         }
     }
 }
+
+#[test]
+fn batch_export_lines_ask_for_token_probabilities_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(
+        dir.path(),
+        "http://127.0.0.1:9/v1",
+        30,
+        false,
+        "logprobs = true\ntop_logprobs = 7",
+    );
+    let out = dir.path().join("batch.jsonl");
+    let done = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["batch", "export", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("run bench");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let text = std::fs::read_to_string(&out).expect("batch file");
+    assert!(text.lines().count() > 0);
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).expect("JSON line");
+        assert_eq!(v["body"]["logprobs"], true, "{line}");
+        assert_eq!(v["body"]["top_logprobs"], 7);
+    }
+}
