@@ -158,12 +158,12 @@ async fn each_llm_scorer_gets_its_logprobs_reading_exactly_and_again_from_the_ca
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_without_token_probabilities_leaves_a_recorded_status_and_a_clear_failure() {
-    let server = FakeServer::start(|_| {
-        Reply::answer(r#"{"lead_score": 80, "lead_label": "high", "justification": "fit"}"#)
-    })
-    .await;
+/// `bench run` of 40 generated leads with `logprobs = true` against a server answering by
+/// `script`, which fails (exit 1): the folder, the run folder and the output.
+async fn failed_run(
+    script: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+) -> (tempfile::TempDir, PathBuf, Output) {
+    let server = FakeServer::start(script).await;
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(dir.path(), &server.url, 40, false, "logprobs = true");
     let run_dir = dir.path().join("run");
@@ -174,6 +174,15 @@ async fn a_server_without_token_probabilities_leaves_a_recorded_status_and_a_cle
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    (dir, run_dir, out)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_token_probabilities_leaves_a_recorded_status_and_a_clear_failure() {
+    let (_dir, run_dir, out) = failed_run(|_| {
+        Reply::answer(r#"{"lead_score": 80, "lead_label": "high", "justification": "fit"}"#)
+    })
+    .await;
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("llm/fake/rubric@logprobs produced no parsed prediction")
@@ -193,21 +202,11 @@ async fn a_server_without_token_probabilities_leaves_a_recorded_status_and_a_cle
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_that_refuses_logprobs_gets_a_recorded_api_error_with_the_way_out() {
-    let server = FakeServer::start(|seen: &Seen| match seen.top_logprobs {
+    let (_dir, run_dir, _) = failed_run(|seen: &Seen| match seen.top_logprobs {
         Some(_) => Reply::error(400, "logprobs is not supported for this model"),
         None => Reply::answer(r#"{"lead_score": 80, "lead_label": "high", "justification": "x"}"#),
     })
     .await;
-    let dir = tempfile::tempdir().expect("tempdir");
-    let config = write_config(dir.path(), &server.url, 40, false, "logprobs = true");
-    let run_dir = dir.path().join("run");
-    let out = run(&config, &run_dir).await;
-    assert_eq!(
-        out.status.code(),
-        Some(1),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     for scorer in ["llm/fake/rubric", "llm/fake/rubric@logprobs"] {
         let preds = by_lead(&run_dir, scorer);
         assert!(!preds.is_empty());

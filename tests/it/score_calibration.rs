@@ -5,6 +5,7 @@
 
 use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply, Seen};
+use crate::support::files::{assert_success as ok, csv_rows};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -19,15 +20,6 @@ fn bench(args: &[&str]) -> Output {
         .expect("run bench")
 }
 
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 fn json(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
     serde_json::from_str(&text).expect("JSON")
@@ -35,22 +27,7 @@ fn json(path: &Path) -> serde_json::Value {
 
 /// Rows of a CSV file as column → cell.
 fn rows(path: &Path) -> Vec<HashMap<String, String>> {
-    let mut r = csv::Reader::from_path(path).expect("open csv");
-    let headers: Vec<String> = r
-        .headers()
-        .expect("headers")
-        .iter()
-        .map(String::from)
-        .collect();
-    r.records()
-        .map(|rec| {
-            headers
-                .iter()
-                .cloned()
-                .zip(rec.expect("row").iter().map(String::from))
-                .collect()
-        })
-        .collect()
+    csv_rows(path).1
 }
 
 /// The run's dataset without its generator columns (a CRM export would not have them; its

@@ -5,6 +5,7 @@
 
 use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply, Seen};
+use crate::support::files::{assert_success as ok, csv_rows as read_csv};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -24,15 +25,6 @@ async fn bench(args: Vec<String>) -> Output {
     .expect("join")
 }
 
-fn ok(out: &Output) {
-    assert!(
-        out.status.success(),
-        "exit {:?}\n{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// A score that depends only on the prompt (so on the lead and the template), with the
 /// label its band gives.
 fn answer_for(seen: &Seen) -> Reply {
@@ -46,29 +38,6 @@ fn answer_for(seen: &Seen) -> Reply {
     Reply::answer(&format!(
         r#"{{"lead_score": {score}, "lead_label": "{label}", "justification": "seen {score}"}}"#
     ))
-}
-
-/// (headers, rows) of a CSV file.
-fn read_csv(path: &Path) -> (Vec<String>, Vec<HashMap<String, String>>) {
-    let mut r = csv::Reader::from_path(path).expect("open csv");
-    let headers: Vec<String> = r
-        .headers()
-        .expect("headers")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows = r
-        .records()
-        .map(|rec| {
-            let rec = rec.expect("row");
-            headers
-                .iter()
-                .cloned()
-                .zip(rec.iter().map(String::from))
-                .collect()
-        })
-        .collect();
-    (headers, rows)
 }
 
 struct Setup {

@@ -1,4 +1,5 @@
-//! Reading back everything a run wrote, for leak checks.
+//! Files tests read back: everything a run wrote (for leak checks), CSV rows, and a command's
+//! outcome.
 
 use std::path::Path;
 
@@ -16,4 +17,37 @@ pub fn all_text_under(dir: &Path) -> String {
         }
     }
     text.to_lowercase()
+}
+
+/// Fails the test with the exit code and standard error unless `out` succeeded.
+pub fn assert_success(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "exit {:?}\n{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A CSV file's header and its rows as column → cell.
+pub fn csv_rows(path: &Path) -> (Vec<String>, Vec<std::collections::HashMap<String, String>>) {
+    let mut r = csv::Reader::from_path(path).expect("open csv");
+    let headers: Vec<String> = r
+        .headers()
+        .expect("headers")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| {
+            let rec = rec.expect("row");
+            headers
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect();
+    (headers, rows)
 }
