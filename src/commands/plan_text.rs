@@ -73,6 +73,18 @@ pub fn plan_text(plan: &Plan) -> String {
             limit,
         ]);
     }
+    let mut notes = String::new();
+    for m in plan.models.iter().filter(|m| m.to_send > 0) {
+        if let Some(bytes) = m.logprobs_bytes {
+            notes.push_str(&format!(
+                "plan: model {} asks for token probabilities: its answers carry about {} to \
+                 read ({} each), where they would be a few hundred bytes without\n",
+                m.name,
+                size(bytes),
+                size(bytes / m.to_send)
+            ));
+        }
+    }
     let cost = match plan.cost_usd {
         Some(c) => format!(
             "${c:.4} (batch ${:.4}, worst case ${:.4})",
@@ -83,7 +95,7 @@ pub fn plan_text(plan: &Plan) -> String {
     };
     format!(
         "plan: LLM requests (estimated before sending; tokens at about four characters a token)\n\
-         {}\n{}\nplan: {} requests to send, {} answered by the cache; cost {cost}; about {}\n",
+         {}\n{}\n{notes}plan: {} requests to send, {} answered by the cache; cost {cost}; about {}\n",
         scorers.to_text(),
         models.to_text(),
         plan.to_send,
@@ -100,6 +112,15 @@ fn basis(b: Basis, measured: &str) -> &str {
     match b {
         Basis::Cache => measured,
         Basis::Assumed => "assumed",
+    }
+}
+
+/// Bytes as `850 B`, `12 KB` or `3.4 MB`.
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1_000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{:.0} KB", b as f64 / 1e3),
+        b => format!("{:.1} MB", b as f64 / 1e6),
     }
 }
 

@@ -357,10 +357,11 @@ impl RawModelSettings {
             limits::TOP_LOGPROBS,
         )?;
         let top_logprobs = self.logprobs.then_some(top_logprobs);
-        // With token probabilities an answer body grows by every alternative of every token
-        // (about 80 bytes each): a body over `max_response_bytes` would be cut off and lost.
+        // With token probabilities an answer body grows by every alternative of every token:
+        // a body over `max_response_bytes` would be cut off and lost.
         if let Some(n) = top_logprobs {
-            let largest = u64::from(max_tokens) * (u64::from(n) + 1) * 80 + 4096;
+            let per_token = (u64::from(n) + 1) * super::plan::LOGPROB_BYTES;
+            let largest = u64::from(max_tokens) * per_token + 4096;
             if largest > max_response_bytes {
                 return Err(err(
                     "max_response_bytes",

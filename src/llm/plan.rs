@@ -80,7 +80,15 @@ pub struct ModelEstimate {
     pub wall_s: f64,
     /// What sets that time: `rpm = …`, `tpm = …` or `concurrency = …`.
     pub limited_by: String,
+    /// With `logprobs`: the response bodies to read, in bytes, at about
+    /// [`LOGPROB_BYTES`] for each alternative of each completion token (a body without
+    /// them is a few hundred bytes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logprobs_bytes: Option<u64>,
 }
+
+/// Bytes a response body takes for each alternative of each token with `logprobs`.
+pub const LOGPROB_BYTES: u64 = 80;
 
 /// The plan of a run's LLM jobs. Models are called side by side, so the run takes as long
 /// as its slowest model.
@@ -273,6 +281,9 @@ fn model_estimate(
         latency_basis,
         wall_s,
         limited_by,
+        logprobs_bytes: m
+            .top_logprobs
+            .map(|k| completion_tokens * (u64::from(k) + 1) * LOGPROB_BYTES),
     }
 }
 

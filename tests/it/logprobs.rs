@@ -218,7 +218,7 @@ async fn a_provider_that_refuses_logprobs_gets_a_recorded_api_error_with_the_way
 }
 
 #[test]
-fn batch_export_lines_ask_for_token_probabilities_too() {
+fn batch_export_lines_ask_for_token_probabilities_too_and_the_plan_counts_their_bytes() {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = write_config(
         dir.path(),
@@ -247,4 +247,25 @@ fn batch_export_lines_ask_for_token_probabilities_too() {
         assert_eq!(v["body"]["logprobs"], true, "{line}");
         assert_eq!(v["body"]["top_logprobs"], 7);
     }
+    let plan = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["plan", "--json", "--config"])
+        .arg(&config)
+        .output()
+        .expect("run bench");
+    assert!(
+        plan.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plan.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).expect("plan JSON");
+    let model = &plan["models"][0];
+    let (tokens, bytes) = (
+        model["completion_tokens"].as_u64().expect("tokens"),
+        model["logprobs_bytes"].as_u64().expect("bytes"),
+    );
+    assert_eq!(
+        bytes,
+        tokens * 8 * 80,
+        "eight alternatives (7 + the chosen) of 80 bytes a token"
+    );
 }
