@@ -131,9 +131,15 @@ pub(super) fn usable_models(config: &Config) -> (Vec<ModelSettings>, Vec<Skipped
     (usable, skipped)
 }
 
-/// Whether `--only` keeps the scorer `id` (everything when no pattern is given).
+/// Whether `--only` keeps the scorer `id` (everything when no pattern is given). An LLM
+/// scorer is kept for its logprobs reading too (`--only 'llm/*/rubric@logprobs'`): the
+/// reading is of its answers.
 pub(super) fn keeps(only: &[String], id: &ScorerId) -> bool {
-    only.is_empty() || only.iter().any(|p| id.matches(p))
+    let reading = id.logprobs();
+    only.is_empty()
+        || only
+            .iter()
+            .any(|p| id.matches(p) || reading.as_ref().is_some_and(|r| r.matches(p)))
 }
 
 /// Every scorer the config and `--only` ask for, in report order, whether or not it can run
@@ -221,5 +227,21 @@ pub(super) fn load_dataset(
             );
             Ok((leads, what, Some(stats)))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pattern_for_a_logprobs_reading_keeps_the_scorer_it_reads() {
+        let only = vec!["llm/*/rubric@logprobs".to_string()];
+        assert!(keeps(&only, &ScorerId::llm("m", "rubric")));
+        assert!(keeps(&only, &ScorerId::from("llm/m/rubric@logprobs")));
+        assert!(!keeps(&only, &ScorerId::llm("m", "zero_shot")));
+        assert!(!keeps(&only, &ScorerId::Heuristic));
+        let exact = vec!["llm/*/rubric".to_string()];
+        assert!(!keeps(&exact, &ScorerId::from("llm/m/rubric@logprobs")));
     }
 }
