@@ -30,7 +30,7 @@ pub const MAX_LISTED: usize = 12;
 pub struct FlipReport {
     pub a: String,
     pub b: String,
-    /// Why the pair is shown: `prompt_variants` or `vs_best_baseline`.
+    /// Why the pair is shown: `prompt_variants`, `token_probabilities` or `vs_best_baseline`.
     pub kind: &'static str,
     /// Leads both were asked about.
     pub n: u64,
@@ -385,8 +385,12 @@ fn converters(
 pub(crate) fn flip_pairs(ids: &[&str], ranking: &[RankEntry]) -> Vec<(usize, usize, &'static str)> {
     let mut out: Vec<(usize, usize, &'static str)> = pairs_to_test(ids)
         .into_iter()
-        .filter(|(_, _, kind)| *kind == PairKind::PromptVariants)
-        .map(|(i, j, _)| (j, i, "prompt_variants"))
+        .filter_map(|(i, j, kind)| match kind {
+            PairKind::PromptVariants => Some((j, i, "prompt_variants")),
+            // From the verbalized answers to their reading.
+            PairKind::TokenProbabilities => Some((j, i, "token_probabilities")),
+            _ => None,
+        })
         .collect();
     if let Some((b, _)) = best_baseline(ids, ranking) {
         for (i, id) in ids.iter().enumerate() {

@@ -25,6 +25,7 @@ mod load;
 mod manifest;
 mod operations;
 mod outcomes;
+mod pairs;
 mod power;
 mod score_maps;
 mod slices;
@@ -68,6 +69,8 @@ pub use unit_cost::ModelPricing;
 pub(crate) use cascade::escalated_answer;
 pub(crate) use ensemble::combine_answers;
 pub(crate) use join::{both_asked, join, join_outcomes, pick};
+pub use pairs::PairKind;
+pub(crate) use pairs::pairs_to_test;
 
 use crate::lead::Bands;
 use crate::lead::{Label, LeadError};
@@ -75,7 +78,6 @@ use crate::metrics::{
     Estimate, MetricsError, MetricsOptions, PairMetrics, PowerPlan, ScorerInput, ScorerMetrics,
     StabilityMetrics, compare_pair, holm_pairs, stability, summarize, valid_probabilities,
 };
-use crate::prediction::ScorerId;
 
 /// How `bench report` (and the end of `bench run`) computes metrics.
 #[derive(Debug, Clone, PartialEq)]
@@ -229,20 +231,6 @@ pub struct HistogramBin {
     pub high: u64,
 }
 
-/// Why two scorers were compared.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PairKind {
-    /// A scorer against the heuristic baseline.
-    VsHeuristic,
-    /// A scorer other than the baselines against the learned baseline.
-    VsLearned,
-    /// Two prompts on the same model.
-    PromptVariants,
-    /// The same scorer id in two runs (`bench compare`).
-    AcrossRuns,
-}
-
 /// Scorer `a` against scorer `b`; `accuracy_difference` is a − b.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PairReport {
@@ -259,33 +247,6 @@ pub struct StabilityReport {
     pub scorer: String,
     #[serde(flatten)]
     pub metrics: StabilityMetrics,
-}
-
-/// The pairs to test among scorer ids, in report order: every scorer against the heuristic,
-/// every other scorer against the learned model, and every two prompts of one model.
-pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
-    let mut out = Vec::new();
-    let ids: Vec<ScorerId> = ids.iter().map(|id| ScorerId::from(*id)).collect();
-    if let Some(h) = ids.iter().position(|id| *id == ScorerId::Heuristic) {
-        for (i, _) in ids.iter().enumerate().filter(|(i, _)| *i != h) {
-            out.push((i, h, PairKind::VsHeuristic));
-        }
-    }
-    if let Some(l) = ids.iter().position(|id| *id == ScorerId::Learned) {
-        for (i, _) in ids.iter().enumerate().filter(|(_, id)| !id.is_baseline()) {
-            out.push((i, l, PairKind::VsLearned));
-        }
-    }
-    for i in 0..ids.len() {
-        for j in i + 1..ids.len() {
-            if let (Some(a), Some(b)) = (ids[i].model(), ids[j].model())
-                && a == b
-            {
-                out.push((i, j, PairKind::PromptVariants));
-            }
-        }
-    }
-    out
 }
 
 /// Computes every metric of a run held in memory.
@@ -596,41 +557,4 @@ fn histogram(pred: &[Option<(Label, u8)>], gold: &[Label]) -> Vec<HistogramBin> 
             high: c[2],
         })
         .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn pairs_are_vs_heuristic_and_prompt_variants_of_one_model() {
-        let ids = [
-            "heuristic",
-            "learned",
-            "llm/m1/a",
-            "llm/m1/b",
-            "llm/m2/a",
-            "llm/org/m3/a",
-        ];
-        let pairs = pairs_to_test(&ids);
-        let names: Vec<(&str, &str, PairKind)> = pairs
-            .iter()
-            .map(|(i, j, k)| (ids[*i], ids[*j], *k))
-            .collect();
-        assert_eq!(
-            names,
-            vec![
-                ("learned", "heuristic", PairKind::VsHeuristic),
-                ("llm/m1/a", "heuristic", PairKind::VsHeuristic),
-                ("llm/m1/b", "heuristic", PairKind::VsHeuristic),
-                ("llm/m2/a", "heuristic", PairKind::VsHeuristic),
-                ("llm/org/m3/a", "heuristic", PairKind::VsHeuristic),
-                ("llm/m1/a", "learned", PairKind::VsLearned),
-                ("llm/m1/b", "learned", PairKind::VsLearned),
-                ("llm/m2/a", "learned", PairKind::VsLearned),
-                ("llm/org/m3/a", "learned", PairKind::VsLearned),
-                ("llm/m1/a", "llm/m1/b", PairKind::PromptVariants),
-            ]
-        );
-    }
 }

@@ -133,6 +133,10 @@ pub struct RawModelSettings {
     pub top_logprobs: u32,
 }
 
+/// Bytes a response body takes for each alternative of each token with `logprobs` (for the
+/// plan and the check that such a body fits `max_response_bytes`).
+pub const LOGPROB_BYTES: u64 = 80;
+
 /// Bounds of the numeric keys: beyond them a value is a typo or a mistake that would stall
 /// the run or exhaust memory (a `concurrency` of 4,000,000,000, a 60-day timeout).
 pub mod limits {
@@ -360,7 +364,7 @@ impl RawModelSettings {
         // With token probabilities an answer body grows by every alternative of every token:
         // a body over `max_response_bytes` would be cut off and lost.
         if let Some(n) = top_logprobs {
-            let per_token = (u64::from(n) + 1) * super::plan::LOGPROB_BYTES;
+            let per_token = (u64::from(n) + 1) * LOGPROB_BYTES;
             let largest = u64::from(max_tokens) * per_token + 4096;
             if largest > max_response_bytes {
                 return Err(err(

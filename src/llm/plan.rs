@@ -18,7 +18,7 @@ use serde::Serialize;
 use super::cache::{Cache, CacheError};
 use super::client::build_request;
 use super::matrix::JobMatrix;
-use super::model::ModelSettings;
+use super::model::{LOGPROB_BYTES, ModelSettings};
 use crate::metrics::quantile;
 
 /// Completion tokens of a typical JSON answer (score, label, a sentence of justification):
@@ -86,9 +86,6 @@ pub struct ModelEstimate {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub logprobs_bytes: Option<u64>,
 }
-
-/// Bytes a response body takes for each alternative of each token with `logprobs`.
-pub const LOGPROB_BYTES: u64 = 80;
 
 /// The plan of a run's LLM jobs. Models are called side by side, so the run takes as long
 /// as its slowest model.

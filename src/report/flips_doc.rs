@@ -25,6 +25,7 @@ pub(super) fn flips_section(m: &RunMetrics, b: &mut Vec<Block>) {
 pub(super) fn flip_blocks(f: &FlipReport, b: &mut Vec<Block>) {
     let why = match f.kind {
         "prompt_variants" => "two prompts of one model",
+        "token_probabilities" => "the verbalized answers and their token-probability reading",
         "across_runs" => "the same scorer in two runs",
         _ => "against the best baseline",
     };

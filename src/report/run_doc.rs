@@ -515,6 +515,7 @@ pub(super) fn pairs_table(pairs: &[PairReport], why: bool) -> Table {
                     PairKind::VsHeuristic => "vs heuristic",
                     PairKind::VsLearned => "vs learned",
                     PairKind::PromptVariants => "prompt variants",
+                    PairKind::TokenProbabilities => "token probabilities vs verbalized",
                     PairKind::AcrossRuns => "across runs",
                 }
                 .into(),

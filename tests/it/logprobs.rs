@@ -138,6 +138,31 @@ async fn each_llm_scorer_gets_its_logprobs_reading_exactly_and_again_from_the_ca
     );
     let report = std::fs::read_to_string(first.join("report.md")).expect("report");
     assert!(report.contains("llm/fake/rubric@logprobs"));
+    // Each reading is tested against the answers it reads, and not against the other
+    // prompt's answers.
+    let pairs = metrics["pairs"].as_array().expect("pairs");
+    let kind_of = |a: &str, b: &str| {
+        pairs
+            .iter()
+            .find(|p| p["a"] == a && p["b"] == b)
+            .map(|p| p["kind"].clone())
+    };
+    assert_eq!(
+        kind_of("llm/fake/rubric@logprobs", "llm/fake/rubric"),
+        Some(json!("token_probabilities"))
+    );
+    assert_eq!(
+        kind_of("llm/fake/rubric@logprobs", "llm/fake/zero_shot"),
+        None
+    );
+    assert_eq!(
+        kind_of("llm/fake/zero_shot", "llm/fake/rubric@logprobs"),
+        None
+    );
+    assert!(
+        report.contains("token-probability reading"),
+        "the flips of the pair"
+    );
 
     // Again: nothing is sent, the readings are the same.
     let requests = server.requests();
