@@ -173,6 +173,10 @@ pub struct GenerateArgs {
     /// Class mix as `high,medium,low` shares, e.g. `0.3,0.4,0.3`.
     #[arg(long)]
     pub mix: Option<String>,
+    /// Twins of a share of the leads: `injection=0.1` follows 10 % of them with the same
+    /// lead carrying a prompt-injection payload in its message (`<id>-inj`).
+    #[arg(long, value_name = "injection=SHARE")]
+    pub twins: Option<String>,
     /// Output file.
     #[arg(long, default_value = "datasets/leads.csv")]
     pub out: PathBuf,

@@ -47,10 +47,27 @@ fn resolve(args: &GenerateArgs) -> Result<(GenerateParams, Bands), Error> {
     if let Some(mix) = &args.mix {
         params.mix = parse_mix(mix)?;
     }
+    if let Some(twins) = &args.twins {
+        params.injection_twins = parse_twins(twins)?;
+    }
     params
         .validate()
         .map_err(|e| Error::Usage(format!("bench generate: --{}", e.replace('_', "-"))))?;
     Ok((params, bands))
+}
+
+/// `--twins injection=SHARE`: the share of leads that get an injection twin.
+fn parse_twins(text: &str) -> Result<f64, Error> {
+    let share = text
+        .trim()
+        .strip_prefix("injection=")
+        .and_then(|v| v.trim().parse::<f64>().ok());
+    share.ok_or_else(|| {
+        Error::Usage(format!(
+            "bench generate: --twins: expected `injection=SHARE` such as injection=0.1 (the only \
+             kind of twin so far), found {text:?}"
+        ))
+    })
 }
 
 fn parse_mix(text: &str) -> Result<Mix, Error> {

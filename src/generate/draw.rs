@@ -15,6 +15,8 @@ pub(crate) enum Stream {
     Split = 3,
     /// Whether a lead converts, and its deal value.
     Outcome = 4,
+    /// Which leads get an injection twin, and its payload.
+    Twins = 5,
 }
 
 /// A deterministic source of draws; equal seeds and streams give equal sequences.

@@ -22,11 +22,13 @@ use super::names::{FIRST_NAMES, INDUSTRIES, LAST_NAMES, Locale, OrgKind, org};
 use super::outcome::{self, Truth};
 use super::params::{Conversion, GenerateParams};
 use super::titles::{TitleSet, title};
+use super::twins::injection_twin;
 use crate::lead::Bands;
 use crate::lead::{Difficulty, Gold, Label, Lead, LeadMeta, Seniority, Source, Split};
 
 /// Yields exactly `params.n` leads, `L000001`, `L000002`, … (ids are zero-padded to at
-/// least six digits, or to the width of `n`).
+/// least six digits, or to the width of `n`), each followed by its injection twin
+/// (`L000001-inj`) when `injection_twins` draws one for it.
 pub struct Generator {
     n: u64,
     next: u64,
@@ -43,6 +45,11 @@ pub struct Generator {
     outcome: Draw,
     conversion: Conversion,
     message: String,
+    /// Share of leads followed by an injection twin, and the draws that pick them.
+    twins: f64,
+    twin_draw: Draw,
+    /// The twin of the lead just yielded, yielded next.
+    twin: Option<Lead>,
 }
 
 impl Generator {
@@ -70,6 +77,9 @@ impl Generator {
             outcome: Draw::new(params.seed, Stream::Outcome),
             conversion: params.conversion,
             message: String::with_capacity(512),
+            twins: params.injection_twins,
+            twin_draw: Draw::new(params.seed, Stream::Twins),
+            twin: None,
         }
     }
 
@@ -217,21 +227,32 @@ impl Iterator for Generator {
     type Item = Lead;
 
     fn next(&mut self) -> Option<Lead> {
+        if let Some(twin) = self.twin.take() {
+            return Some(twin);
+        }
         if self.next >= self.n {
             return None;
         }
         let lead = self.lead(self.next);
         self.next += 1;
+        if self.twins > 0.0 && self.twin_draw.chance(self.twins) {
+            self.twin = Some(injection_twin(&lead, &mut self.twin_draw));
+        }
         Some(lead)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         let left = usize::try_from(self.n - self.next).unwrap_or(usize::MAX);
-        (left, Some(left))
+        let left = left.saturating_add(usize::from(self.twin.is_some()));
+        // With twins, each lead left may bring one.
+        let most = if self.twins > 0.0 {
+            left.checked_mul(2)
+        } else {
+            Some(left)
+        };
+        (left, most)
     }
 }
-
-impl ExactSizeIterator for Generator {}
 
 #[cfg(test)]
 mod tests {

@@ -18,11 +18,13 @@ mod phrases;
 mod sidecar;
 mod stats;
 mod titles;
+mod twins;
 
 pub use generator::Generator;
 pub use params::{Conversion, GenerateParams, Mix};
 pub use sidecar::Sidecar;
 pub use stats::DatasetStats;
+pub use twins::{TWIN_SUFFIX, twin_of};
 
 /// Names of all archetypes the generator draws from, in table order.
 pub fn archetype_names() -> impl Iterator<Item = &'static str> {

@@ -55,6 +55,15 @@ pub struct GenerateParams {
     pub test_fraction: f64,
     /// Base conversion rate per label, for the simulated outcomes.
     pub conversion: Conversion,
+    /// Share of leads followed by an injection twin (`twins.rs`): the same lead with a
+    /// prompt-injection payload in its message. Absent from the sidecar when 0, so that a
+    /// dataset without twins is byte for byte what it was before they existed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub injection_twins: f64,
+}
+
+fn is_zero(v: &f64) -> bool {
+    *v == 0.0
 }
 
 impl Default for GenerateParams {
@@ -66,6 +75,7 @@ impl Default for GenerateParams {
             mix: Mix::default(),
             test_fraction: 0.4,
             conversion: Conversion::default(),
+            injection_twins: 0.0,
         }
     }
 }
@@ -86,6 +96,12 @@ impl GenerateParams {
             return Err(format!(
                 "test_fraction: expected a share from 0 up to (not including) 1, found {}",
                 self.test_fraction
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.injection_twins) {
+            return Err(format!(
+                "injection_twins: expected a share from 0 to 1, found {}",
+                self.injection_twins
             ));
         }
         let Mix { high, medium, low } = self.mix;

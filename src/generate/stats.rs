@@ -22,6 +22,13 @@ pub struct DatasetStats {
     pub splits: BTreeMap<String, u64>,
     /// Leads whose gold label was flipped by label noise.
     pub label_noise: u64,
+    /// Injection twins among the leads (absent when there are none).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub injection_twins: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
@@ -54,6 +61,7 @@ impl DatasetStats {
             lead.meta.split.map_or("unknown", |s| s.as_str()),
         );
         self.label_noise += u64::from(lead.meta.label_noise == Some(true));
+        self.injection_twins += u64::from(super::twin_of(&lead.lead_id).is_some());
     }
 }
 

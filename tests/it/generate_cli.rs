@@ -101,3 +101,63 @@ fn bad_parameters_exit_2_naming_the_flag() {
         .code(2)
         .stderr(contains("--mix"));
 }
+
+#[test]
+fn twins_flag_adds_injection_twins_counted_in_the_sidecar_and_a_bad_value_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("leads.csv");
+    Command::cargo_bin("bench")
+        .expect("bench binary")
+        .args([
+            "generate",
+            "--n",
+            "200",
+            "--seed",
+            "4",
+            "--twins",
+            "injection=0.25",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let leads = lead_bench::lead::read_leads(&out).expect("the output reads back");
+    let twins = leads
+        .iter()
+        .filter(|l| lead_bench::generate::twin_of(&l.lead_id).is_some())
+        .count();
+    assert_eq!(leads.len(), 200 + twins);
+    assert!(twins > 20, "{twins}");
+    // Exactly what the library generates with the same parameters.
+    let p = GenerateParams {
+        n: 200,
+        seed: 4,
+        injection_twins: 0.25,
+        ..Default::default()
+    };
+    assert!(std::fs::read(&out).expect("csv") == bytes(&p, Format::Csv));
+    let sidecar: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("leads.meta.json")).expect("sidecar"),
+    )
+    .expect("json");
+    let text = sidecar.to_string();
+    assert!(
+        text.contains(&format!("\"injection_twins\":{twins}")),
+        "{text}"
+    );
+
+    Command::cargo_bin("bench")
+        .expect("bench binary")
+        .args(["generate", "--n", "10", "--twins", "prompt=0.1", "--out"])
+        .arg(dir.path().join("bad.csv"))
+        .assert()
+        .code(2)
+        .stderr(contains("injection=SHARE"));
+    Command::cargo_bin("bench")
+        .expect("bench binary")
+        .args(["generate", "--n", "10", "--twins", "injection=1.5", "--out"])
+        .arg(dir.path().join("bad.csv"))
+        .assert()
+        .code(2)
+        .stderr(contains("injection-twins"));
+}
