@@ -33,6 +33,7 @@ mod sweep;
 mod table;
 #[cfg(test)]
 mod test_data;
+mod twins;
 mod unit_cost;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -64,6 +65,7 @@ pub use score_maps::{
 pub use slices::{DIMENSIONS, MIN_SLICE_N, OTHER, SIZE_BANDS, Slice, SliceScorer, size_band};
 pub use sweep::{Sweep, SweepPoint};
 pub use table::{ByLead, LeadAnswer, PredictionTable, TableBuilder};
+pub use twins::TwinUplift;
 pub use unit_cost::ModelPricing;
 
 pub(crate) use cascade::escalated_answer;
@@ -197,6 +199,10 @@ pub struct RunMetrics {
     /// leads to it buys.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sweeps: Vec<Sweep>,
+    /// What an injection payload does to each scorer, when the evaluated leads hold
+    /// injection twins (`<id>-inj`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub twins: Vec<TwinUplift>,
     /// How many leads a comparison needs.
     pub power: PowerReport,
     /// Things a reader should know before trusting the numbers.
@@ -513,6 +519,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         &mopts,
     )
     .map_err(metrics_err("flips"))?;
+    let twins = twins::twin_uplift(&joined, &mopts);
     Ok(RunMetrics {
         run_id: data.run_id.clone(),
         n_leads: joined.leads.len() as u64,
@@ -533,6 +540,7 @@ pub fn evaluate(data: &RunFolder, opts: &ReportOptions) -> Result<RunMetrics, Re
         ranking,
         power,
         flips,
+        twins,
         escalations,
         sweeps,
         warnings,

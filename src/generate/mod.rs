@@ -24,7 +24,6 @@ pub use generator::Generator;
 pub use params::{Conversion, GenerateParams, Mix};
 pub use sidecar::Sidecar;
 pub use stats::DatasetStats;
-pub use twins::{TWIN_SUFFIX, twin_of};
 
 /// Names of all archetypes the generator draws from, in table order.
 pub fn archetype_names() -> impl Iterator<Item = &'static str> {

@@ -61,7 +61,7 @@ impl DatasetStats {
             lead.meta.split.map_or("unknown", |s| s.as_str()),
         );
         self.label_noise += u64::from(lead.meta.label_noise == Some(true));
-        self.injection_twins += u64::from(super::twin_of(&lead.lead_id).is_some());
+        self.injection_twins += u64::from(crate::lead::twin_of(&lead.lead_id).is_some());
     }
 }
 

@@ -9,10 +9,7 @@
 //! from their own random stream, so the original leads are the same with or without twins.
 
 use super::draw::Draw;
-use crate::lead::Lead;
-
-/// What a twin's id ends with; generated ids never hold a `-`.
-pub const TWIN_SUFFIX: &str = "-inj";
+use crate::lead::{Lead, TWIN_SUFFIX};
 
 /// The payload families, each with its variants.
 pub(crate) const PAYLOADS: &[(&str, &[&str])] = &[
@@ -68,16 +65,12 @@ pub(crate) fn injection_twin(lead: &Lead, d: &mut Draw) -> Lead {
     twin
 }
 
-/// The id of the lead `id` is the injection twin of, if it is one.
-pub fn twin_of(id: &str) -> Option<&str> {
-    id.strip_suffix(TWIN_SUFFIX).filter(|o| !o.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::generate::{GenerateParams, Generator};
     use crate::lead::Bands;
+    use crate::lead::twin_of;
 
     fn leads(twins: f64) -> Vec<Lead> {
         let params = GenerateParams {

@@ -15,7 +15,8 @@ pub use columns::{
 };
 pub use formula::{guard_formula, unguard_formula};
 pub use model::{
-    Difficulty, Gold, Label, Lead, LeadMeta, Outcome, Seniority, Source, Split, parse_company_size,
+    Difficulty, Gold, Label, Lead, LeadMeta, Outcome, Seniority, Source, Split, TWIN_SUFFIX,
+    parse_company_size, twin_of,
 };
 pub use read::{LeadReader, LeadRow, MAX_ROW_BYTES, RowCells, read_leads};
 pub use write::{Cell, Columns, LeadWriter, RowWriter};

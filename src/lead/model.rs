@@ -309,6 +309,15 @@ pub struct LeadMeta {
     pub p_convert: Option<f64>,
 }
 
+/// What the id of an injection twin ends with (`bench generate --twins`): the twin of
+/// `L000007` is `L000007-inj`. Generated ids never hold a `-`.
+pub const TWIN_SUFFIX: &str = "-inj";
+
+/// The id of the lead that `id` is the injection twin of, if it is one.
+pub fn twin_of(id: &str) -> Option<&str> {
+    id.strip_suffix(TWIN_SUFFIX).filter(|o| !o.is_empty())
+}
+
 /// One inbound lead, with the dataset card's eight fields.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Lead {

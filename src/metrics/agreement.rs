@@ -3,6 +3,7 @@
 //! correction across the pairs tested, and Fleiss' κ / share of fully stable leads for
 //! repeated runs of one scorer.
 
+use rand::RngExt;
 use serde::Serialize;
 
 use super::bootstrap::{CellSampler, Estimate, replicate};
@@ -293,6 +294,23 @@ fn fleiss_from_cells(cells: &[u64], keys: &[u64], r: usize) -> (u64, Option<f64>
     let p_exp: f64 = per_cat.iter().map(|c| (*c as f64 / total).powi(2)).sum();
     let kappa = (p_exp < 1.0).then(|| (p_mean - p_exp) / (1.0 - p_exp));
     (subjects, kappa, same)
+}
+
+/// The mean of paired differences (one per item, e.g. a scorer's score on an injection twin
+/// minus its score on the original), with the percentile interval of the bootstrap over
+/// items; `None` for no item.
+pub fn mean_difference(diffs: &[f64], opts: &MetricsOptions) -> Estimate {
+    let mean =
+        |xs: &mut dyn Iterator<Item = f64>, n: usize| (n > 0).then(|| xs.sum::<f64>() / n as f64);
+    let value = mean(&mut diffs.iter().copied(), diffs.len());
+    if opts.resamples == 0 || diffs.is_empty() {
+        return Estimate::point(value);
+    }
+    let n = diffs.len();
+    let reps = replicate(opts.resamples, opts.seed, 0x7477_696e, |rng| {
+        mean(&mut (0..n).map(|_| diffs[rng.random_range(0..n)]), n)
+    });
+    Estimate::with_replicates(value, &reps, opts.confidence)
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ mod summary;
 
 pub use agreement::{
     PairMetrics, PairedShares, StabilityMetrics, compare_pair, holm, holm_pairs, mcnemar_exact,
-    paired_shares, stability,
+    mean_difference, paired_shares, stability,
 };
 pub use bootstrap::Estimate;
 pub(crate) use bootstrap::quantile;

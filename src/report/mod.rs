@@ -18,6 +18,7 @@ mod outcome_doc;
 mod run_doc;
 mod sweep_chart;
 mod table;
+mod twins_doc;
 
 pub use answer::answer;
 pub use compare_doc::compare_document;

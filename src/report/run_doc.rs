@@ -82,6 +82,7 @@ pub fn run_document_with(m: &RunMetrics, explorer: Option<ExplorerData>) -> Docu
         }
         pairs_section(m, &mut b);
         super::flips_doc::flips_section(m, &mut b);
+        super::twins_doc::twins_section(m, &mut b);
         if let Some(t) = prompt_spread(m) {
             b.push(Block::Heading(2, "Spread across prompt variants".into()));
             b.push(Block::Table(t));

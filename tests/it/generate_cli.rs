@@ -124,7 +124,7 @@ fn twins_flag_adds_injection_twins_counted_in_the_sidecar_and_a_bad_value_exits_
     let leads = lead_bench::lead::read_leads(&out).expect("the output reads back");
     let twins = leads
         .iter()
-        .filter(|l| lead_bench::generate::twin_of(&l.lead_id).is_some())
+        .filter(|l| lead_bench::lead::twin_of(&l.lead_id).is_some())
         .count();
     assert_eq!(leads.len(), 200 + twins);
     assert!(twins > 20, "{twins}");

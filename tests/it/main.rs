@@ -35,4 +35,5 @@ mod score_calibration;
 mod score_cli;
 mod score_llm;
 mod show_cli;
+mod twins;
 mod validate_cli;
