@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use super::join::{Joined, join, join_outcomes};
 use super::outcomes::{scorer_k, worked};
 use super::{ReportError, RunFolder, RunMetrics, size_band};
-use crate::lead::{Label, LeadReader};
+use crate::lead::{Label, LeadReader, twin_of};
 use crate::prediction::{Status, read_prediction_rows};
 
 pub use paired::paired_explorer;
@@ -182,7 +182,8 @@ pub fn explorer_data(
         })
         .collect();
     read_texts(dir, &scorers, &mut leads)?;
-    let marks = flip_marks(metrics, &leads);
+    let mut marks = flip_marks(metrics, &leads);
+    marks.extend(twin_mark(&leads));
     Ok(ExplorerData {
         run_id: metrics.run_id.clone(),
         comparison: false,
@@ -253,6 +254,26 @@ fn flip_marks(metrics: &RunMetrics, leads: &[ExplorerLead]) -> Vec<Mark> {
                 .collect(),
         })
         .collect()
+}
+
+/// The injection twins the explorer holds, with their leads: a mark when there are any.
+fn twin_mark(leads: &[ExplorerLead]) -> Option<Mark> {
+    let at: HashMap<&str, usize> = leads
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.lead_id.as_str(), i))
+        .collect();
+    let mut marked: Vec<usize> = Vec::new();
+    for (i, l) in leads.iter().enumerate() {
+        if let Some(&o) = twin_of(&l.lead_id).and_then(|o| at.get(o)) {
+            marked.extend([o, i]);
+        }
+    }
+    marked.sort_unstable();
+    (!marked.is_empty()).then(|| Mark {
+        name: "injection twins and their leads".into(),
+        leads: marked,
+    })
 }
 
 /// Whether two scorers' parsed labels differ on lead `i`.
