@@ -1,6 +1,7 @@
 //! `bench score`: score a lead file with any scorer of a config, for routing use. Writes the
-//! input's columns plus `lead_score, lead_label, justification, status` (and, when an LLM
-//! was asked, `error` and its tokens and cost), same rows, same order. The scoring itself is
+//! input's columns unchanged, then `lead_score, lead_label, justification, status` (and, when
+//! the scorer may ask an LLM, `error` and its tokens and cost; with `--calibration`,
+//! `p_convert` and `route`), same rows, same order. The scoring itself is
 //! [`crate::pipeline::score_leads`].
 
 use std::io::Write;

@@ -191,3 +191,63 @@ pub fn calibrate(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evaluate::{CapacityCut, CrossFittedBrier};
+    use crate::metrics::Platt;
+    use crate::prediction::Status;
+
+    fn map() -> ScorerMap {
+        ScorerMap {
+            id: "heuristic".into(),
+            fingerprint: Some("f".into()),
+            n: 100,
+            converted: 20,
+            isotonic: None,
+            platt: Some(Platt { a: 4.0, b: -3.0 }),
+            cross_fitted_brier: CrossFittedBrier {
+                folds: 5,
+                raw: Some(0.2),
+                isotonic: None,
+                platt: Some(0.15),
+            },
+            best: Some(MapKind::Platt),
+            capacity: CapacityCut {
+                setting: CapacitySetting::Share(0.2),
+                k: 20,
+                cut_off: 60.0,
+            },
+        }
+    }
+
+    fn answers(scores: &[Option<u8>]) -> Vec<Prediction> {
+        scores
+            .iter()
+            .map(|s| {
+                let mut p = Prediction::empty("r", "l", "heuristic", 0, Status::Ok);
+                p.lead_score = *s;
+                p
+            })
+            .collect()
+    }
+
+    #[test]
+    fn routes_follow_the_cut_off_or_the_files_top_leads_and_unscored_get_neither() {
+        let a = answers(&[Some(50), None, Some(90), Some(50), Some(60)]);
+        let routes = |c: &[Calibrated]| c.iter().map(|c| c.route).collect::<Vec<_>>();
+        let (s, n) = (Some(Route::Sales), Some(Route::Nurture));
+        let by_cut = calibrate(&a, &map(), MapChoice::Best, None);
+        assert_eq!(routes(&by_cut), [n, None, s, n, s], "score ≥ 60 → sales");
+        // The top 3 of the 4 scored: 90, 60, then the first 50 (ties keep their order).
+        let top = calibrate(&a, &map(), MapChoice::Best, Some(CapacitySetting::Leads(3)));
+        assert_eq!(routes(&top), [s, None, s, n, s]);
+        let p = by_cut[2].p_convert.expect("a probability");
+        assert!((p - 1.0 / (1.0 + (-(4.0 * 0.9 - 3.0f64)).exp())).abs() < 1e-15);
+        assert_eq!(by_cut[1].p_convert, None);
+        // The isotonic map was not fitted: no probability through it.
+        let iso = calibrate(&a, &map(), MapChoice::Isotonic, None);
+        assert!(iso.iter().all(|c| c.p_convert.is_none()));
+    }
+}
