@@ -12,7 +12,7 @@ use super::model::{ModelSettings, StructuredOutput};
 use crate::lead::{Bands, Lead};
 use crate::prediction::{LOGPROBS, Prediction, ScorerId, Status};
 use crate::score::llm::{
-    Example, LogprobsError, PromptContext, PromptError, PromptSpec, parse_answer, read_logprobs,
+    Example, LogprobReading, LogprobsError, PromptContext, PromptError, PromptSpec, parse_answer,
     select_examples,
 };
 
@@ -341,19 +341,22 @@ pub fn prediction_from_outcome(
 }
 
 /// The logprobs reading (`…@logprobs`) of an answer whose prediction is `verbal`: the same
-/// request, tokens, cost and latency; its score, label and class probabilities from the
-/// answer's token probabilities in `body` (the response body; `None` when there was no
-/// answer, and the reading keeps the answer's failure).
-pub fn logprobs_prediction(verbal: &Prediction, body: Option<&str>, bands: &Bands) -> Prediction {
+/// request, tokens, cost and latency; its score, label and class probabilities from
+/// `reading`, what [`read_logprobs`] made of the response body (`None` when there was no
+/// answer: the reading keeps the answer's failure).
+pub fn logprobs_prediction(
+    verbal: &Prediction,
+    reading: Option<Result<LogprobReading, LogprobsError>>,
+) -> Prediction {
     let mut p = verbal.clone();
     p.scorer.push_str(LOGPROBS);
     (p.lead_score, p.lead_label, p.consistent) = (None, None, None);
     (p.p_low, p.p_medium, p.p_high) = (None, None, None);
     p.justification.clear();
-    let Some(body) = body else {
+    let Some(reading) = reading else {
         return p;
     };
-    match read_logprobs(body, bands) {
+    match reading {
         Ok(r) => {
             p.status = Status::Ok;
             p.error.clear();

@@ -14,6 +14,7 @@ use crate::llm::{
     run_streams,
 };
 use crate::prediction::{Prediction, Status};
+use crate::score::llm::read_logprobs;
 
 use super::inputs::{SkipReason, SkippedModel};
 use super::note;
@@ -56,10 +57,13 @@ impl LlmStep<'_> {
         let mut record = |job_id: u64, outcome: CallOutcome| {
             let key = keys[job_id as usize];
             let scorer = &scorers[key.scorer as usize];
-            // A model asked for token probabilities: the answer is read a second time.
-            let body = match (&outcome.result, self.models[scorer.model].top_logprobs) {
+            // A model asked for token probabilities: the answer is read a second time, from
+            // the response body (before the outcome gives it up).
+            let reading = match (&outcome.result, self.models[scorer.model].top_logprobs) {
                 (_, None) => None,
-                (CallResult::Answer { raw, .. }, Some(_)) => Some(Some(raw.clone())),
+                (CallResult::Answer { raw, .. }, Some(_)) => {
+                    Some(Some(read_logprobs(raw, &self.config.bands)))
+                }
                 (_, Some(_)) => Some(None),
             };
             let mut p: Prediction = prediction_from_outcome(
@@ -73,14 +77,15 @@ impl LlmStep<'_> {
             for text in [&mut p.justification, &mut p.raw_response, &mut p.error] {
                 keyring.redact_in_place(text);
             }
-            if body.is_some() && p.status == Status::ApiError && p.error.starts_with("HTTP 400") {
+            if reading.is_some() && p.status == Status::ApiError && p.error.starts_with("HTTP 400")
+            {
                 p.error.push_str(
                     " (the request asks for the answer's token probabilities, logprobs = true; \
                      a provider without them refuses it: set logprobs = false for this model)",
                 );
             }
-            let reading = body.map(|body| {
-                let mut r = logprobs_prediction(&p, body.as_deref(), &self.config.bands);
+            let reading = reading.map(|reading| {
+                let mut r = logprobs_prediction(&p, reading);
                 keyring.redact_in_place(&mut r.error);
                 r
             });

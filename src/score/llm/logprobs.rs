@@ -19,6 +19,8 @@
 //! high 2) on the 0–100 scale, continuous where the verbalized label is a step — and the
 //! label is the band that score falls in, so the two always agree.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 
 use crate::lead::{Bands, Label};
@@ -46,11 +48,12 @@ pub enum LogprobsError {
     NoPosition(&'static str),
 }
 
-/// One token of the answer with the alternatives the model weighed there.
-struct Token {
-    text: Vec<u8>,
+/// One token of the answer with the alternatives the model weighed there, borrowed from the
+/// body where it can be (a body with ten alternatives a token holds thousands of them).
+struct Token<'a> {
+    text: Cow<'a, [u8]>,
     logprob: f64,
-    top: Vec<(Vec<u8>, f64)>,
+    top: Vec<(Cow<'a, [u8]>, f64)>,
 }
 
 /// Reads the label probabilities (and, where it can, the expected score) of a chat
@@ -86,44 +89,57 @@ pub fn read_logprobs(body: &str, bands: &Bands) -> Result<LogprobReading, Logpro
 /// The tokens of `choices[0].logprobs.content`, each from its `bytes` when given (a token
 /// may hold part of a character) or its text. Read into these types alone: the rest of the
 /// body (the message, usage) is skipped, not built.
-fn tokens(body: &str) -> Option<Vec<Token>> {
+fn tokens(body: &str) -> Option<Vec<Token<'_>>> {
     #[derive(Deserialize)]
-    struct Body {
-        choices: Vec<Choice>,
+    struct Body<'a> {
+        #[serde(borrow)]
+        choices: Vec<Choice<'a>>,
     }
     #[derive(Deserialize)]
-    struct Choice {
-        logprobs: Option<Logprobs>,
+    struct Choice<'a> {
+        #[serde(borrow)]
+        logprobs: Option<Logprobs<'a>>,
     }
     #[derive(Deserialize)]
-    struct Logprobs {
-        content: Option<Vec<Wire>>,
+    struct Logprobs<'a> {
+        #[serde(borrow)]
+        content: Option<Vec<Wire<'a>>>,
     }
     #[derive(Deserialize)]
-    struct Wire {
-        token: String,
+    struct Wire<'a> {
+        #[serde(borrow)]
+        token: Cow<'a, str>,
         logprob: f64,
         bytes: Option<Vec<u8>>,
-        #[serde(default)]
-        top_logprobs: Vec<Alternative>,
+        #[serde(default, borrow)]
+        top_logprobs: Vec<Alternative<'a>>,
     }
     #[derive(Deserialize)]
-    struct Alternative {
-        token: String,
+    struct Alternative<'a> {
+        #[serde(borrow)]
+        token: Cow<'a, str>,
         logprob: f64,
         bytes: Option<Vec<u8>>,
     }
-    let body: Body = serde_json::from_str(body).ok()?;
+    /// A token's bytes: its `bytes` when given, else its text.
+    fn bytes_of<'a>(token: Cow<'a, str>, bytes: Option<Vec<u8>>) -> Cow<'a, [u8]> {
+        match (bytes, token) {
+            (Some(b), _) => Cow::Owned(b),
+            (None, Cow::Borrowed(t)) => Cow::Borrowed(t.as_bytes()),
+            (None, Cow::Owned(t)) => Cow::Owned(t.into_bytes()),
+        }
+    }
+    let body: Body<'_> = serde_json::from_str(body).ok()?;
     let content = body.choices.into_iter().next()?.logprobs?.content?;
-    let tokens: Vec<Token> = content
+    let tokens: Vec<Token<'_>> = content
         .into_iter()
         .map(|t| Token {
-            text: t.bytes.unwrap_or_else(|| t.token.into_bytes()),
+            text: bytes_of(t.token, t.bytes),
             logprob: t.logprob,
             top: t
                 .top_logprobs
                 .into_iter()
-                .map(|a| (a.bytes.unwrap_or_else(|| a.token.into_bytes()), a.logprob))
+                .map(|a| (bytes_of(a.token, a.bytes), a.logprob))
                 .collect(),
         })
         .collect();
@@ -154,20 +170,19 @@ fn value_start(text: &[u8], key: &[u8]) -> Option<usize> {
 /// The alternatives at the token covering byte `at` of the joined text, each with the part
 /// before `at` taken off (those that do not share it are left out), the chosen one included
 /// once.
-fn alternatives(tokens: &[Token], at: usize) -> Vec<(Vec<u8>, f64)> {
+fn alternatives(tokens: &[Token<'_>], at: usize) -> Vec<(Vec<u8>, f64)> {
     let mut start = 0;
     for t in tokens {
         let end = start + t.text.len();
         if (start..end).contains(&at) {
             let prefix = &t.text[..at - start];
-            let mut alts: Vec<(Vec<u8>, f64)> = Vec::with_capacity(t.top.len() + 1);
+            let mut alts: Vec<(&[u8], f64)> = Vec::with_capacity(t.top.len() + 1);
             for (alt, logprob) in
                 std::iter::once((&t.text, t.logprob)).chain(t.top.iter().map(|(a, l)| (a, *l)))
             {
-                if alts.iter().any(|(seen, _)| seen == alt) {
-                    continue;
+                if !alts.iter().any(|(seen, _)| *seen == &alt[..]) {
+                    alts.push((alt, logprob));
                 }
-                alts.push((alt.clone(), logprob));
             }
             return alts
                 .into_iter()
@@ -203,7 +218,7 @@ fn label_of(rest: &[u8]) -> Option<Label> {
 
 /// The expected score from the alternatives at `lead_score`'s first token, when that token
 /// holds the whole number (the next character is not a digit).
-fn expected_score(tokens: &[Token], text: &[u8]) -> Option<f64> {
+fn expected_score(tokens: &[Token<'_>], text: &[u8]) -> Option<f64> {
     let at = value_start(text, b"\"lead_score\"")?;
     let mut start = 0;
     let mut end_of_token = None;
