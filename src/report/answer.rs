@@ -6,7 +6,9 @@ use std::cmp::Ordering;
 
 use super::figures::{ALPHA, both_outcomes, cost_per_1000, is_baseline, separated};
 use super::table::{est, num, p_value, pct, plural, points, share, usd};
-use crate::evaluate::{CaptureTest, OutcomeReport, PairReport, RankerOutcomes, RunMetrics};
+use crate::evaluate::{
+    CaptureTest, OutcomeReport, PairKind, PairReport, RankerOutcomes, RunMetrics,
+};
 use crate::metrics::Estimate;
 use crate::prediction::ScorerId;
 
@@ -48,6 +50,7 @@ pub fn answer(m: &RunMetrics) -> Vec<String> {
         out.extend(best_by_labels(m));
     }
     out.extend(llm_over_baseline(m, o));
+    out.extend(token_probabilities(m));
     out.extend(super::answer_cost::cheapest_equal(m));
     out.extend(super::answer_cost::best_cascade(m));
     out.extend(enough_leads(m));
@@ -286,6 +289,43 @@ fn capture_difference(
             None
         }
     })
+}
+
+/// Rule 4b: each logprobs reading against the verbalized answers it reads, when the run has
+/// one: how it ranks the gold-high leads, and the paired test on strict accuracy.
+fn token_probabilities(m: &RunMetrics) -> Vec<String> {
+    let auc = |id: &str| {
+        m.scorers
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.metrics.roc_auc_high.value)
+    };
+    m.pairs
+        .iter()
+        .filter(|p| p.kind == PairKind::TokenProbabilities)
+        .map(|p| {
+            let (reading, verbal) = (&p.a, &p.b);
+            let ranks = match (auc(reading), auc(verbal)) {
+                (Some(r), Some(v)) => format!(
+                    " ranks the gold-high leads at AUC {} against {} for the verbalized answers, and",
+                    num(Some(r), 3),
+                    num(Some(v), 3)
+                ),
+                _ => String::new(),
+            };
+            let d = &p.metrics.accuracy_difference;
+            let verdict = if separated(p.metrics.mcnemar_p_holm) {
+                "a difference the paired test confirms"
+            } else {
+                "within what chance gives on these leads"
+            };
+            format!(
+                "Read from its token probabilities, `{reading}`{ranks} differs from `{verbal}` by {} in strict accuracy (McNemar, Holm p {}): {verdict}.",
+                points(d).unwrap_or_else(|| "an undefined difference".into()),
+                p_value(p.metrics.mcnemar_p_holm)
+            )
+        })
+        .collect()
 }
 
 /// Δ strict accuracy, `llm` − `base`, from the run's pairs.
