@@ -29,7 +29,7 @@ use sha2::{Digest, Sha256};
 
 use super::join::{Joined, join, join_outcomes};
 use super::outcomes::{scorer_k, worked};
-use super::{ReportError, RunFolder, RunMetrics, size_band};
+use super::{FlipReport, ReportError, RunFolder, RunMetrics, size_band};
 use crate::lead::{Label, LeadReader, twin_of};
 use crate::prediction::{Status, read_prediction_rows};
 
@@ -182,8 +182,7 @@ pub fn explorer_data(
         })
         .collect();
     read_texts(dir, &scorers, &mut leads)?;
-    let mut marks = flip_marks(metrics, &leads);
-    marks.extend(twin_mark(&leads));
+    let marks = marks(metrics, &leads);
     Ok(ExplorerData {
         run_id: metrics.run_id.clone(),
         comparison: false,
@@ -206,12 +205,7 @@ pub fn explorer_data(
 /// Gives every listed flipped lead the two answers' text (justification, or the error of an
 /// answer that did not parse), from the explorer's copy of the answers.
 pub fn attach_flip_texts(metrics: &mut RunMetrics, explorer: &ExplorerData) {
-    let at: HashMap<&str, usize> = explorer
-        .leads
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.lead_id.as_str(), i))
-        .collect();
+    let at = positions(&explorer.leads);
     let scorer = |id: &str| explorer.scorers.iter().position(|s| s == id);
     for f in &mut metrics.flips {
         let (a, b) = (scorer(&f.a), scorer(&f.b));
@@ -234,46 +228,47 @@ pub fn attach_flip_texts(metrics: &mut RunMetrics, explorer: &ExplorerData) {
     }
 }
 
-/// One mark per pair of "What changed between scorers": the leads that changed, among
-/// those the explorer holds.
-fn flip_marks(metrics: &RunMetrics, leads: &[ExplorerLead]) -> Vec<Mark> {
-    let at: HashMap<&str, usize> = leads
+/// Each explorer lead's position, by id.
+pub(super) fn positions(leads: &[ExplorerLead]) -> HashMap<&str, usize> {
+    leads
         .iter()
         .enumerate()
         .map(|(i, l)| (l.lead_id.as_str(), i))
-        .collect();
-    metrics
-        .flips
-        .iter()
-        .map(|f| Mark {
-            name: format!("changed from {} to {}", f.b, f.a),
-            leads: f
-                .changed
-                .iter()
-                .filter_map(|id| at.get(id.as_str()).copied())
-                .collect(),
-        })
         .collect()
 }
 
-/// The injection twins the explorer holds, with their leads: a mark when there are any.
-fn twin_mark(leads: &[ExplorerLead]) -> Option<Mark> {
-    let at: HashMap<&str, usize> = leads
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.lead_id.as_str(), i))
-        .collect();
-    let mut marked: Vec<usize> = Vec::new();
+/// The mark of one pair of "What changed between scorers": the leads that changed, among
+/// those the explorer holds (`at`: their positions).
+pub(super) fn changed_mark(f: &FlipReport, at: &HashMap<&str, usize>) -> Mark {
+    Mark {
+        name: format!("changed from {} to {}", f.b, f.a),
+        leads: f
+            .changed
+            .iter()
+            .filter_map(|id| at.get(id.as_str()).copied())
+            .collect(),
+    }
+}
+
+/// The run explorer's marks: one per pair of "What changed between scorers", then the
+/// injection twins with their leads when it holds any.
+fn marks(metrics: &RunMetrics, leads: &[ExplorerLead]) -> Vec<Mark> {
+    let at = positions(leads);
+    let mut marks: Vec<Mark> = metrics.flips.iter().map(|f| changed_mark(f, &at)).collect();
+    let mut twins: Vec<usize> = Vec::new();
     for (i, l) in leads.iter().enumerate() {
         if let Some(&o) = twin_of(&l.lead_id).and_then(|o| at.get(o)) {
-            marked.extend([o, i]);
+            twins.extend([o, i]);
         }
     }
-    marked.sort_unstable();
-    (!marked.is_empty()).then(|| Mark {
-        name: "injection twins and their leads".into(),
-        leads: marked,
-    })
+    if !twins.is_empty() {
+        twins.sort_unstable();
+        marks.push(Mark {
+            name: "injection twins and their leads".into(),
+            leads: twins,
+        });
+    }
+    marks
 }
 
 /// Whether two scorers' parsed labels differ on lead `i`.

@@ -1,8 +1,6 @@
 //! The explorer of `bench compare`: two runs' explorers joined lead by lead.
 
-use std::collections::HashMap;
-
-use super::{ExplorerData, ExplorerLead, Mark};
+use super::{ExplorerData, ExplorerLead, changed_mark, positions};
 use crate::evaluate::FlipReport;
 
 /// The explorer of a comparison: the leads two runs share (by id), each scorer present in
@@ -14,12 +12,7 @@ pub fn paired_explorer(
     later: &ExplorerData,
     flips: &[FlipReport],
 ) -> ExplorerData {
-    let in_later: HashMap<&str, usize> = later
-        .leads
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.lead_id.as_str(), i))
-        .collect();
+    let in_later = positions(&later.leads);
     // (column in earlier, column in later) of every scorer id in both runs.
     let columns: Vec<(usize, usize)> = earlier
         .scorers
@@ -51,23 +44,12 @@ pub fn paired_explorer(
             })
         })
         .collect();
-    let at: HashMap<&str, usize> = leads
-        .iter()
-        .enumerate()
-        .map(|(i, l)| (l.lead_id.as_str(), i))
-        .collect();
+    let at = positions(&leads);
     let marks = flips
         .iter()
         .filter(|f| f.b.starts_with(&format!("{}:", earlier.run_id)))
         .filter(|f| f.a.starts_with(&format!("{}:", later.run_id)))
-        .map(|f| Mark {
-            name: format!("changed from {} to {}", f.b, f.a),
-            leads: f
-                .changed
-                .iter()
-                .filter_map(|id| at.get(id.as_str()).copied())
-                .collect(),
-        })
+        .map(|f| changed_mark(f, &at))
         .collect();
     let sample = match (&earlier.sample, &later.sample) {
         (None, None) => None,
