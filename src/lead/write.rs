@@ -170,15 +170,32 @@ fn write_csv_row<W: Write>(
         w.write_field(opt_str(lead.meta.split, |s| s.as_str()))?;
         w.write_field(lead.meta.p_convert.map_or(String::new(), |p| p.to_string()))?;
     }
-    for cell in tail {
-        match *cell {
-            Cell::Text(t) => text(w, t)?,
-            Cell::Int(i) => int_field(w, Some(i))?,
-            Cell::Float(v) => w.write_field(v.to_string())?,
-            Cell::Empty => w.write_field("")?,
-        }
+    for &cell in tail {
+        write_cell(w, cell)?;
     }
     w.write_record(None::<&[u8]>)
+}
+
+/// Writes one cell to a CSV row, text through the formula guard (see `formula.rs`).
+fn write_cell<W: Write>(w: &mut csv::Writer<W>, cell: Cell<'_>) -> csv::Result<()> {
+    match cell {
+        Cell::Text(t) => w.write_field(guard_formula(t).as_bytes()),
+        Cell::Int(i) => w.write_field(i.to_string()),
+        Cell::Float(v) => w.write_field(v.to_string()),
+        Cell::Empty => w.write_field(""),
+    }
+}
+
+/// A cell in JSONL: text, a number, or `null` when empty.
+impl serde::Serialize for Cell<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Cell::Text(t) => s.serialize_str(t),
+            Cell::Int(i) => s.serialize_i64(i),
+            Cell::Float(v) => s.serialize_f64(v),
+            Cell::Empty => s.serialize_unit(),
+        }
+    }
 }
 
 fn write_json_row<S: Serializer>(
@@ -211,12 +228,7 @@ fn write_json_row<S: Serializer>(
         m.serialize_entry("p_convert", &lead.meta.p_convert)?;
     }
     for (name, cell) in columns.tail.iter().zip(tail) {
-        match *cell {
-            Cell::Text(t) => m.serialize_entry(name, t)?,
-            Cell::Int(i) => m.serialize_entry(name, &i)?,
-            Cell::Float(v) => m.serialize_entry(name, &v)?,
-            Cell::Empty => m.serialize_entry(name, &())?,
-        }
+        m.serialize_entry(name, cell)?;
     }
     m.end()
 }
@@ -264,22 +276,26 @@ impl<W: Write> RowWriter<W> {
         debug_assert_eq!(added.len(), self.added.len());
         match &mut self.out {
             Output::Csv(w) => {
-                let text = |t: &str| guard_formula(t).into_owned();
-                let mut record: Vec<String> = match cells {
-                    RowCells::Csv(cells) => cells.iter().map(|c| text(c)).collect(),
-                    RowCells::Json(obj) => self
-                        .columns
-                        .iter()
-                        .map(|c| obj.get(c).map_or_else(String::new, |v| text(&json_cell(v))))
-                        .collect(),
+                let mut row = || -> csv::Result<()> {
+                    match cells {
+                        RowCells::Csv(cells) => {
+                            for c in cells {
+                                write_cell(w, Cell::Text(c))?;
+                            }
+                        }
+                        RowCells::Json(obj) => {
+                            for c in &self.columns {
+                                let text = obj.get(c).map(json_cell).unwrap_or_default();
+                                write_cell(w, Cell::Text(&text))?;
+                            }
+                        }
+                    }
+                    for &cell in added {
+                        write_cell(w, cell)?;
+                    }
+                    w.write_record(None::<&[u8]>)
                 };
-                record.extend(added.iter().map(|cell| match *cell {
-                    Cell::Text(t) => text(t),
-                    Cell::Int(i) => i.to_string(),
-                    Cell::Float(v) => v.to_string(),
-                    Cell::Empty => String::new(),
-                }));
-                w.write_record(&record).map_err(io::Error::other)
+                row().map_err(io::Error::other)
             }
             Output::Jsonl(w) => {
                 let mut obj = match cells {
@@ -292,12 +308,7 @@ impl<W: Write> RowWriter<W> {
                     RowCells::Json(obj) => obj.clone(),
                 };
                 for (name, cell) in self.added.iter().zip(added) {
-                    let v = match *cell {
-                        Cell::Text(t) => Value::from(t),
-                        Cell::Int(i) => Value::from(i),
-                        Cell::Float(v) => Value::from(v),
-                        Cell::Empty => Value::Null,
-                    };
+                    let v = serde_json::to_value(cell).map_err(io::Error::other)?;
                     obj.insert(name.clone(), v);
                 }
                 serde_json::to_writer(&mut *w, &obj).map_err(io::Error::other)?;
