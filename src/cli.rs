@@ -183,6 +183,25 @@ pub struct GenerateArgs {
     /// Output format; by default from the extension (`.jsonl` → jsonl, else csv).
     #[arg(long, value_enum)]
     pub format: Option<crate::lead::Format>,
+    /// Have this model of the config (`[[models]]` name) write every message anew from the
+    /// lead's spec and its template message; a rewrite the guard rejects keeps the template
+    /// (needs --config).
+    #[arg(long, value_name = "MODEL", requires = "config")]
+    pub rewrite_with: Option<String>,
+    /// The rewrite's prompt template; by default `prompts/rewrite.j2` beside the config, or
+    /// the shipped one built into bench.
+    #[arg(long, value_name = "TEMPLATE", requires = "rewrite_with")]
+    pub rewrite_prompt: Option<PathBuf>,
+    /// With --rewrite-with: print what the rewrite would send and cost, and write nothing.
+    #[arg(long, requires = "rewrite_with")]
+    pub plan: bool,
+    /// With --rewrite-with and a batch model: wait for its batch instead of exiting (75) to
+    /// be run again.
+    #[arg(long, requires = "rewrite_with")]
+    pub wait: bool,
+    /// With --rewrite-with: plain progress lines only.
+    #[arg(long, short, requires = "rewrite_with")]
+    pub quiet: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
         cli::Command::Validate(args) => commands::validate::run(&args),
         cli::Command::Plan(args) => commands::plan::run(&args),
         cli::Command::Batch(cmd) => commands::batch::run(&cmd),
-        cli::Command::Generate(args) => commands::generate::run(&args).map(|()| EXIT_OK),
+        cli::Command::Generate(args) => commands::generate::run(&args),
         cli::Command::Score(args) => commands::score::run(&args),
         cli::Command::ClearCache(args) => commands::run::clear_cache(&args).map(|()| EXIT_OK),
         cli::Command::Report(args) => commands::report::run(&args).map(|()| EXIT_OK),

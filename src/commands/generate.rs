@@ -5,26 +5,28 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
-use crate::Error;
+use super::plan_text::plan_text;
 use crate::atomic::{AtomicFile, write_json_atomic};
 use crate::cli::GenerateArgs;
 use crate::config::{Config, DatasetSource};
-use crate::generate::{DatasetStats, GenerateParams, Generator, Mix, Sidecar};
+use crate::generate::{DatasetStats, GenerateParams, Generator, Mix, RewriteCounts, Sidecar};
 use crate::lead::Bands;
 use crate::lead::{Columns, Format, Lead, LeadWriter};
+use crate::pipeline::{RewriteRequest, Rewritten, plan_rewrites, rewrite_messages};
+use crate::{EXIT_OK, EXIT_PENDING, Error};
 
 /// Leads per batch handed from the generating thread to the writing one.
 const BATCH: usize = 1024;
 /// Batches that may wait in the channel: bounds memory whatever `n` is.
 const BATCHES_IN_FLIGHT: usize = 4;
 
-/// Parameters from the config (when given) with the flags laid over them.
-fn resolve(args: &GenerateArgs) -> Result<(GenerateParams, Bands), Error> {
-    let (mut params, bands) = match &args.config {
-        Some(path) => {
-            let config = Config::load(path)?;
-            let params = match config.dataset {
-                DatasetSource::Generate(p) => p,
+/// The config (when given), and its parameters with the flags laid over them.
+fn resolve(args: &GenerateArgs) -> Result<(Option<Config>, GenerateParams, Bands), Error> {
+    let config = args.config.as_deref().map(Config::load).transpose()?;
+    let (mut params, bands) = match &config {
+        Some(config) => {
+            let params = match &config.dataset {
+                DatasetSource::Generate(p) => p.clone(),
                 // A config that names a dataset file has no generator keys: use defaults.
                 DatasetSource::File(_) => GenerateParams::default(),
             };
@@ -53,7 +55,7 @@ fn resolve(args: &GenerateArgs) -> Result<(GenerateParams, Bands), Error> {
     params
         .validate()
         .map_err(|e| Error::Usage(format!("bench generate: --{}", e.replace('_', "-"))))?;
-    Ok((params, bands))
+    Ok((config, params, bands))
 }
 
 /// `--twins injection=SHARE`: the share of leads that get an injection twin.
@@ -95,63 +97,170 @@ pub(crate) fn sidecar_path(out: &Path) -> PathBuf {
     out.with_file_name(format!("{stem}.meta.json"))
 }
 
-pub(crate) fn run(args: &GenerateArgs) -> Result<(), Error> {
-    let (params, bands) = resolve(args)?;
-    let format = args.format.unwrap_or_else(|| Format::from_path(&args.out));
-    let out = &args.out;
-
-    let file = AtomicFile::create(out).map_err(|e| Error::write(out, e))?;
-    let columns = Columns {
-        gold: true,
-        meta: true,
-        tail: vec![],
-    };
-    let mut writer = LeadWriter::new(file, format, columns).map_err(|e| Error::write(out, e))?;
-    let mut stats = DatasetStats::default();
-    // Two stages on two threads: one generates, this one counts and writes. Batches go
-    // through a small bounded channel, in order, so memory stays flat and output identical.
-    let (tx, rx) = mpsc::sync_channel::<Vec<Lead>>(BATCHES_IN_FLIGHT);
-    let written = thread::scope(|s| {
-        let params = &params;
-        // `move`: the sender must drop when generation ends, or the loop below never would.
-        s.spawn(move || {
-            let mut leads = Generator::new(params, bands);
-            loop {
-                let batch: Vec<Lead> = leads.by_ref().take(BATCH).collect();
-                // An empty batch ends the stream; a closed channel means the writer failed.
-                if batch.is_empty() || tx.send(batch).is_err() {
-                    break;
-                }
-            }
-        });
-        for batch in rx {
-            for lead in &batch {
-                stats.add(lead);
-                writer.write(lead, &[])?;
-            }
+pub(crate) fn run(args: &GenerateArgs) -> Result<u8, Error> {
+    let (config, params, bands) = resolve(args)?;
+    match (&args.rewrite_with, &config) {
+        (Some(model), Some(config)) => rewrite_and_write(args, config, model, &params, bands),
+        _ => {
+            let mut file = DatasetFile::create(args)?;
+            // Two stages on two threads: one generates, this one counts and writes. Batches
+            // go through a small bounded channel, in order, so memory stays flat and output
+            // identical.
+            let (tx, rx) = mpsc::sync_channel::<Vec<Lead>>(BATCHES_IN_FLIGHT);
+            let written = thread::scope(|s| {
+                let params = &params;
+                // `move`: the sender must drop when generation ends, or the loop below
+                // never would.
+                s.spawn(move || {
+                    let mut leads = Generator::new(params, bands);
+                    loop {
+                        let batch: Vec<Lead> = leads.by_ref().take(BATCH).collect();
+                        // An empty batch ends the stream; a closed channel means the writer
+                        // failed.
+                        if batch.is_empty() || tx.send(batch).is_err() {
+                            break;
+                        }
+                    }
+                });
+                rx.into_iter()
+                    .flatten()
+                    .try_for_each(|lead| file.write(&lead))
+            });
+            written.map_err(|e| Error::write(&args.out, e))?;
+            file.finish(&params, bands, None)?;
+            Ok(EXIT_OK)
         }
-        Ok::<_, std::io::Error>(())
-    });
-    written.map_err(|e| Error::write(out, e))?;
-    let file = writer.finish().map_err(|e| Error::write(out, e))?;
-    file.commit().map_err(|e| Error::write(out, e))?;
+    }
+}
 
-    let meta_path = sidecar_path(out);
-    let sidecar = Sidecar::new(out.display().to_string(), format, &params, bands, &stats);
-    write_json_atomic(&meta_path, &sidecar).map_err(|e| Error::write(&meta_path, e))?;
-
-    let count = |l: &str| stats.labels.get(l).copied().unwrap_or(0);
+/// `--rewrite-with`: the leads are generated whole, their messages rewritten by the model,
+/// then written (nothing is written when the rewrite waits on a batch or is stopped).
+fn rewrite_and_write(
+    args: &GenerateArgs,
+    config: &Config,
+    model: &str,
+    params: &GenerateParams,
+    bands: Bands,
+) -> Result<u8, Error> {
+    let mut leads: Vec<Lead> = Generator::new(params, bands).collect();
+    let req = RewriteRequest {
+        config,
+        model,
+        template: args.rewrite_prompt.as_deref(),
+        use_cache: true,
+        quiet: args.quiet,
+        wait: args.wait,
+        show_plan: Some(|plan| eprint!("{}", plan_text(plan))),
+    };
+    if args.plan {
+        print!("{}", plan_text(&plan_rewrites(&leads, &req)?));
+        return Ok(EXIT_OK);
+    }
+    let counts = match rewrite_messages(&mut leads, &req)? {
+        Rewritten::Done(counts) => counts,
+        Rewritten::BatchPending { stopped_by } => {
+            eprintln!("bench: the rewrite's batch is open: nothing written; run again to collect");
+            return Ok(stopped_by.map_or(EXIT_PENDING, |s| s.exit_code()));
+        }
+        Rewritten::Interrupted(signal) => {
+            eprintln!(
+                "bench: interrupted: nothing written (the answers so far are cached: run again)"
+            );
+            return Ok(signal.exit_code());
+        }
+    };
+    let mut file = DatasetFile::create(args)?;
+    for lead in &leads {
+        file.write(lead).map_err(|e| Error::write(&args.out, e))?;
+    }
+    file.finish(params, bands, Some(&counts))?;
+    let k = &counts.kept_template;
     println!(
-        "wrote {} leads to {} (high {}, medium {}, low {}; {} noisy labels; sidecar {})",
-        stats.n,
-        out.display(),
-        count("high"),
-        count("medium"),
-        count("low"),
-        stats.label_noise,
-        meta_path.display()
+        "rewrote {} of {} messages with {} (kept the template for {}: {} unanswered, {} \
+         unparsable, {} too short or long, {} that left out a number, {} with label words, {} whose signals moved); word \
+         types {} → {} (×{:.2}); {} answers from the cache, ${:.4} spent",
+        counts.rewritten,
+        counts.asked,
+        counts.model,
+        counts.asked - counts.rewritten,
+        k.unanswered,
+        k.unparsable,
+        k.length,
+        k.dropped_facts,
+        k.leaked_label_words,
+        k.moved_signals,
+        counts.word_types_before,
+        counts.word_types_after,
+        counts.word_type_growth,
+        counts.from_cache,
+        counts.cost_usd
     );
-    Ok(())
+    Ok(EXIT_OK)
+}
+
+/// The data file being written (whole or not at all) and the counts of what went in.
+struct DatasetFile<'a> {
+    out: &'a Path,
+    format: Format,
+    writer: LeadWriter<AtomicFile>,
+    stats: DatasetStats,
+}
+
+impl<'a> DatasetFile<'a> {
+    fn create(args: &'a GenerateArgs) -> Result<Self, Error> {
+        let out = args.out.as_path();
+        let format = args.format.unwrap_or_else(|| Format::from_path(out));
+        let file = AtomicFile::create(out).map_err(|e| Error::write(out, e))?;
+        let columns = Columns {
+            gold: true,
+            meta: true,
+            tail: vec![],
+        };
+        let writer = LeadWriter::new(file, format, columns).map_err(|e| Error::write(out, e))?;
+        Ok(DatasetFile {
+            out,
+            format,
+            writer,
+            stats: DatasetStats::default(),
+        })
+    }
+
+    fn write(&mut self, lead: &Lead) -> std::io::Result<()> {
+        self.stats.add(lead);
+        self.writer.write(lead, &[])
+    }
+
+    /// Commits the data file, writes its sidecar and says what was written.
+    fn finish(
+        self,
+        params: &GenerateParams,
+        bands: Bands,
+        rewrite: Option<&RewriteCounts>,
+    ) -> Result<(), Error> {
+        let out = self.out;
+        let file = self.writer.finish().map_err(|e| Error::write(out, e))?;
+        file.commit().map_err(|e| Error::write(out, e))?;
+        let meta_path = sidecar_path(out);
+        let stats = &self.stats;
+        let mut sidecar =
+            Sidecar::new(out.display().to_string(), self.format, params, bands, stats);
+        if let Some(rewrite) = rewrite {
+            sidecar = sidecar.with_rewrite(rewrite);
+        }
+        write_json_atomic(&meta_path, &sidecar).map_err(|e| Error::write(&meta_path, e))?;
+        let count = |l: &str| stats.labels.get(l).copied().unwrap_or(0);
+        println!(
+            "wrote {} leads to {} (high {}, medium {}, low {}; {} noisy labels; sidecar {})",
+            stats.n,
+            out.display(),
+            count("high"),
+            count("medium"),
+            count("low"),
+            stats.label_noise,
+            meta_path.display()
+        );
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ mod twins;
 
 pub use generator::Generator;
 pub use params::{Conversion, GenerateParams, Mix};
-pub use sidecar::Sidecar;
+pub use sidecar::{KeptTemplate, RewriteCounts, Sidecar};
 pub use stats::DatasetStats;
 
 /// Names of all archetypes the generator draws from, in table order.

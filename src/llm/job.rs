@@ -111,6 +111,25 @@ pub struct JobStream<'a> {
     pub jobs: Box<dyn Iterator<Item = Result<LlmJob, Unmade>> + Send + 'a>,
 }
 
+/// A group of jobs the plan counts together (a scorer of a run, or the rewrites of `bench
+/// generate --rewrite-with`).
+#[derive(Debug, Clone)]
+pub struct JobGroup {
+    /// The id the jobs carry in [`LlmJob::scorer`].
+    pub id: Arc<str>,
+    /// Index into the models the jobs are sent to.
+    pub model: usize,
+    /// Completion tokens of a typical answer, assumed until the cache holds some.
+    pub typical_answer_tokens: u32,
+}
+
+/// A set of jobs as the plan and the batch step read them: its groups and its jobs, model by
+/// model, rendered as they are read (the engine takes the same streams).
+pub trait JobSource {
+    fn groups(&self) -> Vec<JobGroup>;
+    fn streams(&self) -> Vec<JobStream<'_>>;
+}
+
 /// What stops the engine (or the batch step) short of an outcome for every job: a setup
 /// error before any request, or an answer cache that fails mid-run.
 #[derive(Debug, thiserror::Error)]

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::job::{CallOutcome, CallResult, JobStream, LlmJob, Unmade};
+use super::job::{CallOutcome, CallResult, JobGroup, JobSource, JobStream, LlmJob, Unmade};
 use super::model::{ModelSettings, StructuredOutput};
+use super::plan::{ANALYSIS_TOKENS, ANSWER_TOKENS};
 use crate::lead::{Bands, Lead};
 use crate::prediction::{LOGPROBS, Prediction, ScorerId, Status};
 use crate::score::llm::{
@@ -262,6 +263,28 @@ impl<'a> JobMatrix<'a> {
                 }
             })
         })
+    }
+}
+
+impl JobSource for JobMatrix<'_> {
+    /// One group per scorer; a prompt that asks for an analysis writes longer answers.
+    fn groups(&self) -> Vec<JobGroup> {
+        let scorers = self.scorers().iter().enumerate();
+        scorers
+            .map(|(si, s)| JobGroup {
+                id: s.id.clone(),
+                model: s.model,
+                typical_answer_tokens: if self.prompt_of(si).template.wants_analysis() {
+                    ANALYSIS_TOKENS
+                } else {
+                    ANSWER_TOKENS
+                },
+            })
+            .collect()
+    }
+
+    fn streams(&self) -> Vec<JobStream<'_>> {
+        JobMatrix::streams(self)
     }
 }
 

@@ -50,7 +50,9 @@ pub use batch::{
 pub use cache::{Cache, CacheError};
 pub use client::same_origin_redirects;
 pub use engine::{AdaptiveWindow, EngineOptions, EngineSummary, run_jobs, run_streams};
-pub use job::{CallOutcome, CallResult, JobStream, LlmJob, RunError, ScorerCounts, Unmade};
+pub use job::{
+    CallOutcome, CallResult, JobGroup, JobSource, JobStream, LlmJob, RunError, ScorerCounts, Unmade,
+};
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use matrix::{
     JobKey, JobMatrix, LlmJobs, LlmScorer, MatrixInput, Rendering, build_llm_jobs,

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use super::cache::{Cache, CacheError};
 use super::client::build_request;
-use super::matrix::JobMatrix;
+use super::job::JobSource;
 use super::model::{LOGPROB_BYTES, ModelSettings};
 use crate::metrics::quantile;
 
@@ -111,21 +111,21 @@ struct Tally {
     cached_completion: (u64, u64),
 }
 
-/// Renders every job of `matrix` (as the run will), looks each up in `cache`, and adds up.
+/// Renders every job of `jobs` (as the run will), looks each up in `cache`, and adds up.
 pub fn plan(
-    matrix: &JobMatrix<'_>,
+    jobs: &dyn JobSource,
     models: &[ModelSettings],
     cache: Option<&Cache>,
 ) -> Result<Plan, CacheError> {
-    let index: HashMap<&str, usize> = matrix
-        .scorers()
+    let groups = jobs.groups();
+    let index: HashMap<&str, usize> = groups
         .iter()
         .enumerate()
-        .map(|(i, s)| (&*s.id, i))
+        .map(|(i, g)| (&*g.id, i))
         .collect();
-    let mut tallies: Vec<Tally> = matrix.scorers().iter().map(|_| Tally::default()).collect();
+    let mut tallies: Vec<Tally> = groups.iter().map(|_| Tally::default()).collect();
     let mut latencies: Vec<Vec<f64>> = vec![Vec::new(); models.len()];
-    for stream in matrix.streams() {
+    for stream in jobs.streams() {
         for job in stream.jobs {
             let job = match job {
                 Ok(job) => job,
@@ -156,17 +156,13 @@ pub fn plan(
         .into_iter()
         .enumerate()
         .map(|(si, t)| {
-            let scorer = &matrix.scorers()[si];
-            let model = &models[scorer.model];
+            let group = &groups[si];
+            let model = &models[group.model];
             let per_answer = match t.cached_completion {
                 (sum, n) if n > 0 => (sum as f64 / n as f64, Basis::Cache),
                 _ => {
-                    let typical = if matrix.prompt_of(si).template.wants_analysis() {
-                        ANALYSIS_TOKENS
-                    } else {
-                        ANSWER_TOKENS
-                    };
-                    (f64::from(typical.min(model.max_tokens)), Basis::Assumed)
+                    let typical = group.typical_answer_tokens.min(model.max_tokens);
+                    (f64::from(typical), Basis::Assumed)
                 }
             };
             let to_send = t.jobs - t.cached - t.unrendered;
@@ -185,7 +181,7 @@ pub fn plan(
             };
             let cost = |completion: u64| full(completion).map(|c| c * share);
             ScorerEstimate {
-                id: scorer.id.to_string(),
+                id: group.id.to_string(),
                 model: model.name.clone(),
                 jobs: t.jobs,
                 cached: t.cached,
@@ -204,7 +200,7 @@ pub fn plan(
     let model_estimates: Vec<ModelEstimate> = models
         .iter()
         .enumerate()
-        .filter(|(mi, _)| matrix.scorers().iter().any(|s| s.model == *mi))
+        .filter(|(mi, _)| groups.iter().any(|g| g.model == *mi))
         .map(|(mi, m)| model_estimate(m, &scorers, &mut latencies[mi]))
         .collect();
     Ok(Plan {

@@ -13,6 +13,7 @@ mod inputs;
 mod kept;
 mod llm;
 mod plan;
+mod rewrite;
 mod routing;
 mod score;
 
@@ -34,6 +35,9 @@ pub use fingerprint::{
 pub use folder::report_run;
 pub(crate) use folder::{unused_dir, utc_stamp};
 pub use plan::{Verdict, budget_verdict, plan_only};
+pub use rewrite::{
+    REWRITE_ANSWER_TOKENS, RewriteRequest, Rewritten, plan_rewrites, rewrite_messages,
+};
 pub use routing::{Calibrated, CalibrationAsk, Route, calibrate};
 pub use score::{ScoreOptions, ScoreOutcome, Scored, score_leads};
 

@@ -126,7 +126,11 @@ pub fn plan_only(opts: &RunOptions) -> Result<(Config, Vec<String>, Option<Plan>
 
 /// Shows the plan (with `show`, the command line's printer) and holds it against
 /// `budget_usd`: over it is an error, a worst case over it a warning.
-fn show_and_check(plan: &Plan, config: &Config, show: Option<fn(&Plan)>) -> Result<(), Error> {
+pub(super) fn show_and_check(
+    plan: &Plan,
+    config: &Config,
+    show: Option<fn(&Plan)>,
+) -> Result<(), Error> {
     if let Some(show) = show {
         show(plan);
     }

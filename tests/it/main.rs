@@ -28,6 +28,7 @@ mod report;
 mod report_cases;
 mod report_chromium;
 mod repro_cli;
+mod rewrite;
 mod run_cli;
 mod runner_faults;
 mod sample_cli;

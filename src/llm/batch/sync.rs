@@ -27,8 +27,8 @@ use super::state::{
 };
 use crate::llm::cache::{Cache, CacheError, CachedAnswer};
 use crate::llm::client::build_request;
+use crate::llm::job::JobSource;
 use crate::llm::job::RunError;
-use crate::llm::matrix::JobMatrix;
 use crate::llm::model::ModelSettings;
 use crate::llm::response::snippet;
 use crate::llm::retry::RetryPolicy;
@@ -418,10 +418,10 @@ fn input_file(
 }
 
 /// The batch step of a run: for every model with `batch` among `models` that has jobs in
-/// `matrix` (or batches still open), the requests the cache does not answer go through its
+/// `jobs` (or batches still open), the requests the cache does not answer go through its
 /// batch API ([`BatchSync`]).
 pub async fn sync_batches(
-    matrix: &JobMatrix<'_>,
+    jobs: &(dyn JobSource + Sync),
     models: &[ModelSettings],
     cache_path: &Path,
     wait: bool,
@@ -432,7 +432,7 @@ pub async fn sync_batches(
     ensure_tables(&cache)?;
     let mut requests: Vec<Vec<BatchRequest>> = vec![Vec::new(); models.len()];
     let mut seen = HashSet::new();
-    for stream in matrix.streams() {
+    for stream in jobs.streams() {
         if !models[stream.model].batch {
             continue;
         }

@@ -7,6 +7,7 @@ mod examples;
 mod logprobs;
 mod prompt;
 mod relaxed;
+mod template;
 
 pub use answer::{ParsedAnswer, parse_answer};
 pub use coercion::Coercion;
@@ -16,3 +17,5 @@ pub use prompt::{
     DEFAULT_PRODUCT, PromptBands, PromptContext, PromptError, PromptSpec, PromptTemplate,
     RenderedPrompt, answer_schema, answer_schema_text,
 };
+pub use relaxed::lenient_string_field;
+pub use template::BlockTemplate;

@@ -19,10 +19,8 @@
 //! The filter `untrusted` neutralises `<` and `>` in form data, so a message cannot close the
 //! tags the templates put around it.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use minijinja::value::Serde;
-use minijinja::{AutoEscape, Environment, UndefinedBehavior, syntax::SyntaxConfig};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -30,47 +28,13 @@ use crate::lead::Bands;
 use crate::lead::Lead;
 
 use super::examples::{Example, PromptLead, select_examples};
+use super::template::BlockTemplate;
+pub use super::template::{PromptError, RenderedPrompt};
 
 /// The product description used when config names none.
 pub const DEFAULT_PRODUCT: &str = "a B2B software platform, sold as a hosted service and \
 API, that companies adopt for production workloads; paid plans are annual contracts priced by \
 usage, and larger customers need security reviews, SSO and uptime guarantees";
-
-/// Work one render of a template may do, in minijinja's fuel: one unit an instruction, and
-/// one for every 64 bytes of string or list it builds. The shipped templates take a few
-/// thousand (161 to 1,833 with six examples); a loop that never ends or a string that doubles itself runs out long before it
-/// takes noticeable time or memory (at most about 64 MB of data).
-pub const TEMPLATE_FUEL: u64 = 1_000_000;
-
-/// Longest rendered message (system or user), in bytes: far beyond any model's context, so
-/// that only a template gone wrong reaches it.
-pub const MAX_RENDERED_BYTES: usize = 1 << 20;
-
-/// A template that could not be read, compiled or rendered; the message names file and line.
-#[derive(Debug, thiserror::Error)]
-pub enum PromptError {
-    #[error("{}: cannot read template: {source}", path.display())]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
-    Template {
-        path: PathBuf,
-        line: Option<usize>,
-        message: String,
-    },
-}
-
-impl PromptError {
-    /// The template line the error points at, when known.
-    pub fn line(&self) -> Option<usize> {
-        match self {
-            PromptError::Io { .. } => None,
-            PromptError::Template { line, .. } => *line,
-        }
-    }
-}
 
 /// One `[[prompts]]` entry, its template compiled and checked against a sample lead.
 #[derive(Debug)]
@@ -136,61 +100,32 @@ struct RenderContext<'a> {
     schema: String,
 }
 
-/// The two messages of one request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RenderedPrompt {
-    pub system: String,
-    pub user: String,
-}
-
 /// A compiled prompt template.
 #[derive(Debug)]
 pub struct PromptTemplate {
     name: String,
-    path: PathBuf,
-    env: Environment<'static>,
+    blocks: BlockTemplate,
     wants_analysis: bool,
-    /// The text the template was compiled from.
-    source: String,
 }
 
 impl PromptTemplate {
     /// Reads and compiles a template, then renders it once against [`PromptContext::sample`]
     /// so that undefined names and missing blocks surface now, with file and line.
     pub fn load(name: &str, path: &Path) -> Result<Self, PromptError> {
-        let source = crate::input::read_text_file(path).map_err(|source| PromptError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        Self::from_source(name, path, source)
+        Self::checked(name, BlockTemplate::load(path)?)
     }
 
     /// Like [`load`](Self::load) for template text already in memory; `path` names it.
     pub fn from_source(name: &str, path: &Path, source: String) -> Result<Self, PromptError> {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_debug(true);
-        env.set_fuel(Some(TEMPLATE_FUEL));
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        let syntax = SyntaxConfig::builder()
-            .trim_blocks(true)
-            .lstrip_blocks(true)
-            .build()
-            .expect("the default delimiters are valid");
-        env.set_syntax(syntax);
-        env.add_filter("untrusted", untrusted);
-        let key = path.display().to_string();
+        Self::checked(name, BlockTemplate::compile(path, source)?)
+    }
+
+    fn checked(name: &str, blocks: BlockTemplate) -> Result<Self, PromptError> {
         let mut template = PromptTemplate {
             name: name.to_string(),
-            path: path.to_path_buf(),
-            env,
+            blocks,
             wants_analysis: false,
-            source: source.clone(),
         };
-        template
-            .env
-            .add_template_owned(key, source)
-            .map_err(|e| template.error(&e, &template.source))?;
         template.wants_analysis = template
             .render_with(&PromptContext::sample(Bands::default()))?
             .1;
@@ -202,12 +137,12 @@ impl PromptTemplate {
     }
 
     pub fn path(&self) -> &Path {
-        &self.path
+        self.blocks.path()
     }
 
     /// The template's text, as it was read and compiled (a run keeps a copy of it).
     pub fn source(&self) -> &str {
-        &self.source
+        self.blocks.source()
     }
 
     /// Whether the template asks for an `analysis` field before the score.
@@ -229,92 +164,20 @@ impl PromptTemplate {
     /// schema text depends on that flag, so a template whose flag differs from the one
     /// assumed is rendered a second time with the right schema (only ever at load).
     fn render_with(&self, ctx: &PromptContext) -> Result<(RenderedPrompt, bool), PromptError> {
-        let key = self.path.display().to_string();
-        let tmpl = self
-            .env
-            .get_template(&key)
-            .map_err(|e| self.error(&e, ""))?;
-        let source = tmpl.source();
-        let fail = |e: minijinja::Error| self.error(&e, source);
         let mut assumed = self.wants_analysis;
-        let mut captured = tmpl
-            .render_captured(Serde(render_context(ctx, assumed)))
-            .map_err(fail)?;
+        let mut rendered = self
+            .blocks
+            .render_flagged(render_context(ctx, assumed), "wants_analysis")?;
         for _ in 0..2 {
-            let wants = captured
-                .state()
-                .lookup("wants_analysis")
-                .is_some_and(|v| v.is_true());
-            if wants == assumed {
+            if rendered.1 == assumed {
                 break;
             }
-            assumed = wants;
-            captured = tmpl
-                .render_captured(Serde(render_context(ctx, assumed)))
-                .map_err(fail)?;
+            assumed = rendered.1;
+            rendered = self
+                .blocks
+                .render_flagged(render_context(ctx, assumed), "wants_analysis")?;
         }
-        let mut block = |name: &str| -> Result<String, PromptError> {
-            captured
-                .with_state_mut(|state| state.render_block(name))
-                .map(|text| tidy(&text))
-                .map_err(|e| {
-                    if e.kind() == minijinja::ErrorKind::UnknownBlock {
-                        return PromptError::Template {
-                            path: self.path.clone(),
-                            line: None,
-                            message: format!(
-                                "missing `{{% block {name} %}}…{{% endblock %}}`: a prompt \
-                                 template defines a system and a user block"
-                            ),
-                        };
-                    }
-                    let mut err = self.error(&e, source);
-                    if let PromptError::Template { message, .. } = &mut err {
-                        *message = format!("block `{name}`: {message}");
-                    }
-                    err
-                })
-        };
-        let system = block("system")?;
-        let user = block("user")?;
-        for (name, text) in [("system", &system), ("user", &user)] {
-            if text.len() > MAX_RENDERED_BYTES {
-                return Err(PromptError::Template {
-                    path: self.path.clone(),
-                    line: None,
-                    message: format!(
-                        "block `{name}` renders to {} bytes; expected at most {MAX_RENDERED_BYTES} \
-                         (does a loop or a filter repeat more than intended?)",
-                        text.len()
-                    ),
-                });
-            }
-        }
-        Ok((RenderedPrompt { system, user }, assumed))
-    }
-
-    fn error(&self, e: &minijinja::Error, source: &str) -> PromptError {
-        let mut message = match e.detail() {
-            Some(d) => format!("{}: {d}", e.kind()),
-            None if e.kind() == minijinja::ErrorKind::OutOfFuel => format!(
-                "the template does more work than one prompt can need (over {TEMPLATE_FUEL} \
-                 steps or about {} MB of text): a loop that does not end, or a string that \
-                 keeps growing?",
-                TEMPLATE_FUEL * 64 / 1_000_000
-            ),
-            None => e.kind().to_string(),
-        };
-        if let Some(snippet) = e.range().and_then(|r| source.get(r))
-            && !snippet.trim().is_empty()
-            && snippet.len() <= 80
-        {
-            message.push_str(&format!(" (at `{}`)", snippet.trim()));
-        }
-        PromptError::Template {
-            path: self.path.clone(),
-            line: e.line(),
-            message,
-        }
+        Ok((rendered.0, assumed))
     }
 }
 
@@ -326,31 +189,6 @@ fn render_context(ctx: &PromptContext, wants_analysis: bool) -> RenderContext<'_
         examples: &ctx.examples,
         schema: answer_schema_text(wants_analysis),
     }
-}
-
-/// Trims a rendered block and folds runs of blank lines into one.
-fn tidy(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut blank_run = 0;
-    for line in text.trim().lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank_run += 1;
-            if blank_run > 1 {
-                continue;
-            }
-        } else {
-            blank_run = 0;
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.trim_end().to_string()
-}
-
-/// The `untrusted` filter: form data may not open or close the tags that fence it in.
-fn untrusted(value: String) -> String {
-    value.replace('<', "‹").replace('>', "›")
 }
 
 /// The JSON schema of an answer, for OpenAI's `json_schema` strict mode and llama.cpp's

@@ -128,6 +128,15 @@ pub(crate) fn parse_object(text: &str, repairs: &mut Vec<Coercion>) -> Option<Ma
     }
 }
 
+/// The string `field` of the first object in `text` that has one, read as leniently as
+/// answers are (prose around the object, raw newlines, single quotes, trailing commas).
+pub fn lenient_string_field(text: &str, field: &str) -> Option<String> {
+    find_objects(text).objects.iter().find_map(|c| {
+        let object = parse_object(&c.text, &mut Vec::new())?;
+        object.get(field)?.as_str().map(str::to_string)
+    })
+}
+
 /// Why an object's text is not JSON, even after repair (serde_json's message, with the line
 /// and column inside the object).
 pub(crate) fn json_error(text: &str) -> String {
