@@ -59,10 +59,7 @@ fn command(config: &Path, extra: &[&str]) -> Command {
 }
 
 async fn run(config: &Path, extra: &[&str]) -> Output {
-    let mut cmd = command(config, extra);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run bench"))
-        .await
-        .expect("join")
+    crate::support::cli::output(command(config, extra)).await
 }
 
 fn stderr(out: &Output) -> String {

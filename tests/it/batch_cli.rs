@@ -61,14 +61,7 @@ fn config(dir: &Path, url: &str) -> PathBuf {
 async fn bench(args: &[&str], config: &Path) -> Output {
     let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
     args.extend(["--config".to_string(), config.display().to_string()]);
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_bench"))
-            .args(&args)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
+    crate::support::cli::bench(args).await
 }
 
 fn ok(out: &Output) -> String {

@@ -3,6 +3,7 @@
 //! provider error of megabytes copied into no job; a batch output line over the answer cap;
 //! an output file that cannot be downloaded; forgetting open batches.
 
+use crate::support::cli::output;
 use crate::support::fake_openai;
 use crate::support::files::all_text_under;
 
@@ -38,9 +39,7 @@ fn config(dir: &Path, url: &str, batch: bool, extra: &str) -> PathBuf {
 async fn bench(config: &Path, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_bench"));
     cmd.args(args).arg("--config").arg(config).env(KEY_VAR, KEY);
-    tokio::task::spawn_blocking(move || cmd.output().expect("run bench"))
-        .await
-        .expect("join")
+    output(cmd).await
 }
 
 fn stderr(out: &Output) -> String {
@@ -345,12 +344,6 @@ fn run_into(config: &Path, out: &Path, extra: &[&str]) -> Command {
         .arg(out)
         .args(extra);
     cmd
-}
-
-async fn output(mut cmd: Command) -> Output {
-    tokio::task::spawn_blocking(move || cmd.output().expect("run bench"))
-        .await
-        .expect("join")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,17 +53,12 @@ fn with_logprobs(seen: &Seen) -> Reply {
 
 async fn run(config: &Path, out: &Path) -> Output {
     let (config, out) = (config.to_path_buf(), out.to_path_buf());
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_bench"))
-            .args(["run", "--quiet", "--config"])
-            .arg(&config)
-            .arg("--out")
-            .arg(&out)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bench"));
+    cmd.args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&out);
+    crate::support::cli::output(cmd).await
 }
 
 fn by_lead(run: &Path, scorer: &str) -> HashMap<String, Prediction> {

@@ -2,11 +2,11 @@
 //! that counts tokens like OpenAI reports, the cache in the plan, nothing sent while
 //! planning, and a budget the estimate exceeds refused before anything is sent or written.
 
+use crate::support::cli::bench;
 use crate::support::fake_openai;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use fake_openai::{FakeServer, Reply, Seen};
 use lead_bench::prediction::read_predictions_csv;
@@ -64,17 +64,6 @@ fn realistic(seen: &Seen) -> Reply {
         serde_json::json!({"lead_score": 84, "lead_label": "high", "justification": justification})
     };
     Reply::counted(seen, &content.to_string())
-}
-
-async fn bench(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_bench"))
-            .args(&args)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
 }
 
 fn args(words: &[&str], config: &Path) -> Vec<String> {

@@ -67,15 +67,9 @@ path = "p/rubric.j2"
 async fn bench_in(cwd: &Path, args: &[&str]) -> std::process::Output {
     let (cwd, args) = (cwd.to_path_buf(), args.iter().map(|a| a.to_string()));
     let args: Vec<String> = args.collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_bench"))
-            .current_dir(cwd)
-            .args(args)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_bench"));
+    cmd.current_dir(cwd).args(args);
+    crate::support::cli::output(cmd).await
 }
 
 /// Runs the config in `dir`, returns the run folder (the last line of standard output).

@@ -4,26 +4,16 @@
 //! failed request is sent again) and writes the same bytes; twins carry their lead's new
 //! message; `--plan` writes nothing.
 
+use crate::support::cli::bench;
 use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply, Seen};
 use crate::support::files::{assert_success as ok, csv_rows};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
-
-async fn bench(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_bench"))
-            .args(&args)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
-}
 
 /// The template message the shipped rewrite prompt hands the model.
 fn template_message(user: &str) -> &str {

@@ -43,15 +43,9 @@ fn answer_for(user: &str) -> Reply {
 /// Runs `bench run --quiet --config CONFIG` off the async runtime (the fake server lives on it).
 async fn bench_run(config: &Path) -> std::process::Output {
     let config = config.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        Command::new(bench_path())
-            .args(["run", "--quiet", "--config"])
-            .arg(&config)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
+    let mut cmd = Command::new(bench_path());
+    cmd.args(["run", "--quiet", "--config"]).arg(&config);
+    crate::support::cli::output(cmd).await
 }
 
 fn run_dir_from_stdout(stdout: &[u8]) -> PathBuf {

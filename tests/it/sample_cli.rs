@@ -5,27 +5,16 @@
 //! run.json keeps the LLM scorers' fingerprints and calibration.json maps them on their
 //! sample.
 
+use crate::support::cli::bench;
 use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply};
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
-use std::process::Command;
 
 use lead_bench::prediction::read_predictions_csv;
 
 const SAMPLE: usize = 12;
-
-async fn bench(args: Vec<String>) -> std::process::Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_bench"))
-            .args(&args)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
-}
 
 fn leads_by_scorer(run: &Path) -> HashMap<String, BTreeSet<String>> {
     let preds = read_predictions_csv(&run.join("predictions.csv")).expect("predictions");

@@ -207,16 +207,7 @@ async fn an_llm_scorer_is_calibrated_by_its_run_until_its_prompt_changes() {
     let config = write_config(dir.path(), &server.url, 200, false, "");
     let run = dir.path().join("run");
     let args = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let go = |a: Vec<String>| async move {
-        tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_bench"))
-                .args(&a)
-                .output()
-                .expect("run bench")
-        })
-        .await
-        .expect("join")
-    };
+    let go = crate::support::cli::bench::<String>;
     let (config_s, run_s) = (config.display().to_string(), run.display().to_string());
     ok(&go(args(&[
         "run", "--quiet", "--config", &config_s, "--out", &run_s,

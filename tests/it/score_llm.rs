@@ -3,6 +3,7 @@
 //! cache), rows in order with their columns; a cascade asks the LLM only about the leads it
 //! escalates; an ensemble combines its members; an unknown scorer is refused with the list.
 
+use crate::support::cli::bench;
 use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply, Seen};
 use crate::support::files::{assert_success as ok, csv_rows as read_csv};
@@ -13,17 +14,6 @@ use std::process::{Command, Output};
 
 use lead_bench::lead::Bands;
 use lead_bench::prediction::read_predictions_csv;
-
-async fn bench(args: Vec<String>) -> Output {
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_bench"))
-            .args(&args)
-            .output()
-            .expect("run bench")
-    })
-    .await
-    .expect("join")
-}
 
 /// A score that depends only on the prompt (so on the lead and the template), with the
 /// label its band gives.

@@ -1,6 +1,7 @@
 //! What several test modules (and the benches, through `#[path]`) share.
 
 pub mod cdp;
+pub mod cli;
 pub mod fake_config;
 pub mod fake_openai;
 pub mod files;
