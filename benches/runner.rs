@@ -22,7 +22,8 @@
 //! wall time, leads/s and peak RSS of the whole process.
 //! `cargo bench --bench runner -- logprobs [N_LEADS]`: `bench run --no-cache` on N_LEADS
 //! generated leads (default 50,000: 40,000 jobs) with `logprobs = true, top_logprobs = 10`
-//! (the server sends ten alternatives per token) against the same without: LLM-phase jobs/s.
+//! (the server sends ten alternatives per token) against the same without, and without
+//! logprobs from a server that sends the large bodies anyway: LLM-phase jobs/s.
 
 #[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
@@ -441,10 +442,13 @@ fn answer_with_logprobs(top: u64) -> String {
 
 /// The whole `bench run --no-cache` with `logprobs = true` (`top_logprobs = 10`) against the
 /// same run without: the LLM phase's jobs/s of each (the reading of every answer included)
-/// and the share kept.
+/// and the share kept. A third run without logprobs gets the same large bodies (a server
+/// that sends the alternatives unasked): what the larger responses cost apart from reading
+/// them and recording the second scorer.
 async fn logprobs(n_leads: u64) {
     // Made once: the server's own work must not be what is measured.
     let with = answer_with_logprobs(10);
+    let same = with.clone();
     let server = FakeServer::start_with(
         move |seen| match seen.top_logprobs {
             Some(_) => Reply::raw(200, &with),
@@ -454,16 +458,22 @@ async fn logprobs(n_leads: u64) {
         false,
     )
     .await;
+    let large = FakeServer::start_with(move |_| Reply::raw(200, &same), None, false).await;
     println!(
         "logprobs: `bench run --no-cache` on {n_leads} generated leads (40 % test × 2 prompts), instant server, concurrency 64:"
     );
     let mut rates = Vec::new();
-    for (what, extra) in [
-        ("logprobs off", ""),
-        ("logprobs on ", "logprobs = true\ntop_logprobs = 10"),
+    for (what, url, extra) in [
+        ("logprobs off", &server.url, ""),
+        (
+            "logprobs on ",
+            &server.url,
+            "logprobs = true\ntop_logprobs = 10",
+        ),
+        ("logprobs off, the large bodies sent anyway", &large.url, ""),
     ] {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = pipeline_config(dir.path(), &server.url, n_leads, extra);
+        let config = pipeline_config(dir.path(), url, n_leads, extra);
         let out = dir.path().join("run");
         let f = tokio::task::spawn_blocking(move || run_child(&config, &out, &["--no-cache"]))
             .await
@@ -477,8 +487,10 @@ async fn logprobs(n_leads: u64) {
         rates.push(rate);
     }
     println!(
-        "  with logprobs on: {:.1} % of the rate without",
-        100.0 * rates[1] / rates[0]
+        "  with logprobs on: {:.1} % of the rate without; {:.1} % of the rate with the same \
+         bodies unread (reading them and recording the @logprobs scorer)",
+        100.0 * rates[1] / rates[0],
+        100.0 * rates[1] / rates[2]
     );
 }
 
