@@ -40,6 +40,7 @@ fn generate(c: &mut Criterion) {
     group.bench_function("leads_to_csv", |b| {
         b.iter(|| {
             let columns = Columns {
+                enrichment: false,
                 gold: true,
                 meta: true,
                 tail: vec![],

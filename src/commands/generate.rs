@@ -50,6 +50,9 @@ fn resolve(args: &GenerateArgs) -> Result<(GenerateParams, Bands), Error> {
     if let Some(twins) = &args.twins {
         params.injection_twins = parse_twins(twins)?;
     }
+    if args.enrich {
+        params.enrich = true;
+    }
     params
         .validate()
         .map_err(|e| Error::Usage(format!("bench generate: --{}", e.replace('_', "-"))))?;
@@ -102,6 +105,7 @@ pub(crate) fn run(args: &GenerateArgs) -> Result<(), Error> {
 
     let file = AtomicFile::create(out).map_err(|e| Error::write(out, e))?;
     let columns = Columns {
+        enrichment: params.enrich,
         gold: true,
         meta: true,
         tail: vec![],

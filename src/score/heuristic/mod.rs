@@ -438,6 +438,7 @@ mod tests {
             seniority: None,
             inbound_message: "We are evaluating vendors and need pricing this quarter.".into(),
             source: Source::Email,
+            enrichment: Default::default(),
             gold: None,
             outcome: Default::default(),
             meta: Default::default(),

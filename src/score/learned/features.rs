@@ -357,6 +357,7 @@ mod tests {
             seniority: Some(Seniority::Vp),
             inbound_message: message.into(),
             source: Source::Referral,
+            enrichment: Default::default(),
             gold: None,
             outcome: Default::default(),
             meta: LeadMeta::default(),

@@ -143,6 +143,7 @@ pub(crate) fn sample_leads() -> Vec<Lead> {
                 message: &str,
                 source: Source,
                 gold: (Label, u8)| Lead {
+        enrichment: Default::default(),
         lead_id: id.to_string(),
         company_name: name.to_string(),
         company_size: size,

@@ -8,6 +8,7 @@ use lead_bench::lead::{Columns, Format, LeadWriter};
 /// The leads of `params` with gold and meta columns, in `format`, in memory.
 pub fn bytes(params: &GenerateParams, format: Format) -> Vec<u8> {
     let columns = Columns {
+        enrichment: false,
         gold: true,
         meta: true,
         tail: vec![],
