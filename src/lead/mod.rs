@@ -14,7 +14,9 @@ pub use bands::Bands;
 pub use columns::{
     CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, OUTCOME_COLUMNS, parse_score_cell,
 };
-pub use enrichment::{ENRICHMENT_COLUMNS, Enrichment, FundingStage, GROWTH_RANGE, RevenueBand};
+pub use enrichment::{
+    ENRICHMENT_COLUMNS, Enrichment, FundingStage, GROWTH_RANGE, RevenueBand, parse_country_cell,
+};
 pub use formula::{guard_formula, unguard_formula};
 pub use model::{
     Difficulty, Gold, Label, Lead, LeadMeta, Outcome, Seniority, Source, Split, TWIN_SUFFIX,
