@@ -291,7 +291,11 @@ mod tests {
         );
         assert_eq!(parse_country_cell(" de "), Ok(Some("DE".into())));
         assert_eq!(parse_country_cell(""), Ok(None));
-        assert!(parse_country_cell("UK").unwrap_err().contains("GB"));
+        assert!(
+            parse_country_cell("UK")
+                .expect_err("UK is no ISO code")
+                .contains("GB")
+        );
         assert!(parse_country_cell("USA").is_err());
         assert!(parse_country_cell("XX").is_err());
     }
