@@ -58,7 +58,10 @@ impl Conditions {
             )?,
             tech_stack: list(raw.tech_stack, "tech_stack", |t| {
                 let t = t.trim().to_lowercase();
-                Ok((!t.is_empty() && !t.contains(';')).then_some(t))
+                if t.contains(';') {
+                    return Err("one technology per value, without `;`".to_string());
+                }
+                Ok((!t.is_empty()).then_some(t))
             })?,
             growth_at_least: growth.and_then(|g| g.0),
             growth_at_most: growth.and_then(|g| g.1),
