@@ -56,6 +56,7 @@ fn run() -> RunFolder {
             seniority: Seniority::ALL.get(i % 7).copied(),
             inbound_message: String::new(),
             source: Source::ALL[i % Source::ALL.len()],
+            enrichment: Default::default(),
             gold: Some(Gold {
                 label: bands.label_for(gold_score),
                 score: Some(gold_score),

@@ -1,4 +1,5 @@
-//! Throughput of the synthetic generator, alone and writing CSV to a sink.
+//! Throughput of the synthetic generator, alone and writing CSV to a sink, without and with
+//! firmographic enrichment (`--enrich`).
 //! `cargo bench --bench generate`; the 1,000,000-lead end-to-end figure (with peak memory)
 //! comes from `scripts/bench-generate.sh`.
 
@@ -21,6 +22,13 @@ fn params() -> GenerateParams {
     }
 }
 
+fn enriched() -> GenerateParams {
+    GenerateParams {
+        enrich: true,
+        ..params()
+    }
+}
+
 fn generate(c: &mut Criterion) {
     let mut group = c.benchmark_group("generate");
     group
@@ -28,30 +36,33 @@ fn generate(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(5))
         .warm_up_time(Duration::from_secs(1));
     group.throughput(Throughput::Elements(N));
-    group.bench_function("leads", |b| {
-        b.iter(|| {
-            let mut bytes = 0usize;
-            for lead in Generator::new(&params(), Bands::default()) {
-                bytes += lead.inbound_message.len();
-            }
-            black_box(bytes)
-        })
-    });
-    group.bench_function("leads_to_csv", |b| {
-        b.iter(|| {
-            let columns = Columns {
-                gold: true,
-                meta: true,
-                tail: vec![],
-            };
-            let mut w =
-                LeadWriter::new(std::io::sink(), Format::Csv, columns).expect("sink writer");
-            for lead in Generator::new(&params(), Bands::default()) {
-                w.write(&lead, &[]).expect("writing to a sink cannot fail");
-            }
-            black_box(w.finish().expect("flush to a sink"))
-        })
-    });
+    for (name, p) in [("leads", params()), ("leads_enriched", enriched())] {
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let mut bytes = 0usize;
+                for lead in Generator::new(&p, Bands::default()) {
+                    bytes += lead.inbound_message.len() + lead.enrichment.tech_stack.len();
+                }
+                black_box(bytes)
+            })
+        });
+        group.bench_function(format!("{name}_to_csv"), |b| {
+            b.iter(|| {
+                let columns = Columns {
+                    enrichment: p.enrich,
+                    gold: true,
+                    meta: true,
+                    tail: vec![],
+                };
+                let mut w =
+                    LeadWriter::new(std::io::sink(), Format::Csv, columns).expect("sink writer");
+                for lead in Generator::new(&p, Bands::default()) {
+                    w.write(&lead, &[]).expect("writing to a sink cannot fail");
+                }
+                black_box(w.finish().expect("flush to a sink"))
+            })
+        });
+    }
     group.finish();
 }
 

@@ -81,6 +81,7 @@ fn scorer_ids(n: usize) -> Vec<String> {
 
 fn write_dataset(path: &Path, leads: &[Lead]) -> std::io::Result<()> {
     let columns = Columns {
+        enrichment: false,
         gold: true,
         meta: true,
         tail: vec![],

@@ -177,6 +177,11 @@ pub struct GenerateArgs {
     /// lead carrying a prompt-injection payload in its message (`<id>-inj`).
     #[arg(long, value_name = "injection=SHARE")]
     pub twins: Option<String>,
+    /// Add the firmographic enrichment columns (revenue_band, hq_country, funding_stage,
+    /// tech_stack, employee_growth_pct), drawn apart so every other column stays the same
+    /// (the outcomes gain the enrichment's term); also `enrich = true` in [dataset.generate].
+    #[arg(long)]
+    pub enrich: bool,
     /// Output file.
     #[arg(long, default_value = "datasets/leads.csv")]
     pub out: PathBuf,

@@ -52,6 +52,9 @@ fn resolve(args: &GenerateArgs) -> Result<(Option<Config>, GenerateParams, Bands
     if let Some(twins) = &args.twins {
         params.injection_twins = parse_twins(twins)?;
     }
+    if args.enrich {
+        params.enrich = true;
+    }
     params
         .validate()
         .map_err(|e| Error::Usage(format!("bench generate: --{}", e.replace('_', "-"))))?;
@@ -102,7 +105,7 @@ pub(crate) fn run(args: &GenerateArgs) -> Result<u8, Error> {
     match (&args.rewrite_with, &config) {
         (Some(model), Some(config)) => rewrite_and_write(args, config, model, &params, bands),
         _ => {
-            let mut file = DatasetFile::create(args)?;
+            let mut file = DatasetFile::create(args, params.enrich)?;
             // Two stages on two threads: one generates, this one counts and writes. Batches
             // go through a small bounded channel, in order, so memory stays flat and output
             // identical.
@@ -169,7 +172,7 @@ fn rewrite_and_write(
             return Ok(signal.exit_code());
         }
     };
-    let mut file = DatasetFile::create(args)?;
+    let mut file = DatasetFile::create(args, params.enrich)?;
     for lead in &leads {
         file.write(lead).map_err(|e| Error::write(&args.out, e))?;
     }
@@ -207,11 +210,13 @@ struct DatasetFile<'a> {
 }
 
 impl<'a> DatasetFile<'a> {
-    fn create(args: &'a GenerateArgs) -> Result<Self, Error> {
+    /// The data file `args` name; with `enrichment`, its enrichment columns.
+    fn create(args: &'a GenerateArgs, enrichment: bool) -> Result<Self, Error> {
         let out = args.out.as_path();
         let format = args.format.unwrap_or_else(|| Format::from_path(out));
         let file = AtomicFile::create(out).map_err(|e| Error::write(out, e))?;
         let columns = Columns {
+            enrichment,
             gold: true,
             meta: true,
             tail: vec![],

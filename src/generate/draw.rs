@@ -17,6 +17,8 @@ pub(crate) enum Stream {
     Outcome = 4,
     /// Which leads get an injection twin, and its payload.
     Twins = 5,
+    /// Firmographic enrichment (`--enrich`): drawn apart so that enriching changes nothing else.
+    Enrichment = 6,
 }
 
 /// A deterministic source of draws; equal seeds and streams give equal sequences.

@@ -14,10 +14,13 @@
 //! Content, noise and split use separate random streams: a dataset generated with another
 //! noise rate or test fraction but the same seed has the same leads, fields and messages,
 //! and the rows flipped at a lower noise rate are a subset of those flipped at a higher one.
+//! Enrichment (`--enrich`) has a stream of its own too: an enriched dataset has the leads of
+//! the same seed without it, plus the enrichment columns and their term in the outcomes.
 
 use super::archetypes::{ARCHETYPES, FOREIGN_LOCALES, Kind, Profile, profile};
 use super::compose::{Ctx, compose};
 use super::draw::{Draw, Stream};
+use super::enrich::{Firm, enrich};
 use super::names::{FIRST_NAMES, INDUSTRIES, LAST_NAMES, Locale, OrgKind, org};
 use super::outcome::{self, Truth};
 use super::params::{Conversion, GenerateParams};
@@ -43,6 +46,8 @@ pub struct Generator {
     noise: Draw,
     split: Draw,
     outcome: Draw,
+    /// The enrichment stream, when the dataset is enriched.
+    enrich: Option<Draw>,
     conversion: Conversion,
     message: String,
     /// Share of leads followed by an injection twin, and the draws that pick them.
@@ -75,6 +80,9 @@ impl Generator {
             noise: Draw::new(params.seed, Stream::Noise),
             split: Draw::new(params.seed, Stream::Split),
             outcome: Draw::new(params.seed, Stream::Outcome),
+            enrich: params
+                .enrich
+                .then(|| Draw::new(params.seed, Stream::Enrichment)),
             conversion: params.conversion,
             message: String::with_capacity(512),
             twins: params.injection_twins,
@@ -158,6 +166,21 @@ impl Generator {
         };
         compose(d, &ctx, &mut self.message);
 
+        let enriched = self.enrich.as_mut().map(|e| {
+            let firm = Firm {
+                kind: arch.kind,
+                label,
+                intent,
+                org: prof.org,
+                size: company_size.unwrap_or(prof.size.0),
+                industry: organisation.industry,
+                locale,
+            };
+            enrich(e, &firm)
+        });
+        let (enrichment, enrichment_shift) =
+            enriched.map_or((Default::default(), 0.0), |e| (e.recorded, e.logit_shift));
+
         // Noise: always two draws per lead, so flips are nested across noise rates.
         let (flip, up) = (self.noise.unit(), self.noise.unit() < 0.5);
         let noisy = flip < self.label_noise;
@@ -168,6 +191,7 @@ impl Generator {
             size: company_size,
             seniority,
             kind: arch.kind,
+            enrichment_shift,
         };
         let (outcome, p_convert) = outcome::draw(&mut self.outcome, &truth, &self.conversion);
         let split = if self.split.unit() < self.test_fraction {
@@ -186,6 +210,7 @@ impl Generator {
             seniority,
             inbound_message: self.message.clone(),
             source,
+            enrichment,
             gold: Some(Gold {
                 label: recorded,
                 score: Some(self.score_in_band(recorded, intent)),

@@ -1,10 +1,12 @@
 //! The synthetic lead generator: latent archetypes (`archetypes`), firmographics
 //! (`names`, `titles`), messages (`compose` over the phrase pools of `phrases`, `fills`
-//! and `i18n`), and the streaming [`Generator`] with its [`DatasetStats`].
+//! and `i18n`), firmographic enrichment (`enrich`, with `--enrich`), and the streaming
+//! [`Generator`] with its [`DatasetStats`].
 
 mod archetypes;
 mod compose;
 mod draw;
+mod enrich;
 // Phrase tables: kept packed by hand, one pool per block.
 #[rustfmt::skip]
 mod fills;

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! logit p = logit(rate[label]) + 2.0·(intent − ½) + 0.3·clamp(log10(size) − 2, ±1.5)
-//!           + 0.3·(seniority − 2.5)/2.5 + shift[archetype]
+//!           + 0.3·(seniority − 2.5)/2.5 + shift[archetype] [+ enrichment]
 //! ```
 //!
 //! `label` is the lead's true label (before label noise: noise changes what the file says,
@@ -19,6 +19,12 @@
 //! vendors pitching, support requests), and mildly positive for resellers. A converted
 //! lead's deal value is log-normal around 4,000 × (size / 50)^0.4 (×1.5 for high leads),
 //! σ = 0.8, rounded to whole units.
+//!
+//! The enrichment term is there only in an enriched dataset (`--enrich`, see `enrich.rs`):
+//! +0.2 when head count grew more than 30 % in a year; +0.15 for a company funded from
+//! Series A to C+, +0.1 for a public or PE-owned one, −0.1 for a seed-stage one; +0.1 for
+//! revenue from $50M, −0.2 below $1M. It reads the company as drawn, before the vendor's
+//! gaps. Without enrichment the term is absent and every outcome is what it was before.
 
 use super::archetypes::Kind;
 use super::draw::Draw;
@@ -46,6 +52,8 @@ pub(crate) struct Truth {
     pub size: Option<u32>,
     pub seniority: Option<Seniority>,
     pub kind: Kind,
+    /// The enrichment term of the log-odds (0 when the dataset is not enriched).
+    pub enrichment_shift: f64,
 }
 
 /// The latent probability of converting.
@@ -64,6 +72,12 @@ pub(crate) fn p_convert(t: &Truth, rates: &Conversion) -> f64 {
         + 0.3 * size
         + 0.3 * seniority
         + archetype_shift(t.kind);
+    // Added only when enriched, so that unenriched outcomes stay bit for bit what they were.
+    let x = if t.enrichment_shift == 0.0 {
+        x
+    } else {
+        x + t.enrichment_shift
+    };
     1.0 / (1.0 + (-x).exp())
 }
 

@@ -60,6 +60,11 @@ pub struct GenerateParams {
     /// dataset without twins is byte for byte what it was before they existed.
     #[serde(skip_serializing_if = "is_zero")]
     pub injection_twins: f64,
+    /// Firmographic enrichment columns (`enrich.rs`): revenue band, headquarters country,
+    /// funding stage, tech stack and head-count growth, and their term in the conversion
+    /// model. Absent from the sidecar when off, like `injection_twins`.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub enrich: bool,
 }
 
 fn is_zero(v: &f64) -> bool {
@@ -76,6 +81,7 @@ impl Default for GenerateParams {
             test_fraction: 0.4,
             conversion: Conversion::default(),
             injection_twins: 0.0,
+            enrich: false,
         }
     }
 }

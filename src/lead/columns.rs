@@ -1,5 +1,9 @@
 //! Column names of the lead schema and the parsing of one row's cells into a [`Lead`].
 
+use super::enrichment::{
+    ENRICHMENT_COLUMNS, Enrichment, FundingStage, RevenueBand, parse_country_cell,
+    parse_growth_cell, parse_tech_stack_cell,
+};
 use super::model::{
     Difficulty, Gold, Label, Lead, LeadMeta, Outcome, Seniority, Source, Split, parse_company_size,
 };
@@ -37,6 +41,7 @@ pub const ID_COLUMN: &str = "lead_id";
 pub fn is_known_column(name: &str) -> bool {
     name == ID_COLUMN
         || CARD_COLUMNS.contains(&name)
+        || ENRICHMENT_COLUMNS.contains(&name)
         || GOLD_COLUMNS.contains(&name)
         || OUTCOME_COLUMNS.contains(&name)
         || META_COLUMNS.contains(&name)
@@ -134,6 +139,8 @@ pub fn lead_from_cells<'a>(
     let src_raw = get("source").unwrap_or("");
     let source = Source::parse_cell(src_raw).map_err(|e| cell_err("source", src_raw, e))?;
 
+    let enrichment = enrichment_from_cells(&get)?;
+
     let label_raw = get("gold_label").unwrap_or("");
     let gold_label = if label_raw.trim().is_empty() {
         None
@@ -193,6 +200,7 @@ pub fn lead_from_cells<'a>(
         seniority,
         inbound_message: text("inbound_message")?,
         source,
+        enrichment,
         gold,
         outcome: Outcome {
             converted,
@@ -205,5 +213,27 @@ pub fn lead_from_cells<'a>(
             split,
             p_convert,
         },
+    })
+}
+
+/// The enrichment columns of a row; absent columns and empty cells are unknown.
+fn enrichment_from_cells<'a>(
+    get: &impl Fn(&str) -> Option<&'a str>,
+) -> Result<Enrichment, CellError> {
+    let raw = |c: &'static str| get(c).unwrap_or("");
+    let band = raw("revenue_band");
+    let country = raw("hq_country");
+    let stage = raw("funding_stage");
+    let stack = raw("tech_stack");
+    let growth = raw("employee_growth_pct");
+    Ok(Enrichment {
+        revenue_band: RevenueBand::parse_cell(band)
+            .map_err(|e| cell_err("revenue_band", band, e))?,
+        hq_country: parse_country_cell(country).map_err(|e| cell_err("hq_country", country, e))?,
+        funding_stage: FundingStage::parse_cell(stage)
+            .map_err(|e| cell_err("funding_stage", stage, e))?,
+        tech_stack: parse_tech_stack_cell(stack).map_err(|e| cell_err("tech_stack", stack, e))?,
+        employee_growth_pct: parse_growth_cell(growth)
+            .map_err(|e| cell_err("employee_growth_pct", growth, e))?,
     })
 }

@@ -2,6 +2,7 @@
 
 mod bands;
 mod columns;
+mod enrichment;
 mod formula;
 mod model;
 mod read;
@@ -12,6 +13,9 @@ use std::path::{Path, PathBuf};
 pub use bands::Bands;
 pub use columns::{
     CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, OUTCOME_COLUMNS, parse_score_cell,
+};
+pub use enrichment::{
+    ENRICHMENT_COLUMNS, Enrichment, FundingStage, GROWTH_RANGE, RevenueBand, parse_country_cell,
 };
 pub use formula::{guard_formula, unguard_formula};
 pub use model::{

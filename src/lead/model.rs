@@ -5,6 +5,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::enrichment::Enrichment;
+
 /// Ordinal lead quality: `low < medium < high` (encoded 0, 1, 2 everywhere).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -332,6 +334,10 @@ pub struct Lead {
     pub seniority: Option<Seniority>,
     pub inbound_message: String,
     pub source: Source,
+    /// Firmographic enrichment (`revenue_band`, `hq_country`, …); empty when the file has
+    /// none. Left out of serialised leads when empty, so they read as before it existed.
+    #[serde(default, skip_serializing_if = "Enrichment::is_empty")]
+    pub enrichment: Enrichment,
     pub gold: Option<Gold>,
     pub outcome: Outcome,
     pub meta: LeadMeta,
@@ -351,6 +357,7 @@ impl Lead {
             seniority: None,
             inbound_message: String::new(),
             source: Source::Unknown,
+            enrichment: Enrichment::default(),
             gold: None,
             outcome: Outcome::default(),
             meta: LeadMeta::default(),

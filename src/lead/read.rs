@@ -299,7 +299,7 @@ impl LeadReader {
                 }
                 let cells: HashMap<&str, String> = obj
                     .iter()
-                    .map(|(k, v)| (k.as_str(), json_cell(v)))
+                    .map(|(k, v)| (k.as_str(), list_or_cell(k, v)))
                     .collect();
                 let get = |c: &str| cells.get(c).map(String::as_str);
                 let lead = lead_from_cells(get, fallback)
@@ -344,6 +344,18 @@ impl Iterator for LeadReader {
             self.done = true;
         }
         item
+    }
+}
+
+/// A JSON value as the text of a cell, with `tech_stack` also taken as a list of strings
+/// (`["aws", "snowflake"]` reads as `aws;snowflake`).
+fn list_or_cell(key: &str, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Array(items) if key == "tech_stack" => {
+            let texts: Option<Vec<&str>> = items.iter().map(serde_json::Value::as_str).collect();
+            texts.map_or_else(|| json_cell(v), |t| t.join(";"))
+        }
+        _ => json_cell(v),
     }
 }
 

@@ -6,6 +6,7 @@ use serde::ser::{SerializeMap, Serializer};
 
 use super::Format;
 use super::columns::{CARD_COLUMNS, GOLD_COLUMNS, ID_COLUMN, META_COLUMNS, OUTCOME_COLUMNS};
+use super::enrichment::ENRICHMENT_COLUMNS;
 use super::formula::guard_formula;
 use super::model::Lead;
 use super::read::{RowCells, json_cell};
@@ -24,6 +25,9 @@ pub enum Cell<'a> {
 /// Which columns a [`LeadWriter`] writes, after `lead_id` and the card's eight.
 #[derive(Debug, Clone, Default)]
 pub struct Columns {
+    /// The firmographic enrichment columns, right after the card's eight: only for an
+    /// enriched dataset, so that files without enrichment keep their columns.
+    pub enrichment: bool,
     /// The answers: gold label and score, and the outcome columns.
     pub gold: bool,
     pub meta: bool,
@@ -35,6 +39,9 @@ impl Columns {
     pub fn names(&self) -> Vec<&str> {
         let mut names = vec![ID_COLUMN];
         names.extend(CARD_COLUMNS);
+        if self.enrichment {
+            names.extend(ENRICHMENT_COLUMNS);
+        }
         if self.gold {
             names.extend(GOLD_COLUMNS);
             names.extend(OUTCOME_COLUMNS);
@@ -153,6 +160,17 @@ fn write_csv_row<W: Write>(
     w.write_field(opt_str(lead.seniority, |s| s.as_str()))?;
     text(w, &lead.inbound_message)?;
     w.write_field(lead.source.as_str())?;
+    if columns.enrichment {
+        let e = &lead.enrichment;
+        w.write_field(opt_str(e.revenue_band, |b| b.as_str()))?;
+        w.write_field(e.hq_country.as_deref().unwrap_or(""))?;
+        w.write_field(opt_str(e.funding_stage, |f| f.as_str()))?;
+        text(w, &e.tech_stack_cell())?;
+        w.write_field(
+            e.employee_growth_pct
+                .map_or(String::new(), |g| g.to_string()),
+        )?;
+    }
     if columns.gold {
         w.write_field(opt_str(lead.gold.map(|g| g.label), |l| l.as_str()))?;
         int_field(w, lead.gold.and_then(|g| g.score).map(i64::from))?;
@@ -214,6 +232,16 @@ fn write_json_row<S: Serializer>(
     m.serialize_entry("seniority", &lead.seniority)?;
     m.serialize_entry("inbound_message", &lead.inbound_message)?;
     m.serialize_entry("source", &lead.source)?;
+    if columns.enrichment {
+        let e = &lead.enrichment;
+        m.serialize_entry("revenue_band", &e.revenue_band)?;
+        m.serialize_entry("hq_country", &e.hq_country)?;
+        m.serialize_entry("funding_stage", &e.funding_stage)?;
+        // The same `;`-separated text as the CSV cell, `null` when unknown.
+        let stack = (!e.tech_stack.is_empty()).then(|| e.tech_stack_cell());
+        m.serialize_entry("tech_stack", &stack)?;
+        m.serialize_entry("employee_growth_pct", &e.employee_growth_pct)?;
+    }
     if columns.gold {
         m.serialize_entry("gold_label", &lead.gold.map(|g| g.label))?;
         m.serialize_entry("gold_score", &lead.gold.and_then(|g| g.score))?;

@@ -141,10 +141,12 @@ pub(crate) fn unused_dir(results_dir: &Path, run_id: &str) -> PathBuf {
     dir
 }
 
-/// `dataset.csv`: every lead of the run, with gold and metadata columns.
+/// `dataset.csv`: every lead of the run, with gold and metadata columns (and the enrichment
+/// columns when any lead has enrichment).
 pub(super) fn write_dataset(path: &Path, leads: &[Lead]) -> Result<(), Error> {
     let fail = |e| Error::write(path, e);
     let columns = Columns {
+        enrichment: leads.iter().any(|l| !l.enrichment.is_empty()),
         gold: true,
         meta: true,
         tail: vec![],

@@ -37,6 +37,7 @@ fn sample_lead(id: &str) -> Lead {
         inbound_message: "We need SOC 2 docs,\npricing for 300 seats — ¿hablan español?"
             .to_string(),
         source: Source::Referral,
+        enrichment: Default::default(),
         gold: Some(Gold {
             label: Label::High,
             score: Some(88),
@@ -63,6 +64,7 @@ fn unknown_fields_lead(id: &str) -> Lead {
         seniority: None,
         inbound_message: "hi".to_string(),
         source: Source::Unknown,
+        enrichment: Default::default(),
         gold: None,
         outcome: Default::default(),
         meta: LeadMeta::default(),
@@ -75,6 +77,7 @@ fn csv_and_jsonl_round_trip() {
     let leads = vec![sample_lead("a1"), unknown_fields_lead("a2")];
     for (name, format) in [("leads.csv", Format::Csv), ("leads.jsonl", Format::Jsonl)] {
         let columns = Columns {
+            enrichment: false,
             gold: true,
             meta: true,
             tail: vec![],
@@ -302,6 +305,7 @@ fn formula_cells_are_neutralised_in_csv_and_read_back_exactly() {
         };
         let path = dir.path().join(name);
         let columns = Columns {
+            enrichment: false,
             gold: true,
             meta: true,
             tail: vec![],

@@ -7,6 +7,8 @@ mod answer;
 mod batch_api;
 mod batch_cli;
 mod calibration_cli;
+mod enrichment;
+mod enrichment_cli;
 mod ensembles;
 mod exact_rules;
 mod explorer_chromium;

@@ -34,6 +34,7 @@ fn lead(id: &str, label: Label, score: u8, split: Split) -> Lead {
              answer high."
         ),
         source: Source::Referral,
+        enrichment: Default::default(),
         gold: Some(Gold {
             label,
             score: Some(score),

@@ -4,13 +4,15 @@
 //!
 //! The signals are data: `rules.toml` (read by `table.rs`) holds every family with its
 //! phrases and points; a user's file extends or replaces it. `matching.rs` reads text the way
-//! the phrases are written; `rules.rs` holds the card's caps and floor.
+//! the phrases are written; `rules.rs` holds the card's caps and floor; `firmographic.rs`
+//! the conditions a family may set on the lead's enrichment (`funding_stage = [...]`, …).
 //!
 //! The score is `base + Σ points`, clamped to 0–100; the label is the band of that score.
 //! A cap (disqualifier, agency/nonprofit/research edge case, or "conservative when
 //! ambiguous") lowers the label and clamps the score into the capped band, and the one floor
 //! (agencies and consultants default to medium) raises both, so label and score always agree.
 
+mod firmographic;
 mod matching;
 mod rules;
 mod table;
@@ -97,6 +99,8 @@ pub struct HeuristicScorer {
     message: PhraseSet<Cue>,
     title: PhraseSet<TitleCue>,
     organisation: PhraseSet<usize>,
+    /// The families with enrichment conditions.
+    enriched: Vec<usize>,
 }
 
 impl HeuristicScorer {
@@ -130,6 +134,10 @@ impl HeuristicScorer {
             message: PhraseSet::new(message, false),
             title: PhraseSet::new(title.collect(), true),
             organisation: PhraseSet::new(organisation, false),
+            enriched: (rules.families.iter().enumerate())
+                .filter(|(_, f)| !f.enrichment.is_empty())
+                .map(|(i, _)| i)
+                .collect(),
             rules,
             bands,
         }
@@ -179,6 +187,12 @@ impl HeuristicScorer {
         self.read_message(&normalise(&lead.inbound_message), &mut ev);
         ev.size_from_message = lead.company_size.is_none() && ev.size.is_some();
         ev.size = lead.company_size.or(ev.size);
+        // After the message, so that the judgement of a vague message reads the message only.
+        for &i in &self.enriched {
+            if self.rules.families[i].enrichment.hold(&lead.enrichment) {
+                ev.families.insert(i);
+            }
+        }
         ev
     }
 
@@ -438,6 +452,7 @@ mod tests {
             seniority: None,
             inbound_message: "We are evaluating vendors and need pricing this quarter.".into(),
             source: Source::Email,
+            enrichment: Default::default(),
             gold: None,
             outcome: Default::default(),
             meta: Default::default(),

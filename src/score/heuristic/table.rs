@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use super::firmographic::{Conditions, RawConditions, RawGrowth, Values};
 use super::matching::{Phrase, Vocabulary};
 use crate::lead::Seniority;
 
@@ -132,6 +133,8 @@ pub(crate) struct Family {
     /// The least quantity, and the nouns it must stand before.
     pub counted: Option<(u32, Vec<Phrase>)>,
     pub dated: Vec<Phrase>,
+    /// Conditions on the lead's enrichment that fire it (`firmographic.rs`).
+    pub enrichment: Conditions,
 }
 
 /// One `[[title]]` entry, checked.
@@ -180,6 +183,11 @@ struct RawFamily {
     organisation: Option<Words>,
     counted: Option<RawCounted>,
     dated: Option<Words>,
+    revenue_band: Option<Values>,
+    funding_stage: Option<Values>,
+    hq_country: Option<Values>,
+    tech_stack: Option<Values>,
+    employee_growth_pct: Option<Spanned<RawGrowth>>,
 }
 
 #[derive(Deserialize)]
@@ -400,13 +408,14 @@ impl HeuristicRules {
             let silent = fam.message.is_empty()
                 && fam.organisation.is_empty()
                 && fam.counted.is_none()
-                && fam.dated.is_empty();
+                && fam.dated.is_empty()
+                && fam.enrichment.is_empty();
             let reached = rules.titles.iter().any(|t| t.family == Some(i))
                 || rules.families.iter().any(|o| o.negated_as == Some(i));
             // Flags may be raised by the rules alone (a university domain is a research lab).
             if silent && !reached && fam.kind != Kind::Flag {
                 let message = format!(
-                    "family {:?} has no phrases: give `message`, `organisation`, `counted` or `dated`, or a [[title]] entry",
+                    "family {:?} has no phrases: give `message`, `organisation`, `counted` or `dated`, an enrichment condition (`revenue_band`, …), or a [[title]] entry",
                     fam.name
                 );
                 return Err(src.at(&f.name, message));
@@ -439,6 +448,14 @@ fn add_families(
         }
         let list =
             |key, l: &Option<Words>| l.as_ref().map_or(Ok(Vec::new()), |l| src.phrases(key, l));
+        let enrichment = Conditions::read(&RawConditions {
+            revenue_band: f.revenue_band.as_ref(),
+            funding_stage: f.funding_stage.as_ref(),
+            hq_country: f.hq_country.as_ref(),
+            tech_stack: f.tech_stack.as_ref(),
+            employee_growth_pct: f.employee_growth_pct.as_ref(),
+        })
+        .map_err(|(at, message)| src.error(Some(at), message))?;
         let counted = f
             .counted
             .as_ref()
@@ -453,6 +470,7 @@ fn add_families(
             organisation: list("organisation", &f.organisation)?,
             counted: counted.transpose()?,
             dated: list("dated", &f.dated)?,
+            enrichment,
         });
     }
     if rules.families.len() > MAX_FAMILIES {

@@ -1,6 +1,8 @@
 //! Sparse features of one lead for the learned scorer: a few fixed firmographic slots
 //! (log size, size band, seniority, source) followed by a hashed space for text (industry,
-//! domain, company-name and job-title tokens, message word unigrams and bigrams).
+//! domain, company-name and job-title tokens, message word unigrams and bigrams), and for
+//! an enriched lead its enrichment in hashed slots of its own namespaces (so a lead without
+//! enrichment has exactly the features it had before enrichment existed).
 //!
 //! Text is hashed with FNV-1a over a namespace byte and the lowercased token bytes, so the
 //! same text lands in the same bucket on every machine, run and Rust version (std's
@@ -9,7 +11,7 @@
 
 use std::fmt::Write as _;
 
-use crate::lead::{Lead, Seniority, Source};
+use crate::lead::{ENRICHMENT_COLUMNS, Enrichment, Lead, Seniority, Source};
 
 use super::FeatureSet;
 
@@ -44,6 +46,17 @@ const NS_COMPANY: u8 = b'c';
 const NS_TITLE: u8 = b't';
 const NS_WORD: u8 = b'w';
 const NS_BIGRAM: u8 = b'b';
+const NS_REVENUE: u8 = b'R';
+const NS_COUNTRY: u8 = b'C';
+const NS_FUNDING: u8 = b'F';
+const NS_TECH: u8 = b'T';
+const NS_GROWTH: u8 = b'G';
+/// An enrichment field the vendor left empty (the lead has others).
+const NS_UNKNOWN: u8 = b'U';
+
+/// Growth is scaled to hundreds of percent and capped here, so a tenfold outlier cannot
+/// outweigh every other feature.
+const GROWTH_CAP_PCT: f64 = 200.0;
 
 /// A byte range of [`Features::text`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +80,12 @@ pub(crate) enum Origin {
     Title(Span),
     Word(Span),
     Bigram(Span),
+    /// An enrichment value: its column's index in `ENRICHMENT_COLUMNS` and its text.
+    Enriched(u8, Span),
+    /// `employee_growth_pct`, scaled.
+    Growth,
+    /// An enrichment column left empty on an enriched lead, by its index.
+    EnrichedUnknown(u8),
 }
 
 /// One non-zero feature: its column in the model, its value and its origin.
@@ -84,6 +103,7 @@ pub(crate) struct Features {
     /// Normalised text the spans point into.
     text: String,
     size: Option<u32>,
+    growth: Option<f64>,
 }
 
 /// Turns leads into [`Features`] for one feature set and hash width.
@@ -114,6 +134,7 @@ impl Extractor {
             entries: Vec::with_capacity(96),
             text: String::with_capacity(lead.inbound_message.len() + 96),
             size: lead.company_size,
+            growth: lead.enrichment.employee_growth_pct,
         };
         let firmographic = !matches!(self.set, FeatureSet::MessageOnly);
         let message = !matches!(self.set, FeatureSet::FirmographicOnly);
@@ -213,6 +234,49 @@ impl Extractor {
         for s in spans.iter() {
             self.push_hashed(f, NS_TITLE, *s, Origin::Title(*s));
         }
+        self.enrichment(&lead.enrichment, f);
+    }
+
+    /// One-hot revenue band, funding stage and country, one feature per technology, growth
+    /// scaled to hundreds of percent (capped at ±2), and an indicator for each field left
+    /// empty; nothing at all for a lead without enrichment.
+    fn enrichment(&self, e: &Enrichment, f: &mut Features) {
+        if e.is_empty() {
+            return;
+        }
+        let value = |f: &mut Features, column: u8, ns: u8, text: Option<&str>| match text {
+            Some(t) => {
+                let s = f.push_text(t);
+                self.push_hashed(f, ns, s, Origin::Enriched(column, s));
+            }
+            None => self.push_unknown(f, column),
+        };
+        value(f, 0, NS_REVENUE, e.revenue_band.map(|b| b.as_str()));
+        value(f, 1, NS_COUNTRY, e.hq_country.as_deref());
+        value(f, 2, NS_FUNDING, e.funding_stage.map(|s| s.as_str()));
+        if e.tech_stack.is_empty() {
+            self.push_unknown(f, 3);
+        }
+        for tech in &e.tech_stack {
+            let s = f.push_text(&tech.to_lowercase());
+            self.push_hashed(f, NS_TECH, s, Origin::Enriched(3, s));
+        }
+        match e.employee_growth_pct {
+            Some(g) => {
+                let x = g.clamp(-GROWTH_CAP_PCT, GROWTH_CAP_PCT) / 100.0;
+                f.push(self.bucket(NS_GROWTH, b"pct"), x, Origin::Growth);
+            }
+            None => self.push_unknown(f, 4),
+        }
+    }
+
+    fn push_unknown(&self, f: &mut Features, column: u8) {
+        let name = ENRICHMENT_COLUMNS[usize::from(column)];
+        f.push(
+            self.bucket(NS_UNKNOWN, name.as_bytes()),
+            1.0,
+            Origin::EnrichedUnknown(column),
+        );
     }
 
     fn push_hashed(&self, f: &mut Features, ns: u8, span: Span, origin: Origin) {
@@ -228,6 +292,15 @@ impl Features {
             value,
             origin,
         });
+    }
+
+    /// Appends `t` to the text, followed by a space, and returns its span.
+    fn push_text(&mut self, t: &str) -> Span {
+        let start = self.text.len() as u32;
+        self.text.push_str(t);
+        let end = self.text.len() as u32;
+        self.text.push(' ');
+        Span { start, end }
     }
 
     fn span_bytes(&self, s: Span) -> &[u8] {
@@ -263,6 +336,24 @@ impl Features {
             Origin::Source(s) => {
                 out.push_str("source=");
                 out.push_str(s.as_str());
+                return;
+            }
+            Origin::Growth => {
+                out.push_str("employee_growth_pct");
+                if let Some(g) = self.growth {
+                    let _ = write!(out, "={g}");
+                }
+                return;
+            }
+            Origin::EnrichedUnknown(c) => {
+                out.push_str(ENRICHMENT_COLUMNS[usize::from(c)]);
+                out.push_str(" unknown");
+                return;
+            }
+            Origin::Enriched(c, s) => {
+                out.push_str(ENRICHMENT_COLUMNS[usize::from(c)]);
+                out.push(if c == 3 { ':' } else { '=' });
+                out.push_str(self.span_str(s));
                 return;
             }
             Origin::Industry(s) => ("industry=", s, ""),
@@ -357,6 +448,7 @@ mod tests {
             seniority: Some(Seniority::Vp),
             inbound_message: message.into(),
             source: Source::Referral,
+            enrichment: Default::default(),
             gold: None,
             outcome: Default::default(),
             meta: LeadMeta::default(),
@@ -426,6 +518,42 @@ mod tests {
             f.entries
                 .iter()
                 .all(|e| (e.index as usize) < 4096 + FIXED_SLOTS as usize)
+        );
+    }
+
+    #[test]
+    fn enrichment_adds_its_own_features_and_nothing_without_it() {
+        use crate::lead::{FundingStage, RevenueBand};
+        let plain = lead("pricing for 500 seats");
+        let x = Extractor::new(FeatureSet::All, 18);
+        let before = x.extract(&plain);
+        let mut rich = plain.clone();
+        rich.enrichment = Enrichment {
+            revenue_band: Some(RevenueBand::M50To250),
+            hq_country: None,
+            funding_stage: Some(FundingStage::SeriesB),
+            tech_stack: vec!["Snowflake".into(), "aws".into()],
+            employee_growth_pct: Some(45.0),
+        };
+        let f = x.extract(&rich);
+        let names: Vec<String> = f.entries.iter().map(|e| f.describe(e.origin)).collect();
+        for n in [
+            "revenue_band=50M-250M",
+            "hq_country unknown",
+            "funding_stage=series_b",
+            "tech_stack:snowflake",
+            "tech_stack:aws",
+            "employee_growth_pct=45",
+        ] {
+            assert!(names.iter().any(|m| m == n), "{n} missing from {names:?}");
+        }
+        let growth = f.entries.iter().find(|e| e.origin == Origin::Growth);
+        assert_eq!(growth.map(|e| e.value), Some(0.45));
+        assert_eq!(f.entries.len(), before.entries.len() + 6);
+        let msg = Extractor::new(FeatureSet::MessageOnly, 18);
+        assert_eq!(
+            msg.extract(&rich).entries.len(),
+            msg.extract(&plain).entries.len()
         );
     }
 

@@ -4,7 +4,11 @@
 //! **Features** ([`features`]): `log10((1 + size) / 101)` plus one-hot size band (or an
 //! unknown-size indicator), one-hot seniority (+ unknown) and source, then FNV-1a–hashed
 //! industry, domain and its TLD, company-name and job-title tokens, and the unigrams and
-//! bigrams of the lowercased message, in `2^hash_bits` buckets (default 2^18).
+//! bigrams of the lowercased message, in `2^hash_bits` buckets (default 2^18). An enriched
+//! lead adds its enrichment to the firmographics, hashed in namespaces of their own: one-hot
+//! revenue band, funding stage and country, a feature per technology, growth / 100 capped at
+//! ±2, and an indicator per empty field; a lead without enrichment adds nothing, so its
+//! features and a model trained on such leads are what they were before enrichment existed.
 //! [`FeatureSet`] restricts them to the message or to the firmographics, for the leakage check.
 //!
 //! **Why a hand-written sparse model and not `linfa-logistic`**: linfa fits dense ndarray

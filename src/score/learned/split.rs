@@ -96,6 +96,7 @@ mod tests {
                 seniority: None,
                 inbound_message: String::new(),
                 source: Source::Unknown,
+                enrichment: Default::default(),
                 gold: (i % 10 != 9).then(|| Gold {
                     label: Label::ALL[i % 3],
                     score: None,

@@ -7,9 +7,10 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 use crate::lead::Bands;
-use crate::lead::{Gold, Label, Lead, LeadMeta, Seniority, Source, Split};
+use crate::lead::{Enrichment, Gold, Label, Lead, LeadMeta, Seniority, Source, Split};
 
-/// A lead as templates see it: the card's fields only, blanks spelled `unknown`.
+/// A lead as templates see it: the card's fields, blanks spelled `unknown`, and its
+/// enrichment when it has any.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PromptLead {
     pub lead_id: String,
@@ -21,6 +22,44 @@ pub struct PromptLead {
     pub seniority: String,
     pub inbound_message: String,
     pub source: String,
+    /// `none` (falsy) when the lead has no enrichment, so `{% if lead.enrichment %}` guards
+    /// what a template says about it.
+    pub enrichment: Option<PromptEnrichment>,
+}
+
+/// A lead's firmographic enrichment as templates see it: strings, `unknown` when the field is
+/// empty, and the tech stack as a list (empty when unknown).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PromptEnrichment {
+    pub revenue_band: String,
+    pub hq_country: String,
+    pub funding_stage: String,
+    pub tech_stack: Vec<String>,
+    /// Head-count growth over a year in percent, e.g. `35.5`.
+    pub employee_growth_pct: String,
+}
+
+impl PromptEnrichment {
+    /// The template view of `e`, or `None` when nothing is known.
+    fn of(e: &Enrichment) -> Option<PromptEnrichment> {
+        if e.is_empty() {
+            return None;
+        }
+        let unknown = || "unknown".to_string();
+        Some(PromptEnrichment {
+            revenue_band: e
+                .revenue_band
+                .map_or_else(unknown, |b| b.as_str().to_string()),
+            hq_country: e.hq_country.clone().unwrap_or_else(unknown),
+            funding_stage: e
+                .funding_stage
+                .map_or_else(unknown, |f| f.as_str().to_string()),
+            tech_stack: e.tech_stack.clone(),
+            employee_growth_pct: e
+                .employee_growth_pct
+                .map_or_else(unknown, |g| g.to_string()),
+        })
+    }
 }
 
 impl From<&Lead> for PromptLead {
@@ -49,6 +88,7 @@ impl From<&Lead> for PromptLead {
                 lead.inbound_message.trim().to_string()
             },
             source: lead.source.as_str().to_string(),
+            enrichment: PromptEnrichment::of(&lead.enrichment),
         }
     }
 }
@@ -143,6 +183,7 @@ pub(crate) fn sample_leads() -> Vec<Lead> {
                 message: &str,
                 source: Source,
                 gold: (Label, u8)| Lead {
+        enrichment: Default::default(),
         lead_id: id.to_string(),
         company_name: name.to_string(),
         company_size: size,

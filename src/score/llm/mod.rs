@@ -11,7 +11,7 @@ mod template;
 
 pub use answer::{ParsedAnswer, parse_answer};
 pub use coercion::Coercion;
-pub use examples::{Example, PromptLead, select_examples};
+pub use examples::{Example, PromptEnrichment, PromptLead, select_examples};
 pub use logprobs::{LogprobReading, LogprobsError, read_logprobs};
 pub use prompt::{
     DEFAULT_PRODUCT, PromptBands, PromptContext, PromptError, PromptSpec, PromptTemplate,

@@ -9,7 +9,9 @@
 //!
 //! The context a template sees (undefined names are errors that name the line):
 //! - `lead`: the eight card fields and `lead_id`, as strings (`unknown` when blank) — never
-//!   gold labels or generator metadata;
+//!   gold labels or generator metadata; `lead.enrichment` holds its firmographic enrichment
+//!   (`revenue_band`, `hq_country`, `funding_stage`, `employee_growth_pct` as strings,
+//!   `unknown` when empty, and `tech_stack` a list), or is `none` (falsy) when it has none;
 //! - `product`: the product description from config;
 //! - `bands`: `high`, `medium` (lowest score of each band), `medium_max`, `low_max`;
 //! - `examples`: few-shot examples from the train split: `lead`, `label`, `score`,

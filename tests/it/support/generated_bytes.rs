@@ -5,9 +5,10 @@ use lead_bench::generate::{GenerateParams, Generator};
 use lead_bench::lead::Bands;
 use lead_bench::lead::{Columns, Format, LeadWriter};
 
-/// The leads of `params` with gold and meta columns, in `format`, in memory.
+/// The leads of `params` with gold and meta columns (and enrichment when `params.enrich`), in `format`, in memory.
 pub fn bytes(params: &GenerateParams, format: Format) -> Vec<u8> {
     let columns = Columns {
+        enrichment: params.enrich,
         gold: true,
         meta: true,
         tail: vec![],

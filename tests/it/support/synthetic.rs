@@ -167,6 +167,7 @@ fn one_lead(rng: &mut Rng, i: usize, noise: f64) -> Lead {
         None => String::new(),
     };
     Lead {
+        enrichment: Default::default(),
         lead_id: format!("lead-{i:06}"),
         company_name: name,
         company_size: size,
