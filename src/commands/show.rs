@@ -5,7 +5,7 @@
 use crate::Error;
 use crate::cli::ShowArgs;
 use crate::evaluate::{ShownAnswer, show_lead, size_band};
-use crate::lead::Lead;
+use crate::lead::{Enrichment, Lead};
 use crate::prediction::Prediction;
 
 pub(crate) fn run(args: &ShowArgs) -> Result<(), Error> {
@@ -95,12 +95,37 @@ fn lead_text(l: &Lead) -> String {
                 .map_or_else(|| "—".to_string(), |v| v.to_string()),
         ),
     ];
-    for (name, value) in fields {
+    for (name, value) in fields.into_iter().chain(enrichment_fields(&l.enrichment)) {
         out.push_str(&format!("  {name:<11} {value}\n"));
     }
     out.push_str("message:\n");
     out.push_str(&indent(&l.inbound_message));
     out
+}
+
+/// The firmographic enrichment of an enriched lead, field by field (`unknown` where the
+/// vendor matched nothing); nothing for a lead without any.
+fn enrichment_fields(e: &Enrichment) -> Vec<(&'static str, String)> {
+    if e.is_empty() {
+        return Vec::new();
+    }
+    let known = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_string());
+    vec![
+        ("revenue", known(e.revenue_band.map(|b| b.to_string()))),
+        ("hq country", known(e.hq_country.clone())),
+        ("funding", known(e.funding_stage.map(|f| f.to_string()))),
+        (
+            "tech stack",
+            known((!e.tech_stack.is_empty()).then(|| e.tech_stack.join(", "))),
+        ),
+        (
+            "growth",
+            known(
+                e.employee_growth_pct
+                    .map(|g| format!("{g:+} % head count in a year")),
+            ),
+        ),
+    ]
 }
 
 fn answer_text(a: &ShownAnswer) -> String {

@@ -91,3 +91,59 @@ fn an_unknown_lead_is_bad_input_naming_the_run_and_the_id() {
         .code(2)
         .stderr(contains("not a run directory"));
 }
+
+#[test]
+fn an_enriched_lead_shows_its_enrichment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[run]\nname = \"e\"\nresults_dir = \"results\"\ncache = \"c.sqlite\"\n\
+         [dataset.generate]\nn = 60\nseed = 3\nenrich = true\n\
+         [baselines]\nheuristic = true\nlearned = false\n",
+    )
+    .expect("config");
+    let run = dir.path().join("run");
+    bench()
+        .args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&run)
+        .assert()
+        .success();
+    let data = std::fs::read_to_string(run.join("dataset.csv")).expect("dataset");
+    // The first test lead with every enrichment field known.
+    let header: Vec<&str> = data.lines().next().expect("header").split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).expect(name);
+    let mut reader = csv::Reader::from_reader(data.as_bytes());
+    let lead = reader
+        .records()
+        .map(|r| r.expect("row"))
+        .find(|r| {
+            &r[col("split")] == "test"
+                && ["revenue_band", "hq_country", "funding_stage", "tech_stack"]
+                    .iter()
+                    .all(|c| !r[col(c)].is_empty())
+        })
+        .expect("an enriched test lead");
+    let first_tech = lead[col("tech_stack")].split(';').next().expect("a tech");
+    bench()
+        .arg("show")
+        .arg(&run)
+        .arg(&lead[col("lead_id")])
+        .assert()
+        .success()
+        .stdout(contains(format!(
+            "  revenue     {}\n",
+            &lead[col("revenue_band")]
+        )))
+        .stdout(contains(format!(
+            "  hq country  {}\n",
+            &lead[col("hq_country")]
+        )))
+        .stdout(contains(format!(
+            "  funding     {}\n",
+            &lead[col("funding_stage")]
+        )))
+        .stdout(contains(format!("  tech stack  {first_tech}")));
+}
