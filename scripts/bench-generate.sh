@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Throughput and peak memory of `bench generate` writing 1,000,000 leads to CSV.
-# Usage: scripts/bench-generate.sh [N] [OUT]   (defaults: 1000000, a temporary file)
+# Usage: scripts/bench-generate.sh [N] [OUT] [FLAG…]   (defaults: 1000000, a temporary file;
+# FLAGs go to `bench generate`, e.g. `scripts/bench-generate.sh 1000000 "" --enrich`)
 # Builds the release binary, runs it once, prints leads/s and peak RSS (VmHWM) in MB.
 # Targets (issue 2): >= 250,000 leads/s and < 64 MB peak RSS at N = 1,000,000.
 set -euo pipefail
@@ -8,6 +9,7 @@ set -euo pipefail
 n="${1:-1000000}"
 dir="$(mktemp -d)"
 out="${2:-$dir/leads.csv}"
+flags=("${@:3}")
 trap 'rm -rf "$dir"' EXIT
 
 cd "$(dirname "$0")/.."
@@ -19,14 +21,14 @@ cp "$bin" "$dir/bench"
 
 if [ -x /usr/bin/time ]; then
     /usr/bin/time -v "$dir/bench" generate --n "$n" --seed 42 --label-noise 0.05 --out "$out" \
-        >"$dir/stdout" 2>"$dir/time"
+        "${flags[@]}" >"$dir/stdout" 2>"$dir/time"
     secs="$(awk -F': ' '/Elapsed \(wall clock\)/ {print $2}' "$dir/time" | awk -F: '{ if (NF == 3) print $1*3600 + $2*60 + $3; else print $1*60 + $2 }')"
     peak_kb="$(awk -F': ' '/Maximum resident set size/ {print $2}' "$dir/time")"
     cpu="$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$dir/time")"
 else
     # Without GNU time: poll VmHWM from /proc while the process runs.
     start="$(date +%s.%N)"
-    "$dir/bench" generate --n "$n" --seed 42 --label-noise 0.05 --out "$out" >"$dir/stdout" &
+    "$dir/bench" generate --n "$n" --seed 42 --label-noise 0.05 --out "$out" "${flags[@]}" >"$dir/stdout" &
     pid=$!
     peak_kb=0
     while kill -0 "$pid" 2>/dev/null; do

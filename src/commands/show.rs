@@ -112,7 +112,10 @@ fn enrichment_fields(e: &Enrichment) -> Vec<(&'static str, String)> {
     let known = |v: Option<String>| v.unwrap_or_else(|| "unknown".to_string());
     vec![
         ("revenue", known(e.revenue_band.map(|b| b.to_string()))),
-        ("hq country", known(e.hq_country.clone())),
+        (
+            "hq country",
+            known(e.hq_country.as_deref().map(str::to_string)),
+        ),
         ("funding", known(e.funding_stage.map(|f| f.to_string()))),
         (
             "tech stack",

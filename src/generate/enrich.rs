@@ -28,6 +28,8 @@
 //! Every draw comes from the enrichment stream, so enriching a dataset changes no other
 //! draw: its leads are those of the same seed without `--enrich`, plus five columns.
 
+use std::borrow::Cow;
+
 use super::archetypes::Kind;
 use super::draw::Draw;
 use super::names::{Locale, OrgKind};
@@ -144,7 +146,7 @@ pub(crate) fn enrich(d: &mut Draw, firm: &Firm<'_>) -> Enriched {
     let keep = EMPTY_SHARE.map(|share| d.unit() >= share && matched);
     let recorded = Enrichment {
         revenue_band: keep[0].then_some(band),
-        hq_country: keep[1].then(|| country.to_string()),
+        hq_country: keep[1].then_some(Cow::Borrowed(country)),
         funding_stage: stage.filter(|_| keep[2]),
         tech_stack: if keep[3] { stack } else { Vec::new() },
         employee_growth_pct: keep[4].then_some(growth),
@@ -236,10 +238,10 @@ fn funding_stage(d: &mut Draw, firm: &Firm<'_>) -> Option<FundingStage> {
     table.last().map(|&(stage, _)| stage)
 }
 
-fn tech_stack(d: &mut Draw, industry: &str) -> Vec<String> {
+fn tech_stack(d: &mut Draw, industry: &str) -> Vec<Cow<'static, str>> {
     let pool = industry_tech(industry);
     let k = 2 + d.below(5);
-    let mut stack: Vec<String> = Vec::with_capacity(k);
+    let mut stack: Vec<Cow<'static, str>> = Vec::with_capacity(k);
     for _ in 0..k {
         let tech = if d.chance(0.6) {
             d.pick(pool)
@@ -247,7 +249,7 @@ fn tech_stack(d: &mut Draw, industry: &str) -> Vec<String> {
             d.pick(COMMON_TECH)
         };
         if !stack.iter().any(|t| t == tech) {
-            stack.push(tech.to_string());
+            stack.push(Cow::Borrowed(tech));
         }
     }
     stack

@@ -2,6 +2,7 @@
 //! headquarters country, funding stage, technologies in use, head-count growth). Every field
 //! is optional, as vendors leave a share of leads unmatched; an empty cell means unknown.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -190,13 +191,13 @@ ZM ZW";
 
 /// Parses a headquarters country: an ISO 3166-1 alpha-2 code, any letter case, kept upper
 /// case; empty means unknown.
-pub fn parse_country_cell(s: &str) -> Result<Option<String>, String> {
+pub fn parse_country_cell(s: &str) -> Result<Option<Cow<'static, str>>, String> {
     let t = s.trim().to_ascii_uppercase();
     if t.is_empty() {
         return Ok(None);
     }
     if t.len() == 2 && ISO_ALPHA2.split(' ').any(|c| c == t) {
-        return Ok(Some(t));
+        return Ok(Some(Cow::Owned(t)));
     }
     let hint = if t == "UK" {
         " (GB for the United Kingdom)"
@@ -210,19 +211,20 @@ pub fn parse_country_cell(s: &str) -> Result<Option<String>, String> {
 
 /// Parses a `;`-separated list of technologies: items are trimmed and empty ones dropped;
 /// an empty cell is an unknown stack (an empty list).
-pub fn parse_tech_stack_cell(s: &str) -> Result<Vec<String>, String> {
-    let items: Vec<String> = s
+pub fn parse_tech_stack_cell(s: &str) -> Result<Vec<Cow<'static, str>>, String> {
+    let items: Vec<Cow<'static, str>> = s
         .split(';')
         .map(str::trim)
         .filter(|t| !t.is_empty())
-        .map(str::to_string)
+        .map(|t| Cow::Owned(t.to_string()))
         .collect();
     let expected = format!(
         "a `;`-separated list of at most {MAX_TECH_ITEMS} technologies of at most \
          {MAX_TECH_CHARS} characters each (e.g. aws;snowflake;salesforce), or empty"
     );
-    let bad_item =
-        |t: &String| t.chars().count() > MAX_TECH_CHARS || t.chars().any(char::is_control);
+    let bad_item = |t: &Cow<'static, str>| {
+        t.chars().count() > MAX_TECH_CHARS || t.chars().any(char::is_control)
+    };
     if items.len() > MAX_TECH_ITEMS || items.iter().any(bad_item) {
         return Err(expected);
     }
@@ -251,12 +253,13 @@ pub fn parse_growth_cell(s: &str) -> Result<Option<f64>, String> {
 pub struct Enrichment {
     /// Annual revenue band.
     pub revenue_band: Option<RevenueBand>,
-    /// Headquarters country, an upper-case ISO 3166-1 alpha-2 code.
-    pub hq_country: Option<String>,
+    /// Headquarters country, an upper-case ISO 3166-1 alpha-2 code. (`Cow`, as the tech
+    /// stack: the generator's values are static text and need no allocation.)
+    pub hq_country: Option<Cow<'static, str>>,
     /// Latest funding stage.
     pub funding_stage: Option<FundingStage>,
     /// Technologies the company uses; empty when unknown.
-    pub tech_stack: Vec<String>,
+    pub tech_stack: Vec<Cow<'static, str>>,
     /// Head-count growth over the last year, in percent (-100 to 1000).
     pub employee_growth_pct: Option<f64>,
 }
@@ -331,7 +334,7 @@ mod tests {
     fn tech_stack_and_growth_cells() {
         assert_eq!(
             parse_tech_stack_cell(" aws ; ;snowflake"),
-            Ok(vec!["aws".to_string(), "snowflake".to_string()])
+            Ok(vec!["aws".into(), "snowflake".into()])
         );
         assert_eq!(parse_tech_stack_cell(""), Ok(vec![]));
         assert!(parse_tech_stack_cell(&"x".repeat(65)).is_err());

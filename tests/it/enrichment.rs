@@ -124,9 +124,9 @@ fn enriched_lead(id: &str) -> Lead {
         source: Source::Email,
         enrichment: Enrichment {
             revenue_band: Some(RevenueBand::M50To250),
-            hq_country: Some("DE".to_string()),
+            hq_country: Some("DE".into()),
             funding_stage: Some(FundingStage::SeriesB),
-            tech_stack: vec!["snowflake".to_string(), "sap".to_string()],
+            tech_stack: vec!["snowflake".into(), "sap".into()],
             employee_growth_pct: Some(42.5),
         },
         gold: None,
@@ -198,7 +198,7 @@ fn every_field_reaches_the_learned_model_s_features() {
             })
         }),
         ("hq_country=US", |e, high| {
-            e.hq_country = Some(if high { "US" } else { "BR" }.to_string())
+            e.hq_country = Some(if high { "US" } else { "BR" }.into())
         }),
         ("funding_stage=series_c_plus", |e, high| {
             e.funding_stage = Some(if high {
@@ -208,7 +208,7 @@ fn every_field_reaches_the_learned_model_s_features() {
             })
         }),
         ("tech_stack:kubernetes", |e, high| {
-            e.tech_stack = vec![if high { "kubernetes" } else { "excel" }.to_string()]
+            e.tech_stack = vec![if high { "kubernetes" } else { "excel" }.into()]
         }),
         ("employee_growth_pct=", |e, high| {
             e.employee_growth_pct = Some(if high { 80.0 } else { -20.0 })

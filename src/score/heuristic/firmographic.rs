@@ -3,6 +3,8 @@
 //! `employee_growth_pct` at least or at most a value. A family with such keys fires when all
 //! of them hold (whatever its phrases say); a field the lead does not have holds none.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -34,7 +36,7 @@ pub(crate) struct Conditions {
     revenue_band: Option<Vec<RevenueBand>>,
     funding_stage: Option<Vec<FundingStage>>,
     /// Upper-case ISO codes.
-    hq_country: Option<Vec<String>>,
+    hq_country: Option<Vec<Cow<'static, str>>>,
     /// Lower-case technology names.
     tech_stack: Option<Vec<String>>,
     growth_at_least: Option<f64>,

@@ -50,11 +50,11 @@ impl PromptEnrichment {
             revenue_band: e
                 .revenue_band
                 .map_or_else(unknown, |b| b.as_str().to_string()),
-            hq_country: e.hq_country.clone().unwrap_or_else(unknown),
+            hq_country: e.hq_country.as_deref().map_or_else(unknown, str::to_string),
             funding_stage: e
                 .funding_stage
                 .map_or_else(unknown, |f| f.as_str().to_string()),
-            tech_stack: e.tech_stack.clone(),
+            tech_stack: e.tech_stack.iter().map(|t| t.to_string()).collect(),
             employee_growth_pct: e
                 .employee_growth_pct
                 .map_or_else(unknown, |g| g.to_string()),
