@@ -26,7 +26,9 @@
 //! the company ([`Enriched::logit_shift`]).
 //!
 //! Every draw comes from the enrichment stream, so enriching a dataset changes no other
-//! draw: its leads are those of the same seed without `--enrich`, plus five columns.
+//! draw: its leads are those of the same seed without `--enrich`, plus five columns, except
+//! for the simulated outcomes (`converted`, `deal_value`, `p_convert`), which the
+//! enrichment's term enters.
 
 use std::borrow::Cow;
 
