@@ -123,6 +123,13 @@ pub struct PlanArgs {
     /// Print the plan as JSON instead of tables.
     #[arg(long)]
     pub json: bool,
+    /// Plan instead what `bench generate --config … --rewrite-with MODEL` would send and
+    /// spend to have that model write the messages of the config's generated dataset.
+    #[arg(long, value_name = "MODEL")]
+    pub rewrite_with: Option<String>,
+    /// With --rewrite-with: the rewrite's template (as `bench generate --rewrite-prompt`).
+    #[arg(long, value_name = "TEMPLATE", requires = "rewrite_with")]
+    pub rewrite_prompt: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

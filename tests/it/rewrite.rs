@@ -216,6 +216,23 @@ async fn a_twin_carries_its_leads_new_message_and_the_plan_writes_nothing() {
     assert!(!s.path("planned.csv").exists(), "a plan writes nothing");
     assert_eq!(s.server.requests(), 0);
 
+    // `bench plan --rewrite-with` plans the config's dataset: 200 leads to send, as JSON.
+    let config = s.config.display().to_string();
+    let plan_args = [
+        "plan",
+        "--json",
+        "--config",
+        &config,
+        "--rewrite-with",
+        "fake",
+    ];
+    let planned = bench(plan_args).await;
+    ok(&planned);
+    let json: Value = serde_json::from_slice(&planned.stdout).expect("plan json");
+    assert_eq!(json["scorers"][0]["id"], "rewrite/fake");
+    assert_eq!(json["to_send"].as_u64(), Some(200));
+    assert_eq!(s.server.requests(), 0, "planning sends nothing");
+
     let args = [
         "--rewrite-with",
         "fake",
@@ -234,6 +251,14 @@ async fn a_twin_carries_its_leads_new_message_and_the_plan_writes_nothing() {
         s.server.requests(),
         200,
         "one request a lead; the refused ones are not retried (400)"
+    );
+    let again = bench(plan_args).await;
+    let json: Value = serde_json::from_slice(&again.stdout).expect("plan json");
+    let refused = r["kept_template"]["unanswered"].as_u64().expect("count");
+    assert_eq!(
+        (json["cached"].as_u64(), json["to_send"].as_u64()),
+        (Some(200 - refused), Some(refused)),
+        "the answers are cached; the refused requests would be sent again"
     );
     let rows = by_id(&s.path("twins.csv"));
     let mut twins = 0;
