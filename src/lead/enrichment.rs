@@ -274,6 +274,28 @@ impl Enrichment {
             && self.employee_growth_pct.is_none()
     }
 
+    /// What is known, on one line: `revenue 10M-50M · HQ US · series_b · stack aws, slack ·
+    /// growth +12.5 %`; empty when nothing is.
+    pub fn summary(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(b) = self.revenue_band {
+            parts.push(format!("revenue {b}"));
+        }
+        if let Some(c) = &self.hq_country {
+            parts.push(format!("HQ {c}"));
+        }
+        if let Some(f) = self.funding_stage {
+            parts.push(f.to_string());
+        }
+        if !self.tech_stack.is_empty() {
+            parts.push(format!("stack {}", self.tech_stack.join(", ")));
+        }
+        if let Some(g) = self.employee_growth_pct {
+            parts.push(format!("growth {g:+} %"));
+        }
+        parts.join(" · ")
+    }
+
     /// The tech stack as one `;`-separated cell.
     pub fn tech_stack_cell(&self) -> String {
         self.tech_stack.join(";")
@@ -283,6 +305,22 @@ impl Enrichment {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_summary_says_what_is_known() {
+        let e = Enrichment {
+            revenue_band: Some(RevenueBand::parse_cell("10M-50M").unwrap().unwrap()),
+            hq_country: Some("US".into()),
+            tech_stack: vec!["aws".into(), "slack".into()],
+            employee_growth_pct: Some(12.5),
+            ..Enrichment::default()
+        };
+        assert_eq!(
+            e.summary(),
+            "revenue 10M-50M · HQ US · stack aws, slack · growth +12.5 %"
+        );
+        assert_eq!(Enrichment::default().summary(), "");
+    }
 
     #[test]
     fn the_country_list_holds_every_assigned_code_once() {

@@ -16,7 +16,7 @@
   // Positions in a lead's array (see src/report/explorer/mod.rs, `wire`).
   var ID = 0, COMPANY = 1, TITLE = 2, SIZE = 3, SENIORITY = 4, SOURCE = 5, ARCHETYPE = 6,
     DIFFICULTY = 7, GOLD = 8, GOLD_SCORE = 9, CONVERTED = 10, DEAL = 11, MESSAGE = 12,
-    ANSWERS = 13;
+    ANSWERS = 13, ENRICHMENT = 14;
   var NOT_ASKED = ST.indexOf('not asked'), OK = ST.indexOf('ok');
 
   function el(tag, cls, text) {
@@ -317,6 +317,10 @@
       dl.appendChild(el('dt', null, c.name));
       dl.appendChild(el('dd', null, c.text(l)));
     });
+    if (l[ENRICHMENT]) {
+      dl.appendChild(el('dt', null, 'enrichment'));
+      dl.appendChild(el('dd', null, l[ENRICHMENT]));
+    }
     detail.appendChild(dl);
     detail.appendChild(el('h4', null, 'message'));
     detail.appendChild(el('div', 'ex-text ex-message', l[MESSAGE]));

@@ -320,3 +320,52 @@ fn explorer_timings() {
     let errors = b.errors();
     println!("console errors: {}", errors.len());
 }
+
+#[test]
+fn an_enriched_lead_shows_its_enrichment_in_the_detail() {
+    if !have_chromium() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[run]\nname = \"e\"\nresults_dir = \"results\"\ncache = \"c.sqlite\"\n\
+         [dataset.generate]\nn = 60\nseed = 3\nenrich = true\n\
+         [baselines]\nheuristic = true\nlearned = false\n",
+    )
+    .expect("config");
+    let run = dir.path().join("run");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .expect("run bench");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let leads = lead_bench::lead::read_leads(&run.join("dataset.csv")).expect("dataset");
+    let lead = leads
+        .iter()
+        .find(|l| {
+            l.meta.split == Some(lead_bench::lead::Split::Test)
+                && l.enrichment.revenue_band.is_some()
+        })
+        .expect("an enriched test lead");
+    let mut b = Browser::start();
+    b.open(&file_url(&run.join("report.html")), READY);
+    b.eval(&format!("location.hash = '#lead-{}'; true", lead.lead_id));
+    let shown = b.eval(
+        "(function () { var dts = document.querySelectorAll('#explorer-detail dt');
+            for (var i = 0; i < dts.length; i++) {
+              if (dts[i].textContent === 'enrichment') { return dts[i].nextSibling.textContent; }
+            }
+            return null; })()",
+    );
+    assert_eq!(shown, json!(lead.enrichment.summary()));
+    assert!(b.errors().is_empty(), "console errors: {:?}", b.errors());
+}

@@ -92,6 +92,9 @@ pub struct ExplorerLead {
     pub converted: Option<bool>,
     pub deal_value: Option<f64>,
     pub message: String,
+    /// The firmographic enrichment on one line ([`crate::lead::Enrichment::summary`]);
+    /// empty when the lead has none.
+    pub enrichment: String,
     /// One per scorer, aligned with [`ExplorerData::scorers`].
     pub answers: Vec<ExplorerAnswer>,
 }
@@ -177,6 +180,7 @@ pub fn explorer_data(
                 converted: l.outcome.converted,
                 deal_value: l.outcome.deal_value,
                 message: String::new(),
+                enrichment: String::new(),
                 answers,
             }
         })
@@ -382,6 +386,7 @@ fn read_texts(
             l.company = bounded(&lead.company_name);
             l.job_title = bounded(&lead.job_title);
             l.message = bounded(&lead.inbound_message);
+            l.enrichment = bounded(&lead.enrichment.summary());
         }
     }
     let scorer_at: HashMap<&str, usize> = scorers

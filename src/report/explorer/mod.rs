@@ -149,6 +149,7 @@ fn lead(l: &ExplorerLead, statuses: &[&str], texts: &mut Texts) -> Value {
         l.deal_value,
         l.message,
         answers,
+        (!l.enrichment.is_empty()).then_some(&l.enrichment),
     ])
 }
 
@@ -232,6 +233,7 @@ mod tests {
                 converted: Some(true),
                 deal_value: Some(1000.0),
                 message: message.into(),
+                enrichment: String::new(),
                 answers: vec![answer, ExplorerAnswer::default()],
             }],
             marks: Vec::new(),
