@@ -309,7 +309,7 @@ mod tests {
     #[test]
     fn the_summary_says_what_is_known() {
         let e = Enrichment {
-            revenue_band: Some(RevenueBand::parse_cell("10M-50M").unwrap().unwrap()),
+            revenue_band: Some(RevenueBand::M10To50),
             hq_country: Some("US".into()),
             tech_stack: vec!["aws".into(), "slack".into()],
             employee_growth_pct: Some(12.5),
