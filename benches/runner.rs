@@ -60,6 +60,7 @@ fn jobs(n: u64) -> Vec<LlmJob> {
             ),
             schema: Some(schema.clone()),
             repeat: 0,
+            top_logprobs: None,
         })
         .collect()
 }

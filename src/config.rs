@@ -8,7 +8,7 @@ use serde::Deserialize;
 use crate::evaluate::{CascadeSpec, EnsembleSpec};
 use crate::generate::GenerateParams;
 use crate::lead::Bands;
-use crate::llm::{ModelSettings, RawModelSettings};
+use crate::llm::{ModelSettings, RawModelSettings, logprobs_fit};
 use crate::metrics::CapacitySetting;
 use crate::score::heuristic::{HeuristicRules, HeuristicWeights, RulesError};
 use crate::score::learned::LearnedOptions;
@@ -126,6 +126,12 @@ struct RawPrompt {
     /// Few-shot examples drawn from the train split (used by templates that show them).
     #[serde(default = "default_examples")]
     examples: usize,
+    /// Ask every model for the answers' token probabilities under this prompt (as a
+    /// model's `logprobs`, which comes first where both are set).
+    #[serde(default)]
+    logprobs: bool,
+    #[serde(default = "crate::llm::default_top_logprobs")]
+    top_logprobs: u32,
 }
 
 fn default_examples() -> usize {
@@ -477,11 +483,34 @@ impl Config {
                     ),
                 ));
             }
+            let (low, high) = crate::llm::limits::TOP_LOGPROBS;
+            if !(low..=high).contains(&p.top_logprobs) {
+                return Err(at(
+                    &format!("prompts[{i}].top_logprobs"),
+                    format!(
+                        "expected {low} to {high} alternatives a token, found {}",
+                        p.top_logprobs
+                    ),
+                ));
+            }
+            let top_logprobs = p.logprobs.then_some(p.top_logprobs);
+            // Every model that does not ask for them itself asks with this prompt's number.
+            for m in models.iter().filter(|m| m.top_logprobs.is_none()) {
+                if let Some(n) = top_logprobs
+                    && let Err(why) = logprobs_fit(n, m.max_tokens, m.max_response_bytes as u64)
+                {
+                    return Err(at(
+                        &format!("prompts[{i}].logprobs"),
+                        format!("model {}: {why}", m.name),
+                    ));
+                }
+            }
             let template = PromptTemplate::load(&p.name, &resolve(&p.path))
                 .map_err(|e| invalid(format!("prompts[{i}]: {e}")))?;
             prompts.push(PromptSpec {
                 template,
                 examples: p.examples,
+                top_logprobs,
             });
         }
         let ensembles = raw.ensembles.iter().map(|e| (e.name.as_str(), e.check()));

@@ -128,3 +128,35 @@ fn a_config_that_is_no_regular_file_is_refused() {
         "{msg}"
     );
 }
+
+#[test]
+fn a_prompts_logprobs_are_checked_against_every_model() {
+    let prompt = |extra: &str| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("prompts/zero_shot.j2");
+        format!(
+            "[[models]]\nname = \"m\"\nmodel = \"g\"\nbase_url = \"http://h\"\nmax_tokens = 100\n\
+             max_response_bytes = 65536\n[[prompts]]\nname = \"z\"\npath = {:?}\n{extra}",
+            path.display().to_string()
+        )
+    };
+    let cfg = parse(&prompt("logprobs = true\ntop_logprobs = 3\n")).expect("fits");
+    assert_eq!(cfg.prompts[0].top_logprobs, Some(3));
+    assert_eq!(
+        parse(&prompt("")).expect("parses").prompts[0].top_logprobs,
+        None
+    );
+    let msg = parse(&prompt("logprobs = true\ntop_logprobs = 21\n"))
+        .expect_err("over 20")
+        .to_string();
+    assert!(msg.contains("prompts[0].top_logprobs"), "{msg}");
+    // 100 tokens × 11 alternatives do not fit in 64 KiB.
+    let msg = parse(&prompt("logprobs = true\n"))
+        .expect_err("too large a body")
+        .to_string();
+    assert!(
+        msg.contains("prompts[0].logprobs")
+            && msg.contains("model m")
+            && msg.contains("max_response_bytes"),
+        "{msg}"
+    );
+}

@@ -56,6 +56,15 @@ pub(crate) fn run(args: &ValidateArgs) -> Result<u8, Error> {
                 ""
             }
         );
+        if let Some(n) = spec.top_logprobs {
+            println!(
+                "prompt {}: logprobs = true, top_logprobs = {n}: every model's answers under it \
+                 are also read from their token probabilities (llm/<model>/{}@logprobs; a \
+                 model's own logprobs setting comes first)",
+                spec.template.name(),
+                spec.template.name()
+            );
+        }
     }
     if config.models.is_empty() {
         return Ok(EXIT_OK);

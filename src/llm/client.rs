@@ -105,7 +105,7 @@ pub(crate) fn build_request(model: &ModelSettings, job: &LlmJob) -> Request {
     if let Some(rf) = response_format {
         body["response_format"] = rf;
     }
-    if let Some(n) = model.top_logprobs {
+    if let Some(n) = job.top_logprobs {
         body["logprobs"] = json!(true);
         body["top_logprobs"] = json!(n);
     }
@@ -390,6 +390,7 @@ mod tests {
             user: "lead".into(),
             schema: Some(Arc::new(json!({"type": "object"}))),
             repeat,
+            top_logprobs: None,
         }
     }
 

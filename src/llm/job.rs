@@ -21,6 +21,8 @@ pub struct LlmJob {
     pub schema: Option<Arc<Value>>,
     /// Repeat number; part of the cache key so that repeats are separate requests.
     pub repeat: u32,
+    /// Ask for the answer's token probabilities, with this many alternatives a token.
+    pub top_logprobs: Option<u32>,
 }
 
 /// How a job ended.
@@ -121,6 +123,9 @@ pub struct JobGroup {
     pub model: usize,
     /// Completion tokens of a typical answer, assumed until the cache holds some.
     pub typical_answer_tokens: u32,
+    /// Alternatives a token its requests ask for (`None`: no token probabilities), for the
+    /// size of the bodies to read.
+    pub top_logprobs: Option<u32>,
 }
 
 /// A set of jobs as the plan and the batch step read them: its groups and its jobs, model by

@@ -26,6 +26,16 @@ pub struct LlmScorer {
     pub model: usize,
     /// Index into the config's prompts.
     pub prompt: usize,
+    /// Alternatives per token it asks for when it reads its answers' token probabilities
+    /// ([`asked_logprobs`]); `None`: it does not.
+    pub top_logprobs: Option<u32>,
+}
+
+/// How many alternatives a token the scorer of `model` under `prompt` asks for, if it reads
+/// its answers' token probabilities (and so has an `@logprobs` reading): the model's
+/// `logprobs` setting, else the prompt's.
+pub fn asked_logprobs(model: &ModelSettings, prompt: &PromptSpec) -> Option<u32> {
+    model.top_logprobs.or(prompt.top_logprobs)
 }
 
 /// What a job stands for, indexed by its `job_id`.
@@ -140,6 +150,7 @@ pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<LlmJobs, PromptError> {
                 id,
                 model: mi,
                 prompt: pi,
+                top_logprobs: asked_logprobs(model, spec),
             });
             for &lead in leads.iter() {
                 for repeat in 0..input.repeats {
@@ -157,12 +168,12 @@ pub fn build_llm_jobs(input: &MatrixInput<'_>) -> Result<LlmJobs, PromptError> {
 
 impl LlmJobs {
     /// The scorers that score a sample of the leads, with its size.
-    pub fn sampled(&self) -> impl Iterator<Item = (&str, usize)> {
+    pub fn sampled(&self) -> impl Iterator<Item = (&LlmScorer, usize)> {
         self.scorers
             .iter()
             .zip(&self.plans)
             .filter(|(_, p)| p.leads.len() < self.leads)
-            .map(|(s, p)| (&*s.id, p.leads.len()))
+            .map(|(s, p)| (s, p.leads.len()))
     }
 
     /// The jobs ready to render from `render`, which must hold the templates and leads they
@@ -254,6 +265,7 @@ impl<'a> JobMatrix<'a> {
                         user: user.clone(),
                         schema: plan.schema.clone(),
                         repeat,
+                        top_logprobs: scorer.top_logprobs,
                     }),
                     Err(reason) => Err(Unmade {
                         job_id,
@@ -279,6 +291,7 @@ impl JobSource for JobMatrix<'_> {
                 } else {
                     ANSWER_TOKENS
                 },
+                top_logprobs: s.top_logprobs,
             })
             .collect()
     }

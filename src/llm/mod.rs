@@ -55,11 +55,14 @@ pub use job::{
 };
 pub use launch::{LaunchedServer, ensure_up, probe_models};
 pub use matrix::{
-    JobKey, JobMatrix, LlmJobs, LlmScorer, MatrixInput, Rendering, build_llm_jobs,
+    JobKey, JobMatrix, LlmJobs, LlmScorer, MatrixInput, Rendering, asked_logprobs, build_llm_jobs,
     logprobs_prediction, prediction_from_outcome, sample_leads,
 };
+pub(crate) use model::default_top_logprobs;
 pub(crate) use model::{KeySource, key_ring};
-pub use model::{ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput};
+pub use model::{
+    ModelError, ModelSettings, Price, RawModelSettings, StructuredOutput, limits, logprobs_fit,
+};
 pub use plan::{Basis, ModelEstimate, Plan, ScorerEstimate, plan};
 pub use retry::RetryPolicy;
 pub use secret::{REDACTED, mask_url_credentials};

@@ -157,11 +157,27 @@ pub mod limits {
     pub const MAX_PRICE: f64 = 10_000.0;
 }
 
+/// Whether an answer with `top_logprobs = n` alternatives a token fits in
+/// `max_response_bytes`: with token probabilities an answer body grows by every alternative
+/// of every token, and a body over the limit would be cut off and lost.
+pub fn logprobs_fit(n: u32, max_tokens: u32, max_response_bytes: u64) -> Result<(), String> {
+    let per_token = (u64::from(n) + 1) * LOGPROB_BYTES;
+    let largest = u64::from(max_tokens) * per_token + 4096;
+    if largest > max_response_bytes {
+        return Err(format!(
+            "with logprobs and top_logprobs = {n}, an answer of max_tokens = {max_tokens} can \
+             take about {largest} bytes, over max_response_bytes = {max_response_bytes}: raise \
+             max_response_bytes, or lower max_tokens or top_logprobs"
+        ));
+    }
+    Ok(())
+}
+
 fn default_adaptive() -> bool {
     true
 }
 
-fn default_top_logprobs() -> u32 {
+pub(crate) fn default_top_logprobs() -> u32 {
     10
 }
 
@@ -361,22 +377,9 @@ impl RawModelSettings {
             limits::TOP_LOGPROBS,
         )?;
         let top_logprobs = self.logprobs.then_some(top_logprobs);
-        // With token probabilities an answer body grows by every alternative of every token:
-        // a body over `max_response_bytes` would be cut off and lost.
         if let Some(n) = top_logprobs {
-            let per_token = (u64::from(n) + 1) * LOGPROB_BYTES;
-            let largest = u64::from(max_tokens) * per_token + 4096;
-            if largest > max_response_bytes {
-                return Err(err(
-                    "max_response_bytes",
-                    format!(
-                        "with logprobs and top_logprobs = {n}, an answer of max_tokens = \
-                         {max_tokens} can take about {largest} bytes, over max_response_bytes = \
-                         {max_response_bytes}: raise max_response_bytes, or lower max_tokens or \
-                         top_logprobs"
-                    ),
-                ));
-            }
+            logprobs_fit(n, max_tokens, max_response_bytes)
+                .map_err(|why| err("max_response_bytes", why))?;
         }
         let seconds = |key, v: f64| {
             if v.is_finite() && v > 0.0 && v <= limits::MAX_SECONDS {

@@ -61,6 +61,9 @@ pub struct ScorerEstimate {
     pub batch_cost_usd: Option<f64>,
     /// Every answer `max_tokens` long.
     pub worst_cost_usd: Option<f64>,
+    /// Alternatives a token its requests ask for, when they ask for token probabilities.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_logprobs: Option<u32>,
 }
 
 /// The plan of one model (its scorers together).
@@ -194,6 +197,7 @@ pub fn plan(
                 cost_usd: cost(completion),
                 batch_cost_usd: full(completion).map(|c| c * model.batch_discount),
                 worst_cost_usd: cost(max_completion),
+                top_logprobs: group.top_logprobs,
             }
         })
         .collect();
@@ -274,10 +278,18 @@ fn model_estimate(
         latency_basis,
         wall_s,
         limited_by,
-        logprobs_bytes: m
-            .top_logprobs
-            .map(|k| completion_tokens * (u64::from(k) + 1) * LOGPROB_BYTES),
+        logprobs_bytes: logprobs_bytes(&mine),
     }
+}
+
+/// The bytes of token probabilities the scorers' answers bring, at about [`LOGPROB_BYTES`]
+/// for each alternative of each completion token; `None` when none asks for them.
+fn logprobs_bytes(scorers: &[&ScorerEstimate]) -> Option<u64> {
+    let asking = scorers.iter().filter_map(|s| {
+        let k = s.top_logprobs?;
+        Some(s.completion_tokens * (u64::from(k) + 1) * LOGPROB_BYTES)
+    });
+    asking.reduce(|a, b| a + b)
 }
 
 /// The slowest model's time (models run side by side); `NaN` when only batch models send.
@@ -325,6 +337,7 @@ mod tests {
             cost_usd: Some(0.5),
             batch_cost_usd: Some(0.25),
             worst_cost_usd: Some(1.0),
+            top_logprobs: None,
         }
     }
 

@@ -28,7 +28,7 @@ use super::inputs::requested_scorers;
 use super::kept::sha256_hex;
 use crate::config::Config;
 use crate::lead::Bands;
-use crate::llm::{ModelSettings, StructuredOutput};
+use crate::llm::{ModelSettings, StructuredOutput, asked_logprobs};
 use crate::prediction::ScorerId;
 use crate::score::heuristic::{HeuristicRules, HeuristicWeights};
 use crate::score::learned::LearnedModel;
@@ -159,12 +159,17 @@ fn base_fingerprint(config: &Config, id: &ScorerId) -> Option<String> {
         }
         // The reading of the same answers, with how many alternatives it reads.
         ScorerId::Logprobs { .. } => {
-            let answers = base_fingerprint(config, &id.answered_by()?)?;
-            let m = config
-                .models
+            let answered_by = id.answered_by()?;
+            let answers = base_fingerprint(config, &answered_by)?;
+            let ScorerId::Llm { model, prompt } = &answered_by else {
+                return None;
+            };
+            let m = config.models.iter().find(|m| &m.name == model)?;
+            let p = config
+                .prompts
                 .iter()
-                .find(|m| Some(m.name.as_str()) == id.model())?;
-            Some(hash(&("logprobs", answers, m.top_logprobs?)))
+                .find(|p| p.template.name() == prompt)?;
+            Some(hash(&("logprobs", answers, asked_logprobs(m, p)?)))
         }
         _ => None,
     }

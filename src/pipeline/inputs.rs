@@ -6,7 +6,9 @@ use crate::Error;
 use crate::config::{Config, DatasetSource};
 use crate::generate::{DatasetStats, Generator};
 use crate::lead::{Lead, Split, read_leads};
-use crate::llm::{KeySource, LlmJobs, MatrixInput, ModelSettings, Rendering, build_llm_jobs};
+use crate::llm::{
+    KeySource, LlmJobs, MatrixInput, ModelSettings, Rendering, asked_logprobs, build_llm_jobs,
+};
 use crate::prediction::ScorerId;
 use crate::score::learned::ensure_split;
 use crate::score::llm::PromptError;
@@ -159,7 +161,7 @@ pub(super) fn requested_scorers(config: &Config, only: &[String]) -> Vec<ScorerI
             let id = ScorerId::llm(&m.name, p.template.name());
             if keeps(only, &id) {
                 // Its logprobs reading comes with it, from the same answers.
-                let reading = m.top_logprobs.and_then(|_| id.logprobs());
+                let reading = asked_logprobs(m, p).and_then(|_| id.logprobs());
                 ids.push(id);
                 ids.extend(reading);
             }

@@ -59,7 +59,7 @@ impl LlmStep<'_> {
             let scorer = &scorers[key.scorer as usize];
             // A model asked for token probabilities: the answer is read a second time, from
             // the response body (before the outcome gives it up).
-            let reading = match (&outcome.result, self.models[scorer.model].top_logprobs) {
+            let reading = match (&outcome.result, scorer.top_logprobs) {
                 (_, None) => None,
                 (CallResult::Answer { raw, .. }, Some(_)) => {
                     Some(Some(read_logprobs(raw, &self.config.bands)))

@@ -202,17 +202,14 @@ impl Run {
             None => (None, None, HashSet::new()),
         };
         // A logprobs reading is of its scorer's answers: the same sample.
-        let reads_logprobs = |id: &str| {
-            let model = ScorerId::from(id).model().map(str::to_string);
-            models
-                .iter()
-                .any(|m| Some(&m.name) == model.as_ref() && m.top_logprobs.is_some())
-        };
         let sampled = llm_jobs
             .iter()
             .flat_map(LlmJobs::sampled)
-            .flat_map(|(id, n)| {
-                let reading = reads_logprobs(id).then(|| (format!("{id}{LOGPROBS}"), n as u64));
+            .flat_map(|(s, n)| {
+                let id = &s.id;
+                let reading = s
+                    .top_logprobs
+                    .map(|_| (format!("{id}{LOGPROBS}"), n as u64));
                 std::iter::once((id.to_string(), n as u64)).chain(reading)
             })
             .collect();
@@ -368,7 +365,7 @@ impl Run {
         let matrix = jobs.matrix(rendering(&self.config, &eval));
         for s in matrix.scorers() {
             self.scorers.push(s.id.to_string());
-            if models[s.model].top_logprobs.is_some() {
+            if s.top_logprobs.is_some() {
                 self.scorers.push(format!("{}{LOGPROBS}", s.id));
             }
         }

@@ -289,3 +289,55 @@ fn batch_export_lines_ask_for_token_probabilities_too_and_the_plan_counts_their_
         "eight alternatives (7 + the chosen) of 80 bytes a token"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_with_logprobs_asks_every_model_and_only_its_scorers_get_a_reading() {
+    // Answers with token probabilities where the request asks for them, plain ones elsewhere.
+    let server = FakeServer::start(|seen: &Seen| match seen.top_logprobs {
+        Some(_) => with_logprobs(seen),
+        None => {
+            Reply::answer(r#"{"lead_score": 40, "lead_label": "medium", "justification": "x"}"#)
+        }
+    })
+    .await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = write_config(dir.path(), &server.url, 40, false, "");
+    // The first prompt (zero_shot) asks, with five alternatives a token; rubric does not.
+    let text = std::fs::read_to_string(&config).expect("config").replacen(
+        "name = \"zero_shot\"\n",
+        "name = \"zero_shot\"\nlogprobs = true\ntop_logprobs = 5\n",
+        1,
+    );
+    std::fs::write(&config, text).expect("write config");
+    let out_dir = dir.path().join("run");
+    let out = run(&config, &out_dir).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let evaluated = by_lead(&out_dir, "llm/fake/rubric").len();
+    assert!(evaluated > 5);
+    let reading = by_lead(&out_dir, "llm/fake/zero_shot@logprobs");
+    assert_eq!(
+        reading.len(),
+        evaluated,
+        "every evaluated lead of the asking prompt"
+    );
+    assert!(reading.values().all(|p| p.status.as_str() == "ok"));
+    assert!(by_lead(&out_dir, "llm/fake/rubric@logprobs").is_empty());
+    // The fake answers 77/high only to a request with `top_logprobs: 5`, 40/medium to one
+    // without: zero_shot's requests asked, rubric's did not.
+    let score = |scorer: &str| {
+        let scores: Vec<Option<u8>> = by_lead(&out_dir, scorer)
+            .values()
+            .map(|p| p.lead_score)
+            .collect();
+        assert_eq!(scores.len(), evaluated, "{scorer}");
+        scores
+            .into_iter()
+            .reduce(|a, b| a.filter(|a| Some(*a) == b))
+    };
+    assert_eq!(score("llm/fake/zero_shot"), Some(Some(77)));
+    assert_eq!(score("llm/fake/rubric"), Some(Some(40)));
+}

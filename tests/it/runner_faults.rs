@@ -35,6 +35,7 @@ fn job(id: u64, model: usize, user: &str) -> LlmJob {
         user: user.to_string(),
         schema: Some(Arc::new(serde_json::json!({"type": "object"}))),
         repeat: 0,
+        top_logprobs: None,
     }
 }
 

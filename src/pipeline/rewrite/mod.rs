@@ -158,10 +158,8 @@ fn rewrite_model(config: &Config, name: &str) -> Result<ModelSettings, Error> {
             "--rewrite-with {name}: environment variable {var} (the model's api_key_env) is not set"
         )));
     }
-    // A message is not read for token probabilities: they would only make answers longer.
-    let mut model = model.clone();
-    model.top_logprobs = None;
-    Ok(model)
+    // A message is not read for token probabilities (its jobs do not ask for them).
+    Ok(model.clone())
 }
 
 /// Renders the template for every lead that is not a twin; a lead it does not render for
@@ -210,6 +208,7 @@ fn rewrite_jobs(
             user: rendered.user,
             schema: Some(schema.clone()),
             repeat: 0,
+            top_logprobs: None,
         });
         indices.push(i);
     }
@@ -217,6 +216,7 @@ fn rewrite_jobs(
         id,
         model: 0,
         typical_answer_tokens: REWRITE_ANSWER_TOKENS,
+        top_logprobs: None,
     };
     Ok(RewriteJobs {
         group,

@@ -44,6 +44,9 @@ pub struct PromptSpec {
     pub template: PromptTemplate,
     /// Few-shot examples to draw from the train split.
     pub examples: usize,
+    /// Alternatives per token to ask for with every model (`logprobs = true` on the
+    /// prompt); a model's own `logprobs` setting comes first.
+    pub top_logprobs: Option<u32>,
 }
 
 /// The score bands as templates see them.
