@@ -327,27 +327,7 @@ fn an_enriched_lead_shows_its_enrichment_in_the_detail() {
         return;
     }
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        "[run]\nname = \"e\"\nresults_dir = \"results\"\ncache = \"c.sqlite\"\n\
-         [dataset.generate]\nn = 60\nseed = 3\nenrich = true\n\
-         [baselines]\nheuristic = true\nlearned = false\n",
-    )
-    .expect("config");
-    let run = dir.path().join("run");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_bench"))
-        .args(["run", "--quiet", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&run)
-        .output()
-        .expect("run bench");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let run = crate::support::cli::enriched_heuristic_run(dir.path());
     let leads = lead_bench::lead::read_leads(&run.join("dataset.csv")).expect("dataset");
     let lead = leads
         .iter()

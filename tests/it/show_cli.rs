@@ -95,22 +95,7 @@ fn an_unknown_lead_is_bad_input_naming_the_run_and_the_id() {
 #[test]
 fn an_enriched_lead_shows_its_enrichment() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        "[run]\nname = \"e\"\nresults_dir = \"results\"\ncache = \"c.sqlite\"\n\
-         [dataset.generate]\nn = 60\nseed = 3\nenrich = true\n\
-         [baselines]\nheuristic = true\nlearned = false\n",
-    )
-    .expect("config");
-    let run = dir.path().join("run");
-    bench()
-        .args(["run", "--quiet", "--config"])
-        .arg(&config)
-        .arg("--out")
-        .arg(&run)
-        .assert()
-        .success();
+    let run = crate::support::cli::enriched_heuristic_run(dir.path());
     let data = std::fs::read_to_string(run.join("dataset.csv")).expect("dataset");
     // The first test lead with every enrichment field known.
     let header: Vec<&str> = data.lines().next().expect("header").split(',').collect();

@@ -17,3 +17,30 @@ pub async fn bench<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Output
     cmd.args(args);
     output(cmd).await
 }
+
+/// `bench run` (heuristic only) on 60 generated leads with firmographic enrichment, into
+/// `dir/run`, which it returns.
+pub fn enriched_heuristic_run(dir: &std::path::Path) -> std::path::PathBuf {
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        "[run]\nname = \"e\"\nresults_dir = \"results\"\ncache = \"c.sqlite\"\n\
+         [dataset.generate]\nn = 60\nseed = 3\nenrich = true\n\
+         [baselines]\nheuristic = true\nlearned = false\n",
+    )
+    .expect("config");
+    let run = dir.join("run");
+    let out = Command::new(env!("CARGO_BIN_EXE_bench"))
+        .args(["run", "--quiet", "--config"])
+        .arg(&config)
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .expect("run bench");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    run
+}
