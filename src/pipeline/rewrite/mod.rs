@@ -25,9 +25,9 @@ use crate::config::Config;
 use crate::generate::{KeptTemplate, RewriteCounts};
 use crate::lead::{Label, Lead, twin_of};
 use crate::llm::{
-    Cache, CallResult, EngineOptions, JobGroup, JobSource, JobStream, KeySource, LlmJob,
-    ModelSettings, Plan, StopSignal, clear_batch_failures, ensure_up, key_ring, plan, run_jobs,
-    sync_batches,
+    Cache, CallResult, EngineOptions, EngineSummary, JobGroup, JobSource, JobStream, KeySource,
+    LlmJob, ModelSettings, Plan, StopSignal, clear_batch_failures, ensure_up, key_ring, plan,
+    run_jobs, sync_batches,
 };
 use crate::score::heuristic::HeuristicScorer;
 use crate::score::llm::{BlockTemplate, PromptLead};
@@ -52,6 +52,8 @@ pub struct RewriteRequest<'a> {
     /// The template; by default `prompts/rewrite.j2` beside the config, or when there is
     /// none, the copy built into `bench` ([`SHIPPED_TEMPLATE`]).
     pub template: Option<&'a Path>,
+    /// Whether the plan reads the answer cache (`bench plan --no-cache` does not); the
+    /// rewrite itself always uses it.
     pub use_cache: bool,
     pub quiet: bool,
     /// With a batch model: wait for its batch instead of exiting to be run again.
@@ -276,33 +278,59 @@ pub fn plan_rewrites(leads: &[Lead], req: &RewriteRequest<'_>) -> Result<Plan, E
     Ok(plan(&jobs, std::slice::from_ref(&model), cache.as_ref())?)
 }
 
-/// Rewrites the messages of `leads` in place (see the module doc).
+/// Rewrites the messages of `leads` in place (see the module doc). The answers always go
+/// through the answer cache, which keeps the dataset the same on a second generate.
 pub fn rewrite_messages(leads: &mut [Lead], req: &RewriteRequest<'_>) -> Result<Rewritten, Error> {
     let (model, jobs, prompt) = prepare(leads, req)?;
-    let models = std::slice::from_ref(&model);
-    let config = req.config;
-    let cache = if req.use_cache && config.run.cache.is_file() {
-        Some(Cache::open(&config.run.cache)?)
-    } else {
-        None
+    let (answers, summary) = match ask(&model, &jobs, req)? {
+        Asked::Answers(answers, summary) => (answers, summary),
+        Asked::Stopped(rewritten) => return Ok(rewritten),
     };
-    show_and_check(&plan(&jobs, models, cache.as_ref())?, config, req.show_plan)?;
+    let mut counts = RewriteCounts {
+        model: model.name.clone(),
+        prompt: prompt.0,
+        prompt_sha256: prompt.1,
+        asked: jobs.jobs.len() as u64,
+        from_cache: summary.from_cache,
+        cost_usd: summary.cost_usd,
+        ..RewriteCounts::default()
+    };
+    apply(leads, &jobs, answers, &model, req.config, &mut counts);
+    Ok(Rewritten::Done(counts))
+}
+
+/// What asking the model came to.
+enum Asked {
+    /// The answer of each job (`None` where there was none), and the engine's totals.
+    Answers(Vec<Option<String>>, EngineSummary),
+    /// A batch still open, or a stop signal: nothing to write.
+    Stopped(Rewritten),
+}
+
+/// Sends the jobs (the plan and the budget first; through the batch API for a batch model)
+/// and collects the answers.
+fn ask(
+    model: &ModelSettings,
+    jobs: &RewriteJobs,
+    req: &RewriteRequest<'_>,
+) -> Result<Asked, Error> {
+    let models = std::slice::from_ref(model);
+    let config = req.config;
+    let cache_path = &config.run.cache;
+    let cache = cache_path
+        .is_file()
+        .then(|| Cache::open(cache_path))
+        .transpose()?;
+    show_and_check(&plan(jobs, models, cache.as_ref())?, config, req.show_plan)?;
     drop(cache);
     let (runtime, stop) = start_runtime()?;
     let mut collected_now = Default::default();
     if model.batch {
-        if !req.use_cache {
-            return Err(Error::Usage(
-                "batch mode keeps its answers and the state of its batches in the answer \
-                 cache: drop --no-cache (or batch = true)"
-                    .into(),
-            ));
-        }
         let say = |line: &str| note(line);
         let synced = runtime.block_on(sync_batches(
-            &jobs,
+            jobs,
             models,
-            &config.run.cache,
+            cache_path,
             req.wait,
             &stop.cancel,
             &say,
@@ -311,28 +339,26 @@ pub fn rewrite_messages(leads: &mut [Lead], req: &RewriteRequest<'_>) -> Result<
             note(line);
         }
         if !synced.open.is_empty() {
-            return Ok(Rewritten::BatchPending {
-                stopped_by: stop.signal(),
-            });
+            let stopped_by = stop.signal();
+            return Ok(Asked::Stopped(Rewritten::BatchPending { stopped_by }));
         }
         collected_now = synced.collected;
     }
-    let config_dir = config_dir(config);
     // A server it starts logs beside the answer cache.
-    let log = match config.run.cache.parent() {
+    let log = match cache_path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(format!("server-{}.log", model.name)),
         _ => format!("server-{}.log", model.name).into(),
     };
     let mut answers: Vec<Option<String>> = vec![None; jobs.jobs.len()];
     let summary = runtime.block_on(async {
-        let server = ensure_up(&model, config_dir, &log, note)
+        let server = ensure_up(model, config_dir(config), &log, note)
             .await
             .map_err(|why| Error::Setup {
                 what: "the rewrite model's server",
                 source: std::io::Error::other(why),
             })?;
         let opts = EngineOptions {
-            cache: req.use_cache.then(|| config.run.cache.clone()),
+            cache: Some(cache_path.clone()),
             budget_usd: config.run.budget_usd,
             quiet: req.quiet,
             cancel: stop.cancel.clone(),
@@ -353,31 +379,35 @@ pub fn rewrite_messages(leads: &mut [Lead], req: &RewriteRequest<'_>) -> Result<
         note(w);
     }
     if let Some(signal) = stop.signal().filter(|_| summary.cancelled) {
-        return Ok(Rewritten::Interrupted(signal));
+        return Ok(Asked::Stopped(Rewritten::Interrupted(signal)));
     }
     // The batch failures read as outcomes are used up: the next generate sends them again.
-    if model.batch && req.use_cache && !summary.cancelled {
-        clear_batch_failures(&config.run.cache)?;
+    if model.batch {
+        clear_batch_failures(cache_path)?;
     }
+    Ok(Asked::Answers(answers, summary))
+}
+
+/// Puts each answer the guard keeps in place of its lead's template message (and in its
+/// twin's), and counts what was kept, rejected and the word types before and after.
+fn apply(
+    leads: &mut [Lead],
+    jobs: &RewriteJobs,
+    answers: Vec<Option<String>>,
+    model: &ModelSettings,
+    config: &Config,
+    counts: &mut RewriteCounts,
+) {
     let heuristic = HeuristicScorer::new(config.baselines.heuristic_rules.clone(), config.bands);
     let guard = Guard {
         heuristic: &heuristic,
     };
-    let keys = key_ring(models);
+    let keys = key_ring(std::slice::from_ref(model));
     let originals = |leads: &[Lead]| {
         let ms = leads.iter().filter(|l| twin_of(&l.lead_id).is_none());
         word_types(ms.map(|l| l.inbound_message.as_str())) as u64
     };
-    let mut counts = RewriteCounts {
-        model: model.name.clone(),
-        prompt: prompt.0,
-        prompt_sha256: prompt.1,
-        asked: jobs.jobs.len() as u64,
-        from_cache: summary.from_cache,
-        cost_usd: summary.cost_usd,
-        word_types_before: originals(leads),
-        ..RewriteCounts::default()
-    };
+    counts.word_types_before = originals(leads);
     let mut new_messages: HashMap<String, (String, String)> = HashMap::new();
     for (answer, &li) in answers.into_iter().zip(&jobs.leads) {
         let lead = &mut leads[li];
@@ -410,7 +440,6 @@ pub fn rewrite_messages(leads: &mut [Lead], req: &RewriteRequest<'_>) -> Result<
     } else {
         counts.word_types_after as f64 / counts.word_types_before as f64
     };
-    Ok(Rewritten::Done(counts))
 }
 
 fn count_kept(kept: &mut KeptTemplate, why: Rejection) {
