@@ -23,7 +23,8 @@
 //! `cargo bench --bench runner -- logprobs [N_LEADS]`: `bench run --no-cache` on N_LEADS
 //! generated leads (default 50,000: 40,000 jobs) with `logprobs = true, top_logprobs = 10`
 //! (the server sends ten alternatives per token) against the same without, and without
-//! logprobs from a server that sends the large bodies anyway: LLM-phase jobs/s.
+//! logprobs from a server that sends the large bodies anyway; then on and off against a
+//! server that takes 20 ms an answer: LLM-phase jobs/s.
 
 #[path = "../tests/it/support/fake_openai.rs"]
 mod fake_openai;
@@ -463,16 +464,55 @@ async fn logprobs(n_leads: u64) {
     println!(
         "logprobs: `bench run --no-cache` on {n_leads} generated leads (40 % test × 2 prompts), instant server, concurrency 64:"
     );
+    let on = "logprobs = true\ntop_logprobs = 10";
+    let rates = logprobs_rates(
+        n_leads,
+        &[
+            ("logprobs off", &server.url, ""),
+            ("logprobs on ", &server.url, on),
+            ("logprobs off, the large bodies sent anyway", &large.url, ""),
+        ],
+    )
+    .await;
+    println!(
+        "  with logprobs on: {:.1} % of the rate without; {:.1} % of the rate with the same \
+         bodies unread (reading them and recording the @logprobs scorer)",
+        100.0 * rates[1] / rates[0],
+        100.0 * rates[1] / rates[2]
+    );
+    // A provider takes hundreds of ms an answer; 20 ms already leaves the CPU time to spare.
+    let with = answer_with_logprobs(10);
+    let slow = FakeServer::start_with(
+        move |seen| {
+            let reply = match seen.top_logprobs {
+                Some(_) => Reply::raw(200, &with),
+                None => Reply::answer(ANSWER),
+            };
+            reply.delayed(Duration::from_millis(20))
+        },
+        None,
+        false,
+    )
+    .await;
+    println!("  the same with a server that takes 20 ms an answer:");
+    let rates = logprobs_rates(
+        n_leads,
+        &[
+            ("logprobs off", &slow.url, ""),
+            ("logprobs on ", &slow.url, on),
+        ],
+    )
+    .await;
+    println!(
+        "  with logprobs on: {:.1} % of the rate without",
+        100.0 * rates[1] / rates[0]
+    );
+}
+
+/// The LLM phase's jobs/s of `bench run --no-cache` for each (what, server, model keys).
+async fn logprobs_rates(n_leads: u64, runs: &[(&str, &String, &str)]) -> Vec<f64> {
     let mut rates = Vec::new();
-    for (what, url, extra) in [
-        ("logprobs off", &server.url, ""),
-        (
-            "logprobs on ",
-            &server.url,
-            "logprobs = true\ntop_logprobs = 10",
-        ),
-        ("logprobs off, the large bodies sent anyway", &large.url, ""),
-    ] {
+    for &(what, url, extra) in runs {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = pipeline_config(dir.path(), url, n_leads, extra);
         let out = dir.path().join("run");
@@ -487,12 +527,7 @@ async fn logprobs(n_leads: u64) {
         );
         rates.push(rate);
     }
-    println!(
-        "  with logprobs on: {:.1} % of the rate without; {:.1} % of the rate with the same \
-         bodies unread (reading them and recording the @logprobs scorer)",
-        100.0 * rates[1] / rates[0],
-        100.0 * rates[1] / rates[2]
-    );
+    rates
 }
 
 /// Seconds from `bench: llm phase (…): 12.34 s`.
