@@ -109,18 +109,9 @@ fn unix_now() -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::response::Answer;
 
     fn answer() -> CachedAnswer {
-        let answer = Answer {
-            content: "{}".into(),
-            finish_reason: Some("stop".into()),
-            raw: "{}".into(),
-            prompt_tokens: Some(1),
-            completion_tokens: Some(1),
-            cached_prompt_tokens: None,
-        };
-        CachedAnswer::of(answer, 1, 1, false)
+        CachedAnswer::sample(false)
     }
 
     /// A lease held by another live process: this test's parent (`bench`'s tests run in

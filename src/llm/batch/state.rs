@@ -358,18 +358,9 @@ pub(crate) fn clear_batch_errors(cache: &Cache) -> Result<u64, CacheError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::llm::response::Answer;
 
     fn answer() -> CachedAnswer {
-        let answer = Answer {
-            content: "{}".into(),
-            finish_reason: Some("stop".into()),
-            raw: "{}".into(),
-            prompt_tokens: Some(10),
-            completion_tokens: Some(2),
-            cached_prompt_tokens: None,
-        };
-        CachedAnswer::of(answer, 0, 1, true)
+        CachedAnswer::sample(true)
     }
 
     #[test]

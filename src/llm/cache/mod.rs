@@ -72,6 +72,21 @@ impl CachedAnswer {
             via_batch,
         }
     }
+
+    /// A stored answer for tests: `{}` with 10 prompt and 2 completion tokens, answered in
+    /// one attempt.
+    #[cfg(test)]
+    pub(crate) fn sample(via_batch: bool) -> Self {
+        let answer = Answer {
+            content: "{}".into(),
+            finish_reason: Some("stop".into()),
+            raw: "{}".into(),
+            prompt_tokens: Some(10),
+            completion_tokens: Some(2),
+            cached_prompt_tokens: None,
+        };
+        CachedAnswer::of(answer, 0, 1, via_batch)
+    }
 }
 
 /// An open cache file, shared by the workers of a run.
