@@ -266,6 +266,15 @@ pub struct Config {
 }
 
 impl Config {
+    /// The folder the config file is in (`.` for a bare file name): relative paths in it,
+    /// and a model's `launch` command, start from here.
+    pub fn dir(&self) -> &Path {
+        match self.path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        }
+    }
+
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = crate::input::read_text_file(path).map_err(|source| ConfigError::Io {

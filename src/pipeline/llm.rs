@@ -47,10 +47,7 @@ impl LlmStep<'_> {
         skipped_models: &mut Vec<SkippedModel>,
     ) -> Result<EngineSummary, Error> {
         let (scorers, keys) = (matrix.scorers(), matrix.keys());
-        let config_dir = match self.config.path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
+        let config_dir = self.config.dir();
         // The client took every key out of what the servers sent; this pass also catches
         // what the answer parser un-escaped from it.
         let keyring = key_ring(self.models);

@@ -18,7 +18,6 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::Error;
 use crate::config::Config;
@@ -34,6 +33,7 @@ use crate::score::llm::{BlockTemplate, PromptLead};
 
 use guard::{Guard, Rejection, message_in, word_types};
 
+use super::kept::sha256_hex;
 use super::plan::show_and_check;
 use super::{note, start_runtime};
 
@@ -234,7 +234,7 @@ fn prepare(
 ) -> Result<(ModelSettings, RewriteJobs, (String, String)), Error> {
     let model = rewrite_model(req.config, req.model)?;
     let template = load_template(req)?;
-    let sha = hex(&Sha256::digest(template.source().as_bytes()));
+    let sha = sha256_hex(template.source().as_bytes());
     let jobs = rewrite_jobs(leads, &template, &model, &req.config.product)?;
     Ok((model, jobs, (template.path().display().to_string(), sha)))
 }
@@ -244,7 +244,7 @@ fn load_template(req: &RewriteRequest<'_>) -> Result<BlockTemplate, Error> {
     if let Some(path) = req.template {
         return Ok(BlockTemplate::load(path)?);
     }
-    let beside = config_dir(req.config).join("prompts").join("rewrite.j2");
+    let beside = req.config.dir().join("prompts").join("rewrite.j2");
     Ok(if beside.is_file() {
         BlockTemplate::load(&beside)?
     } else {
@@ -254,17 +254,6 @@ fn load_template(req: &RewriteRequest<'_>) -> Result<BlockTemplate, Error> {
 
 /// How the sidecar names the built-in template.
 const BUILT_IN: &str = "prompts/rewrite.j2 (built in)";
-
-fn config_dir(config: &Config) -> &Path {
-    match config.path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// What rewriting `leads` would send and cost (`bench generate --rewrite-with … --plan`).
 pub fn plan_rewrites(leads: &[Lead], req: &RewriteRequest<'_>) -> Result<Plan, Error> {
@@ -351,7 +340,7 @@ fn ask(
     };
     let mut answers: Vec<Option<String>> = vec![None; jobs.jobs.len()];
     let summary = runtime.block_on(async {
-        let server = ensure_up(model, config_dir(config), &log, note)
+        let server = ensure_up(model, config.dir(), &log, note)
             .await
             .map_err(|why| Error::Setup {
                 what: "the rewrite model's server",
