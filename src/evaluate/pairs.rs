@@ -65,6 +65,12 @@ pub(crate) fn pairs_to_test(ids: &[&str]) -> Vec<(usize, usize, PairKind)> {
 mod tests {
     use super::*;
 
+    /// The pairs to test among `ids`, by name.
+    fn named_pairs<'a>(ids: &[&'a str]) -> Vec<(&'a str, &'a str, PairKind)> {
+        let pairs = pairs_to_test(ids);
+        pairs.iter().map(|&(i, j, k)| (ids[i], ids[j], k)).collect()
+    }
+
     #[test]
     fn pairs_are_vs_heuristic_and_prompt_variants_of_one_model() {
         let ids = [
@@ -75,13 +81,8 @@ mod tests {
             "llm/m2/a",
             "llm/org/m3/a",
         ];
-        let pairs = pairs_to_test(&ids);
-        let names: Vec<(&str, &str, PairKind)> = pairs
-            .iter()
-            .map(|(i, j, k)| (ids[*i], ids[*j], *k))
-            .collect();
         assert_eq!(
-            names,
+            named_pairs(&ids),
             vec![
                 ("learned", "heuristic", PairKind::VsHeuristic),
                 ("llm/m1/a", "heuristic", PairKind::VsHeuristic),
@@ -102,12 +103,8 @@ mod tests {
     #[test]
     fn a_logprobs_reading_is_paired_with_its_verbalized_answers() {
         let ids = ["llm/m/a", "llm/m/a@logprobs", "llm/m/b", "llm/m/b@logprobs"];
-        let names: Vec<(&str, &str, PairKind)> = pairs_to_test(&ids)
-            .iter()
-            .map(|(i, j, k)| (ids[*i], ids[*j], *k))
-            .collect();
         assert_eq!(
-            names,
+            named_pairs(&ids),
             vec![
                 ("llm/m/a@logprobs", "llm/m/a", PairKind::TokenProbabilities),
                 ("llm/m/a", "llm/m/b", PairKind::PromptVariants),

@@ -3,7 +3,6 @@
 //! exits 2 naming its row and column.
 
 use std::fs;
-use std::path::Path;
 
 use assert_cmd::Command;
 use lead_bench::generate::GenerateParams;
@@ -11,15 +10,11 @@ use lead_bench::lead::Format;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
 
+use crate::support::files::sidecar;
 use crate::support::generated_bytes::bytes;
 
 fn bench() -> Command {
     Command::cargo_bin("bench").expect("bench binary")
-}
-
-fn sidecar(dir: &Path, stem: &str) -> serde_json::Value {
-    let text = fs::read_to_string(dir.join(format!("{stem}.meta.json"))).expect("sidecar");
-    serde_json::from_str(&text).expect("json")
 }
 
 #[test]
@@ -44,7 +39,7 @@ fn enrich_flag_and_config_key_write_the_library_s_bytes_and_the_sidecar_records_
             .assert()
             .success();
         assert!(fs::read(&out).expect("data") == bytes(&enriched, format));
-        assert_eq!(sidecar(dir.path(), stem)["params"]["enrich"], true);
+        assert_eq!(sidecar(&out)["params"]["enrich"], true);
     }
 
     let config = dir.path().join("config.toml");
@@ -75,7 +70,11 @@ fn enrich_flag_and_config_key_write_the_library_s_bytes_and_the_sidecar_records_
         ..enriched.clone()
     };
     assert!(fs::read(&out).expect("data") == bytes(&plain, Format::Csv));
-    assert!(sidecar(dir.path(), "p")["params"].get("enrich").is_none());
+    assert!(
+        sidecar(&dir.path().join("p.csv"))["params"]
+            .get("enrich")
+            .is_none()
+    );
 }
 
 #[test]

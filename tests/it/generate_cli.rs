@@ -5,6 +5,7 @@ use lead_bench::generate::GenerateParams;
 use lead_bench::lead::Format;
 use predicates::str::contains;
 
+use crate::support::files::sidecar;
 use crate::support::generated_bytes;
 use generated_bytes::bytes;
 
@@ -38,10 +39,7 @@ fn writes_csv_and_sidecar() {
         ..Default::default()
     };
     assert!(std::fs::read(&out).expect("csv") == bytes(&p, Format::Csv));
-    let meta: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(dir.path().join("leads.meta.json")).expect("sidecar"),
-    )
-    .expect("json");
+    let meta = sidecar(&out);
     assert_eq!(meta["counts"]["n"], 250);
     assert_eq!(meta["seed"], 3);
     assert_eq!(meta["params"]["label_noise"], 0.1);
@@ -136,10 +134,7 @@ fn twins_flag_adds_injection_twins_counted_in_the_sidecar_and_a_bad_value_exits_
         ..Default::default()
     };
     assert!(std::fs::read(&out).expect("csv") == bytes(&p, Format::Csv));
-    let sidecar: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(dir.path().join("leads.meta.json")).expect("sidecar"),
-    )
-    .expect("json");
+    let sidecar = sidecar(&out);
     let text = sidecar.to_string();
     assert!(
         text.contains(&format!("\"injection_twins\":{twins}")),

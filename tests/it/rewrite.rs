@@ -7,7 +7,7 @@
 use crate::support::cli::bench;
 use crate::support::fake_config::write_config;
 use crate::support::fake_openai::{FakeServer, Reply, Seen};
-use crate::support::files::{assert_success as ok, csv_rows};
+use crate::support::files::{assert_success as ok, csv_rows, sidecar};
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -103,14 +103,6 @@ impl Setup {
         args.extend(extra.iter().map(|s| s.to_string()));
         bench(args).await
     }
-}
-
-fn sidecar(path: &Path) -> Value {
-    let meta = path.with_file_name(format!(
-        "{}.meta.json",
-        path.file_stem().expect("stem").to_string_lossy()
-    ));
-    serde_json::from_str(&std::fs::read_to_string(meta).expect("sidecar")).expect("json")
 }
 
 fn by_id(path: &Path) -> HashMap<String, HashMap<String, String>> {

@@ -1,5 +1,5 @@
-//! Files tests read back: everything a run wrote (for leak checks), CSV rows, and a command's
-//! outcome.
+//! Files tests read back: everything a run wrote (for leak checks), CSV rows, a generated
+//! dataset's sidecar, and a command's outcome.
 
 use std::path::Path;
 
@@ -17,6 +17,14 @@ pub fn all_text_under(dir: &Path) -> String {
         }
     }
     text.to_lowercase()
+}
+
+/// The `<name>.meta.json` sidecar `bench generate` wrote beside the data file `data`.
+pub fn sidecar(data: &Path) -> serde_json::Value {
+    let stem = data.file_stem().expect("a file name").to_string_lossy();
+    let meta = data.with_file_name(format!("{stem}.meta.json"));
+    let text = std::fs::read_to_string(&meta).expect("sidecar");
+    serde_json::from_str(&text).expect("sidecar JSON")
 }
 
 /// Fails the test with the exit code and standard error unless `out` succeeded.
